@@ -1,0 +1,60 @@
+import { SchemaError } from './errors.js';
+import { ATTRIBUTE_TYPES, type AttributeDefinition, type AttributeType } from './model.js';
+
+const FLAGS = ['required', 'unique', 'allowNull', 'isEmail'] as const;
+type Flag = (typeof FLAGS)[number];
+
+/**
+ * Parses a command-line attribute spec, `name:type[:flag...]`, as `generate model` takes it.
+ * The type defaults to string; flags are required, unique, allowNull and isEmail.
+ *
+ * @example parseAttributeSpec('email:string:required:unique')
+ *   // { name: 'email', definition: { type: 'string', required: true, unique: true } }
+ */
+export function parseAttributeSpec(spec: string): { name: string; definition: AttributeDefinition } {
+  const [name = '', type = 'string', ...flags] = spec.split(':');
+  const fail = (problem: string): never => {
+    throw new SchemaError(`attribute spec "${spec}": ${problem} (form: name:type[:required][:unique], e.g. email:string:required).`);
+  };
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(`"${name}" is not a valid attribute name`);
+  if (!(ATTRIBUTE_TYPES as readonly string[]).includes(type)) {
+    const guess = closest(type, ATTRIBUTE_TYPES);
+    fail(`unknown type "${type}"${guess ? ` (did you mean ${guess}?)` : ''}; types: ${ATTRIBUTE_TYPES.join(', ')}`);
+  }
+  const definition: AttributeDefinition = { type: type as AttributeType };
+  for (const flag of flags) {
+    if (!(FLAGS as readonly string[]).includes(flag)) {
+      const guess = closest(flag, FLAGS);
+      fail(`unknown flag "${flag}"${guess ? ` (did you mean ${guess}?)` : ''}; flags: ${FLAGS.join(', ')}`);
+    }
+    definition[flag as Flag] = true;
+  }
+  return { name, definition };
+}
+
+/** The candidate within edit distance 2 of `word`, if there is one. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = distance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,18 @@
+/** The model-definition format: types, validation with located errors, names, route table. */
+export { defineModel, ATTRIBUTE_TYPES } from './model.js';
+export type {
+  AttributeDefinition,
+  AttributeRules,
+  AttributeType,
+  InferCreate,
+  InferRecord,
+  InferUpdate,
+  ModelDefinition,
+  NormalizedAttribute,
+  NormalizedModel,
+} from './model.js';
+export { SchemaError, type SchemaLocation } from './errors.js';
+export { names, type Names } from './names.js';
+export { normalizeModel, normalizeModels, checkValue, ATTRIBUTE_OPTIONS, type ModelSource } from './normalize.js';
+export { parseAttributeSpec, closest } from './attribute-spec.js';
+export { blueprintRoutes, type BlueprintAction, type BlueprintRoute, type BlueprintRouteOptions, type HttpMethod } from './blueprint-routes.js';

@@ -1,0 +1,82 @@
+/**
+ * The one I/O corner of the schema layer: importing an app's TypeScript files (models, config,
+ * controllers) in this process, through tsx, so lift and generate read exactly what the user
+ * wrote with no build step.
+ */
+import { readdir } from 'node:fs/promises';
+import { register as registerHook } from 'node:module';
+import { basename, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { register as registerTsx } from 'tsx/esm/api';
+import { SchemaError } from '../errors.js';
+import type { NormalizedModel } from '../model.js';
+import { normalizeModels, type ModelSource } from '../normalize.js';
+
+let loaderReady = false;
+
+function ensureLoader(): void {
+  if (loaderReady) return;
+  loaderReady = true;
+  // Registered globally (not tsx's namespaced tsImport) so that every app file and the test
+  // that lifted it share one instance of each module, 'sails-rt' included.
+  registerTsx();
+  registerHook(new URL('./resolve-hook.js', import.meta.url), {
+    data: {
+      runtimeUrl: new URL('../../runtime/index.js', import.meta.url).href,
+      clientUrl: new URL('../../client/index.js', import.meta.url).href,
+    },
+  });
+}
+
+/** Imports a .ts (or .js) file of an app and returns its module namespace. */
+export async function importAppFile(file: string): Promise<Record<string, unknown>> {
+  ensureLoader();
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
+/** Lists the source files of a folder of an app (`.ts`, `.js`, `.mjs`; no `.d.ts`), sorted. */
+export async function listSourceFiles(dir: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return entries
+    .filter((name) => /\.(ts|mts|js|mjs)$/.test(name) && !name.endsWith('.d.ts'))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/** Reads `api/models/*.ts` as the user wrote them, without validating. */
+export async function loadModelSources(appPath: string): Promise<ModelSource[]> {
+  const files = await listSourceFiles(join(appPath, 'api', 'models'));
+  const sources: ModelSource[] = [];
+  for (const file of files) {
+    const shown = relative(appPath, file);
+    let namespace: Record<string, unknown>;
+    try {
+      namespace = await importAppFile(file);
+    } catch (error) {
+      throw new SchemaError(`could not be loaded: ${firstLine(error)}`, { file: shown });
+    }
+    if (namespace['default'] === undefined) {
+      throw new SchemaError('has no default export; write `export default defineModel({ attributes: { ... } })`.', {
+        file: shown,
+      });
+    }
+    sources.push({ className: basename(file).replace(/\.[^.]+$/, ''), definition: namespace['default'], file: shown });
+  }
+  return sources;
+}
+
+/** Loads and validates every model of the app at `appPath`. */
+export async function loadModels(appPath: string): Promise<NormalizedModel[]> {
+  return normalizeModels(await loadModelSources(appPath));
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? message;
+}

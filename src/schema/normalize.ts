@@ -1,0 +1,241 @@
+import { SchemaError, type SchemaLocation } from './errors.js';
+import {
+  ATTRIBUTE_TYPES,
+  type AttributeRules,
+  type AttributeType,
+  type ModelDefinition,
+  type NormalizedAttribute,
+  type NormalizedModel,
+} from './model.js';
+import { names } from './names.js';
+
+const MODEL_KEYS = ['attributes'] as const;
+const RESERVED_ATTRIBUTES = ['id', 'createdAt', 'updatedAt'] as const;
+const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Each option an attribute may carry, with the types it fits (`undefined`: every type). */
+const OPTION_TYPES: Record<string, readonly AttributeType[] | undefined> = {
+  type: undefined,
+  required: undefined,
+  unique: ['string', 'number'],
+  defaultsTo: undefined,
+  allowNull: ['string', 'number', 'boolean'],
+  isEmail: ['string'],
+  isIn: ['string', 'number'],
+  min: ['number'],
+  max: ['number'],
+  minLength: ['string'],
+  maxLength: ['string'],
+};
+export const ATTRIBUTE_OPTIONS = Object.keys(OPTION_TYPES);
+
+export interface ModelSource {
+  className: string;
+  definition: unknown;
+  file?: string;
+}
+
+/**
+ * Validates a set of model definitions and returns them normalized. Throws a SchemaError that
+ * names the file, model and attribute of the first problem found.
+ */
+export function normalizeModels(sources: readonly ModelSource[]): NormalizedModel[] {
+  const seen = new Map<string, NormalizedModel>();
+  return sources.map((source) => {
+    const model = normalizeModel(source.className, source.definition, { file: source.file });
+    const twin = seen.get(model.identity);
+    if (twin) {
+      throw new SchemaError(
+        `two models share the identity "${model.identity}" (${twin.className}${twin.file ? ` in ${twin.file}` : ''} and ${model.className}); rename one of them.`,
+        { file: source.file, model: model.className },
+      );
+    }
+    seen.set(model.identity, model);
+    return model;
+  });
+}
+
+/** Validates one model definition and returns its normalized form. */
+export function normalizeModel(
+  className: string,
+  definition: unknown,
+  { file }: { file?: string | undefined } = {},
+): NormalizedModel {
+  const modelNames = names(className);
+  const where: SchemaLocation = { file, model: modelNames.className };
+  if (!isPlainObject(definition)) {
+    throw new SchemaError('the default export must be defineModel({ attributes: { ... } }).', where);
+  }
+  for (const key of Object.keys(definition)) {
+    if (!(MODEL_KEYS as readonly string[]).includes(key)) {
+      throw new SchemaError(`unknown model setting "${key}"; allowed: ${MODEL_KEYS.join(', ')}.`, where);
+    }
+  }
+  const attributes = (definition as Partial<ModelDefinition>).attributes;
+  if (!isPlainObject(attributes)) {
+    throw new SchemaError('"attributes" must be an object mapping attribute names to { type: ... }.', where);
+  }
+
+  const normalized: NormalizedAttribute[] = [
+    { name: 'id', type: 'number', required: false, unique: true, allowNull: false, rules: {}, auto: 'id' },
+    { name: 'createdAt', type: 'number', required: false, unique: false, allowNull: false, rules: {}, auto: 'createdAt' },
+    { name: 'updatedAt', type: 'number', required: false, unique: false, allowNull: false, rules: {}, auto: 'updatedAt' },
+  ];
+  for (const [name, attribute] of Object.entries(attributes)) {
+    normalized.push(normalizeAttribute(name, attribute, { ...where, attribute: name }));
+  }
+  return {
+    className: modelNames.className,
+    identity: modelNames.identity,
+    tableName: modelNames.identity,
+    primaryKey: 'id',
+    attributes: normalized,
+    ...(file ? { file } : {}),
+  };
+}
+
+function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): NormalizedAttribute {
+  if ((RESERVED_ATTRIBUTES as readonly string[]).includes(name)) {
+    throw new SchemaError(
+      `"${name}" is added to every model by sails-rt; remove it from the attributes (reserved: ${RESERVED_ATTRIBUTES.join(', ')}).`,
+      where,
+    );
+  }
+  if (!ATTRIBUTE_NAME.test(name)) {
+    throw new SchemaError('an attribute name must be a valid identifier (letters, digits and _, not starting with a digit).', where);
+  }
+  if (!isPlainObject(raw)) {
+    throw new SchemaError(`must be an object such as { type: 'string' }; types: ${ATTRIBUTE_TYPES.join(', ')}.`, where);
+  }
+  const type = raw['type'];
+  if (typeof type !== 'string' || !(ATTRIBUTE_TYPES as readonly string[]).includes(type)) {
+    throw new SchemaError(
+      `${type === undefined ? 'has no type' : `has the unknown type ${JSON.stringify(type)}`}; types: ${ATTRIBUTE_TYPES.join(', ')}.`,
+      where,
+    );
+  }
+  const attributeType = type as AttributeType;
+
+  for (const option of Object.keys(raw)) {
+    if (!(option in OPTION_TYPES)) {
+      throw new SchemaError(`unknown rule "${option}"; allowed: ${ATTRIBUTE_OPTIONS.join(', ')}.`, where);
+    }
+    const fits = OPTION_TYPES[option];
+    if (fits && !fits.includes(attributeType)) {
+      throw new SchemaError(`"${option}" does not apply to type ${attributeType}; it fits: ${fits.join(', ')}.`, where);
+    }
+  }
+
+  const required = flag(raw, 'required', where);
+  const unique = flag(raw, 'unique', where);
+  const allowNull = flag(raw, 'allowNull', where);
+  if (required && allowNull) {
+    throw new SchemaError('"required" and "allowNull" cannot both be true: a required value is never null.', where);
+  }
+  if (required && 'defaultsTo' in raw) {
+    throw new SchemaError('"required" and "defaultsTo" cannot both be set: a default is only used when no value is given.', where);
+  }
+
+  const rules: AttributeRules = {};
+  if (flag(raw, 'isEmail', where)) rules.isEmail = true;
+  for (const key of ['min', 'max'] as const) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new SchemaError(`"${key}" must be a finite number.`, where);
+    }
+    rules[key] = value;
+  }
+  for (const key of ['minLength', 'maxLength'] as const) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new SchemaError(`"${key}" must be a whole number of 0 or more.`, where);
+    }
+    rules[key] = value;
+  }
+  if (rules.min !== undefined && rules.max !== undefined && rules.min > rules.max) {
+    throw new SchemaError(`"min" (${rules.min}) is greater than "max" (${rules.max}).`, where);
+  }
+  if (rules.minLength !== undefined && rules.maxLength !== undefined && rules.minLength > rules.maxLength) {
+    throw new SchemaError(`"minLength" (${rules.minLength}) is greater than "maxLength" (${rules.maxLength}).`, where);
+  }
+  if (raw['isIn'] !== undefined) {
+    const isIn = raw['isIn'];
+    if (!Array.isArray(isIn) || isIn.length === 0 || !isIn.every((v) => typeof v === attributeType)) {
+      throw new SchemaError(`"isIn" must be a non-empty array of ${attributeType} values.`, where);
+    }
+    rules.isIn = [...(isIn as (string | number)[])];
+  }
+
+  const attribute: NormalizedAttribute = { name, type: attributeType, required, unique, allowNull, rules };
+  if ('defaultsTo' in raw) {
+    const problem = checkValue(attribute, raw['defaultsTo']);
+    if (problem) throw new SchemaError(`"defaultsTo" ${problem}.`, where);
+    attribute.defaultsTo = raw['defaultsTo'];
+  }
+  return attribute;
+}
+
+/**
+ * Checks a value against an attribute's type and rules. Returns what is wrong as a phrase
+ * ("must be a number, got \"abc\""), or undefined when the value fits. The runtime uses the
+ * same check for every write, so the model file and the API agree.
+ */
+export function checkValue(attribute: NormalizedAttribute, value: unknown): string | undefined {
+  if (value === null) {
+    return attribute.allowNull || attribute.type === 'json' ? undefined : 'must not be null (set allowNull: true to allow it)';
+  }
+  switch (attribute.type) {
+    case 'string':
+      if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
+      break;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number, got ${describe(value)}`;
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') return `must be true or false, got ${describe(value)}`;
+      break;
+    case 'json':
+      if (value === undefined) return 'must be a JSON value';
+      break;
+  }
+  const { rules } = attribute;
+  if (rules.isIn && !rules.isIn.includes(value as string | number)) {
+    return `must be one of ${rules.isIn.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(value)}`;
+  }
+  if (typeof value === 'number') {
+    if (rules.min !== undefined && value < rules.min) return `must be at least ${rules.min}, got ${value}`;
+    if (rules.max !== undefined && value > rules.max) return `must be at most ${rules.max}, got ${value}`;
+  }
+  if (typeof value === 'string') {
+    if (rules.minLength !== undefined && value.length < rules.minLength) {
+      return `must be at least ${rules.minLength} characters long`;
+    }
+    if (rules.maxLength !== undefined && value.length > rules.maxLength) {
+      return `must be at most ${rules.maxLength} characters long`;
+    }
+    if (rules.isEmail && !EMAIL.test(value)) return `must be an email address, got ${describe(value)}`;
+  }
+  return undefined;
+}
+
+// Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 rejects nothing useful.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) return String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+function flag(raw: Record<string, unknown>, key: string, where: SchemaLocation): boolean {
+  const value = raw[key];
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new SchemaError(`"${key}" must be true or false.`, where);
+  return value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
