@@ -96,7 +96,7 @@ interface AutoAttributes {
   updatedAt: number;
 }
 
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type Simplify<T> = { -readonly [K in keyof T]: T[K] } & {};
 
 /**
  * A record as the server returns it. As in Waterline, an optional attribute that was never set

@@ -1,0 +1,191 @@
+/**
+ * The typed client: blueprint calls and pub-sub messages of one model over a socket, typed from
+ * the model definitions (the app's generated/client.ts fills the type parameters in).
+ *
+ * It runs in browsers and in Node: no node: imports.
+ */
+
+/** The JWR a sails-rt (or Sails) server acks a virtual request with (PROTOCOL.md 2.3). */
+export interface Jwr<B = unknown> {
+  body: B;
+  headers: Record<string, string>;
+  statusCode: number;
+}
+
+type Ack = (response: unknown) => void;
+// any: socket.io's own listener type takes any[]; payloads are typed where they are handled.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Listener = (...args: any[]) => void;
+
+/** A socket.io-client 4 `Socket`: requests are events with an ack (PROTOCOL.md 2.1). */
+export interface SocketIoLike {
+  emit(event: string, ...args: unknown[]): unknown;
+  on(event: string, listener: Listener): unknown;
+  off(event: string, listener: Listener): unknown;
+}
+
+/** A sails.io.js `SailsSocket` (`io.socket` or `io.sails.connect()`). */
+export interface SailsSocketLike {
+  request(options: { method: string; url: string; data?: unknown; headers?: Record<string, string> }, cb: (body: unknown, jwr: Jwr) => void): unknown;
+  on(event: string, listener: Listener): unknown;
+  off(event: string, listener: Listener): unknown;
+}
+
+export type SocketLike = SocketIoLike | SailsSocketLike;
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  /** Milliseconds before the request fails; Sails' SDK waits forever (PROTOCOL.md 10, item 20). */
+  timeout?: number;
+}
+
+export const DEFAULT_TIMEOUT = 15_000;
+
+/** A request that did not succeed: a 4xx/5xx answer, a timeout (statusCode 0) or a bad reply. */
+export class SailsRequestError<B = unknown> extends Error {
+  override readonly name = 'SailsRequestError';
+
+  constructor(
+    message: string,
+    readonly jwr: Jwr<B>,
+  ) {
+    super(message);
+  }
+
+  get statusCode(): number {
+    return this.jwr.statusCode;
+  }
+
+  get body(): B {
+    return this.jwr.body;
+  }
+}
+
+/**
+ * Sends one virtual request and resolves with the JWR when the server answers 2xx or 3xx.
+ *
+ * @example const { body } = await request(socket, 'get', '/user', { where: { age: { '>': 18 } } });
+ */
+export function request<B = unknown>(
+  socket: SocketLike,
+  method: Method,
+  url: string,
+  data?: unknown,
+  options: RequestOptions = {},
+): Promise<Jwr<B>> {
+  const headers = options.headers ?? {};
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+  return new Promise<Jwr<B>>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settle(new SailsRequestError(`${method.toUpperCase()} ${url} got no answer within ${timeout} ms.`, { body: undefined as B, headers: {}, statusCode: 0 }));
+    }, timeout);
+    // Settles once, whatever the transport does afterwards (PROTOCOL.md 10, item 5).
+    function settle(outcome: Jwr<B> | SailsRequestError<B>): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (outcome instanceof SailsRequestError) reject(outcome);
+      else if (outcome.statusCode >= 200 && outcome.statusCode < 400) resolve(outcome);
+      else reject(new SailsRequestError(`${method.toUpperCase()} ${url} failed with status ${outcome.statusCode}: ${summarize(outcome.body)}`, outcome));
+    }
+    const onReply = (reply: unknown): void => settle(toJwr<B>(reply));
+    if (isSailsSocket(socket)) {
+      socket.request({ method, url, data: data ?? {}, headers }, (_body, jwr) => onReply(jwr));
+    } else {
+      const ack: Ack = onReply;
+      socket.emit(method, { method, headers, data: data ?? {}, url }, ack);
+    }
+  });
+}
+
+function isSailsSocket(socket: SocketLike): socket is SailsSocketLike {
+  return typeof (socket as Partial<SailsSocketLike>).request === 'function';
+}
+
+function toJwr<B>(reply: unknown): Jwr<B> {
+  if (typeof reply === 'object' && reply !== null && typeof (reply as Jwr).statusCode === 'number') {
+    const jwr = reply as Jwr<B>;
+    return { body: jwr.body, headers: jwr.headers ?? {}, statusCode: jwr.statusCode };
+  }
+  // A bare error object (old Sails parse errors) has no statusCode: report it as what it is.
+  return { body: reply as B, headers: {}, statusCode: 0 };
+}
+
+function summarize(body: unknown): string {
+  if (typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string') {
+    return (body as { message: string }).message;
+  }
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return text === undefined ? 'no body' : text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+/** The pub-sub messages a model's subscribers receive (PROTOCOL.md 3.1-3.3). */
+export type ModelMessage<R> =
+  | { verb: 'created'; id: number; data: R }
+  | { verb: 'updated'; id: number; data: Partial<R>; previous?: R }
+  | { verb: 'destroyed'; id: number; previous?: R };
+
+export type Verb = ModelMessage<unknown>['verb'];
+
+type Where<R> = { [K in keyof R]?: R[K] | R[K][] | Record<string, unknown> } & {
+  or?: Where<R>[];
+  and?: Where<R>[];
+};
+
+/** Blueprint find criteria (PROTOCOL.md 7). */
+export interface Criteria<R> {
+  where?: Where<R>;
+  limit?: number;
+  skip?: number;
+  sort?: string | Record<string, 1 | -1> | (string | Record<string, 'ASC' | 'DESC'>)[];
+  select?: (keyof R & string)[];
+  omit?: (keyof R & string)[];
+}
+
+export interface ModelClient<R, C, U> {
+  /** `GET /<identity>`; the socket is subscribed to every record returned and to new ones. */
+  find(criteria?: Criteria<R>, options?: RequestOptions): Promise<R[]>;
+  /** `GET /<identity>/:id`; the socket is subscribed to the record. */
+  findOne(id: number, options?: RequestOptions): Promise<R>;
+  /** `POST /<identity>`. */
+  create(values: C, options?: RequestOptions): Promise<R>;
+  /** `PATCH /<identity>/:id`. */
+  update(id: number, values: U, options?: RequestOptions): Promise<R>;
+  /** `DELETE /<identity>/:id`; answers the record as it was. */
+  destroy(id: number, options?: RequestOptions): Promise<R>;
+  /** Listens to one verb of this model's messages; returns the function that stops listening. */
+  on<V extends Verb>(verb: V, handler: (message: Extract<ModelMessage<R>, { verb: V }>) => void): () => void;
+}
+
+/**
+ * The client of one model.
+ *
+ * @example
+ * const users = createModelClient<User, UserCreate, UserUpdate>(socket, 'user');
+ * users.on('created', ({ data }) => console.log(data.name));
+ * await users.find({ where: { age: { '>=': 18 } }, sort: 'name ASC' });
+ */
+export function createModelClient<R, C = Partial<R>, U = Partial<C>>(socket: SocketLike, identity: string): ModelClient<R, C, U> {
+  const path = `/${identity}`;
+  const body = async <T>(method: Method, url: string, data: unknown, options?: RequestOptions): Promise<T> =>
+    (await request<T>(socket, method, url, data, options)).body;
+  return {
+    find: (criteria, options) => body<R[]>('get', path, criteria ?? {}, options),
+    findOne: (id, options) => body<R>('get', `${path}/${encodeURIComponent(id)}`, {}, options),
+    create: (values, options) => body<R>('post', path, values, options),
+    update: (id, values, options) => body<R>('patch', `${path}/${encodeURIComponent(id)}`, values, options),
+    destroy: (id, options) => body<R>('delete', `${path}/${encodeURIComponent(id)}`, {}, options),
+    on(verb, handler) {
+      const listener = (message: ModelMessage<R>): void => {
+        if (message && message.verb === verb) handler(message as Extract<ModelMessage<R>, { verb: typeof verb }>);
+      };
+      socket.on(identity, listener);
+      return () => {
+        socket.off(identity, listener);
+      };
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import {
+  blueprintRoutes,
+  checkValue,
+  names,
+  normalizeModel,
+  normalizeModels,
+  parseAttributeSpec,
+  SchemaError,
+} from '../../src/schema/index.js';
+
+describe('names()', () => {
+  it('derives every name from one', () => {
+    expect(names('user-profile')).toEqual({
+      className: 'UserProfile',
+      fileName: 'UserProfile',
+      identity: 'userprofile',
+      routePath: '/userprofile',
+      propertyName: 'userProfile',
+    });
+    expect(names('User').identity).toBe('user');
+  });
+
+  it('refuses a name that is not an identifier, saying what is allowed', () => {
+    expect(() => names('9lives')).toThrow('"9lives" is not a valid model name: use letters and digits, starting with a letter (for example User or BlogPost).');
+    expect(() => names('a b')).toThrow(SchemaError);
+  });
+});
+
+describe('normalizeModel()', () => {
+  it('adds id, createdAt and updatedAt before the user attributes', () => {
+    const model = normalizeModel('User', { attributes: { name: { type: 'string', required: true }, age: { type: 'number', min: 0 } } });
+    expect(model.identity).toBe('user');
+    expect(model.attributes.map((a) => a.name)).toEqual(['id', 'createdAt', 'updatedAt', 'name', 'age']);
+    expect(model.attributes[3]).toEqual({ name: 'name', type: 'string', required: true, unique: false, allowNull: false, rules: {} });
+    expect(model.attributes[4]?.rules).toEqual({ min: 0 });
+  });
+
+  const bad: [string, unknown, string][] = [
+    ['an unknown type', { attributes: { age: { type: 'nmber' } } }, 'api/models/User.ts, model User, attribute "age": has the unknown type "nmber"; types: string, number, boolean, json.'],
+    ['no type', { attributes: { age: {} } }, 'api/models/User.ts, model User, attribute "age": has no type; types: string, number, boolean, json.'],
+    ['an unknown rule', { attributes: { age: { type: 'number', minimum: 3 } } }, 'attribute "age": unknown rule "minimum"; allowed: type, required, unique, defaultsTo, allowNull, isEmail, isIn, min, max, minLength, maxLength.'],
+    ['a rule that does not fit the type', { attributes: { age: { type: 'number', isEmail: true } } }, 'attribute "age": "isEmail" does not apply to type number; it fits: string.'],
+    ['a reserved name', { attributes: { id: { type: 'number' } } }, 'attribute "id": "id" is added to every model by sails-rt; remove it from the attributes (reserved: id, createdAt, updatedAt).'],
+    ['a bad attribute name', { attributes: { 'first name': { type: 'string' } } }, 'attribute "first name": an attribute name must be a valid identifier'],
+    ['required with allowNull', { attributes: { a: { type: 'string', required: true, allowNull: true } } }, '"required" and "allowNull" cannot both be true'],
+    ['a default of the wrong type', { attributes: { a: { type: 'number', defaultsTo: 'x' } } }, '"defaultsTo" must be a number, got "x".'],
+    ['min above max', { attributes: { a: { type: 'number', min: 5, max: 1 } } }, '"min" (5) is greater than "max" (1).'],
+    ['isIn of the wrong type', { attributes: { a: { type: 'string', isIn: [1] } } }, '"isIn" must be a non-empty array of string values.'],
+    ['no attributes', {}, 'api/models/User.ts, model User: "attributes" must be an object'],
+    ['an unknown model setting', { attributes: {}, tableName: 'x' }, 'unknown model setting "tableName"; allowed: attributes.'],
+  ];
+  it.each(bad)('refuses %s with a located message', (_case, definition, message) => {
+    expect(() => normalizeModel('User', definition, { file: 'api/models/User.ts' })).toThrow(message);
+  });
+
+  it('refuses two models with one identity', () => {
+    expect(() =>
+      normalizeModels([
+        { className: 'User', definition: { attributes: {} }, file: 'api/models/User.ts' },
+        { className: 'user', definition: { attributes: {} }, file: 'api/models/user.ts' },
+      ]),
+    ).toThrow('api/models/user.ts, model User: two models share the identity "user" (User in api/models/User.ts and User); rename one of them.');
+  });
+});
+
+describe('checkValue()', () => {
+  const model = normalizeModel('User', {
+    attributes: {
+      email: { type: 'string', isEmail: true, maxLength: 20 },
+      role: { type: 'string', isIn: ['admin', 'user'] },
+      age: { type: 'number', min: 0, allowNull: true },
+      data: { type: 'json' },
+    },
+  });
+  const attr = (name: string) => model.attributes.find((a) => a.name === name)!;
+
+  it('accepts fitting values', () => {
+    expect(checkValue(attr('email'), 'a@b.co')).toBeUndefined();
+    expect(checkValue(attr('age'), null)).toBeUndefined();
+    expect(checkValue(attr('data'), { any: ['thing'] })).toBeUndefined();
+  });
+
+  it('says what is wrong', () => {
+    expect(checkValue(attr('email'), 'nope')).toBe('must be an email address, got "nope"');
+    expect(checkValue(attr('email'), null)).toBe('must not be null (set allowNull: true to allow it)');
+    expect(checkValue(attr('role'), 'root')).toBe('must be one of "admin", "user", got "root"');
+    expect(checkValue(attr('age'), -1)).toBe('must be at least 0, got -1');
+    expect(checkValue(attr('age'), '3')).toBe('must be a number, got "3"');
+  });
+});
+
+describe('parseAttributeSpec()', () => {
+  it('parses name:type:flags', () => {
+    expect(parseAttributeSpec('email:string:required:unique')).toEqual({ name: 'email', definition: { type: 'string', required: true, unique: true } });
+    expect(parseAttributeSpec('nickname')).toEqual({ name: 'nickname', definition: { type: 'string' } });
+  });
+
+  it('names a typo and suggests the fix', () => {
+    expect(() => parseAttributeSpec('age:nmber')).toThrow(
+      'attribute spec "age:nmber": unknown type "nmber" (did you mean number?); types: string, number, boolean, json (form: name:type[:required][:unique], e.g. email:string:required).',
+    );
+    expect(() => parseAttributeSpec('age:number:requird')).toThrow('unknown flag "requird" (did you mean required?)');
+  });
+});
+
+describe('blueprintRoutes()', () => {
+  it('lists the REST routes of PROTOCOL.md 6.1 with prefixes', () => {
+    const routes = blueprintRoutes([normalizeModel('User', { attributes: {} })], { prefix: '/api' });
+    expect(routes.map((r) => `${r.method} ${r.path} ${r.action}`)).toEqual([
+      'GET /api/user find',
+      'GET /api/user/:id findOne',
+      'POST /api/user create',
+      'PATCH /api/user/:id update',
+      'PUT /api/user/:id update',
+      'DELETE /api/user/:id destroy',
+    ]);
+  });
+});
