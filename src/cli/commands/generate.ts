@@ -1,0 +1,111 @@
+import type { Command } from 'commander';
+import {
+  diskReader,
+  emptyReport,
+  flushChanges,
+  generateModel,
+  modelDefinitionFromSpecs,
+  readTemplates,
+  regenerate,
+  VirtualTree,
+  type FileChange,
+  type GenerateReport,
+} from '../../generator/index.js';
+import { normalizeModels } from '../../schema/index.js';
+import { loadModelSources } from '../../schema/load/index.js';
+import { findApp } from '../app-folder.js';
+import type { CliContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { printChanges } from '../output.js';
+
+interface GenerateFlags {
+  dryRun?: boolean;
+}
+
+interface ModelFlags extends GenerateFlags {
+  force?: boolean;
+}
+
+// The nouns of DESIGN.md that later work adds; named so a user who tries one learns it is coming.
+const PLANNED = ['controller', 'api', 'policy', 'action'];
+
+export function registerGenerate(program: Command, context: CliContext): void {
+  const generate = program
+    .command('generate')
+    .alias('g')
+    .description('Add to the app in this folder; with no noun, re-derive generated/ from api/models.')
+    .argument('[noun]', 'what to add: model')
+    .allowExcessArguments()
+    .option('--dry-run', 'list the files that would change, and write nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sails-rt generate                      re-derive generated/ from api/models
+  $ sails-rt generate --dry-run            list what would change
+  $ sails-rt generate model User name:string:required email:string:isEmail age:number`,
+    )
+    .action(async (noun: string | undefined, flags: GenerateFlags) => {
+      if (noun !== undefined) {
+        const planned = PLANNED.includes(noun) ? ` ("${noun}" is planned but not built yet)` : '';
+        throw new CliError(`There is no generator "${noun}"${planned}; use \`sails-rt generate model <Name> [attributes...]\`, or no noun to re-derive generated/.`);
+      }
+      await runRegenerate(context, flags);
+    });
+
+  generate
+    .command('model')
+    .description('Add a model: api/models/<Name>.ts, its controller and test, then re-derive generated/.')
+    .argument('<name>', 'the model name, e.g. User or BlogPost')
+    .argument('[attributes...]', 'attribute specs name:type[:flag...]; types string, number, boolean, json; flags required, unique, allowNull, isEmail')
+    .option('--force', 'overwrite files you changed, keeping yours as <file>.orig')
+    .option('--dry-run', 'list the files that would change, and write nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sails-rt generate model User name:string:required email:string:isEmail:unique age:number
+  $ sails-rt generate model Pet name:string:required vaccinated:boolean notes:json
+  $ sails-rt generate model User name:string --dry-run     lists what would change
+  $ sails-rt generate model User name:string --force       overwrites, keeping User.ts.orig`,
+    )
+    .action(async (name: string, attributes: string[], flags: ModelFlags, command: Command) => {
+      // --dry-run may be parsed by `generate` itself when it comes after the noun.
+      const dryRun = Boolean(flags.dryRun || command.parent?.opts<GenerateFlags>().dryRun);
+      await runModel(context, name, attributes, { ...flags, dryRun });
+    });
+}
+
+async function runRegenerate(context: CliContext, flags: GenerateFlags): Promise<void> {
+  const app = await findApp(context.cwd, 'generate');
+  const models = normalizeModels(await loadModelSources(app.path));
+  const tree = new VirtualTree(diskReader(app.path));
+  regenerate(tree, models, readTemplates());
+  await finish(context, app.path, tree.listChanges(), emptyReport(), flags);
+}
+
+async function runModel(context: CliContext, name: string, specs: string[], flags: ModelFlags): Promise<void> {
+  // The specs first: a typo fails before anything is read or written.
+  const definition = modelDefinitionFromSpecs(specs);
+  const app = await findApp(context.cwd, 'generate model');
+  const existing = await loadModelSources(app.path);
+  const tree = new VirtualTree(diskReader(app.path));
+  const report = generateModel(tree, { name, definition, existing, force: flags.force, templates: readTemplates() });
+  if (report.conflicts.includes(report.modelFile)) {
+    printChanges(context, [], report);
+    throw new CliError(
+      `${report.modelFile} already exists and differs from the model you asked for, so nothing was written; edit it and run \`sails-rt generate\`, or pass --force to replace it (yours is kept as ${report.modelFile}.orig).`,
+    );
+  }
+  await finish(context, app.path, tree.listChanges(), report, flags);
+}
+
+async function finish(context: CliContext, appPath: string, changes: FileChange[], report: GenerateReport, flags: GenerateFlags): Promise<void> {
+  printChanges(context, changes, report);
+  if (flags.dryRun) {
+    context.stdout(`Dry run: nothing was written (${changes.length} files would change).\n`);
+    return;
+  }
+  await flushChanges(appPath, changes);
+  if (changes.length === 0 && report.conflicts.length === 0) context.stdout('Nothing to change: every file is up to date.\n');
+}

@@ -1,0 +1,55 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { findApp } from '../app-folder.js';
+import type { CliContext } from '../context.js';
+
+interface LiftFlags {
+  port?: number;
+  host?: string;
+}
+
+export function registerLift(program: Command, context: CliContext): void {
+  program
+    .command('lift')
+    .description('Start the app in this folder: HTTP and sockets, until Ctrl-C.')
+    .option('-p, --port <n>', 'the port to listen on; 0 picks a free one (default: config, then 1337)', parsePort)
+    .option('--host <h>', 'the address to listen on (default: config, then the runtime default)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sails-rt lift                       listens on the configured port
+  $ sails-rt lift --port 8080
+  $ sails-rt lift --port 0              a free port; the URL is printed
+  $ sails-rt lift --host 0.0.0.0        reachable from other machines`,
+    )
+    .action(async (flags: LiftFlags) => {
+      await runLift(context, flags);
+    });
+}
+
+async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
+  const app = await findApp(context.cwd, 'lift');
+  // Loaded here only: `new` and `generate` stay fast. A relative path, because the CLI runs
+  // inside the sails-rt package, which need not be resolvable by its own name.
+  const { lift } = await import('../../runtime/index.js');
+  const sails = await lift({
+    appPath: app.path,
+    ...(flags.port !== undefined ? { port: flags.port } : {}),
+    ...(flags.host !== undefined ? { host: flags.host } : {}),
+  });
+  context.stdout(`${app.name} lifted at ${sails.url} (Ctrl-C to stop)\n`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  context.stdout(`${signal}: lowering ${app.name}...\n`);
+  await sails.lower();
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535 (0 picks a free port)');
+  }
+  return port;
+}

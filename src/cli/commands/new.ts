@@ -1,0 +1,110 @@
+import { readdir } from 'node:fs/promises';
+import { basename, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { appPackageName, diskReader, flushChanges, generateApp, readTemplates, VirtualTree } from '../../generator/index.js';
+import type { CliContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { paint, printChanges } from '../output.js';
+import { defaultRuntimeSpec, readSailsIoJs, VERSION } from '../package-info.js';
+
+interface NewFlags {
+  yes?: boolean;
+  dryRun?: boolean;
+  force?: boolean;
+  skipInstall?: boolean;
+  example: boolean;
+  runtime?: string;
+}
+
+export function registerNew(program: Command, context: CliContext): void {
+  program
+    .command('new')
+    .description('Generate a new sails-rt app in <dir>.')
+    .argument('<dir>', 'the folder to create; its name becomes the package name')
+    .option('-y, --yes', 'take every default instead of asking')
+    .option('--dry-run', 'list the files that would be written, and write nothing')
+    .option('--force', 'write into a folder that is not empty (a changed file is kept as <file>.orig)')
+    .option('--skip-install', 'do not run npm install')
+    .option('--no-example', 'leave out the SayController realtime example, its route and its test')
+    .option('--runtime <spec>', 'the npm spec the app depends on sails-rt with (default: this checkout, or ^<version> when installed)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sails-rt new myapp                          asks what is missing, then installs
+  $ sails-rt new myapp --yes                    every default: the example is included
+  $ sails-rt new myapp --yes --no-example       without the SayController example
+  $ sails-rt new myapp --dry-run                lists the files, writes nothing
+  $ sails-rt new . --force                      into the current, non-empty folder
+  $ sails-rt new myapp --skip-install           no npm install
+  $ sails-rt new myapp --runtime ^0.1.0         depend on sails-rt from the registry
+  $ sails-rt new myapp --runtime file:../sails-rt`,
+    )
+    .action(async (dir: string, flags: NewFlags, command: Command) => {
+      const askExample = command.getOptionValueSource('example') === 'default' && !flags.yes && context.interactive;
+      await runNew(context, dir, {
+        ...flags,
+        example: askExample
+          ? await context.confirm({ message: 'Include the SayController realtime example?', initial: true })
+          : flags.example,
+      });
+    });
+}
+
+async function runNew(context: CliContext, dir: string, flags: NewFlags): Promise<void> {
+  const target = resolve(context.cwd, dir);
+  const name = appPackageName(basename(target));
+  if (!flags.force && (await entries(target)).length > 0) {
+    throw new CliError(`The folder ${target} is not empty; choose a new folder, or pass --force to write into it.`);
+  }
+
+  const tree = new VirtualTree(diskReader(target));
+  const report = generateApp(tree, {
+    name,
+    example: flags.example,
+    runtimeSpec: flags.runtime ?? defaultRuntimeSpec(),
+    sailsRtVersion: VERSION,
+    sailsIoJs: readSailsIoJs(),
+    force: flags.force,
+    templates: readTemplates(),
+  });
+  const changes = tree.listChanges();
+  printChanges(context, changes, report);
+  if (flags.dryRun) {
+    context.stdout(`\nDry run: nothing was written (${changes.length} files would change).\n`);
+    return;
+  }
+  await flushChanges(target, changes);
+
+  if (!flags.skipInstall) {
+    context.stdout(`\nInstalling dependencies with npm install in ${target}...\n`);
+    try {
+      await context.exec('npm', ['install'], { cwd: target });
+    } catch (error) {
+      throw new CliError(
+        `npm install failed in ${target} (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); the app is written, so run npm install there once the problem is fixed.`,
+      );
+    }
+  }
+
+  const shown = relative(context.cwd, target) || '.';
+  const steps = [
+    ...(shown === '.' ? [] : [`cd ${shown}`]),
+    ...(flags.skipInstall ? ['npm install'] : []),
+    'npx sails-rt lift',
+    ...(flags.example ? ['npm test'] : []),
+  ];
+  context.stdout(`\n${paint(context, 'green', 'Done.')} Next:\n${steps.map((step) => `  ${step}\n`).join('')}`);
+}
+
+async function entries(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new CliError(`${dir} is a file, not a folder; choose another name for the app.`);
+    }
+    throw error;
+  }
+}

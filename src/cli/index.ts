@@ -1,0 +1,100 @@
+/**
+ * The sails-rt command line: parses, asks what is missing, calls the generators or the runtime,
+ * prints, and turns every failure into `Error: <one sentence>` and exit code 1.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerGenerate } from './commands/generate.js';
+import { registerLift } from './commands/lift.js';
+import { registerNew } from './commands/new.js';
+import { defaultContext, type CliContext } from './context.js';
+import { paint } from './output.js';
+import { VERSION } from './package-info.js';
+
+export { CliError } from './errors.js';
+export type { CliContext, Exec } from './context.js';
+
+/**
+ * Runs the CLI and resolves with the exit code; `bin/sails-rt.js` sets process.exitCode to it.
+ * Tests may replace any part of the context (output, exec, prompts, cwd).
+ *
+ * @example process.exitCode = await main(process.argv);
+ */
+export async function main(argv: readonly string[], overrides: Partial<CliContext> = {}): Promise<number> {
+  const context: CliContext = { ...defaultContext(), ...overrides };
+  const program = buildProgram(context);
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')) {
+      return 0;
+    }
+    if (error instanceof CommanderError && error.code === 'commander.help') return error.exitCode;
+    context.stderr(`${paint(context, 'red', 'Error:')} ${messageOf(error)}\n`);
+    if (argv.includes('--verbose') && error instanceof Error && error.stack) context.stderr(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+function buildProgram(context: CliContext): Command {
+  const program = new Command('sails-rt')
+    .description('Sails.js-compatible realtime apps in TypeScript: scaffold them, then lift them.')
+    .version(VERSION, '-v, --version', 'print the version of sails-rt')
+    .option('--verbose', 'print the stack trace with an error')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => context.stdout(text),
+      writeErr: (text) => context.stderr(text),
+      // Parse errors are printed once, by main, as one sentence with the fix.
+      outputError: () => {},
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sails-rt new myapp --yes
+  $ sails-rt generate model User name:string:required age:number
+  $ sails-rt lift --port 1337
+  $ sails-rt new --help                  every flag of a command`,
+    );
+  registerNew(program, context);
+  registerGenerate(program, context);
+  registerLift(program, context);
+  for (const command of [program, ...allCommands(program)]) {
+    command.exitOverride((error) => {
+      throw usageError(error, command);
+    });
+  }
+  return program;
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((child) => [child, ...allCommands(child)]);
+}
+
+/** A commander parse error as one sentence that names the problem and where to read the usage. */
+function usageError(error: CommanderError, command: Command): CommanderError {
+  if (error.exitCode === 0 || error.code === 'commander.help') return error;
+  const problem = error.message
+    .replace(/^error: /, '')
+    .replace(/ is invalid\. /, ' is invalid: ')
+    .replace(/\s*\n\s*\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
+    .replace(/\.\s*$/, '')
+    .replace(/\n+/g, ' ');
+  const path = commandPath(command);
+  return new CommanderError(1, error.code, `${problem}; see \`${path} --help\` for the usage.`);
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let current: Command | null = command; current; current = current.parent) names.unshift(current.name());
+  return names.join(' ');
+}
+
+/**
+ * CliError, SchemaError and usage errors are written for the user; anything else is a bug or an
+ * environment problem, still reported by its message (its stack with --verbose).
+ */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

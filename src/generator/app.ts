@@ -1,0 +1,122 @@
+import { emptyReport, writeOwnedFile, type GenerateReport } from './owned-files.js';
+import { regenerate } from './regenerate.js';
+import { outputPath, type TemplateSet } from './templates.js';
+import type { Tree } from './tree.js';
+import { appDevDependencies } from './versions.js';
+
+export interface AppOptions {
+  /** The npm package name of the app (see appPackageName). */
+  name: string;
+  /** Include the SayController realtime example, its route and its test. */
+  example: boolean;
+  /** The npm spec the app depends on sails-rt with: `^0.1.0`, `file:/path/to/sails-rt`. */
+  runtimeSpec: string;
+  /** The version of sails-rt that generates the app, recorded in its package.json. */
+  sailsRtVersion: string;
+  /** The official browser SDK (sails.io.js-dist's sails.io.js), served from assets/. */
+  sailsIoJs: string;
+  /** Overwrite user-owned files that differ, keeping the old content as `<file>.orig`. */
+  force?: boolean | undefined;
+  templates: TemplateSet;
+}
+
+const OWNED_HEADER = '// written once by sails-rt new; yours to edit';
+
+/**
+ * A complete app: templates/app, overlaid with templates/example when the example is wanted,
+ * plus package.json and tsconfig.json built as data, the browser SDK, and generated/ for no
+ * models yet.
+ *
+ * @example generateApp(tree, { name: 'myapp', example: true, runtimeSpec: '^0.1.0', ... })
+ */
+export function generateApp(tree: Tree, options: AppOptions): GenerateReport {
+  const report = emptyReport();
+  const data = { name: options.name, example: options.example };
+
+  // Whole-file variants: a file under example/ replaces the one of the same path under app/.
+  const sources = new Map<string, string>();
+  for (const path of options.templates.list('app')) sources.set(outputPath(path), `app/${path}`);
+  if (options.example) {
+    for (const path of options.templates.list('example')) sources.set(outputPath(path), `example/${path}`);
+  }
+  for (const [path, template] of sources) {
+    writeOwnedFile(tree, path, options.templates.render(template, data), options, report);
+  }
+
+  writeOwnedFile(tree, 'package.json', json(packageJson(options)), options, report);
+  writeOwnedFile(tree, 'tsconfig.json', `${OWNED_HEADER}\n${json(TSCONFIG)}`, options, report);
+  writeOwnedFile(
+    tree,
+    'assets/js/dependencies/sails.io.js',
+    `// copied by sails-rt new from sails.io.js-dist (the official Sails browser SDK); replace it to upgrade\n${options.sailsIoJs}`,
+    options,
+    report,
+  );
+  regenerate(tree, [], options.templates);
+  return report;
+}
+
+/** The app's package.json, as data. JSON has no comments: the `sailsRt` key marks the app. */
+export function packageJson(options: Pick<AppOptions, 'name' | 'runtimeSpec' | 'sailsRtVersion'>) {
+  return {
+    name: options.name,
+    private: true,
+    type: 'module',
+    scripts: {
+      lift: 'sails-rt lift',
+      test: 'vitest run',
+      typecheck: 'tsc --noEmit',
+    },
+    dependencies: {
+      'sails-rt': options.runtimeSpec,
+    },
+    devDependencies: appDevDependencies(),
+    sailsRt: {
+      version: options.sailsRtVersion,
+    },
+  };
+}
+
+/** The app's tsconfig.json, as data: strict, ESM with NodeNext, checked only (tsx runs it). */
+export const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    lib: ['ES2023'],
+    types: ['node'],
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    noImplicitOverride: true,
+    noImplicitReturns: true,
+    isolatedModules: true,
+    verbatimModuleSyntax: true,
+    skipLibCheck: true,
+    forceConsistentCasingInFileNames: true,
+    noEmit: true,
+  },
+  include: ['app.ts', 'api', 'config', 'generated', 'test'],
+} as const;
+
+/**
+ * The npm package name for an app folder's name: lowercased, with anything npm does not allow
+ * turned into '-'. Throws with a sentence when nothing usable is left.
+ *
+ * @example appPackageName('My App') === 'my-app'
+ */
+export function appPackageName(folderName: string): string {
+  const name = folderName
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9._~-]+/g, '-')
+    .replace(/^[._-]+/, '')
+    .replace(/-+$/, '');
+  if (name === '' || name.length > 214 || name === 'node_modules' || name === 'favicon.ico') {
+    throw new Error(`"${folderName}" cannot be turned into an npm package name; name the app folder with letters and digits, e.g. myapp.`);
+  }
+  return name;
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}

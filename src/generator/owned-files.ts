@@ -1,0 +1,46 @@
+import type { Tree } from './tree.js';
+
+/**
+ * What a generator did besides its tree changes: user-owned files it left alone because they
+ * were already as it would write them (skipped) or because the user changed them (conflicts).
+ */
+export interface GenerateReport {
+  skipped: string[];
+  conflicts: string[];
+}
+
+export function emptyReport(): GenerateReport {
+  return { skipped: [], conflicts: [] };
+}
+
+export type OwnedWrite = 'written' | 'skipped' | 'conflict';
+
+/**
+ * Writes a user-owned file: created when missing, left alone when it already says the same,
+ * and when it says something else, left alone as a conflict, or with `force`, overwritten
+ * after its old content is kept beside it as `<path>.orig` so nothing is lost.
+ */
+export function writeOwnedFile(
+  tree: Tree,
+  path: string,
+  content: string,
+  { force = false }: { force?: boolean | undefined },
+  report: GenerateReport,
+): OwnedWrite {
+  const current = tree.read(path);
+  if (current === undefined) {
+    tree.write(path, content);
+    return 'written';
+  }
+  if (current === content) {
+    report.skipped.push(path);
+    return 'skipped';
+  }
+  if (!force) {
+    report.conflicts.push(path);
+    return 'conflict';
+  }
+  tree.write(`${path}.orig`, current);
+  tree.write(path, content);
+  return 'written';
+}

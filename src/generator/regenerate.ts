@@ -1,0 +1,92 @@
+import { blueprintRoutes, names, type BlueprintRoute, type NormalizedAttribute, type NormalizedModel } from '../schema/index.js';
+import type { TemplateSet } from './templates.js';
+import { tsKey, tsLiteral, tsString } from './ts-literal.js';
+import type { Tree } from './tree.js';
+
+/** The files under generated/, all derived from the models and rewritten on every run. */
+export const GENERATED_FILES = ['generated/models.ts', 'generated/routes.ts', 'generated/client.ts'] as const;
+
+/**
+ * Re-derives generated/ from every model of the app: the record types, the blueprint route
+ * table and the typed client. A file whose content does not change is not a change.
+ *
+ * @example regenerate(tree, normalizeModels(await loadModelSources(appPath)), templates)
+ */
+export function regenerate(tree: Tree, models: readonly NormalizedModel[], templates: TemplateSet): void {
+  const data = {
+    models: models.map(modelData),
+    routeGroups: routeGroups(models),
+    typeImports: typeImports(models),
+    firstProperty: models[0] ? names(models[0].className).propertyName : '',
+  };
+  const empty = models.length === 0;
+  tree.write('generated/models.ts', templates.render(empty ? 'generated/models-none.ts' : 'generated/models.ts.hbs', data));
+  tree.write('generated/routes.ts', templates.render('generated/routes.ts.hbs', data));
+  tree.write('generated/client.ts', templates.render(empty ? 'generated/client-none.ts' : 'generated/client.ts.hbs', data));
+}
+
+function modelData(model: NormalizedModel) {
+  const own = model.attributes.filter((attribute) => attribute.auto === undefined);
+  return {
+    className: model.className,
+    identity: model.identity,
+    propertyName: names(model.className).propertyName,
+    source: `api/models/${names(model.className).fileName}.ts`,
+    record: model.attributes.map((attribute) => ({ key: tsKey(attribute.name), type: recordType(attribute) })),
+    create: own.map((attribute) => ({
+      key: attribute.required ? tsKey(attribute.name) : `${tsKey(attribute.name)}?`,
+      // As InferCreate in src/schema: leaving out an optional value may also be said with null.
+      type: attribute.required ? recordType(attribute) : withNull(valueType(attribute)),
+    })),
+  };
+}
+
+/** The TypeScript type of an attribute's value in a record. */
+function recordType(attribute: NormalizedAttribute): string {
+  const type = valueType(attribute);
+  return attribute.allowNull ? withNull(type) : type;
+}
+
+function valueType(attribute: NormalizedAttribute): string {
+  switch (attribute.type) {
+    case 'string':
+      return attribute.rules.isIn ? attribute.rules.isIn.map((value) => tsLiteral(value)).join(' | ') : 'string';
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'json':
+      return 'unknown';
+  }
+}
+
+function withNull(type: string): string {
+  return type === 'unknown' ? type : `${type} | null`;
+}
+
+function typeImports(models: readonly NormalizedModel[]): string {
+  return models.flatMap(({ className }) => [className, `${className}Create`, `${className}Update`]).join(', ');
+}
+
+function routeGroups(models: readonly NormalizedModel[]) {
+  return models.map((model) => ({
+    className: model.className,
+    source: `api/models/${names(model.className).fileName}.ts`,
+    routes: blueprintRoutes([model]).map((route) => ({ comment: routeComment(route), literal: tsLiteral(route) })),
+  }));
+}
+
+const JOINS: Record<BlueprintRoute['subscribes'], (identity: string) => string> = {
+  records: (identity) => `joins the room of each record found and, with autoWatch, the class room sails_model_create_${identity}`,
+  record: (identity) => `joins the record's room sails_model_${identity}_<id>:${identity}`,
+  'created-record': () => `joins the new record's room`,
+  none: () => 'leaves the record\'s room',
+};
+
+/** What a route does to subscriptions, in words (PROTOCOL.md 6.2). */
+function routeComment(route: BlueprintRoute): string {
+  const publishes = route.publishes
+    ? `publishes ${tsString(route.publishes)} to ${route.publishes === 'created' ? 'the class room' : "the record's room"}, not to the requester`
+    : 'publishes nothing';
+  return `${route.method} ${route.path} (${route.action}): the requesting socket ${JOINS[route.subscribes](route.identity)}; ${publishes}`;
+}

@@ -1,0 +1,17 @@
+/**
+ * The versions of the packages a generated app receives, in one place. typescript stays on 5.9:
+ * the registry's latest (7.x) is the native compiler, which sails-rt does not support yet.
+ */
+export const versions = {
+  typescript: '~5.9.3',
+  vitest: '^4.1.0',
+  '@types/node': '^20.19.0',
+  'socket.io-client': '^4.8.1',
+} as const satisfies Record<string, string>;
+
+export type VersionedPackage = keyof typeof versions;
+
+/** The devDependencies of a generated app, sorted by name as npm writes them. */
+export function appDevDependencies(): Record<VersionedPackage, string> {
+  return Object.fromEntries(Object.entries(versions).sort(([a], [b]) => (a < b ? -1 : 1))) as Record<VersionedPackage, string>;
+}
