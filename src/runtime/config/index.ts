@@ -1,0 +1,210 @@
+/**
+ * Reading an app's configuration: every named export of every `config/*.ts` becomes
+ * `config.<exportName>`, as Sails' `module.exports.<name> = …` does; then `config/env/<env>.ts`
+ * and `config/local.ts` are merged over it, as in Sails. Settings the runtime reads are checked
+ * once here, so a bad value fails lift with a sentence naming the file and the fix.
+ */
+import { basename, join, relative } from 'node:path';
+import { importAppFile, listSourceFiles } from '../../schema/load/index.js';
+import { LiftError } from '../errors.js';
+import type { Action } from '../pipeline/index.js';
+
+/** A route target, as Sails' `config/routes.js` accepts it. */
+export type RouteTarget =
+  | string
+  | Action
+  | { action: string; controller?: string }
+  | { controller: string; action: string };
+
+/** `'GET /say/hello': 'SayController.hello'`; a key without a verb means every verb. */
+export type RoutesConfig = Record<string, RouteTarget>;
+
+export interface BlueprintsConfig {
+  /** Bind the REST routes of every model (default true). */
+  rest?: boolean;
+  /** Prefix of every blueprint route, e.g. '/api' (default ''). */
+  prefix?: string;
+  /** Prefix of the REST routes after `prefix` (default ''). */
+  restPrefix?: string;
+  /** find subscribes the requesting socket to the model's class room (default true). */
+  autoWatch?: boolean;
+  /** The requesting socket also gets its own created/updated/destroyed messages (default false). */
+  mirror?: boolean;
+  /** Shortcut routes (`GET /user/create?…`) are not implemented; `true` is accepted and ignored. */
+  shortcuts?: boolean;
+  actions?: boolean;
+  pluralize?: boolean;
+}
+
+export interface SocketsConfig {
+  /** The socket.io path (default '/socket.io'). */
+  path?: string;
+  /** Allowed transports (default ['websocket', 'polling']). */
+  transports?: ('websocket' | 'polling')[];
+  /**
+   * Largest message a client may send, in bytes (default 1e6, socket.io's own default; Sails
+   * uses 1e8). Also the `maxPayload` announced in the handshake.
+   */
+  maxHttpBufferSize?: number;
+}
+
+export interface DatastoreConfig {
+  /** Only 'sqlite' for now (default). */
+  adapter?: 'sqlite';
+  /** SQLite file, relative to the app (default '.tmp/db.sqlite'); ':memory:' keeps it in memory. */
+  filename?: string;
+}
+
+export interface DatastoresConfig {
+  default?: DatastoreConfig;
+}
+
+/** Read by the security layer (a later issue); accepted now so generated apps lift. */
+export interface SecurityConfig {
+  cors?: Record<string, unknown>;
+  csrf?: boolean;
+}
+
+/** `sails.config`: the app's config exports, plus anything else an app puts there. */
+export interface SailsConfig {
+  port?: number;
+  environment: string;
+  appPath: string;
+  routes: RoutesConfig;
+  blueprints: BlueprintsConfig;
+  sockets: SocketsConfig;
+  datastores: DatastoresConfig;
+  security: SecurityConfig;
+  [name: string]: unknown;
+}
+
+/** Loads `config/` of the app at `appPath` and merges `overrides` (from `lift()`) over it. */
+export async function loadConfig(
+  appPath: string,
+  environment: string,
+  overrides: Record<string, unknown> = {},
+): Promise<SailsConfig> {
+  const configDir = join(appPath, 'config');
+  const files = await listSourceFiles(configDir);
+  const stem = (file: string): string => basename(file).replace(/\.[^.]+$/, '');
+  const merged: Record<string, unknown> = {};
+  const origin = new Map<string, string>();
+
+  for (const file of files.filter((f) => stem(f) !== 'local')) {
+    const shown = relative(appPath, file);
+    for (const [name, value] of Object.entries(await importConfig(file, shown))) {
+      const twin = origin.get(name);
+      if (twin) {
+        throw new LiftError(`${shown} exports "${name}", which ${twin} already exports; keep one of them.`);
+      }
+      origin.set(name, shown);
+      merged[name] = value;
+    }
+  }
+  const envFile = (await listSourceFiles(join(configDir, 'env'))).find((f) => stem(f) === environment);
+  if (envFile) deepMerge(merged, await importConfig(envFile, relative(appPath, envFile)));
+  const localFile = files.find((f) => stem(f) === 'local');
+  if (localFile) deepMerge(merged, await importConfig(localFile, relative(appPath, localFile)));
+  deepMerge(merged, overrides);
+
+  return checkConfig({
+    ...merged,
+    environment,
+    appPath,
+    routes: (merged['routes'] ?? {}) as RoutesConfig,
+    blueprints: (merged['blueprints'] ?? {}) as BlueprintsConfig,
+    sockets: (merged['sockets'] ?? {}) as SocketsConfig,
+    datastores: (merged['datastores'] ?? {}) as DatastoresConfig,
+    security: (merged['security'] ?? {}) as SecurityConfig,
+  });
+}
+
+async function importConfig(file: string, shown: string): Promise<Record<string, unknown>> {
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await importAppFile(file);
+  } catch (error) {
+    throw new LiftError(`${shown} could not be loaded (${firstLine(error)}); fix the error in that file.`, { cause: error });
+  }
+  const exports: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(namespace)) {
+    // A default export has no setting name; Sails' config files only use named settings.
+    if (name !== 'default' && name !== 'module.exports') exports[name] = value;
+  }
+  return exports;
+}
+
+function checkConfig(config: SailsConfig): SailsConfig {
+  const fail = (setting: string, problem: string, fix: string): never => {
+    throw new LiftError(`The setting ${setting} ${problem}; ${fix}.`);
+  };
+  for (const key of ['routes', 'blueprints', 'sockets', 'datastores', 'security'] as const) {
+    if (!isPlainObject(config[key])) fail(`"${key}" (config/${key}.ts)`, 'must be an object', `write \`export const ${key} = { … }\``);
+  }
+  const { port } = config;
+  if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)) {
+    fail('"port"', `is ${JSON.stringify(port)}`, 'use a whole number from 0 to 65535 (0 picks a free port)');
+  }
+  const { sockets, blueprints, datastores } = config;
+  if (sockets.path !== undefined && (typeof sockets.path !== 'string' || !sockets.path.startsWith('/'))) {
+    fail('sockets.path (config/sockets.ts)', `is ${JSON.stringify(sockets.path)}`, "use a path starting with '/', such as '/socket.io'");
+  }
+  if (
+    sockets.transports !== undefined &&
+    (!Array.isArray(sockets.transports) ||
+      sockets.transports.length === 0 ||
+      !sockets.transports.every((t) => t === 'websocket' || t === 'polling'))
+  ) {
+    fail('sockets.transports (config/sockets.ts)', `is ${JSON.stringify(sockets.transports)}`, "use ['websocket'] or ['websocket', 'polling']");
+  }
+  if (
+    sockets.maxHttpBufferSize !== undefined &&
+    (typeof sockets.maxHttpBufferSize !== 'number' || !(sockets.maxHttpBufferSize > 0))
+  ) {
+    fail('sockets.maxHttpBufferSize (config/sockets.ts)', `is ${JSON.stringify(sockets.maxHttpBufferSize)}`, 'use a number of bytes such as 1e6');
+  }
+  for (const key of ['prefix', 'restPrefix'] as const) {
+    const value = blueprints[key];
+    if (value !== undefined && (typeof value !== 'string' || (value !== '' && (!value.startsWith('/') || value.endsWith('/'))))) {
+      fail(`blueprints.${key} (config/blueprints.ts)`, `is ${JSON.stringify(value)}`, "use '' or a path like '/api' (a leading slash, no trailing slash)");
+    }
+  }
+  for (const key of ['rest', 'autoWatch', 'mirror', 'shortcuts', 'actions', 'pluralize'] as const) {
+    const value = blueprints[key];
+    if (value !== undefined && typeof value !== 'boolean') {
+      fail(`blueprints.${key} (config/blueprints.ts)`, `is ${JSON.stringify(value)}`, 'use true or false');
+    }
+  }
+  const store = datastores.default ?? {};
+  if (!isPlainObject(store)) fail('datastores.default (config/datastores.ts)', 'must be an object', "use { adapter: 'sqlite', filename: '.tmp/db.sqlite' }");
+  if (store.adapter !== undefined && store.adapter !== 'sqlite') {
+    fail('datastores.default.adapter (config/datastores.ts)', `is ${JSON.stringify(store.adapter)}, which sails-rt does not support yet`, "use 'sqlite'");
+  }
+  if (store.filename !== undefined && (typeof store.filename !== 'string' || store.filename === '')) {
+    fail('datastores.default.filename (config/datastores.ts)', `is ${JSON.stringify(store.filename)}`, "use a file path such as '.tmp/db.sqlite'");
+  }
+  return config;
+}
+
+/** Merges `source` into `target`: plain objects recursively, everything else replaced. */
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(source)) {
+    const current = target[key];
+    if (isPlainObject(current) && isPlainObject(value)) {
+      const copy = { ...current };
+      deepMerge(copy, value);
+      target[key] = copy;
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? message;
+}

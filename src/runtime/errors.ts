@@ -1,0 +1,96 @@
+/**
+ * The one error catalog of the runtime: every error a client can get back, with a stable code,
+ * its status and one JSON shape `{ code, message, details? }`, the same over HTTP and sockets.
+ * The blueprint codes keep Waterline's names so Sails front ends that branch on them still work.
+ */
+
+export interface CatalogEntry {
+  status: number;
+  /** What the code means, for the docs and for the catalog test. */
+  summary: string;
+}
+
+export const ERROR_CATALOG = {
+  E_INVALID_CRITERIA: {
+    status: 400,
+    summary: 'A where, sort, limit, skip, select or omit parameter, or a record id, could not be used.',
+  },
+  E_INVALID_NEW_RECORD: {
+    status: 400,
+    summary: 'The values sent to create a record break the model: a required attribute is missing or a value does not fit its rules.',
+  },
+  E_INVALID_VALUES_TO_SET: {
+    status: 400,
+    summary: 'The values sent to update a record break the model.',
+  },
+  E_UNIQUE: {
+    status: 400,
+    summary: 'The write would give two records the same value for a unique attribute.',
+  },
+  E_BAD_SOCKET_REQUEST: {
+    status: 400,
+    summary: 'A socket virtual request could not be read: the envelope, the event name or the SDK version is wrong.',
+  },
+  E_BAD_REQUEST_BODY: {
+    status: 400,
+    summary: 'The HTTP request body could not be parsed.',
+  },
+  'SAILS:HOOK:SOCKETS:NO_SUCH_SOCKET': {
+    status: 404,
+    summary: 'sails.sockets.get() was given the id of a socket that is not connected to this server.',
+  },
+  'SAILS:HOOK:SOCKETS:USAGE': {
+    status: 500,
+    summary: 'A sails.sockets function was called with arguments it cannot use (a bug in the app code).',
+  },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** The JSON body a client gets for a catalogued error. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: string;
+  [extra: string]: unknown;
+}
+
+/**
+ * An error a client caused, or one app code asked for wrongly. `toJSON()` is the response body.
+ *
+ * @example throw new SailsRtError('E_INVALID_CRITERIA', 'limit must be a whole number, got "abc".');
+ */
+export class SailsRtError extends Error {
+  override readonly name = 'SailsRtError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { details?: string; [key: string]: unknown } = {},
+  ) {
+    super(message);
+    this.status = ERROR_CATALOG[code].status;
+  }
+
+  toJSON(): ErrorBody {
+    return { code: this.code, message: this.message, ...this.extra };
+  }
+}
+
+export function isSailsRtError(error: unknown): error is SailsRtError {
+  return error instanceof SailsRtError;
+}
+
+/**
+ * A problem that stops `lift()`: the message is one sentence naming the file or setting and the
+ * fix. Not part of the catalog: it never reaches a client.
+ */
+export class LiftError extends Error {
+  override readonly name = 'LiftError';
+  readonly code = 'E_LIFT';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * HTTP through Fastify 5: assets/ served by @fastify/static, every other request handed to the
+ * shared router through one catch-all route, so HTTP and sockets run the same actions.
+ */
+import { existsSync } from 'node:fs';
+import { parse as parseQueryString } from 'node:querystring';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Req, Res, splitUrl, type ResponseSink } from '../pipeline/index.js';
+import { VERBS, type Router } from '../router/index.js';
+import { SailsRtError } from '../errors.js';
+
+class ReplySink implements ResponseSink {
+  constructor(private readonly reply: FastifyReply) {}
+
+  deliver(statusCode: number, headers: Record<string, string>, body: unknown, json: boolean): void {
+    const reply = this.reply;
+    reply.code(statusCode);
+    for (const name of Object.keys(headers)) reply.header(name, headers[name]);
+    if (body === undefined) {
+      reply.send();
+    } else if (json) {
+      if (headers['content-type'] === undefined) reply.type('application/json; charset=utf-8');
+      reply.send(JSON.stringify(body));
+    } else if (typeof body === 'string') {
+      if (headers['content-type'] === undefined) reply.type('text/plain; charset=utf-8');
+      reply.send(body);
+    } else {
+      reply.send(body);
+    }
+  }
+}
+
+export async function createHttpServer(options: {
+  router: Router;
+  production: boolean;
+  assetsDir: string;
+}): Promise<FastifyInstance> {
+  const { router, production, assetsDir } = options;
+  const app = Fastify({ logger: false, forceCloseConnections: true, exposeHeadRoutes: false });
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, { ...parseQueryString(body as string) });
+  });
+  // Any other body type reaches the action as text, as Sails' body parser leaves it.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error: { statusCode?: number; message: string; stack?: string }, _request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 400) {
+      const body = new SailsRtError(
+        'E_BAD_REQUEST_BODY',
+        `The request body could not be parsed (${error.message}); send JSON with content-type application/json.`,
+      ).toJSON();
+      return reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify(body));
+    }
+    if (status < 500) return reply.code(status).type('text/plain; charset=utf-8').send(error.message);
+    return reply.code(500).type('text/plain; charset=utf-8').send(production ? 'Internal Server Error' : (error.stack ?? error.message));
+  });
+
+  if (existsSync(assetsDir)) {
+    // wildcard: false registers one route per file found now, so every other path reaches the router.
+    await app.register(fastifyStatic, { root: assetsDir, wildcard: false, prefix: '/' });
+  }
+
+  app.route({
+    method: [...VERBS],
+    url: '*',
+    handler(request: FastifyRequest, reply: FastifyReply) {
+      const raw = request.raw;
+      const url = raw.url ?? '/';
+      const { path, query } = splitUrl(url);
+      const headers: Record<string, string> = {};
+      for (const name of Object.keys(raw.headers)) {
+        const value = raw.headers[name];
+        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      const body = request.body ?? {};
+      const req = new Req(raw.method ?? 'GET', url, path, query, body, headers, 'http', undefined, request.ip);
+      router.dispatch(req, new Res(new ReplySink(reply), production));
+      return reply;
+    },
+  });
+  return app;
+}

@@ -1,0 +1,28 @@
+/**
+ * 'sails-rt': what an app imports. Lift an app, declare models and controllers, and reach the
+ * lifted app through `sails`.
+ *
+ * @example
+ * import { lift } from 'sails-rt';
+ * const app = await lift({ port: 0 });
+ */
+export { defineModel } from '../schema/index.js';
+export type { InferCreate, InferRecord, InferUpdate } from '../schema/index.js';
+export { lift, type LiftOptions } from './lift/index.js';
+export { sails, type SailsApp } from './app/index.js';
+export { defineController } from './controllers/index.js';
+export type { Action, Req, Res, Query, Transport } from './pipeline/index.js';
+export type {
+  BlueprintsConfig,
+  DatastoreConfig,
+  DatastoresConfig,
+  RoutesConfig,
+  RouteTarget,
+  SailsConfig,
+  SecurityConfig,
+  SocketsConfig,
+} from './config/index.js';
+export type { ModelApi } from './models/index.js';
+export type { SocketsApi, SocketTarget } from './sockets/index.js';
+export type { StoredRecord } from './store/index.js';
+export { SailsRtError, LiftError, ERROR_CATALOG, type ErrorCode, type ErrorBody } from './errors.js';

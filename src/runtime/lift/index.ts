@@ -1,0 +1,239 @@
+/**
+ * `lift()`: config, models, controllers, store, router, HTTP and sockets, in that order, with no
+ * prompt anywhere (a headless start never hangs). Any failure closes what was opened and
+ * rejects with one sentence naming the file or setting and the fix.
+ */
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import createDebug from 'debug';
+import type { FastifyInstance } from 'fastify';
+import type { Server } from 'socket.io';
+import { blueprintRoutes, type BlueprintAction, type NormalizedModel } from '../../schema/index.js';
+import { loadModels } from '../../schema/load/index.js';
+import { forgetApp, setCurrentApp, type SailsApp } from '../app/index.js';
+import { blueprintActions } from '../blueprints/index.js';
+import { loadConfig, type RouteTarget, type SailsConfig } from '../config/index.js';
+import { actionIdentity, loadControllers, type ActionTable } from '../controllers/index.js';
+import { LiftError } from '../errors.js';
+import { createHttpServer } from '../http/index.js';
+import { createModelApi, type ModelApi } from '../models/index.js';
+import type { Action } from '../pipeline/index.js';
+import { PubSub } from '../pubsub/index.js';
+import { Router, VERBS, type RouteEntry, type Verb } from '../router/index.js';
+import { createSocketServer, createSocketsApi, DEFAULT_SOCKET_PATH } from '../sockets/index.js';
+import { openSqliteStore, type Store } from '../store/index.js';
+
+const debug = createDebug('sails-rt:lift');
+
+export interface LiftOptions {
+  /** The app's folder (default: the current directory). */
+  appPath?: string;
+  /** Default: `config.port`, else 1337. 0 picks a free port. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default: NODE_ENV, else 'development'. 'production' hides error details from clients. */
+  environment?: string;
+  /** Where lift's own lines go (default: console.log). */
+  log?: (line: string) => void;
+  /**
+   * Settings merged over the app's config files, as Sails' `sails.lift(overrides)` does,
+   * e.g. `{ datastores: { default: { filename: ':memory:' } } }`.
+   */
+  config?: Record<string, unknown>;
+}
+
+const BLUEPRINT_ACTIONS: readonly BlueprintAction[] = ['find', 'findOne', 'create', 'update', 'destroy'];
+const ROUTE_KEY = /^(?:([A-Za-z]+)\s+)?(\/\S*)$/;
+
+/**
+ * Starts the app in `appPath` and resolves once it listens.
+ *
+ * @example const app = await lift({ port: 0 }); … await app.lower();
+ */
+export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
+  const appPath = resolve(options.appPath ?? process.cwd());
+  const environment = options.environment ?? process.env['NODE_ENV'] ?? 'development';
+  const production = environment === 'production';
+  const log = options.log ?? ((line: string) => console.log(line));
+  const host = options.host ?? '127.0.0.1';
+
+  const config = await loadConfig(appPath, environment, options.config);
+  const models = await loadModels(appPath);
+  const actions = await loadControllers(appPath);
+
+  const opened: { store?: Store; http?: FastifyInstance; io?: Server } = {};
+  try {
+    const store = openStore(config, models);
+    opened.store = store;
+    const { createdTables, addedColumns, createdIndexes } = store.changes;
+    if (createdTables.length + addedColumns.length + createdIndexes.length > 0) {
+      const done = [
+        createdTables.length > 0 ? `created tables ${createdTables.join(', ')}` : '',
+        addedColumns.length > 0 ? `added columns ${addedColumns.join(', ')}` : '',
+        createdIndexes.length > 0 ? `added unique indexes ${createdIndexes.join(', ')}` : '',
+      ].filter(Boolean);
+      log(`sails-rt: database ${storeLabel(config)}: ${done.join('; ')}.`);
+    }
+
+    const router = new Router();
+    const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets') });
+    opened.http = http;
+    const io = createSocketServer(http.server, config.sockets, router, production);
+    opened.io = io;
+    const pubsub = new PubSub(io, config.blueprints.mirror === true);
+
+    const table: ActionTable = new Map();
+    for (const model of models) {
+      const blueprints = blueprintActions(model, { store, pubsub, autoWatch: config.blueprints.autoWatch !== false });
+      for (const name of BLUEPRINT_ACTIONS) {
+        table.set(actionIdentity(model.identity, name), { action: blueprints[name], name: `${model.identity}/${name.toLowerCase()}` });
+      }
+    }
+    // A controller action named like a blueprint replaces it, as in Sails.
+    for (const [identity, entry] of actions) table.set(identity, entry);
+    bindRoutes(router, config, models, table);
+
+    const port = options.port ?? config.port ?? 1337;
+    try {
+      await http.listen({ port, host });
+    } catch (error) {
+      throw listenError(error, port, host);
+    }
+    const address = http.server.address();
+    const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+
+    const modelApis: Record<string, ModelApi> = {};
+    for (const model of models) modelApis[model.identity] = createModelApi(model, store, pubsub);
+
+    let lowering: Promise<void> | undefined;
+    const app: SailsApp = {
+      url,
+      port: actualPort,
+      config,
+      models: modelApis,
+      io,
+      sockets: createSocketsApi(io),
+      lower() {
+        lowering ??= (async () => {
+          forgetApp(app);
+          await closeAll(opened);
+        })();
+        return lowering;
+      },
+    };
+    setCurrentApp(app);
+    if (debug.enabled) debug('routes:\n%s', router.describe());
+    log(`sails-rt: app lifted at ${url} (sockets on ${config.sockets.path ?? DEFAULT_SOCKET_PATH})`);
+    return app;
+  } catch (error) {
+    await closeAll(opened).catch(() => {});
+    throw error;
+  }
+}
+
+function openStore(config: SailsConfig, models: NormalizedModel[]): Store {
+  const filename = config.datastores.default?.filename ?? '.tmp/db.sqlite';
+  const path = filename === ':memory:' || isAbsolute(filename) ? filename : join(config.appPath, filename);
+  try {
+    return openSqliteStore({ filename: path, models });
+  } catch (error) {
+    throw new LiftError(
+      `Could not open the database ${storeLabel(config)} (${(error as Error).message}); check datastores.default.filename in config/datastores.ts.`,
+      { cause: error },
+    );
+  }
+}
+
+function storeLabel(config: SailsConfig): string {
+  const filename = config.datastores.default?.filename ?? '.tmp/db.sqlite';
+  return isAbsolute(filename) ? relative(config.appPath, filename) || filename : filename;
+}
+
+/** Custom routes first, then the blueprint routes a custom route does not already take. */
+function bindRoutes(router: Router, config: SailsConfig, models: NormalizedModel[], table: ActionTable): void {
+  for (const [key, target] of Object.entries(config.routes)) {
+    const match = ROUTE_KEY.exec(key.trim());
+    const verb = match?.[1]?.toUpperCase();
+    const path = match?.[2];
+    if (!match || path === undefined || (verb !== undefined && verb !== 'ALL' && !(VERBS as readonly string[]).includes(verb))) {
+      throw new LiftError(
+        `config/routes.ts: the route "${key}" cannot be read; write it as "/path" or "VERB /path" with VERB one of ${VERBS.join(', ')}.`,
+      );
+    }
+    const entry = resolveTarget(key, target, table);
+    const verbs: readonly Verb[] = verb === undefined || verb === 'ALL' ? VERBS : [verb as Verb];
+    try {
+      router.add(verbs, path, entry);
+    } catch (error) {
+      throw new LiftError(`config/routes.ts: the route "${key}" clashes with another route (${(error as Error).message}); remove one of them.`);
+    }
+  }
+  if (config.blueprints.rest === false) return;
+  const routes = blueprintRoutes(models, { prefix: config.blueprints.prefix ?? '', restPrefix: config.blueprints.restPrefix ?? '' });
+  for (const route of routes) {
+    const entry = table.get(actionIdentity(route.identity, route.action));
+    if (!entry) continue;
+    if (router.has(route.method, route.path)) {
+      if (debug.enabled) debug('%s %s: the custom route wins over the blueprint %s', route.method, route.path, entry.name);
+      continue;
+    }
+    try {
+      router.add([route.method], route.path, entry);
+    } catch (error) {
+      // A custom route with another param name on the same path, e.g. GET /user/:name.
+      if (debug.enabled) debug('%s %s: blueprint not bound, a custom route takes the path (%s)', route.method, route.path, (error as Error).message);
+    }
+  }
+}
+
+function resolveTarget(key: string, target: RouteTarget, table: ActionTable): RouteEntry {
+  if (typeof target === 'function') return { action: target as Action, name: `${key} (inline action)` };
+  let identity: string | undefined;
+  if (typeof target === 'string') {
+    const dot = /^([A-Za-z0-9_]+)\.([A-Za-z0-9_$]+)$/.exec(target);
+    identity = dot ? actionIdentity(dot[1] ?? '', dot[2] ?? '') : target.includes('/') ? target.toLowerCase() : undefined;
+  } else if (typeof target === 'object' && target !== null && typeof target.action === 'string') {
+    identity =
+      typeof target.controller === 'string' ? actionIdentity(target.controller, target.action) : target.action.toLowerCase();
+  }
+  if (identity === undefined) {
+    throw new LiftError(
+      `config/routes.ts: the route "${key}" has a target sails-rt cannot use (${JSON.stringify(target)}); use 'SayController.hello', { action: 'say/hello' } or { controller: 'SayController', action: 'hello' }.`,
+    );
+  }
+  const entry = table.get(identity);
+  if (!entry) {
+    const [controller = '', action = ''] = identity.split('/');
+    const file = `api/controllers/${controller.charAt(0).toUpperCase()}${controller.slice(1)}Controller.ts`;
+    throw new LiftError(
+      `config/routes.ts: the route "${key}" points to the action ${identity}, which does not exist; add an action "${action}" to ${file} or fix the route.`,
+    );
+  }
+  return entry;
+}
+
+function listenError(error: unknown, port: number, host: string): LiftError {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EADDRINUSE') {
+    return new LiftError(
+      `Port ${port} on ${host} is already in use; stop the program using it, or lift on another port (the port setting, or 0 for any free port).`,
+      { cause: error },
+    );
+  }
+  if (code === 'EACCES') {
+    return new LiftError(`Not allowed to listen on port ${port} on ${host}; use a port above 1023.`, { cause: error });
+  }
+  return new LiftError(`Could not listen on ${host}:${port} (${(error as Error).message}); check the host and port settings.`, { cause: error });
+}
+
+async function closeAll(opened: { store?: Store; http?: FastifyInstance; io?: Server }): Promise<void> {
+  const { io, http, store } = opened;
+  if (io) {
+    io.disconnectSockets(true);
+    // Closing the engine (not io.close(), which would also close the HTTP server under Fastify).
+    io.engine.close();
+  }
+  if (http) await http.close();
+  if (store) await store.close();
+}

@@ -1,0 +1,4 @@
+/** The request pipeline shared by HTTP and sockets: Req, Res, actions and how they run. */
+export { Req, splitUrl, type Query, type Transport } from './request.js';
+export { Res, type ResponseSink } from './response.js';
+export { runAction, type Action } from './run-action.js';

@@ -1,0 +1,74 @@
+import { parse as parseQueryString } from 'node:querystring';
+import type { Socket } from 'socket.io';
+
+export type Transport = 'socket.io' | 'http';
+
+/** `req.query`: flat, as Node's `querystring` parses it (`a[b]=1` stays the key `a[b]`). */
+export type Query = Record<string, string | string[] | undefined>;
+
+/**
+ * The request an action gets, the same class for both transports. `isSocket` and `transport`
+ * come only from the transport that built it: nothing a client sends can change them.
+ *
+ * @example hello(req, res) { if (!req.isSocket) return res.badRequest(); … }
+ */
+export class Req {
+  /** Route params, filled by the router. */
+  params: Record<string, string> = {};
+
+  constructor(
+    /** Upper case: `GET`. Over a socket, the event name. */
+    readonly method: string,
+    /** As sent, with the query string. */
+    readonly url: string,
+    /** The pathname of `url`. */
+    readonly path: string,
+    readonly query: Query,
+    // The client decides the body's shape (an object or, from a socket, an array); actions
+    // validate it themselves, so it is typed loosely, as Express types req.body.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    public body: any,
+    /** Lowercased names, string values. */
+    readonly headers: Record<string, string>,
+    readonly transport: Transport,
+    /** The socket.io socket, for socket requests only. */
+    readonly socket: Socket | undefined,
+    readonly ip: string,
+  ) {}
+
+  /** True only for a socket virtual request. */
+  get isSocket(): boolean {
+    return this.transport === 'socket.io';
+  }
+
+  /** A param from the route, then the body, then the query string. */
+  param(name: string): unknown {
+    const fromParams = this.params[name];
+    if (fromParams !== undefined) return fromParams;
+    const body = this.body as unknown;
+    if (body !== null && typeof body === 'object') {
+      const fromBody = (body as Record<string, unknown>)[name];
+      if (fromBody !== undefined) return fromBody;
+    }
+    return this.query[name];
+  }
+
+  /** Every param: the query string, the body over it, the route params over both. */
+  allParams(): Record<string, unknown> {
+    const body = this.body as unknown;
+    return {
+      ...this.query,
+      ...(body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {}),
+      ...this.params,
+    };
+  }
+}
+
+/** Splits a URL into its pathname and its flat query object. */
+export function splitUrl(url: string): { path: string; query: Query } {
+  const mark = url.indexOf('?');
+  if (mark === -1) return { path: url === '' ? '/' : url, query: {} };
+  const path = mark === 0 ? '/' : url.slice(0, mark);
+  // querystring returns a null-prototype object; copy it so `query.hasOwnProperty` works as usual.
+  return { path, query: { ...parseQueryString(url.slice(mark + 1)) } };
+}

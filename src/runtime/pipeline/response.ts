@@ -1,0 +1,99 @@
+import { STATUS_CODES } from 'node:http';
+import createDebug from 'debug';
+
+const debug = createDebug('sails-rt:pipeline');
+
+/** How a transport delivers the one response of a request. */
+export interface ResponseSink {
+  /**
+   * `json`: the body came from `res.json` (or a built-in response with data); otherwise it came
+   * from `res.send` and is sent as it is. `headers` holds only what the action set, lowercased.
+   */
+  deliver(statusCode: number, headers: Record<string, string>, body: unknown, json: boolean): void;
+}
+
+/**
+ * The response an action answers with, the same class for both transports. Exactly one
+ * response is sent per request; a second one is ignored (and logged at debug level).
+ *
+ * @example return res.status(201).json({ id: 1 });
+ */
+export class Res {
+  statusCode = 200;
+  /** The headers the action set, lowercased. */
+  readonly headers: Record<string, string> = {};
+  /** True once a response went out. */
+  sent = false;
+
+  constructor(
+    private readonly sink: ResponseSink,
+    private readonly production: boolean,
+  ) {}
+
+  status(code: number): this {
+    this.statusCode = code;
+    return this;
+  }
+
+  set(name: string, value: string | number): this {
+    this.headers[name.toLowerCase()] = String(value);
+    return this;
+  }
+
+  /** Sends `body` as JSON. Over a socket a string is sent once, not JSON-encoded twice. */
+  json(body?: unknown): void {
+    this.end(body, true);
+  }
+
+  /** Sends `body` as it is: a string as text, anything else as JSON. */
+  send(body?: unknown): void {
+    this.end(body, body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body));
+  }
+
+  /** 200 with `data` as JSON, or the text "OK". */
+  ok(data?: unknown): void {
+    this.builtIn(200, data);
+  }
+
+  /** 400 with `data` as JSON, or the text "Bad Request". */
+  badRequest(data?: unknown): void {
+    this.builtIn(400, data);
+  }
+
+  /** 403 with `data` as JSON, or the text "Forbidden". */
+  forbidden(data?: unknown): void {
+    this.builtIn(403, data);
+  }
+
+  /** 404 with the text "Not Found" (as in Sails, any data is not sent). */
+  notFound(_data?: unknown): void {
+    this.sendStatus(404);
+  }
+
+  /** 500. Outside production the error's stack (or the data) is sent; in production "Internal Server Error". */
+  serverError(error?: unknown): void {
+    if (this.production || error === undefined) return this.sendStatus(500);
+    this.status(500);
+    if (error instanceof Error) return this.end(error.stack ?? `${error.name}: ${error.message}`, false);
+    this.end(error, typeof error !== 'string');
+  }
+
+  /** `code` with Node's reason text ("Not Found") as the body. */
+  sendStatus(code: number): void {
+    this.status(code).end(STATUS_CODES[code] ?? String(code), false);
+  }
+
+  private builtIn(code: number, data: unknown): void {
+    if (data === undefined) return this.sendStatus(code);
+    this.status(code).end(data, true);
+  }
+
+  private end(body: unknown, json: boolean): void {
+    if (this.sent) {
+      if (debug.enabled) debug('ignored a second response (status %d) to the same request', this.statusCode);
+      return;
+    }
+    this.sent = true;
+    this.sink.deliver(this.statusCode, this.headers, body, json);
+  }
+}

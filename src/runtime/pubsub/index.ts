@@ -1,0 +1,81 @@
+/**
+ * Resourceful pub-sub (PROTOCOL.md sections 3 and 4) over socket.io rooms, so the socket.io
+ * adapter decides how far a message reaches. Every action reads `mirror` the same way (fix of
+ * PROTOCOL 10 item 8), and an id of 0 is a room like any other (item 11).
+ */
+import type { Server, Socket } from 'socket.io';
+import type { StoredRecord } from '../store/index.js';
+
+/** `sails_model_user_1:user` */
+export function instanceRoom(identity: string, id: number | string): string {
+  return `sails_model_${identity}_${id}:${identity}`;
+}
+
+/** `sails_model_create_user` */
+export function classRoom(identity: string): string {
+  return `sails_model_create_${identity}`;
+}
+
+export class PubSub {
+  constructor(
+    private readonly io: Server,
+    /** The requester also gets its own messages. */
+    private readonly mirror: boolean,
+  ) {}
+
+  /** Joins `socket` to the instance room of each id. */
+  subscribe(socket: Socket, identity: string, ids: readonly (number | string)[]): void | Promise<void> {
+    if (ids.length === 1) return socket.join(instanceRoom(identity, ids[0] as number | string));
+    return socket.join(ids.map((id) => instanceRoom(identity, id)));
+  }
+
+  async unsubscribe(socket: Socket, identity: string, ids: readonly (number | string)[]): Promise<void> {
+    await Promise.all(ids.map((id) => socket.leave(instanceRoom(identity, id))));
+  }
+
+  /** Joins `socket` to the class room, where `created` messages go. */
+  watch(socket: Socket, identity: string): void | Promise<void> {
+    return socket.join(classRoom(identity));
+  }
+
+  /** Class-room members join the new record's room, so they hear of its updates. */
+  introduce(identity: string, id: number): void {
+    this.io.in(classRoom(identity)).socketsJoin(instanceRoom(identity, id));
+  }
+
+  /** Everyone leaves a destroyed record's room (Sails only removed class-room members, item 9). */
+  retire(identity: string, id: number): void {
+    const room = instanceRoom(identity, id);
+    this.io.in(room).socketsLeave(room);
+  }
+
+  publishCreated(identity: string, record: StoredRecord, requester: Socket | undefined): void {
+    this.emit(classRoom(identity), identity, { verb: 'created', data: record, id: record.id }, requester);
+  }
+
+  publishUpdated(
+    identity: string,
+    id: number,
+    data: Record<string, unknown>,
+    previous: StoredRecord,
+    requester: Socket | undefined,
+  ): void {
+    this.emit(instanceRoom(identity, id), identity, { verb: 'updated', data, id, previous }, requester);
+  }
+
+  publishDestroyed(identity: string, id: number, previous: StoredRecord, requester: Socket | undefined): void {
+    this.emit(instanceRoom(identity, id), identity, { verb: 'destroyed', id, previous }, requester);
+  }
+
+  /** `Model.publish(ids, data, req)`: `data` as given, to each record's room. */
+  publish(identity: string, ids: readonly (number | string)[], data: unknown, omit: Socket | undefined): void {
+    let target = this.io.to(ids.map((id) => instanceRoom(identity, id)));
+    if (omit) target = target.except(omit.id);
+    target.emit(identity, data);
+  }
+
+  private emit(room: string, event: string, payload: unknown, requester: Socket | undefined): void {
+    if (requester && !this.mirror) this.io.to(room).except(requester.id).emit(event, payload);
+    else this.io.to(room).emit(event, payload);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The one router both transports dispatch to: find-my-way, filled with the app's custom routes
+ * first and the blueprint routes after them, as Sails binds them.
+ */
+import FindMyWay from 'find-my-way';
+import type { HTTPMethod } from 'find-my-way';
+import { runAction, type Action, type Req, type Res } from '../pipeline/index.js';
+
+/** The verbs a route can answer; also the socket events the server listens for, lowercased. */
+export const VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'] as const;
+export type Verb = (typeof VERBS)[number];
+
+export interface RouteEntry {
+  action: Action;
+  /** For logs and errors: `SayController.hello`, `user/find`. */
+  name: string;
+}
+
+interface Match {
+  entry: RouteEntry;
+  params: Record<string, string>;
+}
+
+export class Router {
+  private readonly fmw = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: false });
+
+  /** Binds `entry` to each verb; throws find-my-way's error on a conflicting route. */
+  add(verbs: readonly Verb[], path: string, entry: RouteEntry): void {
+    this.fmw.on(verbs as HTTPMethod[], path, noop, entry);
+  }
+
+  has(verb: Verb, path: string): boolean {
+    return this.fmw.hasRoute(verb, path);
+  }
+
+  find(method: string, path: string): Match | undefined {
+    let found = this.fmw.find(method as HTTPMethod, path);
+    // HEAD answers like GET unless a HEAD route exists, as in Express.
+    if (found === null && method === 'HEAD') found = this.fmw.find('GET', path);
+    if (found === null) return undefined;
+    return { entry: found.store as RouteEntry, params: found.params as Record<string, string> };
+  }
+
+  /** Routes `req` and runs its action, or answers 404 "Not Found". */
+  dispatch(req: Req, res: Res): void {
+    const match = this.find(req.method, req.path);
+    if (match === undefined) {
+      res.notFound();
+      return;
+    }
+    req.params = match.params;
+    runAction(match.entry.action, req, res);
+  }
+
+  /** The bound routes, one line each, for debugging. */
+  describe(): string {
+    return this.fmw.prettyPrint();
+  }
+}
+
+function noop(): void {}

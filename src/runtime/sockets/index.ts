@@ -1,0 +1,26 @@
+/** socket.io 4 on the app's HTTP server, speaking to sails.io.js 1.2.1 (EIO3) and socket.io-client 4 alike. */
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { SocketsConfig } from '../config/index.js';
+import type { Router } from '../router/index.js';
+import { handleVirtualRequests } from './virtual-request.js';
+
+export { createSocketsApi, type SocketsApi, type SocketTarget } from './sails-sockets.js';
+
+export const DEFAULT_SOCKET_PATH = '/socket.io';
+
+export function createSocketServer(http: HttpServer, config: SocketsConfig, router: Router, production: boolean): Server {
+  const io = new Server(http, {
+    // sails.io.js 1.2.1 bundles socket.io-client 2.0.3, which speaks Engine.IO 3.
+    allowEIO3: true,
+    path: config.path ?? DEFAULT_SOCKET_PATH,
+    transports: config.transports ?? ['websocket', 'polling'],
+    pingInterval: 25_000,
+    pingTimeout: 60_000,
+    maxHttpBufferSize: config.maxHttpBufferSize ?? 1e6,
+    serveClient: false,
+    cookie: false,
+  });
+  handleVirtualRequests(io, router, production);
+  return io;
+}

@@ -1,0 +1,181 @@
+/**
+ * Socket virtual requests (PROTOCOL.md section 2): each `get`/`post`/… event with the envelope
+ * `{ method, headers, data, url }` is turned into a Req and dispatched straight to the router,
+ * and the response goes back through the ack as the JWR `{ body, headers, statusCode }`.
+ * This is the hot path: no fake HTTP objects, no per-request closures or regexes.
+ */
+import createDebug from 'debug';
+import type { Server, Socket } from 'socket.io';
+import { SailsRtError } from '../errors.js';
+import { Req, Res, splitUrl, type ResponseSink } from '../pipeline/index.js';
+import { VERBS, type Router, type Verb } from '../router/index.js';
+
+const debug = createDebug('sails-rt:sockets');
+
+/** The socket events a request can arrive on: the verbs, lowercased. */
+const EVENT_VERBS = new Map<string, Verb>(VERBS.map((verb) => [verb.toLowerCase(), verb]));
+const MIN_SDK = [0, 11, 0] as const;
+const SDK_VERSION = /^(\d+)\.(\d+)\.(\d+)/;
+const ENVELOPE_HINT = 'send { method, headers, data, url } with url a path such as "/user/1"';
+
+type Ack = (jwr: unknown) => void;
+
+/** What is fixed for the life of one connection, read once from its handshake. */
+interface Connection {
+  socket: Socket;
+  origin: string | undefined;
+  cookie: string | undefined;
+  ip: string;
+  /** Why every request of this socket is refused (an SDK older than 0.11.0), if it is. */
+  refusal: string | undefined;
+}
+
+class AckSink implements ResponseSink {
+  constructor(private readonly ack: Ack) {}
+
+  deliver(statusCode: number, headers: Record<string, string>, body: unknown): void {
+    this.ack({ body, headers, statusCode });
+  }
+}
+
+const NO_REPLY: ResponseSink = { deliver() {} };
+
+/** Wires request handling onto every socket that connects to `io`. */
+export function handleVirtualRequests(io: Server, router: Router, production: boolean): void {
+  io.on('connection', (socket) => {
+    const connection = connect(socket);
+    for (const [event, verb] of EVENT_VERBS) {
+      socket.on(event, (envelope: unknown, ack: unknown) => receive(connection, verb, envelope, ack, router, production));
+    }
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && !EVENT_VERBS.has(event)) wrongEvent(socket, event, args);
+    });
+  });
+}
+
+function connect(socket: Socket): Connection {
+  const { headers, query, address } = socket.handshake;
+  const version = query['__sails_io_sdk_version'];
+  let refusal: string | undefined;
+  // Absent means a plain socket.io client (they do not send it), which is accepted. Sails
+  // treats absent as 0.9.0 and refuses; sails-rt deliberately does not.
+  if (version !== undefined && !sdkAtLeast(String(version))) {
+    refusal = `This socket was opened by sails.io.js ${String(version)}, which is older than 0.11.0 and cannot make requests; upgrade the client to sails.io.js 1.x.`;
+  }
+  return {
+    socket,
+    origin: typeof headers.origin === 'string' ? headers.origin : undefined,
+    cookie: typeof headers.cookie === 'string' ? headers.cookie : undefined,
+    ip: address,
+    refusal,
+  };
+}
+
+function receive(connection: Connection, method: Verb, envelope: unknown, ackArg: unknown, router: Router, production: boolean): void {
+  // `emit('get', ack)` puts the ack first.
+  let ack = typeof ackArg === 'function' ? (ackArg as Ack) : undefined;
+  if (typeof envelope === 'function' && ack === undefined) {
+    ack = envelope as Ack;
+    envelope = undefined;
+  }
+  const problem = connection.refusal ?? envelopeProblem(envelope);
+  if (problem !== undefined) return refuse(connection.socket, ack, problem);
+  const { url, headers: sentHeaders, data, params } = envelope as Envelope;
+  let body: unknown;
+  if (Array.isArray(data)) body = data;
+  else if (params === undefined || params === null) body = data === undefined || data === null ? {} : { ...(data as object) };
+  else body = { ...(params as object), ...(data as object | undefined) };
+
+  const headers: Record<string, string> = {};
+  if (sentHeaders !== undefined && sentHeaders !== null) {
+    for (const key of Object.keys(sentHeaders)) {
+      const value = (sentHeaders as Record<string, unknown>)[key];
+      if (value !== undefined && value !== null) headers[key.toLowerCase()] = typeof value === 'string' ? value : String(value);
+    }
+    // The handshake's origin and cookie stand for the connection; a request cannot replace them.
+    delete headers['origin'];
+    delete headers['cookie'];
+  }
+  if (connection.origin !== undefined) headers['origin'] = connection.origin;
+  if (connection.cookie !== undefined) headers['cookie'] = connection.cookie;
+
+  const { path, query } = splitUrl(url);
+  const req = new Req(method, url, path, query, body, headers, 'socket.io', connection.socket, connection.ip);
+  const res = new Res(ack === undefined ? NO_REPLY : new AckSink(ack), production);
+  router.dispatch(req, res);
+}
+
+interface Envelope {
+  url: string;
+  method?: unknown;
+  headers?: unknown;
+  data?: unknown;
+  params?: unknown;
+}
+
+function envelopeProblem(envelope: unknown): string | undefined {
+  if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) {
+    return `The request envelope must be an object, got ${describe(envelope)}; ${ENVELOPE_HINT}.`;
+  }
+  const { url, headers, data, params } = envelope as Record<string, unknown>;
+  if (url === undefined) return `The request envelope has no url; ${ENVELOPE_HINT}.`;
+  if (typeof url !== 'string') return `The request url must be a string, got ${describe(url)}; ${ENVELOPE_HINT}.`;
+  if (url.charCodeAt(0) !== 47 /* / */) return `The request url must be a path starting with "/", got ${describe(url)}; ${ENVELOPE_HINT}.`;
+  if (headers !== undefined && headers !== null && (typeof headers !== 'object' || Array.isArray(headers))) {
+    return `The request headers must be an object of header names to values, got ${describe(headers)}.`;
+  }
+  if (data !== undefined && data !== null && typeof data !== 'object') {
+    return `The request data must be an object (or an array), got ${describe(data)}; ${ENVELOPE_HINT}.`;
+  }
+  if (params !== undefined && params !== null && (typeof params !== 'object' || Array.isArray(params))) {
+    return `The request params must be an object, got ${describe(params)}; send them as data instead.`;
+  }
+  return undefined;
+}
+
+/** An event that is not a request verb: a capitalised or unknown verb gets a 400, anything else is the app's. */
+function wrongEvent(socket: Socket, event: string, args: unknown[]): void {
+  if (socket.listeners(event).length > 0) return;
+  const last = args[args.length - 1];
+  const ack = typeof last === 'function' ? (last as Ack) : undefined;
+  const lower = event.toLowerCase();
+  if (EVENT_VERBS.has(lower)) {
+    return refuse(socket, ack, `The event "${event}" is not a request event: request event names are lowercase; emit "${lower}".`);
+  }
+  const first = args[0];
+  const looksLikeRequest = first !== null && typeof first === 'object' && ('url' in first || 'method' in first);
+  if (looksLikeRequest) {
+    return refuse(
+      socket,
+      ack,
+      `"${event}" is not a request verb; emit one of ${[...EVENT_VERBS.keys()].join(', ')} with { method, headers, data, url }.`,
+    );
+  }
+  if (debug.enabled) debug('socket %s sent the event %s, which nothing listens for', socket.id, event);
+}
+
+function refuse(socket: Socket, ack: Ack | undefined, message: string): void {
+  const body = new SailsRtError('E_BAD_SOCKET_REQUEST', message).toJSON();
+  if (debug.enabled) debug('socket %s: %s', socket.id, message);
+  if (ack) ack({ body, headers: {}, statusCode: 400 });
+  else socket.emit('sails:parseError', body);
+}
+
+function sdkAtLeast(version: string): boolean {
+  const match = SDK_VERSION.exec(version);
+  if (!match) return false;
+  const parts = [Number(match[1]), Number(match[2]), Number(match[3])];
+  for (let i = 0; i < 3; i++) {
+    const have = parts[i] ?? 0;
+    const need = MIN_SDK[i] ?? 0;
+    if (have !== need) return have > need;
+  }
+  return true;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  const text = JSON.stringify(value);
+  if (text === undefined) return String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}

@@ -1,0 +1,37 @@
+/**
+ * The store seam: what blueprints and `sails.models` need from a database. The default
+ * implementation is SQLite through better-sqlite3, with every statement built by Kysely.
+ */
+import type { NormalizedModel } from '../../schema/index.js';
+import type { Condition, Criteria } from './criteria.js';
+
+export type { Condition, Criteria, Scalar, SortClause } from './criteria.js';
+export { baseValue, openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+
+/** A record as the runtime hands it out: attribute name to value, `id` always present. */
+export type StoredRecord = Record<string, unknown> & { id: number };
+
+/** What opening the store did to the database schema. */
+export interface SchemaChanges {
+  createdTables: string[];
+  addedColumns: string[];
+  createdIndexes: string[];
+}
+
+export interface Store {
+  readonly changes: SchemaChanges;
+  find(model: NormalizedModel, criteria: Criteria): Promise<StoredRecord[]>;
+  findOne(model: NormalizedModel, id: number): Promise<StoredRecord | undefined>;
+  count(model: NormalizedModel, where?: Condition): Promise<number>;
+  /** `values` holds every column to write (defaults already applied). */
+  create(model: NormalizedModel, values: Record<string, unknown>): Promise<StoredRecord>;
+  /** Undefined when there is no such record. */
+  update(
+    model: NormalizedModel,
+    id: number,
+    values: Record<string, unknown>,
+  ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined>;
+  /** The record as it was; undefined when there is no such record. */
+  destroy(model: NormalizedModel, id: number): Promise<StoredRecord | undefined>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,352 @@
+/**
+ * SQLite store: Kysely builds and compiles every statement (parameterized), better-sqlite3 runs
+ * it. Kysely is used as a compiler only: running through better-sqlite3 directly keeps reads
+ * synchronous and lets each statement be prepared once and reused, which is what makes the
+ * socket `GET /user/:id` path fast.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import createDebug from 'debug';
+import {
+  DummyDriver,
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+  type CompiledQuery,
+  type Expression,
+  type ExpressionBuilder,
+  type SqlBool,
+} from 'kysely';
+import type { NormalizedAttribute, NormalizedModel } from '../../schema/index.js';
+import { SailsRtError } from '../errors.js';
+import type { Condition, Criteria, Scalar } from './criteria.js';
+import type { SchemaChanges, Store, StoredRecord } from './index.js';
+
+const debug = createDebug('sails-rt:store');
+
+/** Tables and columns come from the app's models at run time, so the database type is open. */
+type OpenDb = Record<string, Record<string, unknown>>;
+type Eb = ExpressionBuilder<OpenDb, string>;
+
+export interface SqliteStoreOptions {
+  /** An absolute path, or ':memory:'. */
+  filename: string;
+  models: readonly NormalizedModel[];
+}
+
+/** Per-model facts computed once: which columns need converting, and the hot statements. */
+interface ModelPlan {
+  booleans: string[];
+  jsons: string[];
+  columns: Map<string, NormalizedAttribute>;
+  selectById: Database.Statement;
+  deleteById: Database.Statement;
+  insert: Database.Statement;
+  insertColumns: string[];
+}
+
+const SQL_TYPES = { string: 'text', number: 'real', boolean: 'integer', json: 'text' } as const;
+const STATEMENT_CACHE_LIMIT = 500;
+
+/** Opens (creating if needed) the SQLite file and brings its tables up to the models, never dropping. */
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
+  const db = new Database(options.filename);
+  try {
+    db.pragma('journal_mode = WAL');
+    // sails-disk compares case-sensitively; so do contains/startsWith/endsWith/like here.
+    db.pragma('case_sensitive_like = ON');
+    return new SqliteStore(db, options.models);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+class SqliteStore implements Store {
+  readonly changes: SchemaChanges = { createdTables: [], addedColumns: [], createdIndexes: [] };
+  private readonly kysely = new Kysely<OpenDb>({
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new SqliteIntrospector(db),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+    },
+  });
+  private readonly plans = new Map<string, ModelPlan>();
+  private readonly statements = new Map<string, Database.Statement>();
+  private closed = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    models: readonly NormalizedModel[],
+  ) {
+    for (const model of models) this.syncModel(model);
+    for (const model of models) this.plans.set(model.identity, this.planModel(model));
+  }
+
+  async find(model: NormalizedModel, criteria: Criteria): Promise<StoredRecord[]> {
+    const plan = this.plan(model);
+    if (criteria.limit === 0) return [];
+    const from = this.kysely.selectFrom(model.tableName);
+    let built = criteria.select ? from.select(criteria.select) : from.selectAll();
+    if (criteria.where) {
+      const where = criteria.where;
+      built = built.where((eb) => this.condition(eb, model, where));
+    }
+    if (criteria.sort.length === 0) built = built.orderBy('id', 'asc');
+    for (const { attribute, direction } of criteria.sort) built = built.orderBy(attribute, direction);
+    if (criteria.limit !== undefined || criteria.skip > 0) built = built.limit(criteria.limit ?? -1);
+    if (criteria.skip > 0) built = built.offset(criteria.skip);
+    const rows = this.all(built.compile());
+    return rows.map((row) => this.toRecord(plan, row));
+  }
+
+  async findOne(model: NormalizedModel, id: number): Promise<StoredRecord | undefined> {
+    const plan = this.plan(model);
+    const row = plan.selectById.get(id) as Record<string, unknown> | undefined;
+    return row ? this.toRecord(plan, row) : undefined;
+  }
+
+  async count(model: NormalizedModel, where?: Condition): Promise<number> {
+    let query = this.kysely.selectFrom(model.tableName).select((eb) => eb.fn.countAll<number>().as('n'));
+    if (where) query = query.where((eb) => this.condition(eb, model, where));
+    const row = this.all(query.compile())[0];
+    return Number(row?.['n'] ?? 0);
+  }
+
+  async create(model: NormalizedModel, values: Record<string, unknown>): Promise<StoredRecord> {
+    const plan = this.plan(model);
+    const explicitId = values['id'] !== undefined;
+    const row = this.guardUnique(model, () => {
+      if (!explicitId) return plan.insert.get(plan.insertColumns.map((c) => toColumn(plan, c, values[c])));
+      const compiled = this.kysely.insertInto(model.tableName).values(this.toColumns(plan, values)).returningAll().compile();
+      return this.statement(compiled.sql).get(compiled.parameters as unknown[]);
+    });
+    return this.toRecord(plan, row as Record<string, unknown>);
+  }
+
+  async update(
+    model: NormalizedModel,
+    id: number,
+    values: Record<string, unknown>,
+  ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
+    const plan = this.plan(model);
+    // better-sqlite3 is synchronous: the read and the write below cannot interleave with another request.
+    const before = plan.selectById.get(id) as Record<string, unknown> | undefined;
+    if (!before) return undefined;
+    const compiled = this.kysely
+      .updateTable(model.tableName)
+      .set(this.toColumns(plan, values))
+      .where('id', '=', id)
+      .returningAll()
+      .compile();
+    const after = this.guardUnique(model, () => this.statement(compiled.sql).get(compiled.parameters as unknown[]));
+    return { previous: this.toRecord(plan, before), record: this.toRecord(plan, after as Record<string, unknown>) };
+  }
+
+  async destroy(model: NormalizedModel, id: number): Promise<StoredRecord | undefined> {
+    const plan = this.plan(model);
+    const before = plan.selectById.get(id) as Record<string, unknown> | undefined;
+    if (!before) return undefined;
+    plan.deleteById.run(id);
+    return this.toRecord(plan, before);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.statements.clear();
+    this.db.close();
+  }
+
+  // --- schema ---------------------------------------------------------------------------------
+
+  private syncModel(model: NormalizedModel): void {
+    const table = model.tableName;
+    const existing = this.db.prepare(`pragma table_info(${quote(table)})`).all() as { name: string }[];
+    if (existing.length === 0) {
+      let create = this.kysely.schema.createTable(table).ifNotExists();
+      for (const attribute of model.attributes) {
+        create =
+          attribute.auto === 'id'
+            ? create.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+            : create.addColumn(attribute.name, SQL_TYPES[attribute.type]);
+      }
+      this.db.exec(create.compile().sql);
+      this.changes.createdTables.push(table);
+    } else {
+      const have = new Set(existing.map((c) => c.name));
+      for (const attribute of model.attributes) {
+        if (have.has(attribute.name)) continue;
+        // Existing rows get the value a new record would get, so reads never see a stray NULL.
+        const fill = baseValue(attribute);
+        const compiled = this.kysely.schema
+          .alterTable(table)
+          .addColumn(attribute.name, SQL_TYPES[attribute.type], (c) =>
+            fill === null ? c : c.defaultTo(typeof fill === 'boolean' ? Number(fill) : typeof fill === 'string' || typeof fill === 'number' ? fill : JSON.stringify(fill)),
+          )
+          .compile();
+        this.db.exec(compiled.sql);
+        this.changes.addedColumns.push(`${table}.${attribute.name}`);
+      }
+    }
+    for (const attribute of model.attributes) {
+      if (!attribute.unique || attribute.auto) continue;
+      const name = `${table}_${attribute.name}_unique`;
+      const found = this.db.prepare("select 1 from sqlite_master where type = 'index' and name = ?").get(name);
+      if (found) continue;
+      try {
+        this.db.exec(this.kysely.schema.createIndex(name).ifNotExists().unique().on(table).column(attribute.name).compile().sql);
+      } catch (error) {
+        throw new Error(
+          `${model.file ?? `model ${model.className}`}: attribute "${attribute.name}" is unique, but table "${table}" already holds duplicate ${attribute.name} values (${(error as Error).message}); remove the duplicates or drop "unique".`,
+        );
+      }
+      this.changes.createdIndexes.push(name);
+    }
+  }
+
+  private planModel(model: NormalizedModel): ModelPlan {
+    const table = model.tableName;
+    const insertColumns = model.attributes.filter((a) => a.auto !== 'id').map((a) => a.name);
+    const placeholders = Object.fromEntries(insertColumns.map((c) => [c, null]));
+    const insert = this.kysely.insertInto(table).values(placeholders).returningAll().compile();
+    return {
+      booleans: model.attributes.filter((a) => a.type === 'boolean').map((a) => a.name),
+      jsons: model.attributes.filter((a) => a.type === 'json').map((a) => a.name),
+      columns: new Map(model.attributes.map((a) => [a.name, a])),
+      selectById: this.db.prepare(this.kysely.selectFrom(table).selectAll().where('id', '=', 0).compile().sql),
+      deleteById: this.db.prepare(this.kysely.deleteFrom(table).where('id', '=', 0).compile().sql),
+      insert: this.db.prepare(insert.sql),
+      insertColumns,
+    };
+  }
+
+  // --- queries --------------------------------------------------------------------------------
+
+  private condition(eb: Eb, model: NormalizedModel, condition: Condition): Expression<SqlBool> {
+    const plan = this.plan(model);
+    switch (condition.kind) {
+      case 'and':
+      case 'or': {
+        const items = condition.items.map((item) => this.condition(eb, model, item));
+        if (items.length === 0) return sql<SqlBool>`${sql.lit(condition.kind === 'and' ? 1 : 0)} = 1`;
+        return condition.kind === 'and' ? eb.and(items) : eb.or(items);
+      }
+      case 'compare': {
+        const column = eb.ref(condition.attribute);
+        if (condition.value === null) return condition.op === '=' ? eb(column, 'is', null) : eb(column, 'is not', null);
+        const value = toColumn(plan, condition.attribute, condition.value);
+        // SQL's `!=` skips NULLs; Waterline's `!=` keeps them, so NULL counts as "not equal".
+        if (condition.op === '!=') return eb.or([eb(column, '!=', value), eb(column, 'is', null)]);
+        return eb(column, condition.op, value);
+      }
+      case 'in':
+      case 'nin': {
+        const column = eb.ref(condition.attribute);
+        const values = condition.values.filter((v) => v !== null).map((v) => toColumn(plan, condition.attribute, v));
+        const hasNull = values.length !== condition.values.length;
+        const parts: Expression<SqlBool>[] = [];
+        if (condition.kind === 'in') {
+          if (values.length > 0) parts.push(eb(column, 'in', values));
+          if (hasNull) parts.push(eb(column, 'is', null));
+          return parts.length === 0 ? sql<SqlBool>`0 = 1` : eb.or(parts);
+        }
+        if (values.length > 0) parts.push(eb.or([eb(column, 'not in', values), eb(column, 'is', null)]));
+        if (hasNull) parts.push(eb(column, 'is not', null));
+        return parts.length === 0 ? sql<SqlBool>`1 = 1` : eb.and(parts);
+      }
+      case 'like':
+        return sql<SqlBool>`${sql.ref(condition.attribute)} like ${condition.pattern} escape '\\'`;
+    }
+  }
+
+  private all(compiled: CompiledQuery): Record<string, unknown>[] {
+    return this.statement(compiled.sql).all(compiled.parameters as unknown[]) as Record<string, unknown>[];
+  }
+
+  private statement(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      if (this.statements.size >= STATEMENT_CACHE_LIMIT) this.statements.clear();
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  private guardUnique<T>(model: NormalizedModel, write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        const message = (error as Error).message;
+        const attrNames = [...message.matchAll(/\.(\w+)/g)].map((m) => m[1] ?? '').filter(Boolean);
+        if (debug.enabled) debug('unique violation on %s: %s', model.identity, message);
+        throw new SailsRtError(
+          'E_UNIQUE',
+          `Would violate uniqueness constraint: a ${model.identity} already exists with the same ${attrNames.join(', ')}; send a different value.`,
+          { modelIdentity: model.identity, attrNames },
+        );
+      }
+      throw error;
+    }
+  }
+
+  private plan(model: NormalizedModel): ModelPlan {
+    const plan = this.plans.get(model.identity);
+    if (!plan) throw new Error(`The store was not opened with the model "${model.identity}".`);
+    return plan;
+  }
+
+  private toColumns(plan: ModelPlan, values: Record<string, unknown>): Record<string, unknown> {
+    const columns: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(values)) columns[name] = toColumn(plan, name, value);
+    return columns;
+  }
+
+  private toRecord(plan: ModelPlan, row: Record<string, unknown>): StoredRecord {
+    for (const name of plan.booleans) {
+      const value = row[name];
+      if (value !== null && value !== undefined) row[name] = value === 1;
+    }
+    for (const name of plan.jsons) {
+      const value = row[name];
+      row[name] = typeof value === 'string' ? JSON.parse(value) : null;
+    }
+    return row as StoredRecord;
+  }
+}
+
+function toColumn(plan: ModelPlan, name: string, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  const attribute = plan.columns.get(name);
+  if (attribute?.type === 'boolean') return value ? 1 : 0;
+  if (attribute?.type === 'json') return JSON.stringify(value);
+  return value as Scalar;
+}
+
+/** The value a record gets for an optional attribute that was not given, as in Waterline. */
+export function baseValue(attribute: NormalizedAttribute): unknown {
+  if ('defaultsTo' in attribute) return structuredClone(attribute.defaultsTo);
+  if (attribute.allowNull) return null;
+  switch (attribute.type) {
+    case 'string':
+      return '';
+    case 'number':
+      return 0;
+    case 'boolean':
+      return false;
+    case 'json':
+      return null;
+  }
+}
+
+function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

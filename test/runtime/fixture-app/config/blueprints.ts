@@ -1,0 +1,5 @@
+import type { BlueprintsConfig } from 'sails-rt';
+
+export const blueprints: BlueprintsConfig = {
+  autoWatch: true,
+};
