@@ -8,11 +8,14 @@ export const GENERATED_FILES = ['generated/models.ts', 'generated/routes.ts', 'g
 
 /**
  * Re-derives generated/ from every model of the app: the record types, the blueprint route
- * table and the typed client. A file whose content does not change is not a change.
+ * table and the typed client, with the models in name order. A file whose content does not
+ * change is not a change.
  *
  * @example regenerate(tree, normalizeModels(await loadModelSources(appPath)), templates)
  */
-export function regenerate(tree: Tree, models: readonly NormalizedModel[], templates: TemplateSet): void {
+export function regenerate(tree: Tree, unordered: readonly NormalizedModel[], templates: TemplateSet): void {
+  // In file-name order, as loadModelSources lists them, so every way to run this agrees.
+  const models = [...unordered].sort((a, b) => (a.className < b.className ? -1 : a.className > b.className ? 1 : 0));
   const data = {
     models: models.map(modelData),
     routeGroups: routeGroups(models),
