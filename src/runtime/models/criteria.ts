@@ -120,7 +120,8 @@ function attributeCondition(model: NormalizedModel, attribute: NormalizedAttribu
     const modifier = MODIFIERS.get(key);
     const operand = value[key];
     if (modifier === undefined) {
-      const guess = closest(key, [...MODIFIERS.keys()]);
+      // Short words are too close to everything ("foo" is two edits from "not"): suggest only for longer ones.
+      const guess = key.length > 3 ? closest(key, [...MODIFIERS.keys()]) : undefined;
       throw invalid(
         `Unrecognized modifier \`${key}\` on \`${name}\`${guess ? ` (did you mean \`${guess}\`?)` : ''}; modifiers: ${MODIFIER_LIST}.`,
       );
