@@ -1,5 +1,3 @@
-import { execa } from 'execa';
-import prompts from 'prompts';
 import { CliError } from './errors.js';
 
 /** Runs a program with the user watching (inherited stdio); rejects if it fails. */
@@ -31,7 +29,9 @@ export function defaultContext(): CliContext {
     stderr: (text) => process.stderr.write(text),
     color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'],
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    // execa and prompts are loaded when first needed: most runs never ask or install.
     confirm: async ({ message, initial }) => {
+      const { default: prompts } = await import('prompts');
       const answer = (await prompts(
         { type: 'confirm', name: 'value', message, initial },
         {
@@ -43,6 +43,7 @@ export function defaultContext(): CliContext {
       return answer.value;
     },
     exec: async (command, args, { cwd }) => {
+      const { execa } = await import('execa');
       await execa(command, args, { cwd, stdio: 'inherit' });
     },
   };

@@ -4,9 +4,12 @@ import type { CliContext } from './context.js';
 
 type Style = Parameters<typeof styleText>[0];
 
-/** `text` in `style` when the context has colours, else as it is. */
+/**
+ * `text` in `style` when the context has colours, else as it is. The context decides (it checked
+ * the terminal once), so styleText is told not to check process.stdout again.
+ */
 export function paint(context: Pick<CliContext, 'color'>, style: Style, text: string): string {
-  return context.color ? styleText(style, text) : text;
+  return context.color ? styleText(style, text, { validateStream: false }) : text;
 }
 
 const STYLES: Record<FileChange['type'], Style> = { CREATE: 'green', UPDATE: 'cyan', DELETE: 'red' };

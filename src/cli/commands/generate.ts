@@ -11,8 +11,7 @@ import {
   type FileChange,
   type GenerateReport,
 } from '../../generator/index.js';
-import { normalizeModels } from '../../schema/index.js';
-import { loadModelSources } from '../../schema/load/index.js';
+import { normalizeModels, type ModelSource } from '../../schema/index.js';
 import { findApp } from '../app-folder.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -74,6 +73,12 @@ Examples:
       const dryRun = Boolean(flags.dryRun || command.parent?.opts<GenerateFlags>().dryRun);
       await runModel(context, name, attributes, { ...flags, dryRun });
     });
+}
+
+/** Reads api/models; loaded on demand because it registers tsx, which `new` does not need. */
+async function loadModelSources(appPath: string): Promise<ModelSource[]> {
+  const load = await import('../../schema/load/index.js');
+  return load.loadModelSources(appPath);
 }
 
 async function runRegenerate(context: CliContext, flags: GenerateFlags): Promise<void> {

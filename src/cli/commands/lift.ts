@@ -32,17 +32,18 @@ async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
   // Loaded here only: `new` and `generate` stay fast. A relative path, because the CLI runs
   // inside the sails-rt package, which need not be resolvable by its own name.
   const { lift } = await import('../../runtime/index.js');
+  // The runtime says where it listens, in one line.
   const sails = await lift({
     appPath: app.path,
+    log: (line) => context.stdout(`${line}\n`),
     ...(flags.port !== undefined ? { port: flags.port } : {}),
     ...(flags.host !== undefined ? { host: flags.host } : {}),
   });
-  context.stdout(`${app.name} lifted at ${sails.url} (Ctrl-C to stop)\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  context.stdout(`${signal}: lowering ${app.name}...\n`);
+  context.stdout(`${signal}: lowering ${app.name}.\n`);
   await sails.lower();
 }
 

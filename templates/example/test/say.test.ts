@@ -25,7 +25,8 @@ function connect(url: string): Promise<Socket> {
 }
 
 beforeAll(async () => {
-  app = await lift({ appPath, port: 0, log: () => {} });
+  // A database in memory: each test file starts empty and leaves nothing behind.
+  app = await lift({ appPath, port: 0, log: () => {}, config: { datastores: { default: { filename: ':memory:' } } } });
   [requester, member] = await Promise.all([connect(app.url), connect(app.url)]);
 });
 

@@ -1,0 +1,170 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { changeLines, cli, snapshotDir, tempDir } from './helpers.js';
+
+describe('sails-rt generate', () => {
+  const work = tempDir();
+  const app = join(work, 'myapp');
+
+  beforeAll(async () => {
+    const made = await cli(work, 'new', 'myapp', '--yes', '--skip-install');
+    expect(made.exitCode).toBe(0);
+  });
+
+  it('adds a model, its controller and test, and re-derives generated/', async () => {
+    const run = await cli(app, 'generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number');
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(changeLines(run.stdout)).toEqual([
+      'CREATE api/controllers/UserController.ts',
+      'CREATE api/models/User.ts',
+      'UPDATE generated/client.ts',
+      'UPDATE generated/models.ts',
+      'UPDATE generated/routes.ts',
+      'CREATE test/user.test.ts',
+    ]);
+    expect(readFileSync(join(app, 'api/models/User.ts'), 'utf8')).toContain(
+      "  attributes: {\n    name: { type: 'string', required: true },\n    email: { type: 'string' },\n    age: { type: 'number' },\n  },\n",
+    );
+    expect(readFileSync(join(app, 'generated/models.ts'), 'utf8')).toContain('export interface UserCreate {\n  name: string;\n');
+  });
+
+  it('changes nothing when the same generate runs again', async () => {
+    const before = snapshotDir(app);
+    const run = await cli(app, 'generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number');
+    expect(run.exitCode).toBe(0);
+    expect(changeLines(run.stdout)).toEqual([
+      'SKIP api/models/User.ts (unchanged)',
+      'SKIP api/controllers/UserController.ts (unchanged)',
+      'SKIP test/user.test.ts (unchanged)',
+    ]);
+    expect(run.stdout).toContain('Nothing to change: every file is up to date.');
+    expect(snapshotDir(app)).toEqual(before);
+  });
+
+  it('re-derives generated/ from api/models with no noun, and only when a model changed', async () => {
+    const unchanged = await cli(app, 'generate');
+    expect(unchanged).toEqual({ exitCode: 0, stdout: 'Nothing to change: every file is up to date.', stderr: '' });
+
+    const model = join(app, 'api/models/User.ts');
+    writeFileSync(model, readFileSync(model, 'utf8').replace("age: { type: 'number' },", "age: { type: 'number', allowNull: true },"));
+    const changed = await cli(app, 'generate');
+    expect(changed.exitCode).toBe(0);
+    expect(changeLines(changed.stdout)).toEqual(['UPDATE generated/models.ts']);
+    expect(readFileSync(join(app, 'generated/models.ts'), 'utf8')).toContain('  age: number | null;\n');
+  });
+
+  it('names a model file you changed as a conflict, writes nothing and exits 1; --force keeps yours as .orig', async () => {
+    const before = snapshotDir(app);
+    const run = await cli(app, 'generate', 'model', 'User', 'name:string');
+    expect(run.exitCode).toBe(1);
+    expect(changeLines(run.stdout)).toEqual([
+      'SKIP api/controllers/UserController.ts (unchanged)',
+      'CONFLICT api/models/User.ts (yours differs from what sails-rt would write; left as it is, --force overwrites it and keeps yours as api/models/User.ts.orig)',
+      'CONFLICT test/user.test.ts (yours differs from what sails-rt would write; left as it is, --force overwrites it and keeps yours as test/user.test.ts.orig)',
+    ]);
+    expect(run.stderr).toBe(
+      'Error: api/models/User.ts already exists and differs from the model you asked for, so nothing was written; edit it and run `sails-rt generate`, or pass --force to replace it (yours is kept as api/models/User.ts.orig).',
+    );
+    expect(snapshotDir(app)).toEqual(before);
+
+    const forced = await cli(app, 'generate', 'model', 'User', 'name:string', '--force');
+    expect(forced.exitCode).toBe(0);
+    expect(changeLines(forced.stdout)).toContain('CREATE api/models/User.ts.orig');
+    expect(readFileSync(join(app, 'api/models/User.ts.orig'), 'utf8')).toBe(before['api/models/User.ts']);
+    expect(readFileSync(join(app, 'generated/models.ts'), 'utf8')).not.toContain('age');
+  });
+
+  it('refuses a bad attribute spec in one sentence and writes nothing', async () => {
+    const before = snapshotDir(app);
+    const run = await cli(app, 'generate', 'model', 'Pet', 'age:nmber');
+    expect(run).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr:
+        'Error: attribute spec "age:nmber": unknown type "nmber" (did you mean number?); types: string, number, boolean, json (form: name:type[:required][:unique], e.g. email:string:required).',
+    });
+    expect(snapshotDir(app)).toEqual(before);
+  });
+
+  it('refuses a model that breaks the schema, naming the file, model and attribute', async () => {
+    const model = join(app, 'api/models/User.ts');
+    const good = readFileSync(model, 'utf8');
+    writeFileSync(model, good.replace("name: { type: 'string' }", "name: { type: 'strin' }"));
+    try {
+      const before = snapshotDir(app);
+      const run = await cli(app, 'generate');
+      expect(run).toEqual({
+        exitCode: 1,
+        stdout: '',
+        stderr: 'Error: api/models/User.ts, model User, attribute "name": has the unknown type "strin"; types: string, number, boolean, json.',
+      });
+      expect(snapshotDir(app)).toEqual(before);
+    } finally {
+      writeFileSync(model, good);
+    }
+  });
+
+  it('lists what would change with --dry-run and writes nothing', async () => {
+    const before = snapshotDir(app);
+    const run = await cli(app, 'generate', 'model', 'Pet', 'name:string', '--dry-run');
+    expect(run.exitCode).toBe(0);
+    expect(changeLines(run.stdout)).toContain('CREATE api/models/Pet.ts');
+    expect(run.stdout).toContain('Dry run: nothing was written (6 files would change).');
+    expect(snapshotDir(app)).toEqual(before);
+  });
+
+  it('refuses to run outside an app, saying where it looked', async () => {
+    const run = await cli(work, 'generate', 'model', 'User', 'name:string');
+    expect(run).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: `Error: No sails-rt app here: ${join(work, 'package.json')} does not exist; run \`sails-rt generate model\` inside a folder made by \`sails-rt new\`.`,
+    });
+    writeFileSync(join(work, 'package.json'), '{ "name": "other" }');
+    const other = await cli(work, 'generate');
+    expect(other.stderr).toBe(
+      `Error: No sails-rt app here: ${join(work, 'package.json')} has no "sailsRt" key; run \`sails-rt generate\` inside a folder made by \`sails-rt new\`.`,
+    );
+    expect(other.exitCode).toBe(1);
+  });
+
+  it('names the generators that are not built yet', async () => {
+    const run = await cli(app, 'generate', 'controller', 'Foo');
+    expect(run.stderr).toBe(
+      'Error: There is no generator "controller" ("controller" is planned but not built yet); use `sails-rt generate model <Name> [attributes...]`, or no noun to re-derive generated/.',
+    );
+    expect(run.exitCode).toBe(1);
+  });
+
+  it('lists every flag of generate model, with examples, in --help', async () => {
+    const run = await cli(app, 'generate', 'model', '--help');
+    expect(run.exitCode).toBe(0);
+    for (const flag of ['--force', '--dry-run']) {
+      expect(run.stdout).toContain(flag);
+      expect(run.stdout.split('Examples:')[1]).toContain(flag);
+    }
+  });
+});
+
+describe('sails-rt lift', () => {
+  const work = tempDir();
+
+  it('refuses to run outside an app, saying where it looked', async () => {
+    const run = await cli(work, 'lift');
+    expect(run).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: `Error: No sails-rt app here: ${join(work, 'package.json')} does not exist; run \`sails-rt lift\` inside a folder made by \`sails-rt new\`.`,
+    });
+  });
+
+  it('refuses a port that is not one', async () => {
+    const run = await cli(work, 'lift', '--port', 'http');
+    expect(run.stderr).toBe(
+      "Error: option '-p, --port <n>' argument 'http' is invalid: a port is a whole number from 0 to 65535 (0 picks a free port); see `sails-rt lift --help` for the usage.",
+    );
+    expect(run.exitCode).toBe(1);
+  });
+});

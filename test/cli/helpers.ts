@@ -1,0 +1,60 @@
+/** Helpers for the CLI tests: run the built bin/sails-rt.js in temp folders, read what it wrote. */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll } from 'vitest';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/[\\/]$/, '');
+const BIN = join(ROOT, 'bin', 'sails-rt.js');
+
+if (!existsSync(join(ROOT, 'dist', 'cli', 'index.js'))) {
+  throw new Error('dist/cli is missing: run `npm run build` before the CLI tests (npm test does).');
+}
+
+export interface CliRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node bin/sails-rt.js ...args` in `cwd`, with stdin not a terminal (an open pipe that
+ * never answers: a prompt would hang until the timeout) and without colours.
+ */
+export async function cli(cwd: string, ...args: string[]): Promise<CliRun> {
+  const result = await execa(process.execPath, [BIN, ...args], {
+    cwd,
+    reject: false,
+    stdin: 'pipe',
+    timeout: 20_000,
+    env: { NO_COLOR: '1' },
+  });
+  if (result.timedOut) throw new Error(`sails-rt ${args.join(' ')} did not finish within 20 s (waiting for input?)`);
+  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A new temp folder, removed after the file's tests. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sails-rt-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Every file under `dir` with its content, by relative path (forward slashes), sorted. */
+export function snapshotDir(dir: string): Record<string, string> {
+  if (!existsSync(dir)) return {};
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (!entry.isFile()) continue;
+    const full = join(entry.parentPath, entry.name);
+    files[relative(dir, full).split(sep).join('/')] = readFileSync(full, 'utf8');
+  }
+  return Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** The change lines (CREATE/UPDATE/DELETE/SKIP/CONFLICT) of a run's output. */
+export function changeLines(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => /^(CREATE|UPDATE|DELETE|SKIP|CONFLICT) /.test(line));
+}

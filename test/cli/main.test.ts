@@ -1,0 +1,101 @@
+/** main() in process, with the outside world stubbed: install, questions, terminal, colours. */
+import { existsSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { CliError, main, type CliContext } from '../../src/cli/index.js';
+import { defaultRuntimeSpec } from '../../src/cli/package-info.js';
+import { tempDir } from './helpers.js';
+
+function context(cwd: string, overrides: Partial<CliContext> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const exec = vi.fn<CliContext['exec']>(async () => {});
+  const confirm = vi.fn<CliContext['confirm']>(async () => true);
+  const ctx: CliContext = {
+    cwd,
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    color: false,
+    interactive: false,
+    confirm,
+    exec,
+    ...overrides,
+  };
+  return { ctx, exec, confirm, stdout: () => out.join(''), stderr: () => err.join('') };
+}
+
+const argv = (...args: string[]) => ['node', 'sails-rt', ...args];
+
+describe('main', () => {
+  const work = tempDir();
+
+  it('runs npm install in the new app through the one injected exec, with visible progress', async () => {
+    const { ctx, exec, stdout } = context(work);
+    expect(await main(argv('new', 'installed', '--yes'), ctx)).toBe(0);
+    expect(exec).toHaveBeenCalledTimes(1);
+    expect(exec).toHaveBeenCalledWith('npm', ['install'], { cwd: join(work, 'installed') });
+    expect(stdout()).toContain(`Installing dependencies with npm install in ${join(work, 'installed')}...`);
+    expect(stdout()).toContain('Next:\n  cd installed\n  npx sails-rt lift\n  npm test\n');
+  });
+
+  it('reports a failed install in one sentence, after writing the app', async () => {
+    const { ctx, stderr } = context(work, { exec: async () => Promise.reject(new Error('Command failed with exit code 1: npm install')) });
+    expect(await main(argv('new', 'offline', '--yes'), ctx)).toBe(1);
+    expect(stderr()).toBe(
+      `Error: npm install failed in ${join(work, 'offline')} (Command failed with exit code 1: npm install); the app is written, so run npm install there once the problem is fixed.\n`,
+    );
+    expect(existsSync(join(work, 'offline', 'package.json'))).toBe(true);
+  });
+
+  it('asks about the example only with a terminal and no answer yet', async () => {
+    const asked = context(work, { interactive: true });
+    asked.confirm.mockResolvedValue(false);
+    expect(await main(argv('new', 'asked', '--skip-install'), asked.ctx)).toBe(0);
+    expect(asked.confirm).toHaveBeenCalledWith({ message: 'Include the SayController realtime example?', initial: true });
+    expect(existsSync(join(work, 'asked', 'api', 'controllers', 'SayController.ts'))).toBe(false);
+
+    for (const flag of ['--yes', '--no-example']) {
+      const told = context(work, { interactive: true });
+      expect(await main(argv('new', `told${flag}`, '--skip-install', flag), told.ctx)).toBe(0);
+      expect(told.confirm).not.toHaveBeenCalled();
+    }
+    const headless = context(work, { interactive: false });
+    expect(await main(argv('new', 'headless', '--skip-install'), headless.ctx)).toBe(0);
+    expect(headless.confirm).not.toHaveBeenCalled();
+  });
+
+  it('says so and writes nothing when a question is cancelled', async () => {
+    const { ctx, stderr } = context(work, {
+      interactive: true,
+      confirm: async () => Promise.reject(new CliError('Cancelled at a question; nothing was written.')),
+    });
+    expect(await main(argv('new', 'cancelled'), ctx)).toBe(1);
+    expect(stderr()).toBe('Error: Cancelled at a question; nothing was written.\n');
+    expect(existsSync(join(work, 'cancelled'))).toBe(false);
+  });
+
+  it('prints the stack of an error only with --verbose', async () => {
+    const quiet = context(work);
+    expect(await main(argv('generate'), quiet.ctx)).toBe(1);
+    expect(quiet.stderr().trim().split('\n')).toHaveLength(1);
+    const loud = context(work);
+    expect(await main(argv('generate', '--verbose'), loud.ctx)).toBe(1);
+    expect(loud.stderr()).toMatch(/^Error: No sails-rt app here: .*\nCliError: No sails-rt app here: .*\n\s+at /);
+  });
+
+  it('colours its labels only when told the output is a terminal', async () => {
+    const plain = context(work);
+    await main(argv('new', 'plain', '--yes', '--dry-run'), plain.ctx);
+    expect(plain.stdout()).not.toContain('\u001b[');
+    const coloured = context(work, { color: true });
+    await main(argv('new', 'coloured', '--yes', '--dry-run'), coloured.ctx);
+    expect(coloured.stdout()).toContain('\u001b[32mCREATE\u001b[39m app.ts');
+  });
+});
+
+describe('defaultRuntimeSpec', () => {
+  it('points at the checkout when sails-rt runs from one, and at the version when installed', () => {
+    expect(defaultRuntimeSpec(`${sep}work${sep}sails-rt`, '1.2.3')).toBe(`file:${sep}work${sep}sails-rt`);
+    expect(defaultRuntimeSpec(`${sep}app${sep}node_modules${sep}sails-rt`, '1.2.3')).toBe('^1.2.3');
+  });
+});

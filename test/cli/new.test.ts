@@ -1,0 +1,128 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { changeLines, cli, ROOT, snapshotDir, tempDir } from './helpers.js';
+
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+const LAYOUT = [
+  '.gitignore',
+  'README.md',
+  'api/controllers/.gitkeep',
+  'api/controllers/SayController.ts',
+  'api/models/.gitkeep',
+  'api/policies/.gitkeep',
+  'app.ts',
+  'assets/index.html',
+  'assets/js/dependencies/sails.io.js',
+  'config/blueprints.ts',
+  'config/datastores.ts',
+  'config/routes.ts',
+  'config/security.ts',
+  'config/sockets.ts',
+  'generated/client.ts',
+  'generated/models.ts',
+  'generated/routes.ts',
+  'package.json',
+  'test/say.test.ts',
+  'tsconfig.json',
+];
+
+describe('sails-rt new', () => {
+  const work = tempDir();
+
+  it('writes the app layout, prints a CREATE line per file, and the next steps', async () => {
+    const run = await cli(work, 'new', 'myapp', '--yes', '--skip-install');
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(changeLines(run.stdout)).toEqual(LAYOUT.map((path) => `CREATE ${path}`));
+    expect(run.stdout.endsWith('Done. Next:\n  cd myapp\n  npm install\n  npx sails-rt lift\n  npm test')).toBe(true);
+    const files = snapshotDir(join(work, 'myapp'));
+    expect(Object.keys(files)).toEqual(LAYOUT);
+    const manifest = JSON.parse(files['package.json'] ?? '') as { name: string; dependencies: Record<string, string>; sailsRt: unknown };
+    expect(manifest.name).toBe('myapp');
+    // Run from this checkout, so the app depends on this checkout.
+    expect(manifest.dependencies).toEqual({ 'sails-rt': `file:${ROOT}` });
+    expect(manifest.sailsRt).toEqual({ version: VERSION });
+    const sdk = readFileSync(join(ROOT, 'node_modules', 'sails.io.js-dist', 'sails.io.js'), 'utf8');
+    expect(files['assets/js/dependencies/sails.io.js']?.endsWith(sdk)).toBe(true);
+  });
+
+  it('writes nothing with --dry-run, but lists what it would write', async () => {
+    const run = await cli(work, 'new', 'dry', '--yes', '--dry-run');
+    expect(run.exitCode).toBe(0);
+    expect(changeLines(run.stdout)).toEqual(LAYOUT.map((path) => `CREATE ${path}`));
+    expect(run.stdout).toContain(`Dry run: nothing was written (${LAYOUT.length} files would change).`);
+    expect(existsSync(join(work, 'dry'))).toBe(false);
+  });
+
+  it('refuses a folder that is not empty, with a sentence naming it and the flag', async () => {
+    const target = join(work, 'full');
+    mkdirSync(target);
+    writeFileSync(join(target, 'notes.txt'), 'mine');
+    const run = await cli(work, 'new', 'full', '--yes', '--skip-install');
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toBe(`Error: The folder ${target} is not empty; choose a new folder, or pass --force to write into it.`);
+    expect(run.stdout).toBe('');
+    expect(snapshotDir(target)).toEqual({ 'notes.txt': 'mine' });
+  });
+
+  it('writes into a non-empty folder with --force, keeping a changed file as .orig', async () => {
+    const target = join(work, 'forced');
+    mkdirSync(target);
+    writeFileSync(join(target, 'app.ts'), '// mine\n');
+    const run = await cli(work, 'new', 'forced', '--yes', '--skip-install', '--force');
+    expect(run.exitCode).toBe(0);
+    expect(changeLines(run.stdout)).toContain('UPDATE app.ts');
+    expect(changeLines(run.stdout)).toContain('CREATE app.ts.orig');
+    expect(readFileSync(join(target, 'app.ts.orig'), 'utf8')).toBe('// mine\n');
+  });
+
+  it('leaves the example out with --no-example and uses the --runtime spec', async () => {
+    const run = await cli(work, 'new', 'plain', '--no-example', '--runtime', '^0.1.0', '--skip-install');
+    expect(run.exitCode).toBe(0);
+    const files = snapshotDir(join(work, 'plain'));
+    expect(files['api/controllers/SayController.ts']).toBeUndefined();
+    expect(files['test/say.test.ts']).toBeUndefined();
+    expect(files['config/routes.ts']).not.toContain('/say/hello');
+    expect((JSON.parse(files['package.json'] ?? '') as { dependencies: unknown }).dependencies).toEqual({ 'sails-rt': '^0.1.0' });
+    expect(run.stdout).not.toContain('npm test');
+  });
+
+  it('never waits for an answer without a terminal: the example is included by default', async () => {
+    // No --yes: with a terminal this would ask; stdin here is an open pipe nobody writes to.
+    const run = await cli(work, 'new', 'headless', '--skip-install');
+    expect(run.exitCode).toBe(0);
+    expect(existsSync(join(work, 'headless', 'api', 'controllers', 'SayController.ts'))).toBe(true);
+  });
+
+  it('refuses an unknown flag in one sentence that names it and the fix, writing nothing', async () => {
+    const run = await cli(work, 'new', 'flagged', '--bogus');
+    expect(run).toEqual({ exitCode: 1, stdout: '', stderr: "Error: unknown option '--bogus'; see `sails-rt new --help` for the usage." });
+    expect(existsSync(join(work, 'flagged'))).toBe(false);
+  });
+
+  it('suggests the flag that was meant', async () => {
+    const run = await cli(work, 'new', 'typo', '--dry-rn');
+    expect(run.stderr).toBe("Error: unknown option '--dry-rn' (did you mean --dry-run?); see `sails-rt new --help` for the usage.");
+    expect(run.exitCode).toBe(1);
+  });
+
+  it('refuses a missing folder argument in one sentence', async () => {
+    const run = await cli(work, 'new', '--yes');
+    expect(run).toEqual({ exitCode: 1, stdout: '', stderr: "Error: missing required argument 'dir'; see `sails-rt new --help` for the usage." });
+  });
+
+  it('lists every flag of new, with examples, in --help', async () => {
+    const run = await cli(work, 'new', '--help');
+    expect(run.exitCode).toBe(0);
+    for (const flag of ['--yes', '--dry-run', '--force', '--skip-install', '--no-example', '--runtime <spec>']) {
+      expect(run.stdout).toContain(flag);
+      expect(run.stdout.split('Examples:')[1]).toContain(flag.split(' ')[0]);
+    }
+  });
+
+  it('prints its version', async () => {
+    expect(await cli(work, '--version')).toEqual({ exitCode: 0, stdout: VERSION, stderr: '' });
+  });
+});
