@@ -147,7 +147,9 @@ function openStore(config: SailsConfig, models: NormalizedModel[]): Store {
 
 function storeLabel(config: SailsConfig): string {
   const filename = config.datastores.default?.filename ?? '.tmp/db.sqlite';
-  return isAbsolute(filename) ? relative(config.appPath, filename) || filename : filename;
+  if (!isAbsolute(filename)) return filename;
+  const inside = relative(config.appPath, filename);
+  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? filename : inside;
 }
 
 /** Custom routes first, then the blueprint routes a custom route does not already take. */

@@ -1,0 +1,169 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { lift, sails } from '../../src/runtime/index.js';
+import { connect, liftFixture, rawSocket, sleep } from './helpers.js';
+
+/** A throwaway app folder; its files need no imports, so any name works. */
+function tempApp(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sails-rt-app-'));
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function liftError(options: Parameters<typeof lift>[0]): Promise<Error> {
+  try {
+    const app = await lift({ port: 0, log: () => {}, ...options });
+    await app.lower();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('lift did not fail');
+}
+
+describe('lift', () => {
+  it('`sails` throws a clear error before any app is lifted', () => {
+    expect(() => sails.config).toThrow(
+      'sails.config was read before the app was lifted; read it inside an action, or after `await lift()` resolves.',
+    );
+  });
+
+  it('logs where it listens in one line, and what it did to the database in one more', async () => {
+    const lifted = await liftFixture();
+    onTestFinished(() => lifted.close());
+    expect(lifted.app.url).toBe(`http://127.0.0.1:${lifted.app.port}`);
+    expect(lifted.app.port).toBeGreaterThan(0);
+    expect(lifted.lines).toStrictEqual([
+      `sails-rt: database ${join(lifted.dir, 'db.sqlite')}: created tables note, user, widget; added unique indexes note_title_unique.`,
+      `sails-rt: app lifted at ${lifted.app.url} (sockets on /socket.io)`,
+    ]);
+    expect(lifted.app.config).toMatchObject({ environment: 'development', blueprints: { autoWatch: true } });
+    expect(Object.keys(lifted.app.config.routes)).toContain('GET /say/hello');
+  });
+
+  it('lifts twice on port 0 in one process; `sails` follows the latest app still up', async () => {
+    const first = await liftFixture();
+    const second = await liftFixture();
+    onTestFinished(() => first.close());
+    onTestFinished(() => second.close());
+    expect(first.app.port).not.toBe(second.app.port);
+    expect(sails.url).toBe(second.app.url);
+    for (const { app } of [first, second]) {
+      expect((await fetch(`${app.url}/user`)).status).toBe(200);
+    }
+    await second.close();
+    expect(sails.url).toBe(first.app.url);
+  });
+
+  it('lower() closes sockets, HTTP and the database, and may be called twice', async () => {
+    const lifted = await liftFixture();
+    const client = await connect('socket.io-client 4', lifted.app.url);
+    const disconnected = new Promise<string>((resolve) => rawSocket(client).on('disconnect', resolve));
+    await lifted.app.lower();
+    await lifted.app.lower();
+    expect(await disconnected).toBe('io server disconnect');
+    await expect(fetch(`${lifted.app.url}/user`)).rejects.toThrow();
+    await expect(lifted.app.models['user']?.find()).rejects.toThrow(/not open/);
+    // The port is free again.
+    const probe = createServer();
+    await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(lifted.app.port, '127.0.0.1', resolve));
+    await new Promise((resolve) => probe.close(resolve));
+    client.close();
+    await lifted.close();
+    expect(() => sails.config).toThrow(/before the app was lifted/);
+  });
+
+  it('rejects with one sentence when the port is in use', async () => {
+    const lifted = await liftFixture();
+    onTestFinished(() => lifted.close());
+    const error = await liftError({ appPath: lifted.app.config.appPath, port: lifted.app.port, config: { datastores: { default: { filename: ':memory:' } } } });
+    expect(error.message).toBe(
+      `Port ${lifted.app.port} on 127.0.0.1 is already in use; stop the program using it, or lift on another port (the port setting, or 0 for any free port).`,
+    );
+    // The failed lift left nothing behind: the first app still serves.
+    expect((await fetch(`${lifted.app.url}/user`)).status).toBe(200);
+  });
+
+  it('rejects a bad model naming the file and the fix', async () => {
+    const appPath = tempApp({ 'api/models/Pet.ts': "export default { attributes: { age: { type: 'nmber' } } };\n" });
+    const error = await liftError({ appPath });
+    expect(error.message).toBe('api/models/Pet.ts, model Pet, attribute "age": has the unknown type "nmber"; types: string, number, boolean, json.');
+  });
+
+  it('rejects bad config naming the setting and the fix', async () => {
+    const routes = tempApp({ 'config/routes.ts': "export const routes = { 'GET /x': 'NopeController.x' };\n" });
+    expect((await liftError({ appPath: routes })).message).toBe(
+      'config/routes.ts: the route "GET /x" points to the action nope/x, which does not exist; add an action "x" to api/controllers/NopeController.ts or fix the route.',
+    );
+    const verb = tempApp({ 'config/routes.ts': "export const routes = { 'FETCH /x': 'a/b' };\n" });
+    expect((await liftError({ appPath: verb })).message).toBe(
+      'config/routes.ts: the route "FETCH /x" cannot be read; write it as "/path" or "VERB /path" with VERB one of GET, POST, PUT, PATCH, DELETE, OPTIONS, HEAD.',
+    );
+    const sockets = tempApp({ 'config/sockets.ts': "export const sockets = { path: 'socket.io' };\n" });
+    expect((await liftError({ appPath: sockets })).message).toBe(
+      'The setting sockets.path (config/sockets.ts) is "socket.io"; use a path starting with \'/\', such as \'/socket.io\'.',
+    );
+    const store = tempApp({ 'config/datastores.ts': "export const datastores = { default: { adapter: 'mongo' } };\n" });
+    expect((await liftError({ appPath: store })).message).toBe(
+      'The setting datastores.default.adapter (config/datastores.ts) is "mongo", which sails-rt does not support yet; use \'sqlite\'.',
+    );
+    const twice = tempApp({ 'config/a.ts': 'export const port = 1;\n', 'config/b.ts': 'export const port = 2;\n' });
+    expect((await liftError({ appPath: twice })).message).toBe('config/b.ts exports "port", which config/a.ts already exports; keep one of them.');
+  });
+
+  it('adds missing tables and columns without prompting or dropping anything', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'sails-rt-db-')), 'db.sqlite');
+    onTestFinished(() => rmSync(dirname(db), { recursive: true, force: true }));
+    const config = { datastores: { default: { filename: db } } };
+    const v1 = tempApp({ 'api/models/Thing.ts': "export default { attributes: { name: { type: 'string' } } };\n" });
+    const lines: string[] = [];
+    const first = await lift({ appPath: v1, port: 0, log: (l) => lines.push(l), config });
+    await first.models['thing']?.create({ name: 'old' });
+    await first.lower();
+    // The same model file path would be served from the module cache, so v2 is another folder.
+    const v2 = tempApp({
+      'api/models/Thing.ts': "export default { attributes: { name: { type: 'string' }, size: { type: 'number' }, tags: { type: 'json' }, on: { type: 'boolean', defaultsTo: true } } };\n",
+      'api/models/Other.ts': "export default { attributes: { x: { type: 'string', unique: true } } };\n",
+    });
+    const second = await lift({ appPath: v2, port: 0, log: (l) => lines.push(l), config });
+    onTestFinished(() => second.lower());
+    expect(lines[2]).toBe(
+      `sails-rt: database ${db}: created tables other; added columns thing.size, thing.tags, thing.on; added unique indexes other_x_unique.`,
+    );
+    expect(await second.models['thing']?.find()).toStrictEqual([
+      { id: 1, createdAt: expect.any(Number), updatedAt: expect.any(Number), name: 'old', size: 0, tags: null, on: true },
+    ]);
+    // Nothing to do on the next lift: only the listening line.
+    await second.lower();
+    const third = await lift({ appPath: v2, port: 0, log: (l) => lines.push(l), config });
+    onTestFinished(() => third.lower());
+    expect(lines.slice(4)).toStrictEqual([`sails-rt: app lifted at ${third.url} (sockets on /socket.io)`]);
+  });
+
+  it('in production a thrown error answers "Internal Server Error", and the process keeps serving', async () => {
+    const lifted = await liftFixture({}, { environment: 'production' });
+    onTestFinished(() => lifted.close());
+    const client = await connect('socket.io-client 4', lifted.app.url);
+    onTestFinished(() => client.close());
+    expect(await client.request('get', '/echo/throws')).toStrictEqual({ statusCode: 500, headers: {}, body: 'Internal Server Error' });
+    const response = await fetch(`${lifted.app.url}/echo/rejects`);
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe('Internal Server Error');
+    await sleep(10);
+    expect((await client.request('get', '/user')).statusCode).toBe(200);
+  });
+
+  it('honours config.sockets.path and blueprints.prefix', async () => {
+    const lifted = await liftFixture({ sockets: { path: '/rt' }, blueprints: { prefix: '/api' } });
+    onTestFinished(() => lifted.close());
+    expect(lifted.lines.at(-1)).toBe(`sails-rt: app lifted at ${lifted.app.url} (sockets on /rt)`);
+    expect((await fetch(`${lifted.app.url}/api/user`)).status).toBe(200);
+    expect((await fetch(`${lifted.app.url}/user`)).status).toBe(404);
+  });
+});
