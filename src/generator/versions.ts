@@ -1,5 +1,5 @@
 /**
- * The versions of the packages a generated app receives, in one place. typescript stays on 5.9:
+ * The versions of the packages a generated app receives, in one place (its devDependencies). typescript stays on 5.9:
  * the registry's latest (7.x) is the native compiler, which sails-rt does not support yet.
  */
 export const versions = {
@@ -7,6 +7,9 @@ export const versions = {
   vitest: '^4.1.0',
   '@types/node': '^20.19.0',
   'socket.io-client': '^4.8.1',
+  // app.ts runs as `node --import tsx app.ts`; sails-rt's own tsx is not reachable from the app
+  // when sails-rt is linked (file: spec), so the app names it.
+  tsx: '^4.20.0',
 } as const satisfies Record<string, string>;
 
 export type VersionedPackage = keyof typeof versions;
