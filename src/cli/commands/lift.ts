@@ -11,8 +11,8 @@ export function registerLift(program: Command, context: CliContext): void {
   program
     .command('lift')
     .description('Start the app in this folder: HTTP and sockets, until Ctrl-C.')
-    .option('-p, --port <n>', 'the port to listen on; 0 picks a free one (default: config, then 1337)', parsePort)
-    .option('--host <h>', 'the address to listen on (default: config, then the runtime default)')
+    .option('-p, --port <n>', 'the port to listen on; 0 picks a free one (default: config port, then 1337)', parsePort)
+    .option('--host <h>', 'the address to listen on (default: 127.0.0.1, this machine only)')
     .addHelpText(
       'after',
       `
