@@ -53,6 +53,11 @@ export interface DatastoreConfig {
   adapter?: 'sqlite';
   /** SQLite file, relative to the app (default '.tmp/db.sqlite'); ':memory:' keeps it in memory. */
   filename?: string;
+  /**
+   * Keep the SQLite file locked while the app runs (default true): reads are much faster, but
+   * no other process (the sqlite3 shell, a second app) can open the file meanwhile.
+   */
+  exclusive?: boolean;
 }
 
 export interface DatastoresConfig {
@@ -182,6 +187,9 @@ function checkConfig(config: SailsConfig): SailsConfig {
   }
   if (store.filename !== undefined && (typeof store.filename !== 'string' || store.filename === '')) {
     fail('datastores.default.filename (config/datastores.ts)', `is ${JSON.stringify(store.filename)}`, "use a file path such as '.tmp/db.sqlite'");
+  }
+  if (store.exclusive !== undefined && typeof store.exclusive !== 'boolean') {
+    fail('datastores.default.exclusive (config/datastores.ts)', `is ${JSON.stringify(store.exclusive)}`, 'use true or false');
   }
   return config;
 }
