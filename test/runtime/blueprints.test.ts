@@ -150,6 +150,12 @@ describe.each(ALL_KINDS)('blueprints over %s', (kind) => {
       nick: 'n',
       kind: 'b',
     });
+    expect((await client.request('get', '/note', { where: { title: `types2-${kind}` }, select: 'title' })).body).toStrictEqual([
+      { id, title: `types2-${kind}` },
+    ]);
+    expect((await client.request('get', '/note', { where: { done: true }, omit: 'createdAt,updatedAt,title,score,nick,kind' })).body).toStrictEqual([
+      { id, done: true, meta: { tags: ['x'], n: 1.5 } },
+    ]);
     const bad = await client.request('post', '/note', { title: `types3-${kind}`, kind: 'c', done: 'yes' });
     expect((bad.body as { message: string }).message).toBe(
       'Could not create a note: "done" must be true or false, got "yes"; "kind" must be one of "a", "b", got "c". Fix these values and send the request again.',

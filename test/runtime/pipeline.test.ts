@@ -87,6 +87,19 @@ describe('Req over a socket (PROTOCOL 2.2)', () => {
   });
 });
 
+describe('transports', () => {
+  it('socket.io-client 4 over long-polling gets the same answers', async () => {
+    const { io } = await import('socket.io-client');
+    const socket = io(lifted.app.url, { transports: ['polling'], forceNew: true, reconnection: false });
+    try {
+      const jwr = await new Promise((resolve) => socket.emit('get', { method: 'get', headers: {}, data: {}, url: '/echo/any?p=1' }, resolve));
+      expect(jwr).toMatchObject({ statusCode: 200, headers: {}, body: { query: { p: '1' }, isSocket: true } });
+    } finally {
+      socket.close();
+    }
+  });
+});
+
 describe('an HTTP request can never look like a socket', () => {
   it('ignores isSocket/transport in headers, query and body', async () => {
     const response = await fetch(`${lifted.app.url}/echo/any?isSocket=true&transport=socket.io`, {

@@ -326,7 +326,8 @@ class SqliteStore implements Store {
     }
     for (const name of plan.jsons) {
       const value = row[name];
-      row[name] = typeof value === 'string' ? JSON.parse(value) : null;
+      // undefined: the column was not selected, so the key must stay absent.
+      if (value !== undefined) row[name] = typeof value === 'string' ? JSON.parse(value) : null;
     }
     return row as StoredRecord;
   }
