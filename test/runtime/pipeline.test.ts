@@ -78,6 +78,16 @@ describe('Req over a socket (PROTOCOL 2.2)', () => {
     });
   });
 
+  it('routes address actions as { action }, { controller, action } and Controller.action', async () => {
+    await withClient('socket.io-client 4', async (client) => {
+      expect((await client.request('get', '/echo?x=1')).body).toMatchObject({ path: '/echo', paramX: '1' });
+      expect((await client.request('put', '/echo/any')).body).toMatchObject({ method: 'PUT', path: '/echo/any' });
+      expect(await client.request('get', '/echo/text')).toMatchObject({ statusCode: 200, body: 'plain text' });
+      // Trailing slashes and letter case are forgiven, as in Express.
+      expect((await client.request('get', '/Echo/Any/')).body).toMatchObject({ method: 'GET', path: '/Echo/Any/' });
+    });
+  });
+
   it('sails.io.js 1.2.1 sends the same envelope and gets the JWR', async () => {
     await withClient('sails.io.js 1.2.1', async (client) => {
       const jwr = await client.request('get', '/echo/any?x=1', { y: 2 });

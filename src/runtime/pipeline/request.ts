@@ -24,9 +24,8 @@ export class Req {
     /** The pathname of `url`. */
     readonly path: string,
     readonly query: Query,
-    // The client decides the body's shape (an object or, from a socket, an array); actions
-    // validate it themselves, so it is typed loosely, as Express types req.body.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    // `any` on purpose: the client decides the body's shape (an object, or from a socket an
+    // array), and actions check it themselves, as with Express's req.body.
     public body: any,
     /** Lowercased names, string values. */
     readonly headers: Record<string, string>,

@@ -9,7 +9,7 @@ const debug = createDebug('sails-rt:pipeline');
  * An action: answers through `res`, or returns a value (or a promise of one) that is sent as
  * JSON with status 200. A throw becomes a 500 (a catalogued SailsRtError keeps its status).
  */
-export type Action = (req: Req, res: Res) => unknown;
+export type Action = (req: Req, res: Res) => unknown | Promise<unknown>;
 
 /** Runs one action and makes sure a thrown error or a returned value becomes the response. */
 export function runAction(action: Action, req: Req, res: Res): void {
