@@ -18,20 +18,25 @@ export interface SailsSocket {
   put(url: string, data: unknown, cb: (body: unknown, jwr: Jwr) => void): void;
   patch(url: string, data: unknown, cb: (body: unknown, jwr: Jwr) => void): void;
   delete(url: string, data: unknown, cb: (body: unknown, jwr: Jwr) => void): void;
-  on(event: string, handler: (message: unknown) => void): void;
-  off(event: string, handler: (message: unknown) => void): void;
+  on<T = unknown>(event: string, handler: (message: T) => void): void;
+  off<T = unknown>(event: string, handler: (message: T) => void): void;
   isConnected(): boolean;
   disconnect(): void;
 }
 
 const require = createRequire(import.meta.url);
+let sailsIoClient: { sails: Record<string, unknown> } | undefined;
 
 /** Connects the official sails.io.js 1.2.1 client (socket.io-client 2.0.3, EIO=3). */
 export async function connectSailsIo(url: string): Promise<SailsSocket> {
-  const sailsIo = require('sails.io.js') as (client: unknown) => { sails: Record<string, unknown> };
-  const ioClient = sailsIo(require('socket.io-client-2'));
-  ioClient.sails['autoConnect'] = false;
-  ioClient.sails['environment'] = 'production';
+  // sails.io.js augments the socket.io client it is given, and refuses to do it twice.
+  if (!sailsIoClient) {
+    const sailsIo = require('sails.io.js') as (client: unknown) => { sails: Record<string, unknown> };
+    sailsIoClient = sailsIo(require('socket.io-client-2'));
+    sailsIoClient.sails['autoConnect'] = false;
+    sailsIoClient.sails['environment'] = 'production';
+  }
+  const ioClient = sailsIoClient;
   const connect = ioClient.sails['connect'] as (url: string, options: object) => SailsSocket;
   const socket = connect(url, { transports: ['websocket'], reconnection: false });
   await new Promise<void>((resolve, reject) => {
