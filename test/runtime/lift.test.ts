@@ -32,6 +32,9 @@ describe('lift', () => {
     expect(() => sails.config).toThrow(
       'sails.config was read before the app was lifted; read it inside an action, or after `await lift()` resolves.',
     );
+    expect(() => sails.sockets.join).toThrow(/^sails.sockets was read before the app was lifted/);
+    // Not a thenable: returning `sails` from an async function must not throw.
+    expect((sails as unknown as { then?: unknown }).then).toBeUndefined();
   });
 
   it('logs where it listens in one line, and what it did to the database in one more', async () => {

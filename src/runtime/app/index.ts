@@ -64,6 +64,8 @@ export const sails: SailsApp = new Proxy({} as SailsApp, {
   get(_target, property) {
     const app = registry[CURRENT];
     if (!app) {
+      // Probes by promises (`then`), inspectors and serializers must not throw: only real reads do.
+      if (typeof property === 'symbol' || property === 'then' || property === 'toJSON') return undefined;
       throw new Error(
         `sails.${String(property)} was read before the app was lifted; read it inside an action, or after \`await lift()\` resolves.`,
       );
