@@ -78,8 +78,15 @@ export class SailsRtError extends Error {
   }
 }
 
+/**
+ * Duck-typed, not `instanceof`: a process can hold two copies of this module (a test importing
+ * src/ while the app's controllers import the built 'sails-rt'), and an error thrown by one copy
+ * must keep its status in the other.
+ */
 export function isSailsRtError(error: unknown): error is SailsRtError {
-  return error instanceof SailsRtError;
+  if (!(error instanceof Error)) return false;
+  const { code, toJSON } = error as Partial<SailsRtError>;
+  return typeof code === 'string' && Object.hasOwn(ERROR_CATALOG, code) && typeof toJSON === 'function';
 }
 
 /**

@@ -44,3 +44,20 @@ describe('error catalog', () => {
     expect(Object.keys(ERROR_CATALOG)).not.toContain('E_LIFT');
   });
 });
+
+describe('isSailsRtError', () => {
+  it('recognises a catalogued error from another copy of the module, and nothing else', async () => {
+    const { isSailsRtError } = await import('../../src/runtime/errors.js');
+    class Elsewhere extends Error {
+      code = 'E_UNIQUE';
+      status = 400;
+      toJSON() {
+        return { code: this.code, message: this.message };
+      }
+    }
+    expect(isSailsRtError(new Elsewhere('x'))).toBe(true);
+    expect(isSailsRtError(new SailsRtError('E_INVALID_CRITERIA', 'x'))).toBe(true);
+    expect(isSailsRtError(Object.assign(new Error('x'), { code: 'ENOENT', toJSON: () => ({}) }))).toBe(false);
+    expect(isSailsRtError({ code: 'E_UNIQUE', toJSON: () => ({}) })).toBe(false);
+  });
+});

@@ -176,6 +176,12 @@ describe('Res (PROTOCOL 2.3, with the fixes of 10.12 and 10.13)', () => {
       expect(rejected.statusCode).toBe(500);
       expect(rejected.body).toMatch(/^Error: boom in rejects\n/);
       expect(await client.request('get', '/echo/returns')).toMatchObject({ statusCode: 200, body: { returned: true } });
+      // A catalogued error keeps its status and shape, even from the built copy of 'sails-rt' the controller imports.
+      expect(await client.request('get', '/echo/catalogued')).toMatchObject({ statusCode: 400, body: { code: 'E_INVALID_CRITERIA', message: 'Send a better question.' } });
+      expect(await client.request('get', '/echo/no-such-socket')).toMatchObject({
+        statusCode: 404,
+        body: { code: 'SAILS:HOOK:SOCKETS:NO_SUCH_SOCKET', message: 'There is no connected socket with the id "nope" on this server.' },
+      });
       expect(await client.request('get', '/echo/twice')).toMatchObject({ statusCode: 201, body: { first: true } });
       // And the server is still serving.
       expect(await client.request('get', '/nope')).toMatchObject({ statusCode: 404, body: 'Not Found' });

@@ -10,6 +10,8 @@ export const routes: RoutesConfig = {
   'GET /echo/throws': 'EchoController.throws',
   'GET /echo/rejects': 'EchoController.rejects',
   'GET /echo/returns': 'EchoController.returns',
+  'GET /echo/catalogued': 'EchoController.catalogued',
+  'GET /echo/no-such-socket': 'EchoController.noSuchSocket',
   'GET /echo/twice': 'EchoController.twice',
   'GET /echo/status': 'EchoController.status',
   'GET /echo/responses/:kind': 'EchoController.responses',

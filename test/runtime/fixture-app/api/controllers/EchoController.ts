@@ -1,4 +1,4 @@
-import { defineController, sails } from 'sails-rt';
+import { defineController, SailsRtError, sails } from 'sails-rt';
 
 /** Actions that show what the pipeline hands to an action and does with its answer. */
 export default defineController({
@@ -34,6 +34,12 @@ export default defineController({
   async rejects() {
     await Promise.resolve();
     throw new Error('boom in rejects');
+  },
+  catalogued() {
+    throw new SailsRtError('E_INVALID_CRITERIA', 'Send a better question.');
+  },
+  noSuchSocket() {
+    return sails.sockets.get('nope');
   },
   async returns() {
     return { returned: true };
