@@ -120,6 +120,21 @@ describe('lift', () => {
     expect((await liftError({ appPath: twice })).message).toBe('config/b.ts exports "port", which config/a.ts already exports; keep one of them.');
   });
 
+  it('merges config/env/<environment>.ts, then config/local.ts; routes may target a function', async () => {
+    const appPath = tempApp({
+      'config/custom.ts': 'export const custom = { a: 1, b: 1, c: 1 };\n',
+      'config/env/production.ts': 'export const custom = { b: 2 };\n',
+      'config/env/development.ts': 'export const custom = { b: 99 };\n',
+      'config/local.ts': 'export const custom = { c: 3 };\n',
+      'config/routes.ts': "export const routes = { 'GET /fn': (req: { param(n: string): unknown }) => ({ fn: req.param('x') }) };\n",
+    });
+    const app = await lift({ appPath, port: 0, log: () => {}, environment: 'production', config: { datastores: { default: { filename: ':memory:' } } } });
+    onTestFinished(() => app.lower());
+    expect(app.config['custom']).toStrictEqual({ a: 1, b: 2, c: 3 });
+    expect(app.config.environment).toBe('production');
+    expect(await (await fetch(`${app.url}/fn?x=1`)).json()).toStrictEqual({ fn: '1' });
+  });
+
   it('adds missing tables and columns without prompting or dropping anything', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'sails-rt-db-')), 'db.sqlite');
     onTestFinished(() => rmSync(dirname(db), { recursive: true, force: true }));
