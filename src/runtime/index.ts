@@ -8,9 +8,9 @@
  */
 export { defineModel } from '../schema/index.js';
 export type { InferCreate, InferRecord, InferUpdate } from '../schema/index.js';
-export { lift, type LiftOptions } from './lift/index.js';
+export { lift, type LiftOptions } from './lift/lazy.js';
 export { sails, type SailsApp } from './app/index.js';
-export { defineController } from './controllers/index.js';
+export { defineController } from './controllers/define.js';
 export type { Action, Req, Res, Query, Transport } from './pipeline/index.js';
 export type {
   BlueprintsConfig,

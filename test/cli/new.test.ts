@@ -86,7 +86,7 @@ describe('sails-rt new', () => {
     expect(files['test/say.test.ts']).toBeUndefined();
     expect(files['config/routes.ts']).not.toContain('/say/hello');
     expect((JSON.parse(files['package.json'] ?? '') as { dependencies: unknown }).dependencies).toEqual({ 'sails-rt': '^0.1.0' });
-    expect(run.stdout).not.toContain('npm test');
+    expect(run.stdout).toContain('npm test');
   });
 
   it('never waits for an answer without a terminal: the example is included by default', async () => {

@@ -86,7 +86,7 @@ describe('generateApp', () => {
       name: 'myapp',
       private: true,
       type: 'module',
-      scripts: { lift: 'sails-rt lift', test: 'vitest run', typecheck: 'tsc --noEmit' },
+      scripts: { lift: 'sails-rt lift', test: 'vitest run --passWithNoTests', typecheck: 'tsc --noEmit' },
       dependencies: { 'sails-rt': 'file:/somewhere/sails-rt' },
       devDependencies: {
         '@types/node': '^20.19.0',

@@ -116,6 +116,16 @@ describe('lift', () => {
     expect((await liftError({ appPath: store })).message).toBe(
       'The setting datastores.default.adapter (config/datastores.ts) is "mongo", which sails-rt does not support yet; use \'sqlite\'.',
     );
+    const shortcuts = tempApp({ 'config/blueprints.ts': 'export const blueprints = { shortcuts: true };\n' });
+    expect((await liftError({ appPath: shortcuts })).message).toBe(
+      'The setting blueprints.shortcuts (config/blueprints.ts) is true, which sails-rt does not support yet; set it to false or remove it.',
+    );
+    const csrf = tempApp({ 'config/security.ts': 'export const security = { csrf: true };\n' });
+    expect((await liftError({ appPath: csrf })).message).toBe(
+      'The setting security.csrf (config/security.ts) is true, which sails-rt does not support yet; set it to false or remove it.',
+    );
+    const cors = tempApp({ 'config/security.ts': "export const security = { cors: { allowOrigins: '*' } };\n" });
+    expect((await liftError({ appPath: cors })).message).toMatch(/^The setting security.cors \(config\/security.ts\) is set, but sails-rt does not support CORS yet/);
     const twice = tempApp({ 'config/a.ts': 'export const port = 1;\n', 'config/b.ts': 'export const port = 2;\n' });
     expect((await liftError({ appPath: twice })).message).toBe('config/b.ts exports "port", which config/a.ts already exports; keep one of them.');
   });

@@ -92,7 +92,7 @@ async function runNew(context: CliContext, dir: string, flags: NewFlags): Promis
     ...(shown === '.' ? [] : [`cd ${shown}`]),
     ...(flags.skipInstall ? ['npm install'] : []),
     'npx sails-rt lift',
-    ...(flags.example ? ['npm test'] : []),
+    'npm test',
   ];
   context.stdout(`\n${paint(context, 'green', 'Done.')} Next:\n${steps.map((step) => `  ${step}\n`).join('')}`);
 }

@@ -54,7 +54,7 @@ export interface DatastoreConfig {
   /** SQLite file, relative to the app (default '.tmp/db.sqlite'); ':memory:' keeps it in memory. */
   filename?: string;
   /**
-   * Keep the SQLite file locked while the app runs (default true): reads are much faster, but
+   * Keep the SQLite file locked while the app runs (default false): reads get faster, but
    * no other process (the sqlite3 shell, a second app) can open the file meanwhile.
    */
   exclusive?: boolean;
@@ -64,7 +64,7 @@ export interface DatastoresConfig {
   default?: DatastoreConfig;
 }
 
-/** Read by the security layer (a later issue); accepted now so generated apps lift. */
+/** Sails' security settings. Not built yet: `csrf` must stay false and `cors` unset (lift says so). */
 export interface SecurityConfig {
   cors?: Record<string, unknown>;
   csrf?: boolean;
@@ -179,6 +179,19 @@ function checkConfig(config: SailsConfig): SailsConfig {
     if (value !== undefined && typeof value !== 'boolean') {
       fail(`blueprints.${key} (config/blueprints.ts)`, `is ${JSON.stringify(value)}`, 'use true or false');
     }
+  }
+  // Sails settings that sails-rt does not build yet are refused, never silently ignored.
+  const notYet: [string, unknown][] = [
+    ['blueprints.shortcuts (config/blueprints.ts)', blueprints.shortcuts],
+    ['blueprints.actions (config/blueprints.ts)', blueprints.actions],
+    ['blueprints.pluralize (config/blueprints.ts)', blueprints.pluralize],
+    ['security.csrf (config/security.ts)', config.security.csrf],
+  ];
+  for (const [setting, value] of notYet) {
+    if (value === true) fail(setting, 'is true, which sails-rt does not support yet', 'set it to false or remove it');
+  }
+  if (config.security.cors !== undefined) {
+    fail('security.cors (config/security.ts)', 'is set, but sails-rt does not support CORS yet', 'remove it (same-origin pages and socket clients work without it)');
   }
   const store = datastores.default ?? {};
   if (!isPlainObject(store)) fail('datastores.default (config/datastores.ts)', 'must be an object', "use { adapter: 'sqlite', filename: '.tmp/db.sqlite' }");

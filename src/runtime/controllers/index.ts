@@ -8,18 +8,7 @@ import { LiftError } from '../errors.js';
 import type { Action } from '../pipeline/index.js';
 import type { RouteEntry } from '../router/index.js';
 
-/**
- * Declares a controller. At run time it returns its argument; its job is to type each action's
- * `req` and `res`.
- *
- * @example
- * export default defineController({
- *   hello(req, res) { return res.json({ hi: req.param('name') }); },
- * });
- */
-export function defineController<T extends Record<string, Action>>(actions: T): T {
-  return actions;
-}
+export { defineController } from './define.js';
 
 /** Every loaded action, keyed by its lowercased identity (`say/hello`). */
 export type ActionTable = Map<string, RouteEntry>;

@@ -1,8 +1,10 @@
 // written once by sails-rt new; yours to edit
 import type { SecurityConfig } from 'sails-rt';
 
-/** Cross-origin requests and CSRF, with Sails' setting names. */
+/**
+ * CSRF and CORS, with Sails' setting names. sails-rt does not build them yet: lift refuses
+ * `csrf: true` and any `cors` setting rather than ignore them.
+ */
 export const security: SecurityConfig = {
-  cors: { allRoutes: false, allowOrigins: '*', allowCredentials: false },
   csrf: false,
 };
