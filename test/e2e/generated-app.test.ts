@@ -4,11 +4,12 @@
  * tests, then `sails-rt lift` driven over HTTP, sails.io.js 1.2.1 and socket.io-client 4.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify, stripVTControlCharacters } from 'node:util';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collect,
@@ -176,6 +177,40 @@ describe('sails-rt lift on the generated app', () => {
     expect(noUrl.statusCode).toBe(400);
     expect((await socketRequest(socket, 'get', 42)).statusCode).toBe(400);
   });
+
+  // Debian's chromium, as .ci/run installs it; a machine without it skips this one test outside CI.
+  const chromiumPath = '/usr/bin/chromium';
+  it.skipIf(!existsSync(chromiumPath) && !process.env['CI'])(
+    "serves a live page on which the browser SDK gets pub-sub messages and the seed's hello",
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      });
+      try {
+        const [watcher, greeter] = [await browser.newPage(), await browser.newPage()];
+        for (const page of [watcher, greeter]) {
+          await page.goto(url);
+          await page.locator('#status', { hasText: 'connected' }).waitFor();
+        }
+        await watcher.fill('#identity', 'user');
+        await watcher.click('#watch button');
+        // The users earlier tests made are listed once find has answered and subscribed the page.
+        await watcher.locator('#records li').first().waitFor({ timeout: 5_000 });
+        const name = `browser-${Date.now()}`;
+        await fetch(`${url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+        await watcher.locator('#records li', { hasText: name }).waitFor({ timeout: 5_000 });
+
+        await watcher.click('#say');
+        await watcher.locator('#log', { hasText: 'GET /say/hello 200' }).waitFor({ timeout: 5_000 });
+        await greeter.click('#say');
+        await watcher.locator('#log', { hasText: 'hello {"howdy":"hi there!"}' }).waitFor({ timeout: 5_000 });
+        expect(await greeter.locator('#log').textContent()).not.toContain('howdy');
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it('stops cleanly on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
