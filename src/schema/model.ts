@@ -6,19 +6,23 @@
 export const ATTRIBUTE_TYPES = ['string', 'number', 'boolean', 'json'] as const;
 export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
 
-/** Sails' attribute vocabulary (the subset sails-rt implements so far). */
-export interface AttributeDefinition {
-  type: AttributeType;
-  required?: boolean;
-  unique?: boolean;
-  defaultsTo?: unknown;
-  allowNull?: boolean;
+/** The validation rules a value is checked against, beyond its type. */
+export interface AttributeRules {
   isEmail?: boolean;
   isIn?: readonly (string | number)[];
   min?: number;
   max?: number;
   minLength?: number;
   maxLength?: number;
+}
+
+/** Sails' attribute vocabulary (the subset sails-rt implements so far). */
+export interface AttributeDefinition extends AttributeRules {
+  type: AttributeType;
+  required?: boolean;
+  unique?: boolean;
+  defaultsTo?: unknown;
+  allowNull?: boolean;
 }
 
 export interface ModelDefinition {
@@ -36,16 +40,6 @@ export interface ModelDefinition {
  */
 export function defineModel<const D extends ModelDefinition>(definition: D): D {
   return definition;
-}
-
-/** The validation rules a value is checked against, beyond its type. */
-export interface AttributeRules {
-  isEmail?: boolean;
-  isIn?: readonly (string | number)[];
-  min?: number;
-  max?: number;
-  minLength?: number;
-  maxLength?: number;
 }
 
 export interface NormalizedAttribute {
