@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { changeLines, cli, snapshotDir, tempDir } from './helpers.js';
@@ -103,6 +103,23 @@ describe('sails-rt generate', () => {
       expect(snapshotDir(app)).toEqual(before);
     } finally {
       writeFileSync(model, good);
+    }
+  });
+
+  it('refuses a model file with a syntax error, naming the file, line and column', async () => {
+    const broken = join(app, 'api/models/Broken.ts');
+    writeFileSync(broken, "import { defineModel } from 'sails-rt';\nexport default defineModel({ attributes: { a: { type: 'string' } } ;\n");
+    try {
+      const before = snapshotDir(app);
+      const run = await cli(app, 'generate');
+      expect(run).toEqual({
+        exitCode: 1,
+        stdout: '',
+        stderr: 'Error: api/models/Broken.ts: could not be loaded: line 2, column 68: Expected "}" but found ";"; fix the error in that file.',
+      });
+      expect(snapshotDir(app)).toEqual(before);
+    } finally {
+      rmSync(broken);
     }
   });
 

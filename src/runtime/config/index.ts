@@ -5,7 +5,7 @@
  * once here, so a bad value fails lift with a sentence naming the file and the fix.
  */
 import { basename, join, relative } from 'node:path';
-import { importAppFile, listSourceFiles } from '../../schema/load/index.js';
+import { describeLoadError, importAppFile, listSourceFiles } from '../../schema/load/index.js';
 import { LiftError } from '../errors.js';
 import type { Action } from '../pipeline/index.js';
 
@@ -129,7 +129,7 @@ async function importConfig(file: string, shown: string): Promise<Record<string,
   try {
     namespace = await importAppFile(file);
   } catch (error) {
-    throw new LiftError(`${shown} could not be loaded (${firstLine(error)}); fix the error in that file.`, { cause: error });
+    throw new LiftError(`${shown} could not be loaded (${describeLoadError(error)}); fix the error in that file.`, { cause: error });
   }
   const exports: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(namespace)) {
@@ -223,9 +223,4 @@ function deepMerge(target: Record<string, unknown>, source: Record<string, unkno
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? message;
 }

@@ -3,7 +3,7 @@
  * Each action gets Sails' action identity, `<name>/<action>` lowercased (`say/hello`).
  */
 import { basename, join, relative } from 'node:path';
-import { importAppFile, listSourceFiles } from '../../schema/load/index.js';
+import { describeLoadError, importAppFile, listSourceFiles } from '../../schema/load/index.js';
 import { LiftError } from '../errors.js';
 import type { Action } from '../pipeline/index.js';
 import type { RouteEntry } from '../router/index.js';
@@ -25,7 +25,7 @@ export async function loadControllers(appPath: string): Promise<ActionTable> {
     try {
       namespace = await importAppFile(file);
     } catch (error) {
-      throw new LiftError(`${shown} could not be loaded (${firstLine(error)}); fix the error in that file.`, { cause: error });
+      throw new LiftError(`${shown} could not be loaded (${describeLoadError(error)}); fix the error in that file.`, { cause: error });
     }
     const actions = namespace['default'];
     if (typeof actions !== 'object' || actions === null || Array.isArray(actions)) {
@@ -45,9 +45,4 @@ export async function loadControllers(appPath: string): Promise<ActionTable> {
 /** `('Say', 'hello')` → `say/hello`. */
 export function actionIdentity(controller: string, action: string): string {
   return `${controller.replace(/Controller$/, '')}/${action}`.toLowerCase();
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? message;
 }

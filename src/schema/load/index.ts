@@ -59,7 +59,7 @@ export async function loadModelSources(appPath: string): Promise<ModelSource[]> 
     try {
       namespace = await importAppFile(file);
     } catch (error) {
-      throw new SchemaError(`could not be loaded: ${firstLine(error)}`, { file: shown });
+      throw new SchemaError(`could not be loaded: ${describeLoadError(error)}; fix the error in that file.`, { file: shown });
     }
     if (namespace['default'] === undefined) {
       throw new SchemaError('has no default export; write `export default defineModel({ attributes: { ... } })`.', {
@@ -76,7 +76,14 @@ export async function loadModels(appPath: string): Promise<NormalizedModel[]> {
   return normalizeModels(await loadModelSources(appPath));
 }
 
-function firstLine(error: unknown): string {
+/**
+ * Why an app file could not be imported, in one phrase: a syntax error as tsx (esbuild) reports
+ * it, `line 3, column 5: Expected "}" but found ";"`, or else the error's first line.
+ */
+export function describeLoadError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
+  const syntax = /:(\d+):(\d+): ERROR: (.+)$/m.exec(message);
+  // esbuild counts columns from 0; editors count them from 1.
+  if (syntax) return `line ${syntax[1]}, column ${Number(syntax[2]) + 1}: ${syntax[3]}`;
   return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? message;
 }
