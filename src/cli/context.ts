@@ -1,7 +1,14 @@
-import { CliError } from './errors.js';
+import { CliError, INTERRUPTED } from './errors.js';
 
-/** Runs a program with the user watching (inherited stdio); rejects if it fails. */
-export type Exec = (command: string, args: readonly string[], options: { cwd: string }) => Promise<void>;
+/** Runs a program with the user watching (inherited stdio); rejects if it fails or `signal` aborts it. */
+export type Exec = (command: string, args: readonly string[], options: { cwd: string; signal?: AbortSignal }) => Promise<void>;
+
+/** Ctrl-C and SIGTERM, caught: while trapped they abort `signal` instead of ending the process. */
+export interface InterruptTrap {
+  signal: AbortSignal;
+  /** Gives the signals back to their default handling. */
+  release: () => void;
+}
 
 export interface ConfirmQuestion {
   message: string;
@@ -20,6 +27,11 @@ export interface CliContext {
   confirm: (question: ConfirmQuestion) => Promise<boolean>;
   /** The one way the CLI runs other programs (npm install). */
   exec: Exec;
+  /**
+   * Traps Ctrl-C while the CLI writes files or installs, so that it can stop cleanly (no temp
+   * file left, the user told what is on disk) instead of dying mid-write.
+   */
+  trapInterrupts: () => InterruptTrap;
 }
 
 export function defaultContext(): CliContext {
@@ -42,9 +54,26 @@ export function defaultContext(): CliContext {
       )) as { value: boolean };
       return answer.value;
     },
-    exec: async (command, args, { cwd }) => {
+    exec: async (command, args, { cwd, signal }) => {
       const { execa } = await import('execa');
-      await execa(command, args, { cwd, stdio: 'inherit' });
+      await execa(command, args, { cwd, stdio: 'inherit', ...(signal ? { cancelSignal: signal } : {}) });
+    },
+    trapInterrupts: () => {
+      const controller = new AbortController();
+      const onSignal = () => {
+        // A second Ctrl-C means now: the first one is already being honoured, cleanly.
+        if (controller.signal.aborted) process.exit(INTERRUPTED);
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      return {
+        signal: controller.signal,
+        release: () => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        },
+      };
     },
   };
 }

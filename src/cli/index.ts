@@ -7,11 +7,12 @@ import { registerGenerate } from './commands/generate.js';
 import { registerLift } from './commands/lift.js';
 import { registerNew } from './commands/new.js';
 import { defaultContext, type CliContext } from './context.js';
+import { CliError } from './errors.js';
 import { paint } from './output.js';
 import { VERSION } from './package-info.js';
 
 export { CliError } from './errors.js';
-export type { CliContext, Exec } from './context.js';
+export type { CliContext, Exec, InterruptTrap } from './context.js';
 
 /**
  * Runs the CLI and resolves with the exit code; `bin/sails-rt.js` sets process.exitCode to it.
@@ -32,7 +33,7 @@ export async function main(argv: readonly string[], overrides: Partial<CliContex
     if (error instanceof CommanderError && error.code === 'commander.help') return error.exitCode;
     context.stderr(`${paint(context, 'red', 'Error:')} ${messageOf(error)}\n`);
     if (argv.includes('--verbose') && error instanceof Error && error.stack) context.stderr(`${error.stack}\n`);
-    return 1;
+    return error instanceof CliError ? error.exitCode : 1;
   }
 }
 

@@ -123,6 +123,19 @@ describe('sails-rt generate', () => {
     }
   });
 
+  it('writes nothing at all when one of the files cannot be written, and says so in one sentence', async () => {
+    // test/ made a file: the model and controller could be written, the test cannot.
+    const other = join(work, 'blocked');
+    expect((await cli(work, 'new', 'blocked', '--yes', '--skip-install', '--no-example')).exitCode).toBe(0);
+    rmSync(join(other, 'test'), { recursive: true, force: true });
+    writeFileSync(join(other, 'test'), 'a file where the test folder goes\n');
+    const before = snapshotDir(other);
+    const run = await cli(other, 'generate', 'model', 'Pet', 'name:string');
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^Error: Could not write test/pet\\.test\\.ts in ${other} \\((ENOTDIR|EEXIST): [^)]*\\); nothing was written\\.$`));
+    expect(snapshotDir(other)).toEqual(before);
+  });
+
   it('lists what would change with --dry-run and writes nothing', async () => {
     const before = snapshotDir(app);
     const run = await cli(app, 'generate', 'model', 'Pet', 'name:string', '--dry-run');

@@ -11,6 +11,9 @@ function context(cwd: string, overrides: Partial<CliContext> = {}) {
   const err: string[] = [];
   const exec = vi.fn<CliContext['exec']>(async () => {});
   const confirm = vi.fn<CliContext['confirm']>(async () => true);
+  // Ctrl-C, pressed by calling interrupt(); the trap is released after every write.
+  const interrupts = new AbortController();
+  const release = vi.fn();
   const ctx: CliContext = {
     cwd,
     stdout: (text) => out.push(text),
@@ -19,9 +22,10 @@ function context(cwd: string, overrides: Partial<CliContext> = {}) {
     interactive: false,
     confirm,
     exec,
+    trapInterrupts: () => ({ signal: interrupts.signal, release }),
     ...overrides,
   };
-  return { ctx, exec, confirm, stdout: () => out.join(''), stderr: () => err.join('') };
+  return { ctx, exec, confirm, release, interrupt: () => interrupts.abort(), stdout: () => out.join(''), stderr: () => err.join('') };
 }
 
 const argv = (...args: string[]) => ['node', 'sails-rt', ...args];
@@ -33,7 +37,7 @@ describe('main', () => {
     const { ctx, exec, stdout } = context(work);
     expect(await main(argv('new', 'installed', '--yes'), ctx)).toBe(0);
     expect(exec).toHaveBeenCalledTimes(1);
-    expect(exec).toHaveBeenCalledWith('npm', ['install'], { cwd: join(work, 'installed') });
+    expect(exec).toHaveBeenCalledWith('npm', ['install'], { cwd: join(work, 'installed'), signal: expect.any(AbortSignal) });
     expect(stdout()).toContain(`Installing dependencies with npm install in ${join(work, 'installed')}...`);
     expect(stdout()).toContain('Next:\n  cd installed\n  npx sails-rt lift\n  npm test\n');
   });
@@ -45,6 +49,28 @@ describe('main', () => {
       `Error: npm install failed in ${join(work, 'offline')} (Command failed with exit code 1: npm install); the app is written, so run npm install there once the problem is fixed.\n`,
     );
     expect(existsSync(join(work, 'offline', 'package.json'))).toBe(true);
+  });
+
+  it('stops at Ctrl-C while writing: exit 130, nothing written, no temp file, the trap released', async () => {
+    const { ctx, interrupt, release, stderr } = context(work);
+    interrupt();
+    expect(await main(argv('new', 'interrupted', '--yes'), ctx)).toBe(130);
+    expect(stderr()).toBe(`Error: Interrupted before ${join(work, 'interrupted')} was changed; nothing was written.\n`);
+    expect(existsSync(join(work, 'interrupted'))).toBe(false);
+    expect(release).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops at Ctrl-C during npm install: exit 130, the app kept, the way on named', async () => {
+    const run = context(work);
+    run.exec.mockImplementation(async (_command, _args, { signal }) => {
+      run.interrupt();
+      expect(signal?.aborted).toBe(true);
+      throw new Error('Command was canceled: npm install');
+    });
+    expect(await main(argv('new', 'cut', '--yes'), run.ctx)).toBe(130);
+    expect(run.stderr()).toBe(`Error: Interrupted during npm install; the app is written, so run npm install in ${join(work, 'cut')}.\n`);
+    expect(existsSync(join(work, 'cut', 'package.json'))).toBe(true);
+    expect(run.stdout()).not.toContain('Done.');
   });
 
   it('asks about the example only with a terminal and no answer yet', async () => {

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { changeLines, cli, ROOT, snapshotDir, tempDir } from './helpers.js';
 
@@ -76,6 +77,40 @@ describe('sails-rt new', () => {
     expect(changeLines(run.stdout)).toContain('UPDATE app.ts');
     expect(changeLines(run.stdout)).toContain('CREATE app.ts.orig');
     expect(readFileSync(join(target, 'app.ts.orig'), 'utf8')).toBe('// mine\n');
+  });
+
+  it('refuses a file where the folder should be, with --force too', async () => {
+    writeFileSync(join(work, 'a-file'), 'mine\n');
+    for (const flags of [[], ['--force']]) {
+      const run = await cli(work, 'new', 'a-file', '--yes', '--skip-install', ...flags);
+      expect(run).toEqual({ exitCode: 1, stdout: '', stderr: `Error: ${join(work, 'a-file')} is a file, not a folder; choose another name for the app.` });
+    }
+    expect(readFileSync(join(work, 'a-file'), 'utf8')).toBe('mine\n');
+  });
+
+  it('stops at Ctrl-C during npm install with exit 130, stopping npm and keeping the app', async () => {
+    // A stand-in npm that says it started, then waits to be stopped.
+    const bin = join(work, 'fake-bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'npm'), '#!/bin/sh\necho "fake npm running"\nexec sleep 30\n', { mode: 0o755 });
+    const child = execa(process.execPath, [join(ROOT, 'bin', 'sails-rt.js'), 'new', 'stopped', '--yes'], {
+      cwd: work,
+      reject: false,
+      stdin: 'pipe',
+      timeout: 20_000,
+      env: { NO_COLOR: '1', PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}` },
+    });
+    await new Promise<void>((resolve) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('fake npm running')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.timedOut).toBe(false);
+    expect(result.exitCode).toBe(130);
+    expect(result.stderr).toBe(`Error: Interrupted during npm install; the app is written, so run npm install in ${join(work, 'stopped')}.`);
+    expect(existsSync(join(work, 'stopped', 'package.json'))).toBe(true);
   });
 
   it('leaves the example out with --no-example and uses the --runtime spec', async () => {

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import {
   diskReader,
   emptyReport,
-  flushChanges,
   generateModel,
   modelDefinitionFromSpecs,
   readTemplates,
@@ -16,6 +15,7 @@ import { findApp } from '../app-folder.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { printChanges } from '../output.js';
+import { writeChanges } from '../write.js';
 
 interface GenerateFlags {
   dryRun?: boolean;
@@ -111,6 +111,11 @@ async function finish(context: CliContext, appPath: string, changes: FileChange[
     context.stdout(`Dry run: nothing was written (${changes.length} files would change).\n`);
     return;
   }
-  await flushChanges(appPath, changes);
+  const trap = context.trapInterrupts();
+  try {
+    await writeChanges(appPath, changes, trap.signal);
+  } finally {
+    trap.release();
+  }
   if (changes.length === 0 && report.conflicts.length === 0) context.stdout('Nothing to change: every file is up to date.\n');
 }

@@ -1,11 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { basename, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { appPackageName, diskReader, flushChanges, generateApp, readTemplates, VirtualTree } from '../../generator/index.js';
+import { appPackageName, diskReader, generateApp, readTemplates, VirtualTree } from '../../generator/index.js';
 import type { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, INTERRUPTED } from '../errors.js';
 import { paint, printChanges } from '../output.js';
 import { defaultRuntimeSpec, readSailsIoJs, VERSION } from '../package-info.js';
+import { writeChanges } from '../write.js';
 
 interface NewFlags {
   yes?: boolean;
@@ -54,7 +55,9 @@ Examples:
 async function runNew(context: CliContext, dir: string, flags: NewFlags): Promise<void> {
   const target = resolve(context.cwd, dir);
   const name = appPackageName(basename(target));
-  if (!flags.force && (await entries(target)).length > 0) {
+  // Read even with --force: a file where the folder should be is refused either way.
+  const existing = await entries(target);
+  if (!flags.force && existing.length > 0) {
     throw new CliError(`The folder ${target} is not empty; choose a new folder, or pass --force to write into it.`);
   }
 
@@ -74,17 +77,13 @@ async function runNew(context: CliContext, dir: string, flags: NewFlags): Promis
     context.stdout(`\nDry run: nothing was written (${changes.length} files would change).\n`);
     return;
   }
-  await flushChanges(target, changes);
-
-  if (!flags.skipInstall) {
-    context.stdout(`\nInstalling dependencies with npm install in ${target}...\n`);
-    try {
-      await context.exec('npm', ['install'], { cwd: target });
-    } catch (error) {
-      throw new CliError(
-        `npm install failed in ${target} (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); the app is written, so run npm install there once the problem is fixed.`,
-      );
-    }
+  const trap = context.trapInterrupts();
+  try {
+    await writeChanges(target, changes, trap.signal);
+    if (!flags.skipInstall) await install(context, target, trap.signal);
+    else if (trap.signal.aborted) throw new CliError(`Interrupted; the app is written in ${target}.`, INTERRUPTED);
+  } finally {
+    trap.release();
   }
 
   const shown = relative(context.cwd, target) || '.';
@@ -95,6 +94,23 @@ async function runNew(context: CliContext, dir: string, flags: NewFlags): Promis
     'npm test',
   ];
   context.stdout(`\n${paint(context, 'green', 'Done.')} Next:\n${steps.map((step) => `  ${step}\n`).join('')}`);
+}
+
+async function install(context: CliContext, target: string, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) {
+    throw new CliError(`Interrupted before npm install; the app is written, so run npm install in ${target}.`, INTERRUPTED);
+  }
+  context.stdout(`\nInstalling dependencies with npm install in ${target}...\n`);
+  try {
+    await context.exec('npm', ['install'], { cwd: target, signal });
+  } catch (error) {
+    if (signal.aborted) {
+      throw new CliError(`Interrupted during npm install; the app is written, so run npm install in ${target}.`, INTERRUPTED);
+    }
+    throw new CliError(
+      `npm install failed in ${target} (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); the app is written, so run npm install there once the problem is fixed.`,
+    );
+  }
 }
 
 async function entries(dir: string): Promise<string[]> {
