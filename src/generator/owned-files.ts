@@ -18,7 +18,9 @@ export type OwnedWrite = 'written' | 'skipped' | 'conflict';
 /**
  * Writes a user-owned file: created when missing, left alone when it already says the same,
  * and when it says something else, left alone as a conflict, or with `force`, overwritten
- * after its old content is kept beside it as `<path>.orig` so nothing is lost.
+ * after its old content is kept beside it as `<path>.orig` so nothing is lost. A `.orig` an
+ * earlier --force left is the user's too: it is never overwritten, the copy goes to
+ * `<path>.orig.1`, `.orig.2`, ... instead.
  */
 export function writeOwnedFile(
   tree: Tree,
@@ -40,7 +42,18 @@ export function writeOwnedFile(
     report.conflicts.push(path);
     return 'conflict';
   }
-  tree.write(`${path}.orig`, current);
+  const backup = backupPath(tree, path, current);
+  if (backup !== undefined) tree.write(backup, current);
   tree.write(path, content);
   return 'written';
+}
+
+/** Where to keep `current`: the first free `.orig` name, or undefined when one already holds it. */
+function backupPath(tree: Tree, path: string, current: string): string | undefined {
+  for (let n = 0; ; n++) {
+    const candidate = n === 0 ? `${path}.orig` : `${path}.orig.${n}`;
+    const kept = tree.read(candidate);
+    if (kept === undefined) return candidate;
+    if (kept === current) return undefined;
+  }
 }

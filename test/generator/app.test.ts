@@ -148,6 +148,18 @@ describe('generateApp', () => {
     expect(forced.files['app.ts.orig']).toBe('// mine\n');
     expect(forced.files['app.ts']).toContain("await lift();");
   });
+
+  it('with force never overwrites a .orig an earlier --force kept: the next copy goes beside it', () => {
+    const files = { ...newApp(), 'app.ts': '// mine, second version\n', 'app.ts.orig': '// mine, first version\n' };
+    const forced = run(files, (tree) => generateApp(tree, { ...APP_OPTIONS, force: true }));
+    expect(summary(forced.changes)).toEqual(['UPDATE app.ts', 'CREATE app.ts.orig.1']);
+    expect(forced.files['app.ts.orig']).toBe('// mine, first version\n');
+    expect(forced.files['app.ts.orig.1']).toBe('// mine, second version\n');
+
+    // Forced again with the same edit: the copy is already kept, once.
+    const again = run({ ...forced.files, 'app.ts': '// mine, second version\n' }, (tree) => generateApp(tree, { ...APP_OPTIONS, force: true }));
+    expect(summary(again.changes)).toEqual(['UPDATE app.ts']);
+  });
 });
 
 describe('appPackageName', () => {
