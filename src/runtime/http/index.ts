@@ -14,6 +14,8 @@ class ReplySink implements ResponseSink {
   constructor(private readonly reply: FastifyReply) {}
 
   deliver(statusCode: number, headers: Record<string, string>, body: unknown, json: boolean): void {
+    // Serialized before the reply is touched: if this throws, Res can still answer with a 500.
+    const text = json && body !== undefined ? JSON.stringify(body) : undefined;
     const reply = this.reply;
     reply.code(statusCode);
     for (const name of Object.keys(headers)) reply.header(name, headers[name]);
@@ -21,7 +23,8 @@ class ReplySink implements ResponseSink {
       reply.send();
     } else if (json) {
       if (headers['content-type'] === undefined) reply.type('application/json; charset=utf-8');
-      reply.send(JSON.stringify(body));
+      // undefined: a function or a symbol, which JSON has no text for.
+      reply.send(text);
     } else if (typeof body === 'string') {
       if (headers['content-type'] === undefined) reply.type('text/plain; charset=utf-8');
       reply.send(body);

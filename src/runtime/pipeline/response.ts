@@ -94,6 +94,26 @@ export class Res {
       return;
     }
     this.sent = true;
-    this.sink.deliver(this.statusCode, this.headers, body, json);
+    try {
+      this.sink.deliver(this.statusCode, this.headers, body, json);
+    } catch (error) {
+      // The body could not be serialized (a circular reference, a BigInt). The sinks throw before
+      // anything went out, so the request still gets its one response: a 500.
+      this.undeliverable(error);
+    }
+  }
+
+  private undeliverable(error: unknown): void {
+    if (debug.enabled) debug('a response (status %d) could not be sent: %O', this.statusCode, error);
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const text = this.production
+      ? (STATUS_CODES[500] ?? 'Internal Server Error')
+      : `Error: The response body could not be sent as JSON (${reason}); answer with plain data: no circular references, BigInt values or class instances with cycles.`;
+    this.statusCode = 500;
+    try {
+      this.sink.deliver(500, {}, text, false);
+    } catch (again) {
+      if (debug.enabled) debug('the 500 for an undeliverable response could not be sent either: %O', again);
+    }
   }
 }

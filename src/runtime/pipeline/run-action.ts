@@ -21,7 +21,8 @@ export function runAction(action: Action, req: Req, res: Res): void {
     return;
   }
   if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-    (result as PromiseLike<unknown>).then(
+    // Promise.resolve: a thenable whose then() throws becomes a rejection, not a crash.
+    Promise.resolve(result as PromiseLike<unknown>).then(
       (value) => settle(res, value),
       (error: unknown) => fail(req, res, error),
     );
@@ -45,5 +46,14 @@ function fail(req: Req, res: Res, error: unknown): void {
     return;
   }
   if (debug.enabled) debug('%s %s failed: %O', req.method, req.url, error);
-  res.serverError(error instanceof Error ? error : new Error(String(error)));
+  res.serverError(error instanceof Error ? error : new Error(describeThrown(error)));
+}
+
+/** Any thrown value as text; String() itself throws for an object without a prototype. */
+function describeThrown(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

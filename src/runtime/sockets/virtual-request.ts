@@ -34,6 +34,8 @@ class AckSink implements ResponseSink {
   constructor(private readonly ack: Ack) {}
 
   deliver(statusCode: number, headers: Record<string, string>, body: unknown): void {
+    // socket.io encodes the packet before it marks the ack as used, so when a body cannot be
+    // encoded (circular, BigInt) this throws and Res can still ack a 500 through the same ack.
     this.ack({ body, headers, statusCode });
   }
 }

@@ -48,6 +48,29 @@ export default defineController({
     res.status(201).json({ first: true });
     res.json({ second: true });
   },
+  circular() {
+    const value: Record<string, unknown> = { ok: true };
+    value['self'] = value;
+    return value;
+  },
+  bigint(_req, res) {
+    return res.json({ n: BigInt(1) });
+  },
+  throwsOdd(req) {
+    const kind = req.param('kind');
+    if (kind === 'null-proto') throw Object.create(null);
+    if (kind === 'string') throw 'plain words';
+    if (kind === 'undefined') throw undefined;
+    throw null;
+  },
+  respondsThenThrows(_req, res) {
+    res.json({ first: true });
+    throw new Error('after responding');
+  },
+  async respondsAndReturns(_req, res) {
+    res.json({ fromRes: true });
+    return { fromReturn: true };
+  },
   status(_req, res) {
     return res.sendStatus(418);
   },

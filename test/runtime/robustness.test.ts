@@ -1,0 +1,81 @@
+/**
+ * Exactly one response per request, and never a 500 or a crash for something a client sent:
+ * actions that answer with values that cannot be serialized, odd thrown values.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, liftFixture, type Client, type Jwr, type Lifted } from './helpers.js';
+
+let lifted: Lifted;
+beforeAll(async () => {
+  lifted = await liftFixture();
+});
+afterAll(async () => {
+  await lifted.close();
+});
+
+async function withClient<T>(kind: Parameters<typeof connect>[0], run: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connect(kind, lifted.app.url);
+  try {
+    return await run(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** A request that resolves with 'no reply' instead of hanging when the server never answers. */
+async function requestOrTimeout(client: Client, method: 'get' | 'post', url: string, data?: unknown, ms = 1500): Promise<Jwr | 'no reply'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'no reply'>((resolve) => (timer = setTimeout(() => resolve('no reply'), ms)));
+  if (client.kind === 'http') {
+    const controller = new AbortController();
+    const request = fetch(lifted.app.url + url, { signal: controller.signal }).then(async (response) => ({
+      statusCode: response.status,
+      body: await response.text(),
+      headers: {},
+    }));
+    const result = await Promise.race([request.catch(() => 'no reply' as const), timeout]);
+    controller.abort();
+    clearTimeout(timer);
+    return result;
+  }
+  const result = await Promise.race([client.request(method, url, data), timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
+describe.each(['http', 'socket.io-client 4'] as const)('one response per request over %s', (kind) => {
+  it('a returned or res.json value that cannot be serialized is a 500, and the server keeps serving', async () => {
+    await withClient(kind, async (client) => {
+      const circular = await requestOrTimeout(client, 'get', '/echo/circular');
+      expect(circular).toMatchObject({ statusCode: 500 });
+      expect((circular as Jwr).body).toMatch(/^Error: The response body could not be sent as JSON/);
+      const bigint = await requestOrTimeout(client, 'get', '/echo/bigint');
+      expect(bigint).toMatchObject({ statusCode: 500 });
+      expect((bigint as Jwr).body).toMatch(/BigInt/);
+      expect(await requestOrTimeout(client, 'get', '/echo/returns')).toMatchObject({ statusCode: 200 });
+    });
+  });
+
+  it('a thrown value that is not an Error is a 500, whatever it is', async () => {
+    await withClient(kind, async (client) => {
+      for (const [thrown, text] of [
+        ['null-proto', /^Error: \[object Object\]\n/],
+        ['string', /^Error: plain words\n/],
+        ['undefined', /^Error: undefined\n/],
+        ['null', /^Error: null\n/],
+      ] as const) {
+        const jwr = await requestOrTimeout(client, 'get', `/echo/throws-odd?kind=${thrown}`);
+        expect(jwr, thrown).toMatchObject({ statusCode: 500 });
+        expect((jwr as Jwr).body, thrown).toMatch(text);
+      }
+      expect(await requestOrTimeout(client, 'get', '/echo/returns')).toMatchObject({ statusCode: 200 });
+    });
+  });
+
+  it('responding and then throwing, or responding and then returning a value, sends the first response only', async () => {
+    await withClient(kind, async (client) => {
+      expect(await requestOrTimeout(client, 'get', '/echo/responds-then-throws')).toMatchObject({ statusCode: 200 });
+      expect(await requestOrTimeout(client, 'get', '/echo/responds-and-returns')).toMatchObject({ statusCode: 200 });
+    });
+  });
+});
