@@ -1,6 +1,7 @@
 /**
  * Exactly one response per request, and never a 500 or a crash for something a client sent:
- * actions that answer with values that cannot be serialized, odd thrown values.
+ * actions that answer with values that cannot be serialized, odd thrown values, criteria too big
+ * for SQLite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, liftFixture, type Client, type Jwr, type Lifted } from './helpers.js';
@@ -76,6 +77,36 @@ describe.each(['http', 'socket.io-client 4'] as const)('one response per request
     await withClient(kind, async (client) => {
       expect(await requestOrTimeout(client, 'get', '/echo/responds-then-throws')).toMatchObject({ statusCode: 200 });
       expect(await requestOrTimeout(client, 'get', '/echo/responds-and-returns')).toMatchObject({ statusCode: 200 });
+    });
+  });
+});
+
+describe('criteria too big for SQLite are a 400, never a 500', () => {
+  it.each([
+    ['an `in` list longer than SQLite takes', { where: { age: { in: Array.from({ length: 40_000 }, (_, i) => i) } } }],
+    ['an `or` with more terms than SQLite nests', { where: { or: Array.from({ length: 2_000 }, (_, i) => ({ age: i })) } }],
+    ['a `like` pattern longer than SQLite takes', { where: { name: { contains: 'x'.repeat(60_000) } } }],
+  ])('%s', async (_name, data) => {
+    await withClient('socket.io-client 4', async (client) => {
+      // SQLite checks a LIKE pattern only when it compares a row.
+      await client.request('post', '/user', { name: 'limits' });
+      const jwr = await client.request('get', '/user', data);
+      expect(jwr.statusCode).toBe(400);
+      expect(jwr.body).toMatchObject({ code: 'E_INVALID_CRITERIA', message: expect.stringMatching(/^The `where` clause is too large for the database/) });
+      const count = await lifted.app.models['user']?.count(data.where).catch((error: unknown) => error);
+      expect(count).toMatchObject({ code: 'E_INVALID_CRITERIA' });
+    });
+  });
+
+  it('and/or nested deeper than 32 levels is a 400 (it overflowed the stack: a 500)', async () => {
+    await withClient('socket.io-client 4', async (client) => {
+      const nested = (depth: number) => '{"and":['.repeat(depth) + '{"age":1}' + ']}'.repeat(depth);
+      expect((await client.request('get', '/user', { where: nested(32) })).statusCode).toBe(200);
+      const jwr = await client.request('get', '/user', { where: nested(20_000) });
+      expect(jwr).toMatchObject({
+        statusCode: 400,
+        body: { code: 'E_INVALID_CRITERIA', message: '`where` nests `and`/`or` more than 32 levels deep; flatten the conditions.' },
+      });
     });
   });
 });

@@ -39,6 +39,9 @@ const MODIFIERS = new Map<string, Modifier>([
 ]);
 const MODIFIER_LIST = '<, <=, >, >=, !=, in, nin, like, contains, startsWith, endsWith';
 
+/** How deep `and`/`or` may nest; deeper input would overflow the stack while it is read and compiled. */
+const MAX_WHERE_DEPTH = 32;
+
 const LIKE_SPECIALS = /[\\%_]/g;
 const NUMERIC = /^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
 const INTEGER = /^\d+$/;
@@ -90,16 +93,17 @@ export function parseWhere(model: NormalizedModel, raw: unknown): Condition {
   return whereObject(model, value, '`where`');
 }
 
-function whereObject(model: NormalizedModel, where: Record<string, unknown>, context: string): Condition {
+function whereObject(model: NormalizedModel, where: Record<string, unknown>, context: string, depth = 0): Condition {
   const items: Condition[] = [];
   for (const key of Object.keys(where)) {
     const value = where[key];
     if (value === undefined) continue;
     if (key === 'or' || key === 'and') {
+      if (depth >= MAX_WHERE_DEPTH) throw invalid(`\`where\` nests \`and\`/\`or\` more than ${MAX_WHERE_DEPTH} levels deep; flatten the conditions.`);
       if (!Array.isArray(value) || !value.every(isPlainObject)) {
         throw invalid(`\`${key}\` in ${context} must be an array of conditions such as [{"name":"a"},{"age":3}], got ${show(value)}.`);
       }
-      items.push({ kind: key, items: value.map((item) => whereObject(model, item, `\`${key}\``)) });
+      items.push({ kind: key, items: value.map((item) => whereObject(model, item, `\`${key}\``, depth + 1)) });
       continue;
     }
     const attribute = findAttribute(model, key, context);
@@ -314,6 +318,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function show(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    // Too deep for JSON.stringify's recursion: an error message must not become a 500.
+    text = Array.isArray(value) ? '[…]' : '{…}';
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

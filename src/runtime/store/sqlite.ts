@@ -57,6 +57,8 @@ interface ModelPlan {
 
 const SQL_TYPES = { string: 'text', number: 'real', boolean: 'integer', json: 'text' } as const;
 const STATEMENT_CACHE_LIMIT = 500;
+/** SQLite's messages for a statement past its compile-time limits (variables, expression depth, LIKE pattern length, sizes). */
+const SQLITE_LIMITS = /too many SQL variables|Expression tree is too large|LIKE or GLOB pattern too complex|parser stack overflow|string or blob too big|too many terms/i;
 
 /** Opens (creating if needed) the SQLite file and brings its tables up to the models, never dropping. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -274,8 +276,20 @@ class SqliteStore implements Store {
     }
   }
 
+  /** Runs a read built from client criteria; criteria past SQLite's limits are the client's to fix (a 400). */
   private all(compiled: CompiledQuery): Record<string, unknown>[] {
-    return this.statement(compiled.sql).all(compiled.parameters as unknown[]) as Record<string, unknown>[];
+    try {
+      return this.statement(compiled.sql).all(compiled.parameters as unknown[]) as Record<string, unknown>[];
+    } catch (error) {
+      const message = (error as { message?: unknown }).message;
+      if (typeof message === 'string' && SQLITE_LIMITS.test(message)) {
+        throw new SailsRtError(
+          'E_INVALID_CRITERIA',
+          `The \`where\` clause is too large for the database (SQLite: ${message}); send fewer values or conditions, or split the request.`,
+        );
+      }
+      throw error;
+    }
   }
 
   private statement(text: string): Database.Statement {
