@@ -1,4 +1,4 @@
-import { blueprintRoutes, names, type BlueprintRoute, type NormalizedAttribute, type NormalizedModel } from '../schema/index.js';
+import { blueprintRoutes, names, SchemaError, type BlueprintRoute, type NormalizedAttribute, type NormalizedModel } from '../schema/index.js';
 import type { TemplateSet } from './templates.js';
 import { tsKey, tsLiteral, tsString } from './ts-literal.js';
 import type { Tree } from './tree.js';
@@ -16,10 +16,10 @@ export const GENERATED_FILES = ['generated/models.ts', 'generated/routes.ts', 'g
 export function regenerate(tree: Tree, unordered: readonly NormalizedModel[], templates: TemplateSet): void {
   // In file-name order, as loadModelSources lists them, so every way to run this agrees.
   const models = [...unordered].sort((a, b) => (a.className < b.className ? -1 : a.className > b.className ? 1 : 0));
+  refuseTypeClashes(models);
   const data = {
     models: models.map(modelData),
     routeGroups: routeGroups(models),
-    typeImports: typeImports(models),
     firstProperty: models[0] ? names(models[0].className).propertyName : '',
   };
   const empty = models.length === 0;
@@ -30,17 +30,21 @@ export function regenerate(tree: Tree, unordered: readonly NormalizedModel[], te
 
 function modelData(model: NormalizedModel) {
   const own = model.attributes.filter((attribute) => attribute.auto === undefined);
+  const create = own.map((attribute) => ({
+    name: attribute.name,
+    required: attribute.required,
+    // As InferCreate in src/schema: leaving out an optional value may also be said with null.
+    type: attribute.required ? recordType(attribute) : withNull(valueType(attribute)),
+  }));
   return {
     className: model.className,
     identity: model.identity,
     propertyName: names(model.className).propertyName,
     source: `api/models/${names(model.className).fileName}.ts`,
     record: model.attributes.map((attribute) => ({ key: tsKey(attribute.name), type: recordType(attribute) })),
-    create: own.map((attribute) => ({
-      key: attribute.required ? tsKey(attribute.name) : `${tsKey(attribute.name)}?`,
-      // As InferCreate in src/schema: leaving out an optional value may also be said with null.
-      type: attribute.required ? recordType(attribute) : withNull(valueType(attribute)),
-    })),
+    create: create.map(({ name, required, type }) => ({ key: required ? tsKey(name) : `${tsKey(name)}?`, type })),
+    // Spelt out rather than Partial<...Create>: a model named Partial would hide the utility type.
+    update: create.map(({ name, type }) => ({ key: `${tsKey(name)}?`, type })),
   };
 }
 
@@ -67,8 +71,25 @@ function withNull(type: string): string {
   return type === 'unknown' ? type : `${type} | null`;
 }
 
-function typeImports(models: readonly NormalizedModel[]): string {
-  return models.flatMap(({ className }) => [className, `${className}Create`, `${className}Update`]).join(', ');
+/**
+ * generated/models.ts declares X, XCreate and XUpdate for each model X, so models named Foo and
+ * FooCreate would both declare FooCreate (and TypeScript would merge the two interfaces).
+ */
+function refuseTypeClashes(models: readonly NormalizedModel[]): void {
+  const declared = new Map<string, NormalizedModel>();
+  for (const model of models) {
+    for (const type of [model.className, `${model.className}Create`, `${model.className}Update`]) {
+      const other = declared.get(type);
+      // In name order, Foo comes before FooCreate: the later model is the one to rename.
+      if (other && other !== model) {
+        throw new SchemaError(
+          `its type ${type} in generated/models.ts is also a type of model ${other.className}; rename one of the two models.`,
+          { file: model.file ?? `api/models/${names(model.className).fileName}.ts`, model: model.className },
+        );
+      }
+      declared.set(type, model);
+    }
+  }
 }
 
 function routeGroups(models: readonly NormalizedModel[]) {

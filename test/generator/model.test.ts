@@ -87,7 +87,7 @@ describe('generateModel', () => {
         '});',
       ].join('\n'),
     );
-    expect(files['generated/client.ts']).toContain("    user: createModelClient<User, UserCreate, UserUpdate>(socket, 'user'),\n");
+    expect(files['generated/client.ts']).toContain("    user: createModelClient<models.User, models.UserCreate, models.UserUpdate>(socket, 'user'),\n");
   });
 
   it('creates required values that fit the rules, with unique ones unique per run', () => {
@@ -109,7 +109,7 @@ describe('generateModel', () => {
   it('keeps generated/ from the other models already in the app', () => {
     const existing = [{ className: 'Pet', definition: { attributes: { name: { type: 'string' } } }, file: 'api/models/Pet.ts' }];
     const { files } = run(newApp(), (tree) => generateModel(tree, options({ existing })));
-    expect(files['generated/client.ts']).toContain("    pet: createModelClient<Pet, PetCreate, PetUpdate>(socket, 'pet'),\n    user: createModelClient");
+    expect(files['generated/client.ts']).toContain("    pet: createModelClient<models.Pet, models.PetCreate, models.PetUpdate>(socket, 'pet'),\n    user: createModelClient");
   });
 
   it('names a user-owned file that differs as a conflict and leaves it, deriving generated/ from the file as it is', () => {
@@ -151,6 +151,13 @@ describe('generateModel', () => {
     );
   });
 
+  it('refuses an attribute named like a member of every object, with the file, model and attribute', () => {
+    const definition = { attributes: { constructor: { type: 'boolean' } } } as unknown as ModelOptions['definition'];
+    expect(() => run(newApp(), (tree) => generateModel(tree, options({ name: 'Thing', definition })))).toThrow(
+      'api/models/Thing.ts, model Thing, attribute "constructor": "constructor" is a name every JavaScript object already has, so it cannot be an attribute; choose another name, e.g. constructorValue.',
+    );
+  });
+
   it('refuses a bad model name with the schema sentence', () => {
     expect(() => run(newApp(), (tree) => generateModel(tree, options({ name: '1User' })))).toThrow(
       '"1User" is not a valid model name: use letters and digits, starting with a letter (for example User or BlogPost).',
@@ -172,6 +179,32 @@ describe('generateModel', () => {
   });
 });
 
+describe('generated/ for model names that clash with the names it uses', () => {
+  const generate = (...classNames: string[]) =>
+    generateSet(classNames.map((className) => [className, { attributes: { title: { type: 'string', required: true } } }]));
+
+  it('spells an update type out, so a model named Partial does not hide the utility type', () => {
+    const files = generate('Partial', 'User');
+    expect(files['generated/models.ts']).not.toContain('Partial<');
+    expect(files['generated/models.ts']).toContain('export interface UserUpdate {\n  title?: string;\n}');
+  });
+
+  it('reaches the model types through a namespace, so a model named SocketLike does not clash with the import', () => {
+    const files = generate('SocketLike');
+    expect(files['generated/client.ts']).toContain("import type * as models from './models.js';");
+    expect(files['generated/client.ts']).toContain('socketLike: createModelClient<models.SocketLike, models.SocketLikeCreate, models.SocketLikeUpdate>(socket, ');
+  });
+
+  it('refuses models Foo and FooCreate (or FooUpdate), which would both declare the type FooCreate', () => {
+    for (const [second, type] of [['FooCreate', 'FooCreate'], ['FooUpdate', 'FooUpdate']] as const) {
+      expect(() => generate('Foo', second)).toThrow(
+        `api/models/${second}.ts, model ${second}: its type ${type} in generated/models.ts is also a type of model Foo; rename one of the two models.`,
+      );
+      expect(() => generate(second, 'Foo')).toThrow(`model ${second}: its type ${type}`);
+    }
+  });
+});
+
 describe('modelDefinitionFromSpecs', () => {
   it('turns specs into a definition', () => {
     expect(modelDefinitionFromSpecs(['name:string:required', 'email:string:isEmail:unique', 'age:number', 'bio'])).toEqual({
@@ -189,6 +222,17 @@ describe('modelDefinitionFromSpecs', () => {
     expect(() => modelDefinitionFromSpecs(['age:nmber'])).toThrow(
       'attribute spec "age:nmber": unknown type "nmber" (did you mean number?); types: string, number, boolean, json (form: name:type[:required][:unique], e.g. email:string:required).',
     );
+  });
+
+  it('rejects a name every object already has, instead of dropping __proto__ or writing types nothing fits', () => {
+    expect(() => modelDefinitionFromSpecs(['name:string', '__proto__:string'])).toThrow(
+      'attribute spec "__proto__:string": "__proto__" is a name every JavaScript object already has, so it cannot be an attribute; choose another name, e.g. protoValue.',
+    );
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
+      expect(() => modelDefinitionFromSpecs([`${name}:string`])).toThrow(`"${name}" is a name every JavaScript object already has`);
+    }
+    // Keywords are fine: they are valid property names.
+    expect(Object.keys(modelDefinitionFromSpecs(['delete:string', 'class:number', 'new:boolean']).attributes)).toEqual(['delete', 'class', 'new']);
   });
 
   it('rejects an attribute given twice', () => {

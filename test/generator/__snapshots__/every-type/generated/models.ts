@@ -18,7 +18,11 @@ export interface BlogPostCreate {
 }
 
 /** BlogPost: the values an update takes, any of them. */
-export type BlogPostUpdate = Partial<BlogPostCreate>;
+export interface BlogPostUpdate {
+  headline?: string;
+  body?: string | null;
+  rating?: number | null;
+}
 
 /** Empty: a record as the server sends it (api/models/Empty.ts). */
 export interface Empty {
@@ -32,7 +36,8 @@ export interface EmptyCreate {
 }
 
 /** Empty: the values an update takes, any of them. */
-export type EmptyUpdate = Partial<EmptyCreate>;
+export interface EmptyUpdate {
+}
 
 /** Product: a record as the server sends it (api/models/Product.ts). */
 export interface Product {
@@ -64,4 +69,14 @@ export interface ProductCreate {
 }
 
 /** Product: the values an update takes, any of them. */
-export type ProductUpdate = Partial<ProductCreate>;
+export interface ProductUpdate {
+  title?: string;
+  sku?: string | null;
+  price?: number;
+  stock?: number | null;
+  inStock?: boolean | null;
+  featured?: boolean;
+  details?: unknown;
+  specs?: unknown;
+  contact?: string | null;
+}

@@ -26,4 +26,12 @@ export interface TicketCreate {
 }
 
 /** Ticket: the values an update takes, any of them. */
-export type TicketUpdate = Partial<TicketCreate>;
+export interface TicketUpdate {
+  priority?: 'low' | 'normal' | 'high';
+  status?: 'open' | 'closed' | null;
+  level?: number | null;
+  assignee?: string | null;
+  estimate?: number | null;
+  resolved?: boolean | null;
+  note?: 'it\'s' | 'quoted "text"' | null;
+}

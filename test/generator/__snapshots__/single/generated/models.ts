@@ -18,4 +18,8 @@ export interface UserCreate {
 }
 
 /** User: the values an update takes, any of them. */
-export type UserUpdate = Partial<UserCreate>;
+export interface UserUpdate {
+  name?: string;
+  email?: string | null;
+  age?: number | null;
+}

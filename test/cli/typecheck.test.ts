@@ -1,0 +1,61 @@
+/**
+ * The generated app under its own strict tsconfig, with model and attribute names chosen to
+ * clash: TypeScript keywords, global and imported type names, a model without attributes,
+ * and isIn / defaultsTo strings full of quotes, backslashes and newlines.
+ */
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, ROOT, tempDir } from './helpers.js';
+
+const MODELS = [
+  ['Object', 'delete:string', 'class:number:required', 'new:boolean', 'function:json'],
+  ['Promise', 'then:string:required'],
+  ['Partial', 'title:string'],
+  ['SocketLike', 'name:string'],
+  ['Client', 'name:string:unique'],
+  ['Test', 'name:string'],
+  ['Array'],
+  ['blog-post', 'in:string:isEmail:required'],
+  ['Empty'],
+];
+
+// Written by hand: the generator never writes isIn or defaultsTo, but must escape them in generated/.
+const WEIRD = `import { defineModel } from 'sails-rt';
+export default defineModel({
+  attributes: {
+    kind: { type: 'string', isIn: ["it's", 'back\\\\slash', 'quo"te', 'new\\nline', '\${x}', '\`tick\`', '*/'] },
+    note: { type: 'string', defaultsTo: "a 'q' \\"dq\\" \\\\ \\n end */ \${x}" },
+    n: { type: 'number', isIn: [1, -2, 3.5] },
+  },
+});
+`;
+
+describe('a generated app with awkward names', () => {
+  const work = tempDir();
+  const app = join(work, 'awkward');
+
+  beforeAll(async () => {
+    expect((await cli(work, 'new', 'awkward', '--yes', '--skip-install')).exitCode).toBe(0);
+    for (const [name, ...specs] of MODELS) {
+      const run = await cli(app, 'generate', 'model', name ?? '', ...specs);
+      expect(run.stderr, name).toBe('');
+    }
+    writeFileSync(join(app, 'api/models/Weird.ts'), WEIRD);
+    expect((await cli(app, 'generate')).stderr).toBe('');
+    // What npm install would give it, from this checkout and its node_modules: nothing from a registry.
+    mkdirSync(join(app, 'node_modules'));
+    symlinkSync(ROOT, join(app, 'node_modules', 'sails-rt'), 'dir');
+    for (const name of ['typescript', 'vitest', 'socket.io-client', '@types']) {
+      symlinkSync(join(ROOT, 'node_modules', name), join(app, 'node_modules', name), 'dir');
+    }
+  }, 60_000);
+
+  it('type-checks under its strict tsconfig', async () => {
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await execa(process.execPath, [tsc, '--noEmit', '-p', '.'], { cwd: app, reject: false });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+  }, 60_000);
+});
