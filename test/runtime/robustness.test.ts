@@ -1,10 +1,10 @@
 /**
  * Exactly one response per request, and never a 500 or a crash for something a client sent:
  * actions that answer with values that cannot be serialized, odd thrown values, criteria too big
- * for SQLite.
+ * for SQLite, empty lists of rooms.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, liftFixture, type Client, type Jwr, type Lifted } from './helpers.js';
+import { connect, flush, liftFixture, type Client, type Jwr, type Lifted } from './helpers.js';
 
 let lifted: Lifted;
 beforeAll(async () => {
@@ -107,6 +107,20 @@ describe('criteria too big for SQLite are a 400, never a 500', () => {
         statusCode: 400,
         body: { code: 'E_INVALID_CRITERIA', message: '`where` nests `and`/`or` more than 32 levels deep; flatten the conditions.' },
       });
+    });
+  });
+});
+
+describe('an empty list of rooms or ids reaches nobody', () => {
+  it('Model.publish([]) and sails.sockets.broadcast([]) send nothing (socket.io would send to everyone)', async () => {
+    await withClient('socket.io-client 4', async (client) => {
+      lifted.app.models['user']?.publish([], { secret: 1 });
+      lifted.app.sockets.broadcast([], 'private', { secret: 2 });
+      lifted.app.sockets.broadcast([], { secret: 3 });
+      await flush(client);
+      expect(client.events('user')).toStrictEqual([]);
+      expect(client.events('private')).toStrictEqual([]);
+      expect(client.events('message')).toStrictEqual([]);
     });
   });
 });

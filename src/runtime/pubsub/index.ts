@@ -69,6 +69,8 @@ export class PubSub {
 
   /** `Model.publish(ids, data, req)`: `data` as given, to each record's room. */
   publish(identity: string, ids: readonly (number | string)[], data: unknown, omit: Socket | undefined): void {
+    // socket.io sends to every socket when given no room at all.
+    if (ids.length === 0) return;
     let target = this.io.to(ids.map((id) => instanceRoom(identity, id)));
     if (omit) target = target.except(omit.id);
     target.emit(identity, data);

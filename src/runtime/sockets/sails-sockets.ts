@@ -91,6 +91,11 @@ export function createSocketsApi(io: Server): SocketsApi {
     else [event, data, omit] = rest as [string, unknown, unknown];
     if (typeof event !== 'string') throw usage(`sails.sockets.broadcast() needs an event name string, got ${JSON.stringify(event)}.`);
     const roomList = typeof rooms === 'string' ? [rooms] : [...rooms];
+    // socket.io sends to every socket when given no room at all; no room means nobody here.
+    if (roomList.length === 0) {
+      if (debug.enabled) debug('sails.sockets.broadcast(): no rooms given, nothing sent');
+      return;
+    }
     let target = io.to(roomList);
     const except = omitId(omit);
     if (except !== undefined) target = target.except(except);
