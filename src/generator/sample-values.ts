@@ -47,6 +47,8 @@ export function sampleValue(attribute: NormalizedAttribute, variant: Variant): s
 
 function stringValue(attribute: NormalizedAttribute, variant: Variant): string {
   const { rules } = attribute;
+  // slice(-0) would keep the whole string: the one value that fits is the empty one.
+  if (rules.maxLength === 0) return "''";
   const tag = variant === 'create' ? attribute.name : `${attribute.name}-updated`;
   let source = rules.isEmail ? `\`${tag}-\${run}@example.com\`` : `\`${tag}-\${run}\``;
   if (rules.minLength !== undefined) source += `.padEnd(${rules.minLength}, 'x')`;

@@ -99,6 +99,17 @@ describe('generateModel', () => {
     expect(files['test/user.test.ts']).toContain('const changes: UserUpdate = { email: `email-updated-${run}@example.com` };');
   });
 
+  it('creates strings that fit minLength and maxLength, maxLength 0 included', () => {
+    const definition = {
+      attributes: {
+        code: { type: 'string', required: true, minLength: 30, maxLength: 40 },
+        tag: { type: 'string', required: true, maxLength: 0 },
+      },
+    } as const;
+    const { files } = run(newApp(), (tree) => generateModel(tree, options({ definition })));
+    expect(files['test/user.test.ts']).toContain("const values: UserCreate = { code: `code-${run}`.padEnd(30, 'x').slice(-40), tag: '' };");
+  });
+
   it('leaves the update step out of the test of a model with no attributes', () => {
     const { files } = run(newApp(), (tree) => generateModel(tree, options({ name: 'Ping', definition: { attributes: {} } })));
     expect(files['test/ping.test.ts']).toContain('const values: PingCreate = {};');
