@@ -1,10 +1,10 @@
 /**
  * Exactly one response per request, and never a 500 or a crash for something a client sent:
  * actions that answer with values that cannot be serialized, odd thrown values, criteria too big
- * for SQLite, empty lists of rooms.
+ * for SQLite, empty lists of rooms, automatic OPTIONS.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, flush, liftFixture, type Client, type Jwr, type Lifted } from './helpers.js';
+import { connect, flush, liftFixture, rawSocket, type Client, type Jwr, type Lifted } from './helpers.js';
 
 let lifted: Lifted;
 beforeAll(async () => {
@@ -122,5 +122,26 @@ describe('an empty list of rooms or ids reaches nobody', () => {
       expect(client.events('private')).toStrictEqual([]);
       expect(client.events('message')).toStrictEqual([]);
     });
+  });
+});
+
+describe('automatic OPTIONS (PROTOCOL 2.3)', () => {
+  it('over a socket: 200, the allowed verbs in `allow`, and no body key', async () => {
+    await withClient('socket.io-client 4', async (client) => {
+      const jwr = await new Promise((resolve) => rawSocket(client).emit('options', { method: 'options', headers: {}, data: {}, url: '/user/1' }, resolve));
+      expect(jwr).toStrictEqual({ statusCode: 200, headers: { allow: 'DELETE, GET, HEAD, PATCH, PUT' } });
+      const unknown = await new Promise((resolve) => rawSocket(client).emit('options', { url: '/no/such/route' }, resolve));
+      expect(unknown).toStrictEqual({ statusCode: 404, headers: {}, body: 'Not Found' });
+    });
+  });
+
+  it('over HTTP: 200 with Allow, and the list as the text body, as Express answers', async () => {
+    const response = await fetch(`${lifted.app.url}/user`, { method: 'OPTIONS' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(await response.text()).toBe('GET, HEAD, POST');
+    // A route bound to every verb answers OPTIONS itself.
+    const any = await fetch(`${lifted.app.url}/echo/any`, { method: 'OPTIONS' });
+    expect(((await any.json()) as { method: string }).method).toBe('OPTIONS');
   });
 });

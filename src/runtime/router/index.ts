@@ -41,15 +41,30 @@ export class Router {
     return { entry: found.store as RouteEntry, params: found.params as Record<string, string> };
   }
 
-  /** Routes `req` and runs its action, or answers 404 "Not Found". */
+  /** Routes `req` and runs its action; answers OPTIONS itself when no route takes it; else 404 "Not Found". */
   dispatch(req: Req, res: Res): void {
     const match = this.find(req.method, req.path);
     if (match === undefined) {
-      res.notFound();
+      const allow = req.method === 'OPTIONS' ? this.allowed(req.path) : '';
+      if (allow === '') {
+        res.notFound();
+        return;
+      }
+      // Express's automatic OPTIONS: the verbs in `Allow`, and as the text body over HTTP. Over a
+      // socket Sails sent no body key at all (PROTOCOL 2.3).
+      res.set('allow', allow);
+      if (req.isSocket) res.send();
+      else res.send(allow);
       return;
     }
     req.params = match.params;
     runAction(match.entry.action, req, res);
+  }
+
+  /** The verbs `path` answers, as Express lists them in `Allow`: sorted, HEAD wherever GET is. */
+  private allowed(path: string): string {
+    const verbs = VERBS.filter((verb) => verb !== 'OPTIONS' && this.find(verb, path) !== undefined);
+    return [...verbs].sort().join(', ');
   }
 
   /** The bound routes, one line each, for debugging. */
