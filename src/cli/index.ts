@@ -56,7 +56,9 @@ Examples:
   $ sails-rt new myapp --yes
   $ sails-rt generate model User name:string:required age:number
   $ sails-rt lift --port 1337
-  $ sails-rt new --help                  every flag of a command`,
+  $ sails-rt new --help                  every flag of a command
+  $ sails-rt generate --verbose          an error with its stack trace
+  $ sails-rt --version`,
     );
   registerNew(program, context);
   registerGenerate(program, context);

@@ -109,6 +109,17 @@ describe('main', () => {
     expect(loud.stderr()).toMatch(/^Error: No sails-rt app here: .*\nCliError: No sails-rt app here: .*\n\s+at /);
   });
 
+  it('lists every flag of every command, each with an example, in --help', async () => {
+    for (const command of [[], ['new'], ['generate'], ['generate', 'model'], ['lift']]) {
+      const { ctx, stdout } = context(work);
+      expect(await main(argv(...command, '--help'), ctx)).toBe(0);
+      const [usage = '', examples = ''] = stdout().split('Examples:');
+      const flags = [...usage.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map((match) => match[1] ?? '').filter((flag) => flag !== '--help');
+      expect(flags.length, command.join(' ')).toBeGreaterThan(0);
+      for (const flag of flags) expect(examples, `${command.join(' ')} ${flag}`).toContain(flag);
+    }
+  });
+
   it('colours its labels only when told the output is a terminal', async () => {
     const plain = context(work);
     await main(argv('new', 'plain', '--yes', '--dry-run'), plain.ctx);
