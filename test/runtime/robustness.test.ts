@@ -1,7 +1,7 @@
 /**
  * Exactly one response per request, and never a 500 or a crash for something a client sent:
  * actions that answer with values that cannot be serialized, odd thrown values, criteria too big
- * for SQLite, empty lists of rooms, automatic OPTIONS.
+ * for SQLite, empty lists of rooms, automatic OPTIONS, an empty JSON body.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, flush, liftFixture, rawSocket, type Client, type Jwr, type Lifted } from './helpers.js';
@@ -143,5 +143,21 @@ describe('automatic OPTIONS (PROTOCOL 2.3)', () => {
     // A route bound to every verb answers OPTIONS itself.
     const any = await fetch(`${lifted.app.url}/echo/any`, { method: 'OPTIONS' });
     expect(((await any.json()) as { method: string }).method).toBe('OPTIONS');
+  });
+});
+
+describe('HTTP bodies', () => {
+  it('an empty body with content-type application/json is {} (body-parser, as in Sails), not a 400', async () => {
+    const created = (await (await fetch(`${lifted.app.url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'empty-body' }) })).json()) as { id: number };
+    const destroyed = await fetch(`${lifted.app.url}/user/${created.id}`, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
+    expect(destroyed.status).toBe(200);
+    const echoed = await fetch(`${lifted.app.url}/echo/any`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' });
+    expect(((await echoed.json()) as { body: unknown }).body).toStrictEqual({});
+    const charset = await fetch(`${lifted.app.url}/echo/any`, { method: 'POST', headers: { 'content-type': 'application/json;charset=UTF-8' }, body: '{"a":1}' });
+    expect(((await charset.json()) as { body: unknown }).body).toStrictEqual({ a: 1 });
+    // Whitespace or a broken document is still a 400.
+    const broken = await fetch(`${lifted.app.url}/echo/any`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { code: string }).code).toBe('E_BAD_REQUEST_BODY');
   });
 });

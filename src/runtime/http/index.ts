@@ -42,6 +42,14 @@ export async function createHttpServer(options: {
   const { router, production, assetsDir } = options;
   const app = Fastify({ logger: false, forceCloseConnections: true, exposeHeadRoutes: false });
 
+  // An empty JSON body is {} (Express's body-parser, so Sails, does this; Fastify refuses it), e.g.
+  // DELETE /user/1 from a front end that sets content-type on every request.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, {});
+    else void parseJson(request, body as string, done);
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, { ...parseQueryString(body as string) });
   });
