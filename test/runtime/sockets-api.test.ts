@@ -66,6 +66,24 @@ describe('sails.sockets.broadcast and blast honour omit in every argument form (
   });
 });
 
+describe('broadcast(room, data, req) and blast(data, req) from an HTTP request', () => {
+  it.each(['room-data-req', 'blast-data-req'])('%s with string data sends the data as "message", never the request as an event', async (form) => {
+    const [member] = (await clients('socket.io-client 4')) as [Client];
+    const room = `http-${form}`;
+    await member.request('post', '/echo/join', { room });
+    // An HTTP request is a request too: it is the (no-op) omit, not the data with `data` as event name.
+    const response = await fetch(`${lifted.app.url}/echo/broadcast`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer secret' },
+      body: JSON.stringify({ form, room, data: 'hello everyone' }),
+    });
+    expect(response.status).toBe(200);
+    expect(await member.next('message')).toBe('hello everyone');
+    await flush(member);
+    expect(member.events('hello everyone')).toStrictEqual([]);
+  });
+});
+
 describe('sails.sockets', () => {
   it('is also the `sails` singleton, reading the lifted app', () => {
     expect(sails.sockets).toBe(lifted.app.sockets);

@@ -79,14 +79,17 @@ export function createSocketsApi(io: Server): SocketsApi {
   };
 
   const omitId = (omit: unknown): string | undefined => (typeof omit === 'string' ? omit : parseSocket(omit)?.id);
-  const isSocketLike = (value: unknown): boolean => parseSocket(value) !== undefined;
+  // A request counts even when it came over HTTP (it has no socket to omit): read as the data,
+  // it would go out to the room, headers and cookies included, under the data as event name.
+  const isSocketOrRequest = (value: unknown): boolean =>
+    parseSocket(value) !== undefined || (value !== null && typeof value === 'object' && typeof (value as Partial<Req>).allParams === 'function');
 
   function broadcast(rooms: string | readonly string[], ...rest: unknown[]): void {
     let event = 'message';
     let data: unknown;
     let omit: unknown;
     if (rest.length <= 1) data = rest[0];
-    else if (rest.length === 2 && !(typeof rest[0] === 'string' && !isSocketLike(rest[1]))) [data, omit] = rest;
+    else if (rest.length === 2 && !(typeof rest[0] === 'string' && !isSocketOrRequest(rest[1]))) [data, omit] = rest;
     else if (rest.length === 2) [event, data] = rest as [string, unknown];
     else [event, data, omit] = rest as [string, unknown, unknown];
     if (typeof event !== 'string') throw usage(`sails.sockets.broadcast() needs an event name string, got ${JSON.stringify(event)}.`);
@@ -107,7 +110,7 @@ export function createSocketsApi(io: Server): SocketsApi {
     let data: unknown;
     let omit: unknown;
     if (args.length <= 1) data = args[0];
-    else if (args.length === 2 && !(typeof args[0] === 'string' && !isSocketLike(args[1]))) [data, omit] = args;
+    else if (args.length === 2 && !(typeof args[0] === 'string' && !isSocketOrRequest(args[1]))) [data, omit] = args;
     else if (args.length === 2) [event, data] = args as [string, unknown];
     else [event, data, omit] = args as [string, unknown, unknown];
     if (typeof event !== 'string') throw usage(`sails.sockets.blast() needs an event name string, got ${JSON.stringify(event)}.`);
