@@ -42,10 +42,6 @@ export function generateModel(tree: Tree, options: ModelOptions): ModelReport {
   const modelNames = names(options.name);
   const modelFile = `api/models/${modelNames.fileName}.ts`;
   const model = normalizeModel(modelNames.className, options.definition, { file: modelFile });
-  for (const attribute of Object.keys(options.definition.attributes)) {
-    const problem = objectMemberProblem(attribute);
-    if (problem) throw new SchemaError(problem, { file: modelFile, model: model.className, attribute });
-  }
   const others = options.existing.filter((source) => source.className !== modelNames.className);
   // Checked before writing: the new model must fit with the others (e.g. no shared identity).
   normalizeModels([...others, { className: model.className, definition: options.definition, file: modelFile }]);
@@ -94,25 +90,12 @@ export function modelDefinitionFromSpecs(specs: readonly string[]): ModelDefinit
   const attributes: Record<string, AttributeDefinition> = {};
   for (const spec of specs) {
     const { name, definition } = parseAttributeSpec(spec);
-    // Before the assignment: attributes['__proto__'] = ... would set the prototype, silently.
-    const problem = objectMemberProblem(name);
-    if (problem) throw new SchemaError(`attribute spec "${spec}": ${problem}`);
     if (Object.hasOwn(attributes, name)) {
       throw new SchemaError(`attribute spec "${spec}": the attribute "${name}" is given twice; give each attribute once.`);
     }
     attributes[name] = definition;
   }
   return { attributes };
-}
-
-/**
- * Every JavaScript object already has `constructor`, `toString`, `__proto__` ...: TypeScript
- * then finds no object literal that fits a record type with such a key (`{}` has a
- * `constructor`, a Function), and `__proto__` in an object literal sets the prototype instead.
- */
-function objectMemberProblem(name: string): string | undefined {
-  if (!(name in Object.prototype)) return undefined;
-  return `"${name}" is a name every JavaScript object already has, so it cannot be an attribute; choose another name, e.g. ${name.replace(/^_+|_+$/g, '')}Value.`;
 }
 
 /** The `attributes` object of a model file, one attribute per line. */

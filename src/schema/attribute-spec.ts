@@ -1,5 +1,6 @@
 import { SchemaError } from './errors.js';
 import { ATTRIBUTE_TYPES, type AttributeDefinition, type AttributeType } from './model.js';
+import { attributeNameProblem } from './normalize.js';
 
 const FLAGS = ['required', 'unique', 'allowNull', 'isEmail'] as const;
 type Flag = (typeof FLAGS)[number];
@@ -17,6 +18,8 @@ export function parseAttributeSpec(spec: string): { name: string; definition: At
     throw new SchemaError(`attribute spec "${spec}": ${problem} (form: name:type[:required][:unique], e.g. email:string:required).`);
   };
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(`"${name}" is not a valid attribute name`);
+  const nameProblem = attributeNameProblem(name);
+  if (nameProblem) throw new SchemaError(`attribute spec "${spec}": ${nameProblem}`);
   if (!(ATTRIBUTE_TYPES as readonly string[]).includes(type)) {
     const guess = closest(type, ATTRIBUTE_TYPES);
     fail(`unknown type "${type}"${guess ? ` (did you mean ${guess}?)` : ''}; types: ${ATTRIBUTE_TYPES.join(', ')}`);

@@ -13,6 +13,6 @@ export type {
 } from './model.js';
 export { SchemaError, type SchemaLocation } from './errors.js';
 export { names, type Names } from './names.js';
-export { normalizeModel, normalizeModels, checkValue, ATTRIBUTE_OPTIONS, type ModelSource } from './normalize.js';
+export { normalizeModel, normalizeModels, checkValue, attributeNameProblem, ATTRIBUTE_OPTIONS, type ModelSource } from './normalize.js';
 export { parseAttributeSpec, closest } from './attribute-spec.js';
 export { blueprintRoutes, type BlueprintAction, type BlueprintRoute, type BlueprintRouteOptions, type HttpMethod } from './blueprint-routes.js';

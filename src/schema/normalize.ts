@@ -75,6 +75,11 @@ export function normalizeModel(
   if (!isPlainObject(attributes)) {
     throw new SchemaError('"attributes" must be an object mapping attribute names to { type: ... }.', where);
   }
+  // `__proto__: {...}` in an object literal sets the prototype: the attribute would vanish silently.
+  const prototype: unknown = Object.getPrototypeOf(attributes);
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw new SchemaError('"attributes" has an attribute named __proto__, which JavaScript reads as the object\'s prototype; choose another name.', where);
+  }
 
   const normalized: NormalizedAttribute[] = [
     { name: 'id', type: 'number', required: false, unique: true, allowNull: false, rules: {}, auto: 'id' },
@@ -95,15 +100,8 @@ export function normalizeModel(
 }
 
 function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): NormalizedAttribute {
-  if ((RESERVED_ATTRIBUTES as readonly string[]).includes(name)) {
-    throw new SchemaError(
-      `"${name}" is added to every model by sails-rt; remove it from the attributes (reserved: ${RESERVED_ATTRIBUTES.join(', ')}).`,
-      where,
-    );
-  }
-  if (!ATTRIBUTE_NAME.test(name)) {
-    throw new SchemaError('an attribute name must be a valid identifier (letters, digits and _, not starting with a digit).', where);
-  }
+  const nameProblem = attributeNameProblem(name);
+  if (nameProblem) throw new SchemaError(nameProblem, where);
   if (!isPlainObject(raw)) {
     throw new SchemaError(`must be an object such as { type: 'string' }; types: ${ATTRIBUTE_TYPES.join(', ')}.`, where);
   }
@@ -175,6 +173,25 @@ function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): 
     attribute.defaultsTo = raw['defaultsTo'];
   }
   return attribute;
+}
+
+/**
+ * What is wrong with an attribute name, as a sentence, or undefined when it is fine. Shared by
+ * model files and `generate model` specs, so both refuse the same names.
+ */
+export function attributeNameProblem(name: string): string | undefined {
+  if ((RESERVED_ATTRIBUTES as readonly string[]).includes(name)) {
+    return `"${name}" is added to every model by sails-rt; remove it from the attributes (reserved: ${RESERVED_ATTRIBUTES.join(', ')}).`;
+  }
+  if (!ATTRIBUTE_NAME.test(name)) {
+    return 'an attribute name must be a valid identifier (letters, digits and _, not starting with a digit).';
+  }
+  // Every object already has these; `{}` would then fit no record type, and `__proto__` in an
+  // object literal sets the prototype instead of a key.
+  if (name in Object.prototype) {
+    return `"${name}" is a name every JavaScript object already has, so it cannot be an attribute; choose another name, e.g. ${name.replace(/^_+|_+$/g, '')}Value.`;
+  }
+  return undefined;
 }
 
 /**

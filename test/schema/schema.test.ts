@@ -48,6 +48,9 @@ describe('normalizeModel()', () => {
     ['min above max', { attributes: { a: { type: 'number', min: 5, max: 1 } } }, '"min" (5) is greater than "max" (1).'],
     ['isIn of the wrong type', { attributes: { a: { type: 'string', isIn: [1] } } }, '"isIn" must be a non-empty array of string values.'],
     ['no attributes', {}, 'api/models/User.ts, model User: "attributes" must be an object'],
+    ['a name every object has', { attributes: { constructor: { type: 'string' } } }, 'attribute "constructor": "constructor" is a name every JavaScript object already has, so it cannot be an attribute; choose another name, e.g. constructorValue.'],
+    // As a model file's object literal writes it: the key sets the prototype and vanishes.
+    ['__proto__ in a literal', { attributes: { __proto__: { type: 'string' } } }, 'model User: "attributes" has an attribute named __proto__, which JavaScript reads as the object\'s prototype; choose another name.'],
     ['an unknown model setting', { attributes: {}, tableName: 'x' }, 'unknown model setting "tableName"; allowed: attributes.'],
   ];
   it.each(bad)('refuses %s with a located message', (_case, definition, message) => {
@@ -101,6 +104,8 @@ describe('parseAttributeSpec()', () => {
       'attribute spec "age:nmber": unknown type "nmber" (did you mean number?); types: string, number, boolean, json (form: name:type[:required][:unique], e.g. email:string:required).',
     );
     expect(() => parseAttributeSpec('age:number:requird')).toThrow('unknown flag "requird" (did you mean required?)');
+    expect(() => parseAttributeSpec('__proto__:string')).toThrow('attribute spec "__proto__:string": "__proto__" is a name every JavaScript object already has');
+    expect(() => parseAttributeSpec('id:number')).toThrow('attribute spec "id:number": "id" is added to every model by sails-rt');
   });
 });
 
