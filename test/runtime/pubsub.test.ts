@@ -115,6 +115,19 @@ describe('pub-sub settings and edges', () => {
     expect(rooms(lifted, 'sails_model_user_2:user').size).toBe(1);
   });
 
+  it('a findOne refused for a bad select or omit subscribes nobody', async () => {
+    const { lifted, clients } = await setup({}, ['socket.io-client 4']);
+    const [a] = clients as [Client];
+    const record = await lifted.app.models['user']?.create({ name: 'picky' });
+    for (const query of ['select=nope', 'omit=nope']) {
+      const jwr = await a.request('get', `/user/${record?.id}?${query}`);
+      expect(jwr).toMatchObject({ statusCode: 400, body: { code: 'E_INVALID_CRITERIA' } });
+    }
+    expect(rooms(lifted, `sails_model_user_${record?.id}:user`).size).toBe(0);
+    expect(await a.request('get', `/user/${record?.id}?select=name`)).toMatchObject({ statusCode: 200, body: { id: record?.id, name: 'picky' } });
+    expect(rooms(lifted, `sails_model_user_${record?.id}:user`).size).toBe(1);
+  });
+
   it('an id of 0 can be subscribed to and published', async () => {
     const { lifted, clients } = await setup({}, ['socket.io-client 4', 'sails.io.js 1.2.1']);
     const [a, b] = clients as [Client, Client];

@@ -34,10 +34,12 @@ export function blueprintActions(model: NormalizedModel, { store, pubsub, autoWa
 
     async findOne(req, res) {
       const id = idOf(req);
+      // Read before anything happens: a bad select/omit must not leave the socket subscribed.
+      const columns = selectedColumns(model, req);
       const record = await store.findOne(model, id);
       if (record === undefined) return res.notFound();
       if (req.socket) await pubsub.subscribe(req.socket, identity, [id]);
-      res.ok(project(model, record, req));
+      res.ok(columns === undefined ? record : pick(record, columns));
     },
 
     async create(req, res) {
@@ -75,12 +77,15 @@ export function blueprintActions(model: NormalizedModel, { store, pubsub, autoWa
   };
 }
 
-function project(model: NormalizedModel, record: StoredRecord, req: Req): StoredRecord {
+/** The columns findOne answers with (`select`/`omit`), or undefined for all of them. */
+function selectedColumns(model: NormalizedModel, req: Req): string[] | undefined {
   const select = req.param('select');
   const omit = req.param('omit');
-  if (select === undefined && omit === undefined) return record;
-  const columns = projection(model, { select, omit }).select;
-  if (columns === undefined) return record;
+  if (select === undefined && omit === undefined) return undefined;
+  return projection(model, { select, omit }).select;
+}
+
+function pick(record: StoredRecord, columns: readonly string[]): StoredRecord {
   const picked: Record<string, unknown> = {};
   for (const column of columns) picked[column] = record[column];
   return picked as StoredRecord;
