@@ -199,6 +199,18 @@ describe('Res (PROTOCOL 2.3, with the fixes of 10.12 and 10.13)', () => {
     expect(await response.text()).toBe('Not Found');
   });
 
+  it('HTTP: a verb no route takes and a URL that cannot be decoded are 404 "Not Found" too, as over a socket (not Fastify\'s JSON)', async () => {
+    for (const [method, path] of [['PROPFIND', '/user'], ['GET', '/user/%E0%A4%A'], ['GET', '/%']] as const) {
+      const response = await fetch(`${lifted.app.url}${path}`, { method });
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+      expect(await response.text()).toBe('Not Found');
+    }
+    await withClient('socket.io-client 4', async (client) => {
+      expect(await client.request('get', '/user/%E0%A4%A')).toStrictEqual({ statusCode: 404, headers: {}, body: 'Not Found' });
+    });
+  });
+
   it('HTTP: bad JSON is a 400 with a code, assets are served, a route key without verb takes every verb', async () => {
     const bad = await fetch(`${lifted.app.url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' });
     expect(bad.status).toBe(400);

@@ -3,6 +3,7 @@
  * shared router through one catch-all route, so HTTP and sockets run the same actions.
  */
 import { existsSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -40,7 +41,18 @@ export async function createHttpServer(options: {
   assetsDir: string;
 }): Promise<FastifyInstance> {
   const { router, production, assetsDir } = options;
-  const app = Fastify({ logger: false, forceCloseConnections: true, exposeHeadRoutes: false });
+  const app = Fastify({
+    logger: false,
+    forceCloseConnections: true,
+    exposeHeadRoutes: false,
+    // A path that cannot be percent-decoded matches no route, as over a socket: 404, not Fastify's JSON.
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL') return plain(reply, 404);
+      return plain(reply, 400);
+    },
+  });
+  // A verb no route can take (PROPFIND): the same 404 as any unknown route.
+  app.setNotFoundHandler((_request, reply) => plain(reply, 404));
 
   // An empty JSON body is {} (Express's body-parser, so Sails, does this; Fastify refuses it), e.g.
   // DELETE /user/1 from a front end that sets content-type on every request.
@@ -93,4 +105,9 @@ export async function createHttpServer(options: {
     },
   });
   return app;
+}
+
+/** `code` with Node's reason text as the body, as `res.sendStatus(code)` answers. */
+function plain(reply: FastifyReply, code: number): FastifyReply {
+  return reply.code(code).type('text/plain; charset=utf-8').send(STATUS_CODES[code]);
 }
