@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { lift, sails } from '../../src/runtime/index.js';
 import { connect, liftFixture, rawSocket, sleep } from './helpers.js';
@@ -80,6 +81,30 @@ describe('lift', () => {
     client.close();
     await lifted.close();
     expect(() => sails.config).toThrow(/before the app was lifted/);
+  });
+
+  it('the SQLite file is shared by default (another connection reads it while the app runs); exclusive: true locks it', async () => {
+    const shared = await liftFixture();
+    onTestFinished(() => shared.close());
+    await shared.app.models['user']?.create({ name: 'visible' });
+    const reader = new Database(join(shared.dir, 'db.sqlite'), { readonly: true, timeout: 50 });
+    try {
+      expect(reader.prepare('select name from user').all()).toStrictEqual([{ name: 'visible' }]);
+    } finally {
+      reader.close();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'sails-rt-exclusive-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'db.sqlite');
+    const locked = await liftFixture({ datastores: { default: { filename: path, exclusive: true } } });
+    onTestFinished(() => locked.close());
+    await locked.app.models['user']?.create({ name: 'hidden' });
+    const blocked = new Database(path, { readonly: true, timeout: 50 });
+    try {
+      expect(() => blocked.prepare('select name from user').all()).toThrow(/locked/);
+    } finally {
+      blocked.close();
+    }
   });
 
   it('rejects with one sentence when the port is in use', async () => {

@@ -136,7 +136,8 @@ function openStore(config: SailsConfig, models: NormalizedModel[]): Store {
   const filename = config.datastores.default?.filename ?? '.tmp/db.sqlite';
   const path = filename === ':memory:' || isAbsolute(filename) ? filename : join(config.appPath, filename);
   try {
-    return openSqliteStore({ filename: path, models, exclusive: config.datastores.default?.exclusive !== false });
+    // Shared unless the app asks for the lock (docs/runtime.md): the sqlite3 shell can read the file.
+    return openSqliteStore({ filename: path, models, exclusive: config.datastores.default?.exclusive === true });
   } catch (error) {
     throw new LiftError(
       `Could not open the database ${storeLabel(config)} (${(error as Error).message}); check datastores.default.filename in config/datastores.ts.`,
