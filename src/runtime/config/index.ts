@@ -30,9 +30,11 @@ export interface BlueprintsConfig {
   autoWatch?: boolean;
   /** The requesting socket also gets its own created/updated/destroyed messages (default false). */
   mirror?: boolean;
-  /** Shortcut routes (`GET /user/create?…`) are not implemented; `true` is accepted and ignored. */
+  /** Shortcut routes (`GET /user/create?…`) are not built yet: `true` fails lift, `false` is accepted. */
   shortcuts?: boolean;
+  /** Not built yet: `true` fails lift. */
   actions?: boolean;
+  /** Not built yet: `true` fails lift. */
   pluralize?: boolean;
 }
 
