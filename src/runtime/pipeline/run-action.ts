@@ -32,8 +32,9 @@ export function runAction(action: Action, req: Req, res: Res): void {
 }
 
 function settle(res: Res, value: unknown): void {
-  // undefined: the action answers (or will answer) through res itself.
-  if (value !== undefined && !res.sent) res.json(value);
+  // undefined, or res itself (`return res.status(202)`, Express style): the action answers (or
+  // will answer) through res.
+  if (value !== undefined && value !== res && !res.sent) res.json(value);
 }
 
 function fail(req: Req, res: Res, error: unknown): void {

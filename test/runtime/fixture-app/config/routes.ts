@@ -18,6 +18,7 @@ export const routes: RoutesConfig = {
   'GET /echo/throws-odd': 'EchoController.throwsOdd',
   'GET /echo/responds-then-throws': 'EchoController.respondsThenThrows',
   'GET /echo/responds-and-returns': 'EchoController.respondsAndReturns',
+  'GET /echo/returns-res': 'EchoController.returnsRes',
   'GET /echo/status': 'EchoController.status',
   'GET /echo/responses/:kind': 'EchoController.responses',
   'POST /echo/join': 'EchoController.join',

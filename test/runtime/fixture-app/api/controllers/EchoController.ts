@@ -71,6 +71,10 @@ export default defineController({
     res.json({ fromRes: true });
     return { fromReturn: true };
   },
+  returnsRes(_req, res) {
+    setTimeout(() => res.json({ late: true }), 10);
+    return res.status(202);
+  },
   status(_req, res) {
     return res.sendStatus(418);
   },
