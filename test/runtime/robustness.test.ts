@@ -83,6 +83,43 @@ describe.each(['http', 'socket.io-client 4'] as const)('one response per request
   });
 });
 
+describe('deeply nested input from a raw socket.io frame', () => {
+  /** Sends socket.io EVENT packets as raw text (a normal client's encoder would overflow first) and collects the ACK packets. */
+  async function sendRaw(client: Client, frames: string[]): Promise<Map<number, unknown>> {
+    const engine = rawSocket(client).io.engine;
+    const acks = new Map<number, unknown>();
+    const done = new Promise<void>((resolve) => {
+      engine.on('message', (data: unknown) => {
+        const match = typeof data === 'string' ? /^3(\d+)(.*)$/s.exec(data) : null;
+        if (!match) return;
+        acks.set(Number(match[1]), (JSON.parse(match[2] ?? 'null') as unknown[])[0]);
+        if (acks.size === frames.length) resolve();
+      });
+    });
+    frames.forEach((frame, i) => engine.write(`2${9000 + i}${frame}`));
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    return acks;
+  }
+
+  it('is answered with a 400, and never crashes the process (an uncaught RangeError did)', async () => {
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    await withClient('socket.io-client 4', async (client) => {
+      const frames = [
+        `["get",${deep(50_000)}]`,
+        `["get",{"url":${deep(50_000)}}]`,
+        `["get",{"url":"/user","headers":${deep(50_000)}}]`,
+        `["post",{"url":"/user","data":{"name":${deep(50_000)}}}]`,
+        `["post",{"url":"/user","data":{"id":${deep(50_000)},"name":"x"}}]`,
+        `["patch",{"url":"/user/1","data":{"age":${deep(50_000)}}}]`,
+      ];
+      const acks = await sendRaw(client, frames);
+      expect([...acks.keys()].sort()).toStrictEqual(frames.map((_, i) => 9000 + i));
+      for (const [id, jwr] of acks) expect(jwr, `frame ${id - 9000}`).toMatchObject({ statusCode: 400 });
+      expect(await client.request('get', '/user')).toMatchObject({ statusCode: 200 });
+    });
+  });
+});
+
 describe('criteria too big for SQLite are a 400, never a 500', () => {
   it.each([
     ['an `in` list longer than SQLite takes', { where: { age: { in: Array.from({ length: 40_000 }, (_, i) => i) } } }],

@@ -47,10 +47,23 @@ export function handleVirtualRequests(io: Server, router: Router, production: bo
   io.on('connection', (socket) => {
     const connection = connect(socket);
     for (const [event, verb] of EVENT_VERBS) {
-      socket.on(event, (envelope: unknown, ack: unknown) => receive(connection, verb, envelope, ack, router, production));
+      socket.on(event, (envelope: unknown, ack: unknown) => {
+        // Nothing a client sends may throw out of a socket.io listener: that is an uncaught
+        // exception, which ends the process.
+        try {
+          receive(connection, verb, envelope, ack, router, production);
+        } catch (error) {
+          unexpected(socket, ack, error, production);
+        }
+      });
     }
     socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (typeof event === 'string' && !EVENT_VERBS.has(event)) wrongEvent(socket, event, args);
+      if (typeof event !== 'string' || EVENT_VERBS.has(event)) return;
+      try {
+        wrongEvent(socket, event, args);
+      } catch (error) {
+        unexpected(socket, args[args.length - 1], error, production);
+      }
     });
   });
 }
@@ -156,6 +169,18 @@ function wrongEvent(socket: Socket, event: string, args: unknown[]): void {
   if (debug.enabled) debug('socket %s sent the event %s, which nothing listens for', socket.id, event);
 }
 
+/** A request that failed outside any action: a 500 if there is an ack (a no-op if it was already answered). */
+function unexpected(socket: Socket, ack: unknown, error: unknown, production: boolean): void {
+  if (debug.enabled) debug('socket %s: a request failed before reaching an action: %O', socket.id, error);
+  if (typeof ack !== 'function') return;
+  const body = production || !(error instanceof Error) ? 'Internal Server Error' : (error.stack ?? String(error));
+  try {
+    (ack as Ack)({ body, headers: {}, statusCode: 500 });
+  } catch {
+    // Nothing more can be sent on this ack.
+  }
+}
+
 function refuse(socket: Socket, ack: Ack | undefined, message: string): void {
   const body = new SailsRtError('E_BAD_SOCKET_REQUEST', message).toJSON();
   if (debug.enabled) debug('socket %s: %s', socket.id, message);
@@ -177,7 +202,13 @@ function sdkAtLeast(version: string): boolean {
 
 function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
-  const text = JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // Nested too deeply for JSON.stringify: a message about it must not throw.
+    return Array.isArray(value) ? 'an array nested too deeply to show' : 'an object nested too deeply to show';
+  }
   if (text === undefined) return String(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
