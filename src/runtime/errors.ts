@@ -35,6 +35,14 @@ export const ERROR_CATALOG = {
     status: 400,
     summary: 'The HTTP request body could not be parsed.',
   },
+  E_FORBIDDEN: {
+    status: 403,
+    summary: 'config/policies.ts maps the action to false, or the request may not use this route over this transport.',
+  },
+  E_CSRF: {
+    status: 403,
+    summary: 'A POST, PUT, PATCH or DELETE came without the CSRF token of its session (security.csrf is on).',
+  },
   'SAILS:HOOK:SOCKETS:NO_SUCH_SOCKET': {
     status: 404,
     summary: 'sails.sockets.get() was given the id of a socket that is not connected to this server.',

@@ -11,6 +11,10 @@ export type { InferCreate, InferRecord, InferUpdate } from '../schema/index.js';
 export { lift, type LiftOptions } from './lift/lazy.js';
 export { sails, type SailsApp } from './app/index.js';
 export { defineController } from './controllers/define.js';
+export { definePolicy, type Policy } from './policies/define.js';
+export type { PoliciesConfig, PolicyTarget } from './policies/index.js';
+export type { SessionConfig, SessionCookieConfig, SessionData, SessionStore } from './session/index.js';
+export type { BeforeConnect } from './security/index.js';
 export type { Action, Req, Res, Query, Transport } from './pipeline/index.js';
 export type {
   BlueprintsConfig,

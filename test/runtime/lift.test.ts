@@ -18,6 +18,13 @@ function tempApp(files: Record<string, string>): string {
   return dir;
 }
 
+/** What production needs that development does not: a session secret, a socket handshake rule, guarded writes. */
+const PRODUCTION = {
+  session: { secret: 'a-test-secret-that-is-not-a-placeholder' },
+  sockets: { beforeConnect: () => true },
+  blueprints: { allowUnguardedWrites: true },
+};
+
 async function liftError(options: Parameters<typeof lift>[0]): Promise<Error> {
   try {
     const app = await lift({ port: 0, log: () => {}, ...options });
@@ -145,10 +152,8 @@ describe('lift', () => {
     expect((await liftError({ appPath: shortcuts })).message).toBe(
       'The setting blueprints.shortcuts (config/blueprints.ts) is true, which sails-rt does not support yet; set it to false or remove it.',
     );
-    const csrf = tempApp({ 'config/security.ts': 'export const security = { csrf: true };\n' });
-    expect((await liftError({ appPath: csrf })).message).toBe(
-      'The setting security.csrf (config/security.ts) is true, which sails-rt does not support yet; set it to false or remove it.',
-    );
+    const csrf = tempApp({ 'config/security.ts': "export const security = { csrf: 'yes' };\n" });
+    expect((await liftError({ appPath: csrf })).message).toBe('The setting security.csrf (config/security.ts) is "yes"; use true or false.');
     const cors = tempApp({ 'config/security.ts': "export const security = { cors: { allowOrigins: '*' } };\n" });
     expect((await liftError({ appPath: cors })).message).toMatch(/^The setting security.cors \(config\/security.ts\) is set, but sails-rt does not support CORS yet/);
     const twice = tempApp({ 'config/a.ts': 'export const port = 1;\n', 'config/b.ts': 'export const port = 2;\n' });
@@ -163,7 +168,13 @@ describe('lift', () => {
       'config/local.ts': 'export const custom = { c: 3 };\n',
       'config/routes.ts': "export const routes = { 'GET /fn': (req: { param(n: string): unknown }) => ({ fn: req.param('x') }) };\n",
     });
-    const app = await lift({ appPath, port: 0, log: () => {}, environment: 'production', config: { datastores: { default: { filename: ':memory:' } } } });
+    const app = await lift({
+      appPath,
+      port: 0,
+      log: () => {},
+      environment: 'production',
+      config: { ...PRODUCTION, datastores: { default: { filename: ':memory:' } } },
+    });
     onTestFinished(() => app.lower());
     expect(app.config['custom']).toStrictEqual({ a: 1, b: 2, c: 3 });
     expect(app.config.environment).toBe('production');
@@ -200,7 +211,7 @@ describe('lift', () => {
   });
 
   it('in production a thrown error answers "Internal Server Error", and the process keeps serving', async () => {
-    const lifted = await liftFixture({}, { environment: 'production' });
+    const lifted = await liftFixture(PRODUCTION, { environment: 'production' });
     onTestFinished(() => lifted.close());
     const client = await connect('socket.io-client 4', lifted.app.url);
     onTestFinished(() => client.close());

@@ -8,6 +8,9 @@ import { basename, join, relative } from 'node:path';
 import { describeLoadError, importAppFile, listSourceFiles } from '../../schema/load/index.js';
 import { LiftError } from '../errors.js';
 import type { Action } from '../pipeline/index.js';
+import type { PoliciesConfig } from '../policies/index.js';
+import type { BeforeConnect } from '../security/origins.js';
+import type { SessionConfig } from '../session/index.js';
 
 /** A route target, as Sails' `config/routes.js` accepts it. */
 export type RouteTarget =
@@ -36,6 +39,11 @@ export interface BlueprintsConfig {
   actions?: boolean;
   /** Not built yet: `true` fails lift. */
   pluralize?: boolean;
+  /**
+   * In production, lift refuses blueprint write routes (create, update, destroy …) that no
+   * policy guards; `true` says open writes are intended (default false).
+   */
+  allowUnguardedWrites?: boolean;
 }
 
 export interface SocketsConfig {
@@ -48,6 +56,13 @@ export interface SocketsConfig {
    * uses 1e8). Also the `maxPayload` announced in the handshake.
    */
   maxHttpBufferSize?: number;
+  /**
+   * The only page origins that may open a socket, exact match (`['https://example.com']`): a
+   * wrong or missing Origin header is refused at the handshake. Production needs this or beforeConnect.
+   */
+  onlyAllowOrigins?: string[];
+  /** Decides at the handshake whether a socket may connect; false, a throw or a rejection refuses. */
+  beforeConnect?: BeforeConnect;
 }
 
 export interface DatastoreConfig {
@@ -66,9 +81,10 @@ export interface DatastoresConfig {
   default?: DatastoreConfig;
 }
 
-/** Sails' security settings. Not built yet: `csrf` must stay false and `cors` unset (lift says so). */
+/** Sails' security settings. `cors` is not built yet: lift refuses it rather than ignore it. */
 export interface SecurityConfig {
   cors?: Record<string, unknown>;
+  /** Every POST, PUT, PATCH and DELETE (HTTP and sockets) needs the session's token from GET /csrfToken (default false). */
   csrf?: boolean;
 }
 
@@ -82,6 +98,10 @@ export interface SailsConfig {
   sockets: SocketsConfig;
   datastores: DatastoresConfig;
   security: SecurityConfig;
+  /** config/session.ts */
+  session?: SessionConfig;
+  /** config/policies.ts */
+  policies?: PoliciesConfig;
   [name: string]: unknown;
 }
 
@@ -176,7 +196,7 @@ function checkConfig(config: SailsConfig): SailsConfig {
       fail(`blueprints.${key} (config/blueprints.ts)`, `is ${JSON.stringify(value)}`, "use '' or a path like '/api' (a leading slash, no trailing slash)");
     }
   }
-  for (const key of ['rest', 'autoWatch', 'mirror', 'shortcuts', 'actions', 'pluralize'] as const) {
+  for (const key of ['rest', 'autoWatch', 'mirror', 'shortcuts', 'actions', 'pluralize', 'allowUnguardedWrites'] as const) {
     const value = blueprints[key];
     if (value !== undefined && typeof value !== 'boolean') {
       fail(`blueprints.${key} (config/blueprints.ts)`, `is ${JSON.stringify(value)}`, 'use true or false');
@@ -187,10 +207,12 @@ function checkConfig(config: SailsConfig): SailsConfig {
     ['blueprints.shortcuts (config/blueprints.ts)', blueprints.shortcuts],
     ['blueprints.actions (config/blueprints.ts)', blueprints.actions],
     ['blueprints.pluralize (config/blueprints.ts)', blueprints.pluralize],
-    ['security.csrf (config/security.ts)', config.security.csrf],
   ];
   for (const [setting, value] of notYet) {
     if (value === true) fail(setting, 'is true, which sails-rt does not support yet', 'set it to false or remove it');
+  }
+  if (config.security.csrf !== undefined && typeof config.security.csrf !== 'boolean') {
+    fail('security.csrf (config/security.ts)', `is ${JSON.stringify(config.security.csrf)}`, 'use true or false');
   }
   if (config.security.cors !== undefined) {
     fail('security.cors (config/security.ts)', 'is set, but sails-rt does not support CORS yet', 'remove it (same-origin pages and socket clients work without it)');

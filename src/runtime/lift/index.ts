@@ -19,6 +19,7 @@ import { createModelApi, type ModelApi } from '../models/index.js';
 import type { Action } from '../pipeline/index.js';
 import { PubSub } from '../pubsub/index.js';
 import { Router, VERBS, type RouteEntry, type Verb } from '../router/index.js';
+import { Security } from '../security/index.js';
 import { createSocketServer, createSocketsApi, DEFAULT_SOCKET_PATH } from '../sockets/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 
@@ -60,8 +61,9 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
   const config = await loadConfig(appPath, environment, options.config);
   const models = await loadModels(appPath);
   const actions = await loadControllers(appPath);
+  const security = await Security.prepare(config, production);
 
-  const opened: { store?: Store; http?: FastifyInstance; io?: Server } = {};
+  const opened: Opened = { security };
   try {
     const store = openStore(config, models);
     opened.store = store;
@@ -78,8 +80,9 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     const router = new Router();
     const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets') });
     opened.http = http;
-    const io = createSocketServer(http.server, config.sockets, router, production);
+    const io = createSocketServer(http.server, config.sockets, router, production, security.serverOptions);
     opened.io = io;
+    security.attachSockets(io);
     const pubsub = new PubSub(io, config.blueprints.mirror === true);
 
     const table: ActionTable = new Map();
@@ -91,7 +94,11 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     }
     // A controller action named like a blueprint replaces it, as in Sails.
     for (const [identity, entry] of actions) table.set(identity, entry);
-    bindRoutes(router, config, models, table);
+    if (production) security.checkUnguardedWrites(config, models, table);
+    // Session, CSRF and policies run before every action, over HTTP and sockets alike.
+    security.guardTable(table);
+    bindRoutes(router, config, models, table, security);
+    security.bindRoutes(router, table);
 
     const port = options.port ?? config.port ?? 1337;
     try {
@@ -154,7 +161,7 @@ function storeLabel(config: SailsConfig): string {
 }
 
 /** Custom routes first, then the blueprint routes a custom route does not already take. */
-function bindRoutes(router: Router, config: SailsConfig, models: NormalizedModel[], table: ActionTable): void {
+function bindRoutes(router: Router, config: SailsConfig, models: NormalizedModel[], table: ActionTable, security: Security): void {
   for (const [key, target] of Object.entries(config.routes)) {
     const match = ROUTE_KEY.exec(key.trim());
     const verb = match?.[1]?.toUpperCase();
@@ -164,7 +171,7 @@ function bindRoutes(router: Router, config: SailsConfig, models: NormalizedModel
         `config/routes.ts: the route "${key}" cannot be read; write it as "/path" or "VERB /path" with VERB one of ${VERBS.join(', ')}.`,
       );
     }
-    const entry = resolveTarget(key, target, table);
+    const entry = resolveTarget(key, target, table, security);
     const verbs: readonly Verb[] = verb === undefined || verb === 'ALL' ? VERBS : [verb as Verb];
     try {
       router.add(verbs, path, entry);
@@ -190,8 +197,8 @@ function bindRoutes(router: Router, config: SailsConfig, models: NormalizedModel
   }
 }
 
-function resolveTarget(key: string, target: RouteTarget, table: ActionTable): RouteEntry {
-  if (typeof target === 'function') return { action: target as Action, name: `${key} (inline action)` };
+function resolveTarget(key: string, target: RouteTarget, table: ActionTable, security: Security): RouteEntry {
+  if (typeof target === 'function') return security.guard(undefined, { action: target as Action, name: `${key} (inline action)` });
   let identity: string | undefined;
   if (typeof target === 'string') {
     const dot = /^([A-Za-z0-9_]+)\.([A-Za-z0-9_$]+)$/.exec(target);
@@ -230,8 +237,16 @@ function listenError(error: unknown, port: number, host: string): LiftError {
   return new LiftError(`Could not listen on ${host}:${port} (${(error as Error).message}); check the host and port settings.`, { cause: error });
 }
 
-async function closeAll(opened: { store?: Store; http?: FastifyInstance; io?: Server }): Promise<void> {
-  const { io, http, store } = opened;
+interface Opened {
+  store?: Store;
+  http?: FastifyInstance;
+  io?: Server;
+  security?: Security;
+}
+
+async function closeAll(opened: Opened): Promise<void> {
+  const { io, http, store, security } = opened;
+  security?.close();
   if (io) {
     io.disconnectSockets(true);
     // Closing the engine (not io.close(), which would also close the HTTP server under Fastify).

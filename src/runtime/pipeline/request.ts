@@ -1,5 +1,6 @@
 import { parse as parseQueryString } from 'node:querystring';
 import type { Socket } from 'socket.io';
+import type { SessionData } from '../session/index.js';
 
 export type Transport = 'socket.io' | 'http';
 
@@ -15,6 +16,10 @@ export type Query = Record<string, string | string[] | undefined>;
 export class Req {
   /** Route params, filled by the router. */
   params: Record<string, string> = {};
+  /** The session, shared by HTTP and the sockets that connected with the same cookie (filled before policies run). */
+  session: SessionData = {};
+  /** Values policies hand to the action, e.g. `req.locals.me` (Sails apps set arbitrary props on req). */
+  locals: Record<string, unknown> = {};
 
   constructor(
     /** Upper case: `GET`. Over a socket, the event name. */

@@ -24,6 +24,7 @@ export class Res {
   readonly headers: Record<string, string> = {};
   /** True once a response went out. */
   sent = false;
+  private sendHooks: (() => void)[] | undefined;
 
   constructor(
     private readonly sink: ResponseSink,
@@ -78,6 +79,11 @@ export class Res {
     this.end(error, typeof error !== 'string');
   }
 
+  /** Runs `hook` just before the response goes out (how the session is saved and its cookie set). */
+  beforeSend(hook: () => void): void {
+    (this.sendHooks ??= []).push(hook);
+  }
+
   /** `code` with Node's reason text ("Not Found") as the body. */
   sendStatus(code: number): void {
     this.status(code).end(STATUS_CODES[code] ?? String(code), false);
@@ -94,6 +100,15 @@ export class Res {
       return;
     }
     this.sent = true;
+    if (this.sendHooks !== undefined) {
+      for (const hook of this.sendHooks) {
+        try {
+          hook();
+        } catch (error) {
+          if (debug.enabled) debug('a before-send hook failed: %O', error);
+        }
+      }
+    }
     try {
       this.sink.deliver(this.statusCode, this.headers, body, json);
     } catch (error) {

@@ -1,6 +1,6 @@
 /** socket.io 4 on the app's HTTP server, speaking to sails.io.js 1.2.1 (EIO3) and socket.io-client 4 alike. */
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import type { SocketsConfig } from '../config/index.js';
 import type { Router } from '../router/index.js';
 import { handleVirtualRequests } from './virtual-request.js';
@@ -9,7 +9,14 @@ export { createSocketsApi, type SocketsApi, type SocketTarget } from './sails-so
 
 export const DEFAULT_SOCKET_PATH = '/socket.io';
 
-export function createSocketServer(http: HttpServer, config: SocketsConfig, router: Router, production: boolean): Server {
+/** `extra`: options from other layers, e.g. the handshake checks of security/ (allowRequest, cors). */
+export function createSocketServer(
+  http: HttpServer,
+  config: SocketsConfig,
+  router: Router,
+  production: boolean,
+  extra: Partial<ServerOptions> = {},
+): Server {
   const io = new Server(http, {
     // sails.io.js 1.2.1 bundles socket.io-client 2.0.3, which speaks Engine.IO 3.
     allowEIO3: true,
@@ -20,6 +27,7 @@ export function createSocketServer(http: HttpServer, config: SocketsConfig, rout
     maxHttpBufferSize: config.maxHttpBufferSize ?? 1e6,
     serveClient: false,
     cookie: false,
+    ...extra,
   });
   handleVirtualRequests(io, router, production);
   return io;

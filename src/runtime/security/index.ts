@@ -1,0 +1,129 @@
+/**
+ * What runs before every action, for HTTP and socket requests alike: the session, the CSRF
+ * check, then the action's policies. Also the socket handshake rules and the checks that stop a
+ * production lift with an unsafe setup. lift() calls in here; the logic stays out of lift.
+ */
+import type { ServerOptions, Server } from 'socket.io';
+import { blueprintRoutes, type NormalizedModel } from '../../schema/index.js';
+import type { SailsConfig } from '../config/index.js';
+import type { ActionTable } from '../controllers/index.js';
+import { LiftError, SailsRtError } from '../errors.js';
+import type { Action } from '../pipeline/index.js';
+import { loadPolicies, PolicyMap, runPolicies } from '../policies/index.js';
+import type { RouteEntry, Router } from '../router/index.js';
+import { checkSessionConfig, Sessions } from '../session/index.js';
+import { checkCsrf, csrfToken } from './csrf.js';
+import { checkOriginSettings, originOptions } from './origins.js';
+
+export { checkCsrf, csrfToken } from './csrf.js';
+export type { BeforeConnect, OriginSettings } from './origins.js';
+
+/** The action identity of `GET /csrfToken`, as Sails names it. */
+export const GRANT_CSRF_TOKEN = 'security/grant-csrf-token';
+/** Blueprint actions that only read; every other blueprint action writes. */
+const READS = new Set(['find', 'findone', 'populate']);
+
+export class Security {
+  private constructor(
+    readonly sessions: Sessions,
+    private readonly policies: PolicyMap,
+    private readonly csrf: boolean,
+    private readonly socketOptions: Partial<ServerOptions>,
+    private readonly originsChecked: boolean,
+  ) {}
+
+  /** Reads and checks config/session.ts, config/policies.ts, api/policies and the socket origin settings. */
+  static async prepare(config: SailsConfig, production: boolean): Promise<Security> {
+    const sessions = new Sessions(checkSessionConfig(config['session'], production));
+    const policies = new PolicyMap(config['policies'], await loadPolicies(config.appPath));
+    checkOriginSettings(config.sockets, production);
+    return new Security(
+      sessions,
+      policies,
+      config.security.csrf === true,
+      originOptions(config.sockets),
+      config.sockets.onlyAllowOrigins !== undefined,
+    );
+  }
+
+  /** Options for the socket.io server (allowRequest, CORS for polling). */
+  get serverOptions(): Partial<ServerOptions> {
+    return this.socketOptions;
+  }
+
+  /** The entry for an action identity (`user/find`; undefined for an inline route function), behind session, CSRF and policies. */
+  guard(identity: string | undefined, entry: RouteEntry): RouteEntry {
+    const chain = this.policies.chainFor(identity);
+    const { sessions, csrf } = this;
+    const run = entry.action;
+    // The token route is reachable whatever the policies say: a login page needs a token first.
+    const exempt = identity === GRANT_CSRF_TOKEN;
+    const action: Action = async (req, res) => {
+      await sessions.attach(req, res);
+      if (csrf) checkCsrf(req);
+      if (!exempt && !(chain.deny === false && chain.policies.length === 0) && !(await runPolicies(chain, req, res))) return undefined;
+      if (res.sent) return undefined;
+      return run(req, res);
+    };
+    return { action, name: entry.name };
+  }
+
+  /** Puts every action of the table behind guard(); adds `security/grant-csrf-token` when CSRF is on. */
+  guardTable(table: ActionTable): void {
+    if (this.csrf && !table.has(GRANT_CSRF_TOKEN)) table.set(GRANT_CSRF_TOKEN, { action: this.grantCsrfToken(), name: GRANT_CSRF_TOKEN });
+    for (const [identity, entry] of table) table.set(identity, this.guard(identity, entry));
+  }
+
+  /** Binds `GET /csrfToken` when CSRF is on and the app has not bound it itself. */
+  bindRoutes(router: Router, table: ActionTable): void {
+    const entry = table.get(GRANT_CSRF_TOKEN);
+    if (this.csrf && entry !== undefined && !router.has('GET', '/csrfToken')) router.add(['GET'], '/csrfToken', entry);
+  }
+
+  /** Sessions for sockets: a cookie-less socket gets a session for its lifetime. */
+  attachSockets(io: Server): void {
+    this.sessions.connectSockets(io);
+  }
+
+  /**
+   * In production, blueprint write routes that no policy guards stop lift, unless
+   * `blueprints.allowUnguardedWrites` says that is intended.
+   */
+  checkUnguardedWrites(config: SailsConfig, models: readonly NormalizedModel[], table: ActionTable): void {
+    if (config.blueprints.rest === false || config.blueprints.allowUnguardedWrites === true) return;
+    const routes = blueprintRoutes(models, { prefix: config.blueprints.prefix ?? '', restPrefix: config.blueprints.restPrefix ?? '' });
+    const open = routes.filter((route) => {
+      const identity = `${route.identity}/${route.action}`.toLowerCase();
+      if (READS.has(route.action.toLowerCase())) return false;
+      // A controller action that replaced the blueprint is the app's own code, not a blueprint.
+      if (table.get(identity)?.name !== identity) return false;
+      const chain = this.policies.chainFor(identity);
+      return chain.deny === false && chain.policies.length === 0;
+    });
+    if (open.length === 0) return;
+    const shown = open.map((route) => `${route.method} ${route.path}`);
+    throw new LiftError(
+      `In production, anyone could write through the blueprint routes ${shown.join(', ')}, because no policy guards them; map them to a policy in config/policies.ts (e.g. UserController: { create: 'isLoggedIn' }), or set blueprints.allowUnguardedWrites: true in config/blueprints.ts if that is intended.`,
+    );
+  }
+
+  close(): void {
+    this.sessions.close();
+  }
+
+  private grantCsrfToken(): Action {
+    return (req, res) => {
+      const socket = req.socket;
+      // A socket that brought the browser's cookie could have been opened by any page (browsers
+      // send cookies with a websocket to any origin), so it reads the token over HTTP unless the
+      // origin was checked. A socket whose session was made for it has nothing to steal.
+      if (socket !== undefined && !this.originsChecked && !this.sessions.ownsSession(socket)) {
+        throw new SailsRtError(
+          'E_FORBIDDEN',
+          'This socket shares an HTTP session (it connected with a cookie), so it cannot read that session\'s CSRF token; get it over HTTP (GET /csrfToken with fetch), or set sockets.onlyAllowOrigins.',
+        );
+      }
+      res.json({ _csrf: csrfToken(req.session) });
+    };
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * Sessions shared by HTTP and sockets (PROTOCOL.md 1.4): a signed `sails.sid` cookie names a
+ * session in a store. An HTTP request reads it from its Cookie header; a socket reads it once,
+ * from its handshake, so a socket that connects with the browser's cookie shares the HTTP
+ * session. A socket without a cookie gets a fresh session that lives as long as the socket.
+ *
+ * Own code rather than @fastify/session: the socket path needs the same sessions without a
+ * Fastify request, and the signed value is the one express-session (so Sails) writes,
+ * `s:<sid>.<base64 HMAC-SHA256>`, so a cookie means the same thing to both.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
+import createDebug from 'debug';
+import type { Server, Socket } from 'socket.io';
+import { LiftError } from '../errors.js';
+import type { Req, Res } from '../pipeline/index.js';
+import { MemorySessionStore, type SessionStore } from './store.js';
+
+export { MemorySessionStore, type SessionStore } from './store.js';
+
+const debug = createDebug('sails-rt:session');
+
+/** `req.session`: whatever the app keeps there, as plain JSON-like values. */
+export interface SessionData {
+  [key: string]: unknown;
+}
+
+export interface SessionCookieConfig {
+  /** Default '/'. */
+  path?: string;
+  domain?: string;
+  /** Default true. */
+  httpOnly?: boolean;
+  /** Default false; set true behind HTTPS. */
+  secure?: boolean;
+  /** Default 'lax'. */
+  sameSite?: 'lax' | 'strict' | 'none' | boolean;
+  /** Milliseconds (default 24 hours, as a new Sails app has); also how long the store keeps an idle session. */
+  maxAge?: number;
+}
+
+/** `config/session.ts`, with Sails' names. */
+export interface SessionConfig {
+  /** Signs the session cookie. Required in production; without it a development lift signs with a random secret. */
+  secret?: string;
+  /** The cookie's name (default 'sails.sid'). */
+  name?: string;
+  cookie?: SessionCookieConfig;
+  /** Where sessions live (default: in this process's memory, gone when it stops). */
+  store?: SessionStore;
+}
+
+export const DEFAULT_SESSION_NAME = 'sails.sid';
+const DAY = 24 * 60 * 60 * 1000;
+/** Placeholder secrets a production app must replace. */
+const PLACEHOLDER = /^(|changeme|change-me|secret|keyboard cat|replace-me)$/i;
+
+/** Checks `config/session.ts`; in production a missing or placeholder secret stops lift. */
+export function checkSessionConfig(config: unknown, production: boolean): SessionConfig {
+  const fail = (setting: string, problem: string, fix: string): never => {
+    throw new LiftError(`The setting ${setting} (config/session.ts) ${problem}; ${fix}.`);
+  };
+  if (config === undefined) config = {};
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    fail('"session"', 'must be an object', "write `export const session = { secret: process.env['SESSION_SECRET'] }`");
+  }
+  const session = config as SessionConfig;
+  if (session.secret !== undefined && typeof session.secret !== 'string') {
+    fail('session.secret', `is ${JSON.stringify(session.secret)}`, 'use a long random string');
+  }
+  if (production && (session.secret === undefined || PLACEHOLDER.test(session.secret.trim()))) {
+    fail(
+      'session.secret',
+      session.secret === undefined ? 'is missing, which production does not allow' : `is the placeholder ${JSON.stringify(session.secret)}`,
+      "set it to a long random string, e.g. `secret: process.env['SESSION_SECRET']` with the variable set to the output of `openssl rand -hex 32`",
+    );
+  }
+  if (session.name !== undefined && (typeof session.name !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(session.name))) {
+    fail('session.name', `is ${JSON.stringify(session.name)}`, "use a cookie name such as 'sails.sid'");
+  }
+  const cookie = session.cookie ?? {};
+  if (typeof cookie !== 'object' || cookie === null || Array.isArray(cookie)) fail('session.cookie', 'must be an object', 'use { maxAge: 86400000 }');
+  if (cookie.maxAge !== undefined && (typeof cookie.maxAge !== 'number' || !(cookie.maxAge > 0))) {
+    fail('session.cookie.maxAge', `is ${JSON.stringify(cookie.maxAge)}`, 'use a number of milliseconds such as 86400000 (24 hours)');
+  }
+  const store = session.store;
+  if (store !== undefined && (typeof store?.get !== 'function' || typeof store.set !== 'function' || typeof store.destroy !== 'function')) {
+    fail('session.store', 'is not a session store', 'give an object with get(sid), set(sid, data, maxAge) and destroy(sid), or remove it');
+  }
+  return session;
+}
+
+/** The sessions of one lifted app. */
+export class Sessions {
+  readonly name: string;
+  readonly store: SessionStore;
+  private readonly secret: string;
+  private readonly maxAge: number;
+  private readonly cookie: SessionCookieConfig;
+  private readonly cookiePattern: RegExp;
+  /** The session id of each socket, fixed at its handshake (none with `nosession`). */
+  private readonly socketSids = new WeakMap<Socket, string>();
+  /** Sockets whose session was made for them at connect (they had no cookie). */
+  private readonly socketOwned = new WeakSet<Socket>();
+
+  constructor(config: SessionConfig) {
+    this.name = config.name ?? DEFAULT_SESSION_NAME;
+    // Without a secret (development only, checkSessionConfig refuses it in production) cookies
+    // are signed with a random secret: the memory store forgets every session at restart anyway.
+    this.secret = config.secret ?? randomBytes(32).toString('hex');
+    this.cookie = config.cookie ?? {};
+    this.maxAge = this.cookie.maxAge ?? DAY;
+    this.store = config.store ?? new MemorySessionStore();
+    this.cookiePattern = new RegExp(`(?:^|;\\s*)${this.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=`);
+  }
+
+  /**
+   * Gives `req.session` the session its cookie names (or a new, empty one) and saves it when the
+   * response goes out; a new session is stored, and its cookie set, only once something is in it.
+   */
+  async attach(req: Req, res: Res): Promise<void> {
+    const socket = req.socket;
+    if (socket !== undefined && !this.socketSids.has(socket)) {
+      // `nosession`: a session for this request only, never stored.
+      req.session = {};
+      return;
+    }
+    const signed = socket !== undefined ? this.socketSids.get(socket) : this.sidFromCookie(req.headers['cookie']);
+    const sid = signed ?? newSid();
+    const stored = signed === undefined ? undefined : await this.store.get(signed);
+    const session: SessionData = stored ?? {};
+    req.session = session;
+    res.beforeSend(() => {
+      // The action may have replaced the object (`req.session = {}`).
+      const data = req.session;
+      if (stored === undefined && Object.keys(data).length === 0) return;
+      this.save(sid, data);
+      // A socket cannot take a cookie; its sid is the one of its handshake (see connectSockets).
+      if (signed === undefined && !req.isSocket) res.set('set-cookie', this.serialize(sid));
+    });
+  }
+
+  /** True when the socket's session was made for it at connect (it brought no session cookie). */
+  ownsSession(socket: Socket): boolean {
+    return this.socketOwned.has(socket);
+  }
+
+  /**
+   * Runs at every socket handshake: the session cookie is read once, for the socket's
+   * lifetime. A socket without a valid one (and without `nosession`) gets a fresh session that
+   * lives as long as the socket, as in Sails (which writes its cookie into the handshake;
+   * sails-rt keeps it beside the socket, so req.headers.cookie stays what the client sent).
+   */
+  connectSockets(io: Server): void {
+    io.use((socket, next) => {
+      const { headers, query } = socket.handshake;
+      if (headers['nosession'] !== undefined || query['nosession'] !== undefined) return next();
+      const shared = this.sidFromCookie(headers.cookie);
+      if (shared !== undefined) {
+        this.socketSids.set(socket, shared);
+        return next();
+      }
+      const sid = newSid();
+      this.save(sid, {});
+      this.socketSids.set(socket, sid);
+      this.socketOwned.add(socket);
+      socket.once('disconnect', () => {
+        Promise.resolve(this.store.destroy(sid)).catch((error: unknown) => debug('could not destroy the session of socket %s: %O', socket.id, error));
+      });
+      next();
+    });
+  }
+
+  close(): void {
+    this.store.close?.();
+  }
+
+  private save(sid: string, data: SessionData): void {
+    try {
+      Promise.resolve(this.store.set(sid, data, this.maxAge)).catch((error: unknown) => debug('could not save session: %O', error));
+    } catch (error) {
+      debug('could not save session: %O', error);
+    }
+  }
+
+  /** The session id in a Cookie header, if the cookie is there and its signature is ours. */
+  private sidFromCookie(header: string | undefined): string | undefined {
+    if (header === undefined || !this.cookiePattern.test(header)) return undefined;
+    const value = parseCookie(header)[this.name];
+    if (value === undefined || !value.startsWith('s:')) return undefined;
+    const dot = value.lastIndexOf('.');
+    if (dot <= 2) return undefined;
+    const sid = value.slice(2, dot);
+    const given = Buffer.from(value.slice(dot + 1));
+    const expected = Buffer.from(this.mac(sid));
+    return given.length === expected.length && timingSafeEqual(given, expected) ? sid : undefined;
+  }
+
+  private sign(sid: string): string {
+    return `s:${sid}.${this.mac(sid)}`;
+  }
+
+  /** cookie-signature's MAC: base64 HMAC-SHA256 without padding. */
+  private mac(sid: string): string {
+    return createHmac('sha256', this.secret).update(sid).digest('base64').replace(/=+$/, '');
+  }
+
+  private serialize(sid: string): string {
+    const { path = '/', domain, httpOnly = true, secure = false, sameSite = 'lax' } = this.cookie;
+    return serializeCookie(this.name, this.sign(sid), {
+      path,
+      httpOnly,
+      secure,
+      sameSite,
+      maxAge: Math.floor(this.maxAge / 1000),
+      ...(domain === undefined ? {} : { domain }),
+    });
+  }
+}
+
+function newSid(): string {
+  return randomBytes(24).toString('base64url');
+}

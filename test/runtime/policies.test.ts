@@ -1,0 +1,89 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { lift } from '../../src/runtime/index.js';
+import { connect, liftFixture, SOCKET_KINDS, type Client, type ClientKind } from './helpers.js';
+import { httpSession, liftSecure } from './secure-helpers.js';
+
+/** A client of any kind whose session persists between requests (HTTP keeps its cookie). */
+async function sessionClient(kind: ClientKind, url: string): Promise<Pick<Client, 'request'> & { close(): void }> {
+  if (kind !== 'http') return connect(kind, url);
+  const http = httpSession(url);
+  return { request: (method, path, data) => http.request(method, path, data), close() {} };
+}
+
+const FORBIDDEN = { code: 'E_FORBIDDEN', message: 'You are not allowed to do this.' };
+
+describe.each(['http', ...SOCKET_KINDS] as ClientKind[])('policies over %s', (kind) => {
+  it('guard controller and blueprint actions the same way; policies hand values to the action on req.locals', async () => {
+    const lifted = await liftSecure();
+    onTestFinished(() => lifted.close());
+    const client = await sessionClient(kind, lifted.app.url);
+    onTestFinished(() => client.close());
+
+    // UserController: { '*': 'isLoggedIn', find: true } covers the blueprints of the model user.
+    expect(await client.request('get', '/user')).toMatchObject({ statusCode: 200, body: [] });
+    expect(await client.request('post', '/user', { name: 'x' })).toMatchObject({ statusCode: 403, body: { message: 'log in first' } });
+    expect(await client.request('get', '/user/1')).toMatchObject({ statusCode: 403, body: { message: 'log in first' } });
+    expect(await client.request('get', '/me')).toMatchObject({ statusCode: 403, body: { message: 'log in first' } });
+
+    expect(await client.request('post', '/login', { name: 'ann' })).toMatchObject({ statusCode: 200, body: { loggedIn: 'ann' } });
+    expect(await client.request('post', '/user', { name: 'x' })).toMatchObject({ statusCode: 200, body: { id: 1, name: 'x' } });
+    expect(await client.request('delete', '/user/1')).toMatchObject({ statusCode: 200, body: { id: 1 } });
+    // ['later', 'isLoggedIn']: a callback proceed, then an async policy, in order.
+    expect(await client.request('get', '/me')).toMatchObject({ statusCode: 200, body: { me: 'ann', steps: ['later', 'isLoggedIn'] } });
+
+    expect(await client.request('get', '/shut')).toMatchObject({ statusCode: 403, body: FORBIDDEN });
+    const boom = await client.request('get', '/boom');
+    expect(boom.statusCode).toBe(500);
+    expect(String(boom.body)).toMatch(/^Error: policy exploded/);
+    // '*': true, and unmapped controllers and inline routes fall back to it.
+    expect(await client.request('get', '/inline')).toMatchObject({ statusCode: 200, body: { inline: true } });
+  });
+});
+
+describe('policies', () => {
+  it('the seed action runs behind [isLoggedIn, isAdmin] over both socket clients', async () => {
+    const lifted = await liftSecure();
+    onTestFinished(() => lifted.close());
+    for (const kind of SOCKET_KINDS) {
+      const client = await connect(kind, lifted.app.url);
+      onTestFinished(() => client.close());
+      expect(await client.request('get', '/say/hello')).toMatchObject({ statusCode: 403, body: { message: 'log in first' } });
+      await client.request('post', '/login', { name: 'ann' });
+      expect(await client.request('get', '/say/hello')).toMatchObject({ statusCode: 403, body: 'Forbidden' });
+      await client.request('post', '/login', { name: 'admin' });
+      expect(await client.request('get', '/say/hello')).toMatchObject({
+        statusCode: 200,
+        body: { anyData: 'we want to send back', me: 'admin' },
+      });
+    }
+  });
+
+  it('lift refuses a mapping to a policy that does not exist', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sails-rt-app-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const write = (file: string, text: string): void => {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    };
+    write('api/policies/isLoggedIn.ts', 'export default (_req: unknown, _res: unknown, proceed: () => void) => proceed();\n');
+    write('config/policies.ts', "export const policies = { UserController: { create: ['isLoggedIn', 'isAdmn'] } };\n");
+    await expect(lift({ appPath: dir, port: 0, log: () => {} })).rejects.toThrow(
+      'config/policies.ts: UserController.create uses the policy "isAdmn", which does not exist; add api/policies/isAdmn.ts (`sails-rt generate policy isAdmn`) or fix the name (policies: isLoggedIn).',
+    );
+  });
+
+  it('in production, lift refuses blueprint writes no policy guards, unless blueprints.allowUnguardedWrites says so', async () => {
+    const production = { session: { secret: 'a-real-secret-for-the-test' }, sockets: { beforeConnect: () => true } };
+    await expect(liftFixture(production, { environment: 'production' })).rejects.toThrow(
+      'In production, anyone could write through the blueprint routes POST /note, PATCH /note/:id, PUT /note/:id, DELETE /note/:id, POST /user, PATCH /user/:id, PUT /user/:id, DELETE /user/:id, POST /widget, PATCH /widget/:id, PUT /widget/:id, DELETE /widget/:id, because no policy guards them; map them to a policy in config/policies.ts (e.g. UserController: { create: \'isLoggedIn\' }), or set blueprints.allowUnguardedWrites: true in config/blueprints.ts if that is intended.',
+    );
+    const allowed = await liftFixture({ ...production, blueprints: { allowUnguardedWrites: true } }, { environment: 'production' });
+    await allowed.close();
+    // The secure app guards every write of user with isLoggedIn.
+    const secure = await liftSecure(production, { environment: 'production' });
+    await secure.close();
+  });
+});

@@ -1,0 +1,3 @@
+import { defineModel } from 'sails-rt';
+
+export default defineModel({ attributes: { name: { type: 'string' } } });

@@ -1,0 +1,63 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { connect, SOCKET_KINDS } from './helpers.js';
+import { httpSession, liftSecure } from './secure-helpers.js';
+
+describe('sessions (PROTOCOL 1.4)', () => {
+  it('an HTTP session is kept by its signed sails.sid cookie; a forged cookie gets a new session', async () => {
+    const lifted = await liftSecure();
+    onTestFinished(() => lifted.close());
+    const http = httpSession(lifted.app.url);
+    const first = await http.request('get', '/count');
+    expect(first).toMatchObject({ statusCode: 200, body: { count: 1 } });
+    expect(first.headers['set-cookie']).toMatch(/^sails\.sid=s%3A[\w-]{32}\.[\w%]+; Max-Age=86400; Path=\/; HttpOnly; SameSite=Lax$/);
+    const second = await http.request('get', '/count');
+    expect(second).toMatchObject({ statusCode: 200, body: { count: 2 } });
+    expect(second.headers['set-cookie']).toBeUndefined();
+    // Nothing stored, no cookie: a request that leaves the session empty sets none.
+    expect((await httpSession(lifted.app.url).request('get', '/session')).headers['set-cookie']).toBeUndefined();
+
+    // The real session id under a signature that is not the server's.
+    const forged = httpSession(lifted.app.url, http.cookie?.replace(/\.[^.]*$/, '.AAAA'));
+    expect(await forged.request('get', '/count')).toMatchObject({ statusCode: 200, body: { count: 1 } });
+    expect(forged.cookie).not.toBe(http.cookie);
+  });
+
+  it.each(SOCKET_KINDS)('%s connecting with the HTTP cookie shares that session both ways', async (kind) => {
+    const lifted = await liftSecure();
+    onTestFinished(() => lifted.close());
+    const http = httpSession(lifted.app.url);
+    expect((await http.request('get', '/count')).body).toStrictEqual({ count: 1 });
+    const socket = await connect(kind, lifted.app.url, { headers: { cookie: http.cookie ?? '' } });
+    onTestFinished(() => socket.close());
+    expect(await socket.request('get', '/count')).toMatchObject({ statusCode: 200, body: { count: 2 } });
+    expect(await socket.request('post', '/login', { name: 'ann' })).toMatchObject({ statusCode: 200 });
+    expect((await http.request('get', '/count')).body).toStrictEqual({ count: 3 });
+    expect((await http.request('get', '/session')).body).toStrictEqual({ session: { count: 3, userId: 'ann' }, hasCsrfSecret: false });
+    // Socket responses never carry a cookie.
+    expect((await socket.request('get', '/count')).headers).toStrictEqual({});
+  });
+
+  it.each(SOCKET_KINDS)('%s without a cookie gets its own session for its lifetime; nosession gets none', async (kind) => {
+    const lifted = await liftSecure();
+    onTestFinished(() => lifted.close());
+    const one = await connect(kind, lifted.app.url);
+    const two = await connect(kind, lifted.app.url);
+    const none = await connect(kind, lifted.app.url, { query: 'nosession=true' });
+    onTestFinished(() => [one, two, none].forEach((c) => c.close()));
+    expect((await one.request('get', '/count')).body).toStrictEqual({ count: 1 });
+    expect((await one.request('get', '/count')).body).toStrictEqual({ count: 2 });
+    expect((await two.request('get', '/count')).body).toStrictEqual({ count: 1 });
+    expect((await none.request('get', '/count')).body).toStrictEqual({ count: 1 });
+    expect((await none.request('get', '/count')).body).toStrictEqual({ count: 1 });
+  });
+
+  it('in production, lift refuses a missing or placeholder session secret', async () => {
+    const rest = { sockets: { beforeConnect: () => true } };
+    await expect(liftSecure(rest, { environment: 'production' })).rejects.toThrow(
+      "The setting session.secret (config/session.ts) is missing, which production does not allow; set it to a long random string, e.g. `secret: process.env['SESSION_SECRET']` with the variable set to the output of `openssl rand -hex 32`.",
+    );
+    await expect(liftSecure({ ...rest, session: { secret: 'changeme' } }, { environment: 'production' })).rejects.toThrow(
+      /^The setting session.secret \(config\/session.ts\) is the placeholder "changeme"; set it to a long random string/,
+    );
+  });
+});
