@@ -3,7 +3,7 @@
  * shared router through one catch-all route, so HTTP and sockets run the same actions.
  */
 import { existsSync } from 'node:fs';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -15,8 +15,13 @@ class ReplySink implements ResponseSink {
   constructor(private readonly reply: FastifyReply) {}
 
   deliver(statusCode: number, headers: Record<string, string>, body: unknown, json: boolean): void {
-    // Serialized before the reply is touched: if this throws, Res can still answer with a 500.
+    // Serialized and checked before the reply is touched: if this throws, Res can still answer
+    // with a 500 (Node throws on a bad header only inside writeHead, and the request then hung).
     const text = json && body !== undefined ? JSON.stringify(body) : undefined;
+    for (const [name, value] of Object.entries(headers)) {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    }
     const reply = this.reply;
     reply.code(statusCode);
     for (const name of Object.keys(headers)) reply.header(name, headers[name]);

@@ -112,8 +112,9 @@ export class Res {
     try {
       this.sink.deliver(this.statusCode, this.headers, body, json);
     } catch (error) {
-      // The body could not be serialized (a circular reference, a BigInt). The sinks throw before
-      // anything went out, so the request still gets its one response: a 500.
+      // The body could not be serialized (a circular reference, a BigInt) or a header value is one
+      // HTTP cannot carry. The sinks throw before anything went out, so the request still gets its
+      // one response: a 500.
       this.undeliverable(error);
     }
   }
@@ -123,7 +124,7 @@ export class Res {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const text = this.production
       ? (STATUS_CODES[500] ?? 'Internal Server Error')
-      : `Error: The response body could not be sent as JSON (${reason}); answer with plain data: no circular references, BigInt values or class instances with cycles.`;
+      : `Error: The response could not be sent (${reason}); answer with plain JSON data (no circular references, no BigInt values) and header values of printable ASCII.`;
     this.statusCode = 500;
     try {
       this.sink.deliver(500, {}, text, false);

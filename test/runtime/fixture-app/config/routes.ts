@@ -19,6 +19,7 @@ export const routes: RoutesConfig = {
   'GET /echo/responds-then-throws': 'EchoController.respondsThenThrows',
   'GET /echo/responds-and-returns': 'EchoController.respondsAndReturns',
   'GET /echo/returns-res': 'EchoController.returnsRes',
+  'GET /echo/header-from': 'EchoController.headerFrom',
   'GET /echo/status': 'EchoController.status',
   'GET /echo/responses/:kind': 'EchoController.responses',
   'POST /echo/join': 'EchoController.join',

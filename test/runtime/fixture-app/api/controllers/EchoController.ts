@@ -75,6 +75,9 @@ export default defineController({
     setTimeout(() => res.json({ late: true }), 10);
     return res.status(202);
   },
+  headerFrom(req, res) {
+    return res.set('x-echo', String(req.param('v'))).json({ ok: true });
+  },
   status(_req, res) {
     return res.sendStatus(418);
   },
