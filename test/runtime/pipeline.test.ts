@@ -139,6 +139,14 @@ describe('Res (PROTOCOL 2.3, with the fixes of 10.12 and 10.13)', () => {
     });
   });
 
+  it('over a socket set-cookie is never sent (Sails removes it); over HTTP it is', async () => {
+    await withClient('socket.io-client 4', async (client) => {
+      expect(await client.request('get', '/echo/sets-cookie')).toStrictEqual({ statusCode: 200, headers: { 'x-kept': 'yes' }, body: { ok: true } });
+    });
+    const response = await fetch(`${lifted.app.url}/echo/sets-cookie`);
+    expect(response.headers.get('set-cookie')).toBe('flavour=oat; Path=/');
+  });
+
   it('over HTTP: JSON with content-type application/json, text as text/plain', async () => {
     const json = await fetch(`${lifted.app.url}/echo/json-string`);
     expect(json.headers.get('content-type')).toBe('application/json; charset=utf-8');

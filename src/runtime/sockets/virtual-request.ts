@@ -34,6 +34,11 @@ class AckSink implements ResponseSink {
   constructor(private readonly ack: Ack) {}
 
   deliver(statusCode: number, headers: Record<string, string>, body: unknown): void {
+    // As in Sails (PROTOCOL 2.3), a cookie set by an action never travels in a JWR.
+    if (headers['set-cookie'] !== undefined) {
+      const { 'set-cookie': _dropped, ...rest } = headers;
+      headers = rest;
+    }
     // socket.io encodes the packet before it marks the ack as used, so when a body cannot be
     // encoded (circular, BigInt) this throws and Res can still ack a 500 through the same ack.
     this.ack({ body, headers, statusCode });

@@ -20,6 +20,7 @@ export const routes: RoutesConfig = {
   'GET /echo/responds-and-returns': 'EchoController.respondsAndReturns',
   'GET /echo/returns-res': 'EchoController.returnsRes',
   'GET /echo/header-from': 'EchoController.headerFrom',
+  'GET /echo/sets-cookie': 'EchoController.setsCookie',
   'GET /echo/status': 'EchoController.status',
   'GET /echo/responses/:kind': 'EchoController.responses',
   'POST /echo/join': 'EchoController.join',

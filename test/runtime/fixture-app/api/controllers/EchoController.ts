@@ -78,6 +78,9 @@ export default defineController({
   headerFrom(req, res) {
     return res.set('x-echo', String(req.param('v'))).json({ ok: true });
   },
+  setsCookie(_req, res) {
+    return res.set('Set-Cookie', 'flavour=oat; Path=/').set('x-kept', 'yes').json({ ok: true });
+  },
   status(_req, res) {
     return res.sendStatus(418);
   },
