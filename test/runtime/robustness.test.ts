@@ -122,6 +122,8 @@ describe('deeply nested input from a raw socket.io frame', () => {
         `["post",{"url":"/user","data":{"name":${deep(50_000)}}}]`,
         `["post",{"url":"/user","data":{"id":${deep(50_000)},"name":"x"}}]`,
         `["patch",{"url":"/user/1","data":{"age":${deep(50_000)}}}]`,
+        // A json attribute accepts arrays, but one this deep cannot be stored as text.
+        `["post",{"url":"/note","data":{"title":"deep","meta":${deep(50_000)}}}]`,
       ];
       const acks = await sendRaw(client, frames);
       expect([...acks.keys()].sort()).toStrictEqual(frames.map((_, i) => 9000 + i));
