@@ -20,7 +20,8 @@ export function csrfToken(session: SessionData): string {
     session[SECRET_KEY] = secret;
   }
   const salt = randomBytes(8).toString('base64url');
-  return `${salt}-${mac(secret as string, salt)}`;
+  // '.' cannot occur in base64url, so it splits the token unambiguously.
+  return `${salt}.${mac(secret as string, salt)}`;
 }
 
 /**
@@ -46,10 +47,10 @@ export function checkCsrf(req: Req): void {
 }
 
 function valid(secret: string, token: string): boolean {
-  const dash = token.indexOf('-');
-  if (dash <= 0) return false;
-  const given = Buffer.from(token.slice(dash + 1));
-  const expected = Buffer.from(mac(secret, token.slice(0, dash)));
+  const dot = token.indexOf('.');
+  if (dot <= 0) return false;
+  const given = Buffer.from(token.slice(dot + 1));
+  const expected = Buffer.from(mac(secret, token.slice(0, dot)));
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 

@@ -6,7 +6,7 @@ export const routes: RoutesConfig = {
   'GET /count': 'SessionController.count',
   'GET /session': 'SessionController.show',
   'GET /me': 'SessionController.me',
-  'POST /write': 'SessionController.write',
+  '/write': 'SessionController.write',
   'GET /shut': 'ClosedController.shut',
   'GET /boom': 'ClosedController.boom',
   'GET /inline': () => ({ inline: true }),
