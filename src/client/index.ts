@@ -126,7 +126,10 @@ function summarize(body: unknown): string {
 export type ModelMessage<R> =
   | { verb: 'created'; id: number; data: R }
   | { verb: 'updated'; id: number; data: Partial<R>; previous?: R }
-  | { verb: 'destroyed'; id: number; previous?: R };
+  | { verb: 'destroyed'; id: number; previous?: R }
+  /** A record was linked to this one's to-many link `attribute` (one message per id). */
+  | { verb: 'addedTo'; id: number; attribute: string; addedId: number }
+  | { verb: 'removedFrom'; id: number; attribute: string; removedId: number };
 
 export type Verb = ModelMessage<unknown>['verb'];
 

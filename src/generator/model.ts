@@ -4,6 +4,7 @@ import {
   normalizeModels,
   parseAttributeSpec,
   SchemaError,
+  type AssociationDefinition,
   type AttributeDefinition,
   type ModelDefinition,
   type ModelSource,
@@ -29,6 +30,8 @@ export interface ModelOptions {
 export interface ModelReport extends GenerateReport {
   /** The model file, so the CLI can tell whether the model itself conflicted. */
   modelFile: string;
+  /** Sentences for the user, e.g. a link to a model that is not generated yet (lift refuses it until it is). */
+  notes: string[];
 }
 
 /**
@@ -43,8 +46,13 @@ export function generateModel(tree: Tree, options: ModelOptions): ModelReport {
   const modelFile = `api/models/${modelNames.fileName}.ts`;
   const model = normalizeModel(modelNames.className, options.definition, { file: modelFile });
   const others = options.existing.filter((source) => source.className !== modelNames.className);
-  // Checked before writing: the new model must fit with the others (e.g. no shared identity).
-  normalizeModels([...others, { className: model.className, definition: options.definition, file: modelFile }]);
+  // Checked before writing: the new model must fit with the others (no shared identity, links
+  // that point back the right way). A link to a model not generated yet is only noted.
+  const notes: string[] = [];
+  normalizeModels([...others, { className: model.className, definition: options.definition, file: modelFile }], {
+    missingTargets: 'allow',
+    pending: notes,
+  });
 
   const report = emptyReport();
   const data = {
@@ -76,8 +84,8 @@ export function generateModel(tree: Tree, options: ModelOptions): ModelReport {
   // generated/ follows the model files as they will be on disk: the user's version wins a conflict.
   const current = options.existing.find((source) => source.className === modelNames.className);
   const kept = written === 'conflict' && current ? current : { className: model.className, definition: options.definition, file: modelFile };
-  regenerate(tree, normalizeModels([...others, kept]), options.templates);
-  return { ...report, modelFile };
+  regenerate(tree, normalizeModels([...others, kept], { missingTargets: 'allow' }), options.templates);
+  return { ...report, modelFile, notes };
 }
 
 /**
@@ -87,7 +95,7 @@ export function generateModel(tree: Tree, options: ModelOptions): ModelReport {
  *   // { attributes: { name: { type: 'string', required: true }, age: { type: 'number' } } }
  */
 export function modelDefinitionFromSpecs(specs: readonly string[]): ModelDefinition {
-  const attributes: Record<string, AttributeDefinition> = {};
+  const attributes: Record<string, AttributeDefinition | AssociationDefinition> = {};
   for (const spec of specs) {
     const { name, definition } = parseAttributeSpec(spec);
     if (Object.hasOwn(attributes, name)) {

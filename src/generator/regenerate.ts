@@ -17,8 +17,10 @@ export function regenerate(tree: Tree, unordered: readonly NormalizedModel[], te
   // In file-name order, as loadModelSources lists them, so every way to run this agrees.
   const models = [...unordered].sort((a, b) => (a.className < b.className ? -1 : a.className > b.className ? 1 : 0));
   refuseTypeClashes(models);
+  const classNames = new Map(models.map((model) => [model.identity, model.className]));
+  const linked: LinkedType = (identity) => classNames.get(identity) ?? '{ id: number; [attribute: string]: unknown }';
   const data = {
-    models: models.map(modelData),
+    models: models.map((model) => modelData(model, linked)),
     routeGroups: routeGroups(models),
     firstProperty: models[0] ? names(models[0].className).propertyName : '',
   };
@@ -28,7 +30,10 @@ export function regenerate(tree: Tree, unordered: readonly NormalizedModel[], te
   tree.write('generated/client.ts', templates.render(empty ? 'generated/client-none.ts' : 'generated/client.ts.hbs', data));
 }
 
-function modelData(model: NormalizedModel) {
+/** A linked model's record type when it is in the set; else any record. */
+type LinkedType = (identity: string) => string;
+
+function modelData(model: NormalizedModel, linked: LinkedType) {
   const own = model.attributes.filter((attribute) => attribute.auto === undefined);
   const create = own.map((attribute) => ({
     name: attribute.name,
@@ -36,12 +41,16 @@ function modelData(model: NormalizedModel) {
     // As InferCreate in src/schema: leaving out an optional value may also be said with null.
     type: attribute.required ? recordType(attribute) : withNull(valueType(attribute)),
   }));
+  // To-one: the id, or the linked record when populated (the default). To-many: there when populated.
+  const recordTypeOf = (attribute: NormalizedAttribute): string =>
+    attribute.model === undefined ? recordType(attribute) : `number | ${linked(attribute.model)} | null`;
+  const collections = model.collections.map((collection) => ({ key: `${tsKey(collection.name)}?`, type: `${linked(collection.collection)}[]` }));
   return {
     className: model.className,
     identity: model.identity,
     propertyName: names(model.className).propertyName,
     source: `api/models/${names(model.className).fileName}.ts`,
-    record: model.attributes.map((attribute) => ({ key: tsKey(attribute.name), type: recordType(attribute) })),
+    record: [...model.attributes.map((attribute) => ({ key: tsKey(attribute.name), type: recordTypeOf(attribute) })), ...collections],
     create: create.map(({ name, required, type }) => ({ key: required ? tsKey(name) : `${tsKey(name)}?`, type })),
     // Spelt out rather than Partial<...Create>: a model named Partial would hide the utility type.
     update: create.map(({ name, type }) => ({ key: `${tsKey(name)}?`, type })),
@@ -104,13 +113,16 @@ const JOINS: Record<BlueprintRoute['subscribes'], (identity: string) => string> 
   records: (identity) => `joins the room of each record found and, with autoWatch, the class room sails_model_create_${identity}`,
   record: (identity) => `joins the record's room sails_model_${identity}_<id>:${identity}`,
   'created-record': () => `joins the new record's room`,
+  'parent-and-children': () => "joins the parent record's room and the rooms of the linked records",
   none: () => 'leaves the record\'s room',
 };
 
 /** What a route does to subscriptions, in words (PROTOCOL.md 6.2). */
 function routeComment(route: BlueprintRoute): string {
-  const publishes = route.publishes
-    ? `publishes ${tsString(route.publishes)} to ${route.publishes === 'created' ? 'the class room' : "the record's room"}, not to the requester`
-    : 'publishes nothing';
-  return `${route.method} ${route.path} (${route.action}): the requesting socket ${JOINS[route.subscribes](route.identity)}; ${publishes}`;
+  const to =
+    route.publishes === 'created' ? 'the class room' : route.alias !== undefined ? "the parent's room (and notices to the linked records' rooms)" : "the record's room";
+  const verbs = route.action === 'replace' ? `${tsString('addedTo')}/${tsString('removedFrom')}` : tsString(route.publishes ?? '');
+  const publishes = route.publishes ? `publishes ${verbs} to ${to}, not to the requester` : 'publishes nothing';
+  const joins = route.action === 'remove' ? 'joins no room' : JOINS[route.subscribes](route.identity);
+  return `${route.method} ${route.path} (${route.action}): the requesting socket ${joins}; ${publishes}`;
 }

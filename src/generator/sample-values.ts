@@ -17,7 +17,8 @@ export function sampleValues(model: NormalizedModel): SampleValues {
   const own = model.attributes.filter((attribute) => attribute.auto === undefined);
   // Unique attributes too: left out, they would all hold the same base value ('' or 0).
   const create = own.filter((attribute) => attribute.required || attribute.unique);
-  const first = own[0];
+  // A link's sample would be the id of a record the test never made.
+  const first = own.find((attribute) => attribute.model === undefined);
   return {
     create: objectSource(create.map((attribute) => [attribute.name, sampleValue(attribute, 'create')])),
     update: first ? objectSource([[first.name, sampleValue(first, 'update')]]) : undefined,

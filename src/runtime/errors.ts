@@ -23,6 +23,14 @@ export const ERROR_CATALOG = {
     status: 400,
     summary: 'The values sent to update a record break the model.',
   },
+  E_INVALID_POPULATES: {
+    status: 400,
+    summary: 'The populate parameter names something that is not a link of the model.',
+  },
+  E_INVALID_ASSOCIATED_IDS: {
+    status: 400,
+    summary: 'The ids sent for a link (add, remove, replace, or a link value) are not ids, or name records that do not exist.',
+  },
   E_UNIQUE: {
     status: 400,
     summary: 'The write would give two records the same value for a unique attribute.',

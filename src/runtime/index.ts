@@ -7,7 +7,7 @@
  * const app = await lift({ port: 0 });
  */
 export { defineModel } from '../schema/index.js';
-export type { InferCreate, InferRecord, InferUpdate } from '../schema/index.js';
+export type { InferCreate, InferRecord, InferUpdate, LinkedRecord } from '../schema/index.js';
 export { lift, type LiftOptions } from './lift/lazy.js';
 export { sails, type SailsApp } from './app/index.js';
 export { defineController } from './controllers/define.js';
@@ -20,13 +20,14 @@ export type {
   BlueprintsConfig,
   DatastoreConfig,
   DatastoresConfig,
+  ModelsConfig,
   RoutesConfig,
   RouteTarget,
   SailsConfig,
   SecurityConfig,
   SocketsConfig,
 } from './config/index.js';
-export type { ModelApi } from './models/index.js';
+export type { LinkChange, ModelApi, WriteMeta } from './models/index.js';
 export type { SocketsApi, SocketTarget } from './sockets/index.js';
 export type { StoredRecord } from './store/index.js';
 export { SailsRtError, LiftError, ERROR_CATALOG, type ErrorCode, type ErrorBody } from './errors.js';

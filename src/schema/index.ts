@@ -1,7 +1,13 @@
 /** The model-definition format: types, validation with located errors, names, route table. */
 export { defineModel, ATTRIBUTE_TYPES } from './model.js';
 export type {
+  AssociationDefinition,
   AttributeDefinition,
+  CollectionDefinition,
+  JunctionTable,
+  LinkedRecord,
+  ModelLinkDefinition,
+  NormalizedCollection,
   AttributeRules,
   AttributeType,
   InferCreate,
@@ -13,6 +19,6 @@ export type {
 } from './model.js';
 export { SchemaError, type SchemaLocation } from './errors.js';
 export { names, type Names } from './names.js';
-export { normalizeModel, normalizeModels, checkValue, attributeNameProblem, ATTRIBUTE_OPTIONS, type ModelSource } from './normalize.js';
+export { normalizeModel, normalizeModels, checkValue, type NormalizeOptions, attributeNameProblem, ATTRIBUTE_OPTIONS, type ModelSource } from './normalize.js';
 export { parseAttributeSpec, closest } from './attribute-spec.js';
 export { blueprintRoutes, type BlueprintAction, type BlueprintRoute, type BlueprintRouteOptions, type HttpMethod } from './blueprint-routes.js';

@@ -25,8 +25,29 @@ export interface AttributeDefinition extends AttributeRules {
   allowNull?: boolean;
 }
 
+/**
+ * A to-one link (Sails' `{ model: 'user' }`): the attribute holds the id of one record of that
+ * model, or null. Stored as a nullable integer column named after the attribute.
+ */
+export interface ModelLinkDefinition {
+  model: string;
+}
+
+/**
+ * A to-many link (Sails' `{ collection: 'pet', via: 'owner' }`). `via` names the attribute of the
+ * linked model that points back: a to-one there makes this one-to-many (no storage of its own);
+ * a collection there (whose own `via` names this attribute) makes it many-to-many, kept in a
+ * join table.
+ */
+export interface CollectionDefinition {
+  collection: string;
+  via: string;
+}
+
+export type AssociationDefinition = ModelLinkDefinition | CollectionDefinition;
+
 export interface ModelDefinition {
-  attributes: Record<string, AttributeDefinition>;
+  attributes: Record<string, AttributeDefinition | AssociationDefinition>;
 }
 
 /**
@@ -53,6 +74,37 @@ export interface NormalizedAttribute {
   rules: AttributeRules;
   /** Set by sails-rt, never by the client: the primary key and the two timestamps. */
   auto?: 'id' | 'createdAt' | 'updatedAt';
+  /** A to-one link: the identity of the model whose record id this (number, nullable) attribute holds. */
+  model?: string;
+}
+
+/**
+ * The join table of a many-to-many link, named as Waterline names it: the two
+ * `<identity>_<attribute>` names in alphabetical order joined by `__`, e.g. `tag_users__user_tags`.
+ * Each column is named `<identity>_<attribute>` of one side and holds that side's record id.
+ */
+export interface JunctionTable {
+  table: string;
+  /** The column holding this model's record id, e.g. `user_tags`. */
+  self: string;
+  /** The column holding the linked record's id, e.g. `tag_users`. */
+  other: string;
+}
+
+/** A to-many link, checked against the linked model by normalizeModels. */
+export interface NormalizedCollection {
+  name: string;
+  /** The identity of the linked model. */
+  collection: string;
+  /** The attribute of the linked model that points back. */
+  via: string;
+  /**
+   * `one-to-many` when `via` is a to-one of the linked model, `many-to-many` when it is a
+   * collection; `pending` while the linked model does not exist yet (only `generate model` accepts that).
+   */
+  kind: 'one-to-many' | 'many-to-many' | 'pending';
+  /** Many-to-many only. */
+  junction?: JunctionTable;
 }
 
 export interface NormalizedModel {
@@ -62,8 +114,13 @@ export interface NormalizedModel {
   identity: string;
   tableName: string;
   primaryKey: 'id';
-  /** `id`, `createdAt`, `updatedAt` first, then the user's attributes in definition order. */
+  /**
+   * The columns: `id`, `createdAt`, `updatedAt` first, then the user's attributes in definition
+   * order, to-one links included (they hold an id). To-many links are in `collections`.
+   */
   attributes: NormalizedAttribute[];
+  /** The to-many links, in definition order. */
+  collections: NormalizedCollection[];
   /** Where the definition came from, for error messages. */
   file?: string;
 }
@@ -80,8 +137,32 @@ type ValueOf<A extends AttributeDefinition> = A['type'] extends 'string'
 
 type Nullable<A extends AttributeDefinition> = A['allowNull'] extends true ? null : never;
 
+/** A linked record as it comes populated: its own attributes, to-one links as ids. */
+export interface LinkedRecord {
+  id: number;
+  createdAt: number;
+  updatedAt: number;
+  [attribute: string]: unknown;
+}
+
+type Attr<D extends ModelDefinition, K extends keyof D['attributes']> = D['attributes'][K];
+
+/** A record's value: a to-one is the id, or the linked record when populated (the default), or null. */
+type RecordValue<A> = A extends ModelLinkDefinition
+  ? number | LinkedRecord | null
+  : A extends AttributeDefinition
+    ? ValueOf<A> | Nullable<A>
+    : never;
+
+/** What a create or update may write: a to-one takes an id or null. */
+type WriteValue<A> = A extends ModelLinkDefinition ? number | null : A extends AttributeDefinition ? ValueOf<A> | Nullable<A> : never;
+
+type CollectionKeys<D extends ModelDefinition> = {
+  [K in keyof D['attributes']]: D['attributes'][K] extends CollectionDefinition ? K : never;
+}[keyof D['attributes']];
+
 type RequiredKeys<D extends ModelDefinition> = {
-  [K in keyof D['attributes']]: D['attributes'][K]['required'] extends true ? K : never;
+  [K in keyof D['attributes']]: D['attributes'][K] extends { required: true } ? K : never;
 }[keyof D['attributes']];
 
 interface AutoAttributes {
@@ -94,23 +175,23 @@ type Simplify<T> = { -readonly [K in keyof T]: T[K] } & {};
 
 /**
  * A record as the server returns it. As in Waterline, an optional attribute that was never set
- * holds its type's base value ('', 0, false, null), so every key is present.
+ * holds its type's base value ('', 0, false, null), so every key is present. To-many links are
+ * there when populated (the default) and missing with `populate=false`.
  */
 export type InferRecord<D extends ModelDefinition> = Simplify<
   AutoAttributes & {
-    [K in keyof D['attributes']]: ValueOf<D['attributes'][K]> | Nullable<D['attributes'][K]>;
+    [K in Exclude<keyof D['attributes'], CollectionKeys<D>>]: RecordValue<Attr<D, K>>;
+  } & {
+    [K in CollectionKeys<D>]?: LinkedRecord[];
   }
 >;
 
-/** The values a create accepts: required attributes must be there. */
+/** The values a create accepts: required attributes must be there; links are given as ids. */
 export type InferCreate<D extends ModelDefinition> = Simplify<
   {
-    [K in RequiredKeys<D>]: ValueOf<D['attributes'][K]> | Nullable<D['attributes'][K]>;
+    [K in RequiredKeys<D>]: WriteValue<Attr<D, K>>;
   } & {
-    [K in Exclude<keyof D['attributes'], RequiredKeys<D>>]?:
-      | ValueOf<D['attributes'][K]>
-      | Nullable<D['attributes'][K]>
-      | null;
+    [K in Exclude<keyof D['attributes'], RequiredKeys<D> | CollectionKeys<D>>]?: WriteValue<Attr<D, K>> | null;
   }
 >;
 

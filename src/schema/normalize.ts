@@ -5,8 +5,10 @@ import {
   type AttributeType,
   type ModelDefinition,
   type NormalizedAttribute,
+  type NormalizedCollection,
   type NormalizedModel,
 } from './model.js';
+import { closest } from './attribute-spec.js';
 import { names } from './names.js';
 
 const MODEL_KEYS = ['attributes'] as const;
@@ -35,13 +37,23 @@ export interface ModelSource {
   file?: string;
 }
 
+export interface NormalizeOptions {
+  /**
+   * A link to a model that is not in the set: 'refuse' (default; lift) throws, 'allow'
+   * (`generate model`, which may write the linked model next) records it in `pending`.
+   */
+  missingTargets?: 'refuse' | 'allow';
+  /** Filled with one sentence per link whose model is not in the set (with 'allow'). */
+  pending?: string[];
+}
+
 /**
- * Validates a set of model definitions and returns them normalized. Throws a SchemaError that
- * names the file, model and attribute of the first problem found.
+ * Validates a set of model definitions and returns them normalized, links checked against each
+ * other. Throws a SchemaError that names the file, model and attribute of the first problem found.
  */
-export function normalizeModels(sources: readonly ModelSource[]): NormalizedModel[] {
+export function normalizeModels(sources: readonly ModelSource[], options: NormalizeOptions = {}): NormalizedModel[] {
   const seen = new Map<string, NormalizedModel>();
-  return sources.map((source) => {
+  const models = sources.map((source) => {
     const model = normalizeModel(source.className, source.definition, { file: source.file });
     const twin = seen.get(model.identity);
     if (twin) {
@@ -53,6 +65,75 @@ export function normalizeModels(sources: readonly ModelSource[]): NormalizedMode
     seen.set(model.identity, model);
     return model;
   });
+  checkLinks(models, seen, options);
+  return models;
+}
+
+/** Every link names an existing model, and every `via` points back the right way. */
+function checkLinks(models: readonly NormalizedModel[], byIdentity: ReadonlyMap<string, NormalizedModel>, options: NormalizeOptions): void {
+  const missing = (model: NormalizedModel, attribute: string, target: string): void => {
+    const where = { file: model.file, model: model.className, attribute };
+    const known = [...byIdentity.keys()];
+    const guess = closestName(target, known);
+    if (options.missingTargets === 'allow') {
+      options.pending?.push(
+        `${model.className}.${attribute} links to the model "${target}", which does not exist yet; generate it before lifting the app${guess ? ` (or did you mean "${guess}"?)` : ''}.`,
+      );
+      return;
+    }
+    throw new SchemaError(
+      `links to the model "${target}", which does not exist${guess ? ` (did you mean "${guess}"?)` : ''}; models: ${known.join(', ') || 'none'}. Add api/models/${names(target).className}.ts or fix the link.`,
+      where,
+    );
+  };
+  for (const model of models) {
+    for (const attribute of model.attributes) {
+      if (attribute.model !== undefined && !byIdentity.has(attribute.model)) missing(model, attribute.name, attribute.model);
+    }
+    for (const collection of model.collections) {
+      const where = { file: model.file, model: model.className, attribute: collection.name };
+      const target = byIdentity.get(collection.collection);
+      if (!target) {
+        missing(model, collection.name, collection.collection);
+        continue;
+      }
+      const back = target.attributes.find((a) => a.name === collection.via && a.auto === undefined);
+      const backCollection = target.collections.find((c) => c.name === collection.via);
+      if (back?.model !== undefined) {
+        if (back.model !== model.identity) {
+          throw new SchemaError(
+            `has via "${collection.via}", but ${target.className}.${collection.via} links to the model "${back.model}", not to ${model.identity}; point via at an attribute of ${target.className} that links to ${model.identity}.`,
+            where,
+          );
+        }
+        collection.kind = 'one-to-many';
+      } else if (backCollection) {
+        if (backCollection.collection !== model.identity || backCollection.via !== collection.name) {
+          throw new SchemaError(
+            `has via "${collection.via}", but ${target.className}.${collection.via} is { collection: '${backCollection.collection}', via: '${backCollection.via}' }; for a many-to-many link it must be { collection: '${model.identity}', via: '${collection.name}' }.`,
+            where,
+          );
+        }
+        collection.kind = 'many-to-many';
+        const self = `${model.identity}_${collection.name}`;
+        const other = `${target.identity}_${collection.via}`;
+        collection.junction = { table: [self, other].sort().join('__'), self, other };
+      } else {
+        const candidates = [
+          ...target.attributes.filter((a) => a.model === model.identity).map((a) => a.name),
+          ...target.collections.filter((c) => c.collection === model.identity).map((c) => c.name),
+        ];
+        throw new SchemaError(
+          `has via "${collection.via}", but ${target.className} has no ${back ? 'link' : 'attribute'} named "${collection.via}"${back ? ` ("${collection.via}" is a ${back.type})` : ''}; via must name an attribute of ${target.className} that is { model: '${model.identity}' } or { collection: '${model.identity}', via: '${collection.name}' }${candidates.length > 0 ? ` (candidates: ${candidates.join(', ')})` : ''}.`,
+          where,
+        );
+      }
+    }
+  }
+}
+
+function closestName(word: string, candidates: readonly string[]): string | undefined {
+  return candidates.find((c) => c.toLowerCase() === word.toLowerCase()) ?? closest(word, candidates);
 }
 
 /** Validates one model definition and returns its normalized form. */
@@ -81,13 +162,21 @@ export function normalizeModel(
     throw new SchemaError('"attributes" has an attribute named __proto__, which JavaScript reads as the object\'s prototype; choose another name.', where);
   }
 
+  const collections: NormalizedCollection[] = [];
   const normalized: NormalizedAttribute[] = [
     { name: 'id', type: 'number', required: false, unique: true, allowNull: false, rules: {}, auto: 'id' },
     { name: 'createdAt', type: 'number', required: false, unique: false, allowNull: false, rules: {}, auto: 'createdAt' },
     { name: 'updatedAt', type: 'number', required: false, unique: false, allowNull: false, rules: {}, auto: 'updatedAt' },
   ];
   for (const [name, attribute] of Object.entries(attributes)) {
-    normalized.push(normalizeAttribute(name, attribute, { ...where, attribute: name }));
+    const located = { ...where, attribute: name };
+    if (isPlainObject(attribute) && ('model' in attribute || 'collection' in attribute)) {
+      const link = normalizeLink(name, attribute, located);
+      if ('collection' in link) collections.push(link);
+      else normalized.push(link);
+    } else {
+      normalized.push(normalizeAttribute(name, attribute, located));
+    }
   }
   return {
     className: modelNames.className,
@@ -95,8 +184,50 @@ export function normalizeModel(
     tableName: modelNames.identity,
     primaryKey: 'id',
     attributes: normalized,
+    collections,
     ...(file ? { file } : {}),
   };
+}
+
+/** `{ model: 'user' }` becomes a nullable number column; `{ collection, via }` a collection. */
+function normalizeLink(name: string, raw: Record<string, unknown>, where: SchemaLocation): NormalizedAttribute | NormalizedCollection {
+  const nameProblem = attributeNameProblem(name);
+  if (nameProblem) throw new SchemaError(nameProblem, where);
+  const toOne = 'model' in raw;
+  if (toOne && 'collection' in raw) {
+    throw new SchemaError('has both "model" and "collection"; use { model: \'user\' } for a to-one link or { collection: \'pet\', via: \'owner\' } for a to-many link.', where);
+  }
+  const allowed = toOne ? ['model'] : ['collection', 'via'];
+  for (const key of Object.keys(raw)) {
+    if (!allowed.includes(key)) {
+      throw new SchemaError(
+        `"${key}" does not apply to a ${toOne ? 'to-one' : 'to-many'} link; it takes only ${allowed.join(' and ')}, as in ${toOne ? "{ model: 'user' }" : "{ collection: 'pet', via: 'owner' }"}.`,
+        where,
+      );
+    }
+  }
+  const target = toOne ? raw['model'] : raw['collection'];
+  const key = toOne ? 'model' : 'collection';
+  if (typeof target !== 'string' || target === '') {
+    throw new SchemaError(`"${key}" must be the name of a model, such as '${toOne ? 'user' : 'pet'}'.`, where);
+  }
+  let identity: string;
+  try {
+    identity = names(target).identity;
+  } catch {
+    throw new SchemaError(`"${key}" is ${JSON.stringify(target)}, which is not a model name; use a model's identity such as '${toOne ? 'user' : 'pet'}'.`, where);
+  }
+  if (toOne) {
+    return { name, type: 'number', required: false, unique: false, allowNull: true, rules: {}, model: identity };
+  }
+  const via = raw['via'];
+  if (via === undefined) {
+    throw new SchemaError(`has no "via"; name the attribute of ${target} that points back, as in { collection: '${identity}', via: 'owner' } (links without via are not supported).`, where);
+  }
+  if (typeof via !== 'string' || !ATTRIBUTE_NAME.test(via)) {
+    throw new SchemaError(`"via" must be the name of an attribute of ${identity}, got ${JSON.stringify(via)}.`, where);
+  }
+  return { name, collection: identity, via, kind: 'pending' };
 }
 
 function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): NormalizedAttribute {
@@ -208,6 +339,9 @@ export function checkValue(attribute: NormalizedAttribute, value: unknown): stri
       if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
       break;
     case 'number':
+      if (attribute.model !== undefined && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
+        return `must be the id of a ${attribute.model} (a whole number) or null, got ${describe(value)}`;
+      }
       if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number, got ${describe(value)}`;
       break;
     case 'boolean':

@@ -83,9 +83,17 @@ describe('sails-rt generate', () => {
       exitCode: 1,
       stdout: '',
       stderr:
-        'Error: attribute spec "age:nmber": unknown type "nmber" (did you mean number?); types: string, number, boolean, json (form: name:type[:required][:unique], e.g. email:string:required).',
+        'Error: attribute spec "age:nmber": unknown type "nmber" (did you mean number?); types: string, number, boolean, json, model, collection (form: name:type[:required][:unique], e.g. email:string:required; links: owner:model:user, pets:collection:pet:owner).',
     });
     expect(snapshotDir(app)).toEqual(before);
+  });
+
+  it('accepts a link to a model not generated yet, with a note that lift needs it', async () => {
+    const run = await cli(app, 'generate', 'model', 'Pet', 'name:string', 'owner:model:veterinarian', '--dry-run');
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(
+      'Note: Pet.owner links to the model "veterinarian", which does not exist yet; generate it before lifting the app.',
+    );
   });
 
   it('refuses a model that breaks the schema, naming the file, model and attribute', async () => {

@@ -231,7 +231,7 @@ describe('modelDefinitionFromSpecs', () => {
   it('rejects a misspelt type with the exact sentence', () => {
     expect(() => modelDefinitionFromSpecs(['age:nmber'])).toThrow(SchemaError);
     expect(() => modelDefinitionFromSpecs(['age:nmber'])).toThrow(
-      'attribute spec "age:nmber": unknown type "nmber" (did you mean number?); types: string, number, boolean, json (form: name:type[:required][:unique], e.g. email:string:required).',
+      'attribute spec "age:nmber": unknown type "nmber" (did you mean number?); types: string, number, boolean, json, model, collection (form: name:type[:required][:unique], e.g. email:string:required; links: owner:model:user, pets:collection:pet:owner).',
     );
   });
 

@@ -148,9 +148,15 @@ describe('lift', () => {
     expect((await liftError({ appPath: store })).message).toBe(
       'The setting datastores.default.adapter (config/datastores.ts) is "mongo", which sails-rt does not support yet; use \'sqlite\'.',
     );
-    const shortcuts = tempApp({ 'config/blueprints.ts': 'export const blueprints = { shortcuts: true };\n' });
-    expect((await liftError({ appPath: shortcuts })).message).toBe(
-      'The setting blueprints.shortcuts (config/blueprints.ts) is true, which sails-rt does not support yet; set it to false or remove it.',
+    const actions = tempApp({ 'config/blueprints.ts': 'export const blueprints = { actions: true };\n' });
+    expect((await liftError({ appPath: actions })).message).toBe(
+      'The setting blueprints.actions (config/blueprints.ts) is true, which sails-rt does not support yet; set it to false or remove it.',
+    );
+    const watch = tempApp({ 'config/blueprints.ts': "export const blueprints = { watchLinkedModels: 'no' };\n" });
+    expect((await liftError({ appPath: watch })).message).toBe('The setting blueprints.watchLinkedModels (config/blueprints.ts) is "no"; use true or false.');
+    const publish = tempApp({ 'config/models.ts': "export const models = { publishWrites: 'no' };\n" });
+    expect((await liftError({ appPath: publish })).message).toBe(
+      'The setting models.publishWrites (config/models.ts) is "no"; write `export const models = { publishWrites: true }` (or false).',
     );
     const csrf = tempApp({ 'config/security.ts': "export const security = { csrf: 'yes' };\n" });
     expect((await liftError({ appPath: csrf })).message).toBe('The setting security.csrf (config/security.ts) is "yes"; use true or false.');

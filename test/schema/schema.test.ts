@@ -101,7 +101,7 @@ describe('parseAttributeSpec()', () => {
 
   it('names a typo and suggests the fix', () => {
     expect(() => parseAttributeSpec('age:nmber')).toThrow(
-      'attribute spec "age:nmber": unknown type "nmber" (did you mean number?); types: string, number, boolean, json (form: name:type[:required][:unique], e.g. email:string:required).',
+      'attribute spec "age:nmber": unknown type "nmber" (did you mean number?); types: string, number, boolean, json, model, collection (form: name:type[:required][:unique], e.g. email:string:required; links: owner:model:user, pets:collection:pet:owner).',
     );
     expect(() => parseAttributeSpec('age:number:requird')).toThrow('unknown flag "requird" (did you mean required?)');
     expect(() => parseAttributeSpec('__proto__:string')).toThrow('attribute spec "__proto__:string": "__proto__" is a name every JavaScript object already has');

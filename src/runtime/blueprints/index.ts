@@ -1,10 +1,15 @@
 /**
- * Blueprint actions (PROTOCOL.md section 6): find, findOne, create, update, destroy for every
- * model, with the subscriptions and messages of 6.2. They are ordinary actions, registered as
- * `<identity>/<action>` so a controller action of the same name replaces one, as in Sails.
+ * Blueprint actions (PROTOCOL.md section 6): find, findOne, create, update, destroy, and for links
+ * add, remove, replace and populate, with the subscriptions and messages of 6.2. They are
+ * ordinary actions, registered as `<identity>/<action>` so a controller action of the same name
+ * replaces one, as in Sails. Every write goes through the model layer's RecordWriter, the same
+ * path `sails.models` uses, so both publish alike.
  */
 import type { BlueprintAction, NormalizedModel } from '../../schema/index.js';
-import { parseFindCriteria, parseId, projection, valuesForCreate, valuesForUpdate } from '../models/index.js';
+import { SailsRtError } from '../errors.js';
+import { parseFindCriteria, parseId, projection } from '../models/index.js';
+import { findLink, linkedRecords, modelOf, parsePopulate, populate, type Link } from '../models/populate.js';
+import { POPULATE_LIMIT, type RecordWriter } from '../models/writes.js';
 import type { Action, Req } from '../pipeline/index.js';
 import type { PubSub } from '../pubsub/index.js';
 import type { Store, StoredRecord } from '../store/index.js';
@@ -12,69 +17,210 @@ import type { Store, StoredRecord } from '../store/index.js';
 export interface BlueprintContext {
   store: Store;
   pubsub: PubSub;
+  writer: RecordWriter;
   /** find also watches the class room (`blueprints.autoWatch`, default true). */
   autoWatch: boolean;
+  /**
+   * With autoWatch, find, findOne and populate also watch the class rooms of the linked models
+   * they populate, as Sails' subscribeDeep does (`blueprints.watchLinkedModels`, default true).
+   */
+  watchLinkedModels: boolean;
 }
 
-/** The five blueprint actions of one model. */
-export function blueprintActions(model: NormalizedModel, { store, pubsub, autoWatch }: BlueprintContext): Record<BlueprintAction, Action> {
+/** The blueprint actions of one model. add/remove/replace/populate read the link from `req.params.alias`. */
+export function blueprintActions(model: NormalizedModel, context: BlueprintContext): Record<BlueprintAction, Action> {
+  const { store, pubsub, writer, autoWatch, watchLinkedModels } = context;
   const identity = model.identity;
-  const idOf = (req: Req): number => parseId(model, req.params['id'], `${req.method} ${req.path}`);
+  const models = writer.models;
+  const where = (req: Req): string => `${req.method} ${req.path}`;
+  const idOf = (req: Req, param = 'id'): number => parseId(model, req.params[param], where(req));
+  const populated = async (record: StoredRecord): Promise<StoredRecord> => (await writer.populateAll(model, [record]))[0] ?? record;
+
+  /** Sails' subscribeDeep: the linked records that were populated, and (autoWatch) their class rooms. */
+  async function subscribeDeep(req: Req, records: readonly StoredRecord[], links: readonly Link[]): Promise<void> {
+    const socket = req.socket;
+    if (!socket) return;
+    for (const link of links) {
+      const ids = new Set<number>();
+      for (const record of records) {
+        const value = record[link.name];
+        for (const linked of Array.isArray(value) ? value : [value]) {
+          if (typeof linked === 'object' && linked !== null && typeof (linked as StoredRecord).id === 'number') ids.add((linked as StoredRecord).id);
+        }
+      }
+      if (ids.size > 0) await pubsub.subscribe(socket, link.target, [...ids]);
+      if (autoWatch && watchLinkedModels) await pubsub.watch(socket, link.target);
+    }
+  }
+
+  function linkOf(req: Req): Link {
+    const link = findLink(model, req.params['alias'] ?? '');
+    // The routes are bound per link, so this is a route bound by hand to a blueprint.
+    if (!link) throw new SailsRtError('E_INVALID_POPULATES', `${where(req)}: ${JSON.stringify(req.params['alias'])} is not a link of ${identity}.`);
+    return link;
+  }
 
   return {
     async find(req, res) {
-      const records = await store.find(model, parseFindCriteria(model, req.allParams()));
+      const params = req.allParams();
+      const links = parsePopulate(model, params['populate']);
+      const records = await store.find(model, parseFindCriteria(model, params));
+      const out = await populate(store, models, records, links, { limit: POPULATE_LIMIT });
       const socket = req.socket;
       if (socket) {
         if (records.length > 0) await pubsub.subscribe(socket, identity, records.map((r) => r.id));
         if (autoWatch) await pubsub.watch(socket, identity);
+        await subscribeDeep(req, out, links);
       }
-      res.ok(records);
+      res.ok(out);
     },
 
     async findOne(req, res) {
       const id = idOf(req);
-      // Read before anything happens: a bad select/omit must not leave the socket subscribed.
+      // Read before anything happens: a bad select/omit/populate must not leave the socket subscribed.
       const columns = selectedColumns(model, req);
+      const links = parsePopulate(model, req.param('populate'));
       const record = await store.findOne(model, id);
       if (record === undefined) return res.notFound();
-      if (req.socket) await pubsub.subscribe(req.socket, identity, [id]);
-      res.ok(columns === undefined ? record : pick(record, columns));
+      const [out = record] = await populate(store, models, [columns === undefined ? record : pick(record, columns, links)], links, { limit: POPULATE_LIMIT });
+      if (req.socket) {
+        await pubsub.subscribe(req.socket, identity, [id]);
+        await subscribeDeep(req, [out], links);
+      }
+      res.ok(out);
     },
 
     async create(req, res) {
-      const values = valuesForCreate(model, Array.isArray(req.body) ? req.body : req.allParams());
-      const record = await store.create(model, values);
-      const socket = req.socket;
-      pubsub.introduce(identity, record.id);
-      if (socket) await pubsub.subscribe(socket, identity, [record.id]);
-      pubsub.publishCreated(identity, record, socket);
-      res.ok(record);
+      const input = Array.isArray(req.body) ? req.body : typedParams(model, req);
+      const record = await writer.create(model, input, { requester: req.socket, publish: true });
+      if (req.socket) await pubsub.subscribe(req.socket, identity, [record.id]);
+      res.ok(await populated(record));
     },
 
     async update(req, res) {
       const id = idOf(req);
-      const params = req.allParams();
-      delete params['id'];
-      const values = valuesForUpdate(model, Array.isArray(req.body) ? req.body : params);
-      const result = await store.update(model, id, values);
+      let input: unknown = req.body;
+      if (!Array.isArray(req.body)) {
+        const params = typedParams(model, req);
+        delete params['id'];
+        input = params;
+      }
+      const result = await writer.update(model, id, input, { requester: req.socket, publish: true });
       if (result === undefined) return res.notFound();
-      const socket = req.socket;
-      if (socket) await pubsub.subscribe(socket, identity, [id]);
-      pubsub.publishUpdated(identity, id, { ...values, id }, result.previous, socket);
-      res.ok(result.record);
+      if (req.socket) await pubsub.subscribe(req.socket, identity, [id]);
+      res.ok(await populated(result.record));
     },
 
     async destroy(req, res) {
       const id = idOf(req);
-      const previous = await store.destroy(model, id);
+      const previous = await writer.destroy(model, id, { requester: req.socket, publish: true });
       if (previous === undefined) return res.notFound();
-      pubsub.publishDestroyed(identity, id, previous, req.socket);
-      // Everyone leaves the dead record's room, the requester included.
-      pubsub.retire(identity, id);
       res.ok(previous);
     },
+
+    async add(req, res) {
+      const link = linkOf(req);
+      const parentId = idOf(req, 'parentid');
+      const childId = parseId(modelOf(models, link.target), req.params['childid'], where(req));
+      if ((await store.findOne(modelOf(models, link.target), childId)) === undefined) return res.notFound();
+      const change = await writer.add(model, parentId, link.name, childId, { requester: req.socket, publish: true });
+      if (change === undefined) return res.notFound();
+      if (req.socket) {
+        await pubsub.subscribe(req.socket, identity, [parentId]);
+        await pubsub.subscribe(req.socket, link.target, [childId]);
+      }
+      res.ok(await populated((await store.findOne(model, parentId)) as StoredRecord));
+    },
+
+    async remove(req, res) {
+      const link = linkOf(req);
+      const parentId = idOf(req, 'parentid');
+      const childId = parseId(modelOf(models, link.target), req.params['childid'], where(req));
+      if ((await store.findOne(modelOf(models, link.target), childId)) === undefined) return res.notFound();
+      const change = await writer.remove(model, parentId, link.name, childId, { requester: req.socket, publish: true });
+      if (change === undefined) return res.notFound();
+      res.ok(await populated((await store.findOne(model, parentId)) as StoredRecord));
+    },
+
+    async replace(req, res) {
+      const link = linkOf(req);
+      const parentId = idOf(req, 'parentid');
+      // REST: the body is the JSON array of ids. The shortcut route: `?pets=[1,2]` (PROTOCOL 7.5).
+      let ids: unknown = req.body;
+      if (!Array.isArray(ids)) {
+        if (req.method !== 'GET') {
+          throw new SailsRtError(
+            'E_INVALID_ASSOCIATED_IDS',
+            `${where(req)} takes the new list of ${link.target} ids as the request body, a JSON array such as [1,2], not ${JSON.stringify(req.body)}.`,
+          );
+        }
+        ids = req.param(link.name) ?? [];
+      }
+      const change = await writer.replace(model, parentId, link.name, ids, { requester: req.socket, publish: true });
+      if (change === undefined) return res.notFound();
+      if (req.socket) {
+        await pubsub.subscribe(req.socket, identity, [parentId]);
+        if (change.added.length > 0) await pubsub.subscribe(req.socket, link.target, change.added);
+      }
+      res.ok(await populated((await store.findOne(model, parentId)) as StoredRecord));
+    },
+
+    async populate(req, res) {
+      const link = linkOf(req);
+      const parentId = idOf(req, 'parentid');
+      const target = modelOf(models, link.target);
+      let value: StoredRecord | StoredRecord[];
+      if (link.kind === 'many') {
+        // where, limit, skip, sort, select and omit apply to the linked list (PROTOCOL 7.4).
+        const params = req.allParams();
+        for (const key of ['parentid', 'alias', 'populate']) delete params[key];
+        const criteria = parseFindCriteria(target, params);
+        const parent = await store.findOne(model, parentId);
+        if (parent === undefined) return res.notFound();
+        value = await linkedRecords(store, target, link, parentId, undefined, criteria);
+      } else {
+        const parent = await store.findOne(model, parentId);
+        const linkedId = parent?.[link.name];
+        const linked = typeof linkedId === 'number' ? await store.findOne(target, linkedId) : undefined;
+        if (linked === undefined) return res.notFound();
+        value = linked;
+      }
+      if (req.socket) {
+        await pubsub.subscribe(req.socket, identity, [parentId]);
+        const ids = (Array.isArray(value) ? value : [value]).map((r) => r.id);
+        if (ids.length > 0) await pubsub.subscribe(req.socket, link.target, ids);
+        if (autoWatch && watchLinkedModels) await pubsub.watch(req.socket, link.target);
+      }
+      res.ok(value);
+    },
   };
+}
+
+/**
+ * Every param, with the query-string ones (always text) read as their attribute's type, so a
+ * shortcut `GET /user/create?age=30&pets=[1]` writes the number 30 and a list of ids.
+ */
+function typedParams(model: NormalizedModel, req: Req): Record<string, unknown> {
+  const params = req.allParams();
+  for (const [key, raw] of Object.entries(req.query)) {
+    if (typeof raw !== 'string' || params[key] !== raw || req.params[key] !== undefined) continue;
+    const attribute = model.attributes.find((a) => a.name === key);
+    const isCollection = model.collections.some((c) => c.name === key);
+    if (isCollection || attribute?.type === 'json') {
+      try {
+        params[key] = JSON.parse(raw);
+      } catch {
+        // Left as text: the write refuses it with a message naming the attribute.
+      }
+    } else if (attribute?.type === 'number' && /^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/.test(raw)) {
+      params[key] = Number(raw);
+    } else if (attribute?.type === 'number' && attribute.model !== undefined && raw === 'null') {
+      params[key] = null;
+    } else if (attribute?.type === 'boolean' && (raw === 'true' || raw === 'false')) {
+      params[key] = raw === 'true';
+    }
+  }
+  return params;
 }
 
 /** The columns findOne answers with (`select`/`omit`), or undefined for all of them. */
@@ -85,8 +231,10 @@ function selectedColumns(model: NormalizedModel, req: Req): string[] | undefined
   return projection(model, { select, omit }).select;
 }
 
-function pick(record: StoredRecord, columns: readonly string[]): StoredRecord {
+/** The selected columns; populated to-one links stay readable, as associations stay populated in Sails. */
+function pick(record: StoredRecord, columns: readonly string[], links: readonly Link[]): StoredRecord {
   const picked: Record<string, unknown> = {};
   for (const column of columns) picked[column] = record[column];
+  for (const link of links) if (link.kind === 'one') picked[link.name] = record[link.name];
   return picked as StoredRecord;
 }

@@ -33,8 +33,17 @@ export interface BlueprintsConfig {
   autoWatch?: boolean;
   /** The requesting socket also gets its own created/updated/destroyed messages (default false). */
   mirror?: boolean;
-  /** Shortcut routes (`GET /user/create?…`) are not built yet: `true` fails lift, `false` is accepted. */
+  /**
+   * The GET-only shortcut routes (`GET /user/create?name=bob`, `GET /user/1/pets/add/2`), under
+   * `prefix` (default false: Sails turns them on, but they let a plain link write data).
+   */
   shortcuts?: boolean;
+  /**
+   * With autoWatch, find, findOne and populate also join the class rooms of the linked models
+   * they populate (Sails' subscribeDeep), so the socket hears of every new pet and tag. Default
+   * true, as in Sails; false keeps the traffic to the records found.
+   */
+  watchLinkedModels?: boolean;
   /** Not built yet: `true` fails lift. */
   actions?: boolean;
   /** Not built yet: `true` fails lift. */
@@ -44,6 +53,15 @@ export interface BlueprintsConfig {
    * policy guards; `true` says open writes are intended (default false).
    */
   allowUnguardedWrites?: boolean;
+}
+
+export interface ModelsConfig {
+  /**
+   * Writes through `sails.models.<identity>` publish the same messages as the blueprints
+   * (default true; Sails publishes from blueprints only). false: model API writes tell nobody
+   * unless called with `{ publish: true }`.
+   */
+  publishWrites?: boolean;
 }
 
 export interface SocketsConfig {
@@ -98,6 +116,8 @@ export interface SailsConfig {
   sockets: SocketsConfig;
   datastores: DatastoresConfig;
   security: SecurityConfig;
+  /** config/models.ts */
+  models?: ModelsConfig;
   /** config/session.ts */
   session?: SessionConfig;
   /** config/policies.ts */
@@ -196,7 +216,7 @@ function checkConfig(config: SailsConfig): SailsConfig {
       fail(`blueprints.${key} (config/blueprints.ts)`, `is ${JSON.stringify(value)}`, "use '' or a path like '/api' (a leading slash, no trailing slash)");
     }
   }
-  for (const key of ['rest', 'autoWatch', 'mirror', 'shortcuts', 'actions', 'pluralize', 'allowUnguardedWrites'] as const) {
+  for (const key of ['rest', 'autoWatch', 'mirror', 'shortcuts', 'actions', 'pluralize', 'allowUnguardedWrites', 'watchLinkedModels'] as const) {
     const value = blueprints[key];
     if (value !== undefined && typeof value !== 'boolean') {
       fail(`blueprints.${key} (config/blueprints.ts)`, `is ${JSON.stringify(value)}`, 'use true or false');
@@ -204,7 +224,6 @@ function checkConfig(config: SailsConfig): SailsConfig {
   }
   // Sails settings that sails-rt does not build yet are refused, never silently ignored.
   const notYet: [string, unknown][] = [
-    ['blueprints.shortcuts (config/blueprints.ts)', blueprints.shortcuts],
     ['blueprints.actions (config/blueprints.ts)', blueprints.actions],
     ['blueprints.pluralize (config/blueprints.ts)', blueprints.pluralize],
   ];
@@ -216,6 +235,10 @@ function checkConfig(config: SailsConfig): SailsConfig {
   }
   if (config.security.cors !== undefined) {
     fail('security.cors (config/security.ts)', 'is set, but sails-rt does not support CORS yet', 'remove it (same-origin pages and socket clients work without it)');
+  }
+  const publishWrites = isPlainObject(config.models) ? config.models['publishWrites'] : undefined;
+  if (config.models !== undefined && (!isPlainObject(config.models) || (publishWrites !== undefined && typeof publishWrites !== 'boolean'))) {
+    fail('models.publishWrites (config/models.ts)', `is ${JSON.stringify(publishWrites ?? config.models)}`, 'write `export const models = { publishWrites: true }` (or false)');
   }
   const store = datastores.default ?? {};
   if (!isPlainObject(store)) fail('datastores.default (config/datastores.ts)', 'must be an object', "use { adapter: 'sqlite', filename: '.tmp/db.sqlite' }");

@@ -15,7 +15,7 @@ import { loadConfig, type RouteTarget, type SailsConfig } from '../config/index.
 import { actionIdentity, loadControllers, type ActionTable } from '../controllers/index.js';
 import { LiftError } from '../errors.js';
 import { createHttpServer } from '../http/index.js';
-import { createModelApi, type ModelApi } from '../models/index.js';
+import { createModelApi, RecordWriter, type ModelApi } from '../models/index.js';
 import type { Action } from '../pipeline/index.js';
 import { PubSub } from '../pubsub/index.js';
 import { Router, VERBS, type RouteEntry, type Verb } from '../router/index.js';
@@ -43,7 +43,7 @@ export interface LiftOptions {
   config?: Record<string, unknown>;
 }
 
-const BLUEPRINT_ACTIONS: readonly BlueprintAction[] = ['find', 'findOne', 'create', 'update', 'destroy'];
+const BLUEPRINT_ACTIONS: readonly BlueprintAction[] = ['find', 'findOne', 'create', 'update', 'destroy', 'add', 'remove', 'replace', 'populate'];
 const ROUTE_KEY = /^(?:([A-Za-z]+)\s+)?(\/\S*)$/;
 
 /**
@@ -85,9 +85,16 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     security.attachSockets(io);
     const pubsub = new PubSub(io, config.blueprints.mirror === true);
 
+    const writer = new RecordWriter(store, pubsub, new Map(models.map((model) => [model.identity, model])));
     const table: ActionTable = new Map();
     for (const model of models) {
-      const blueprints = blueprintActions(model, { store, pubsub, autoWatch: config.blueprints.autoWatch !== false });
+      const blueprints = blueprintActions(model, {
+        store,
+        pubsub,
+        writer,
+        autoWatch: config.blueprints.autoWatch !== false,
+        watchLinkedModels: config.blueprints.watchLinkedModels !== false,
+      });
       for (const name of BLUEPRINT_ACTIONS) {
         table.set(actionIdentity(model.identity, name), { action: blueprints[name], name: `${model.identity}/${name.toLowerCase()}` });
       }
@@ -111,7 +118,8 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
 
     const modelApis: Record<string, ModelApi> = {};
-    for (const model of models) modelApis[model.identity] = createModelApi(model, store, pubsub);
+    const publishWrites = config.models?.publishWrites !== false;
+    for (const model of models) modelApis[model.identity] = createModelApi(model, store, pubsub, writer, publishWrites);
 
     let lowering: Promise<void> | undefined;
     const app: SailsApp = {
@@ -179,11 +187,16 @@ function bindRoutes(router: Router, config: SailsConfig, models: NormalizedModel
       throw new LiftError(`config/routes.ts: the route "${key}" clashes with another route (${(error as Error).message}); remove one of them.`);
     }
   }
-  if (config.blueprints.rest === false) return;
-  const routes = blueprintRoutes(models, { prefix: config.blueprints.prefix ?? '', restPrefix: config.blueprints.restPrefix ?? '' });
+  const routes = blueprintRoutes(models, {
+    prefix: config.blueprints.prefix ?? '',
+    restPrefix: config.blueprints.restPrefix ?? '',
+    rest: config.blueprints.rest !== false,
+    shortcuts: config.blueprints.shortcuts === true,
+  });
   for (const route of routes) {
-    const entry = table.get(actionIdentity(route.identity, route.action));
-    if (!entry) continue;
+    const found = table.get(actionIdentity(route.identity, route.action));
+    if (!found) continue;
+    const entry = route.alias === undefined ? found : withAlias(found, route.alias);
     if (router.has(route.method, route.path)) {
       if (debug.enabled) debug('%s %s: the custom route wins over the blueprint %s', route.method, route.path, entry.name);
       continue;
@@ -195,6 +208,17 @@ function bindRoutes(router: Router, config: SailsConfig, models: NormalizedModel
       if (debug.enabled) debug('%s %s: blueprint not bound, a custom route takes the path (%s)', route.method, route.path, (error as Error).message);
     }
   }
+}
+
+/** add/remove/replace/populate routes are bound per link: the action reads which from `req.params.alias`. */
+function withAlias(entry: RouteEntry, alias: string): RouteEntry {
+  return {
+    ...entry,
+    action: (req, res) => {
+      req.params = { ...req.params, alias };
+      return entry.action(req, res);
+    },
+  };
 }
 
 function resolveTarget(key: string, target: RouteTarget, table: ActionTable, security: Security): RouteEntry {

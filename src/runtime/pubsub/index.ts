@@ -53,14 +53,26 @@ export class PubSub {
     this.emit(classRoom(identity), identity, { verb: 'created', data: record, id: record.id }, requester);
   }
 
+  /** `previous` is left out of reverse notices (PROTOCOL 3.2, 3.7). */
   publishUpdated(
     identity: string,
     id: number,
     data: Record<string, unknown>,
-    previous: StoredRecord,
+    previous: StoredRecord | undefined,
     requester: Socket | undefined,
   ): void {
-    this.emit(instanceRoom(identity, id), identity, { verb: 'updated', data, id, previous }, requester);
+    const payload = previous === undefined ? { verb: 'updated', data, id } : { verb: 'updated', data, id, previous };
+    this.emit(instanceRoom(identity, id), identity, payload, requester);
+  }
+
+  /** One message per child id, `addedId` singular, as Sails' code sends it (PROTOCOL 3.4, 10 item 7). */
+  publishAddedTo(identity: string, id: number, attribute: string, addedId: number, requester: Socket | undefined): void {
+    this.emit(instanceRoom(identity, id), identity, { id, verb: 'addedTo', attribute, addedId }, requester);
+  }
+
+  /** PROTOCOL 3.5. */
+  publishRemovedFrom(identity: string, id: number, attribute: string, removedId: number, requester: Socket | undefined): void {
+    this.emit(instanceRoom(identity, id), identity, { id, verb: 'removedFrom', attribute, removedId }, requester);
   }
 
   publishDestroyed(identity: string, id: number, previous: StoredRecord, requester: Socket | undefined): void {

@@ -2,7 +2,7 @@
  * The store seam: what blueprints and `sails.models` need from a database. The default
  * implementation is SQLite through better-sqlite3, with every statement built by Kysely.
  */
-import type { NormalizedModel } from '../../schema/index.js';
+import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
 import type { Condition, Criteria } from './criteria.js';
 
 export type { Condition, Criteria, Scalar, SortClause } from './criteria.js';
@@ -33,5 +33,11 @@ export interface Store {
   ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined>;
   /** The record as it was; undefined when there is no such record. */
   destroy(model: NormalizedModel, id: number): Promise<StoredRecord | undefined>;
+  /** Many-to-many: the ids linked to `id` (in `junction.self`), oldest link first. */
+  linkedIds(junction: JunctionTable, id: number): Promise<number[]>;
+  /** Links `id` to each of `otherIds`; resolves with the ids that were not linked before. */
+  link(junction: JunctionTable, id: number, otherIds: readonly number[]): Promise<number[]>;
+  /** Unlinks `id` from each of `otherIds` (from all when undefined); resolves with the ids that were linked. */
+  unlink(junction: JunctionTable, id: number, otherIds?: readonly number[]): Promise<number[]>;
   close(): Promise<void>;
 }

@@ -20,7 +20,7 @@ import {
   type ExpressionBuilder,
   type SqlBool,
 } from 'kysely';
-import type { NormalizedAttribute, NormalizedModel } from '../../schema/index.js';
+import type { JunctionTable, NormalizedAttribute, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import type { Condition, Criteria, Scalar } from './criteria.js';
 import type { SchemaChanges, Store, StoredRecord } from './index.js';
@@ -96,7 +96,37 @@ class SqliteStore implements Store {
     models: readonly NormalizedModel[],
   ) {
     for (const model of models) this.syncModel(model);
+    for (const model of models) {
+      for (const collection of model.collections) if (collection.junction) this.syncJunction(collection.junction);
+    }
     for (const model of models) this.plans.set(model.identity, this.planModel(model));
+  }
+
+  async linkedIds(junction: JunctionTable, id: number): Promise<number[]> {
+    const compiled = this.kysely.selectFrom(junction.table).select(junction.other).where(junction.self, '=', id).orderBy('id').compile();
+    return this.all(compiled).map((row) => Number(row[junction.other]));
+  }
+
+  async link(junction: JunctionTable, id: number, otherIds: readonly number[]): Promise<number[]> {
+    const added: number[] = [];
+    for (const other of new Set(otherIds)) {
+      const compiled = this.kysely
+        .insertInto(junction.table)
+        .values({ [junction.self]: id, [junction.other]: other })
+        .onConflict((oc) => oc.doNothing())
+        .compile();
+      if (this.statement(compiled.sql).run(compiled.parameters as unknown[]).changes > 0) added.push(other);
+    }
+    return added;
+  }
+
+  async unlink(junction: JunctionTable, id: number, otherIds?: readonly number[]): Promise<number[]> {
+    const linked = await this.linkedIds(junction, id);
+    const removed = otherIds === undefined ? linked : linked.filter((other) => otherIds.includes(other));
+    if (removed.length === 0) return [];
+    const compiled = this.kysely.deleteFrom(junction.table).where(junction.self, '=', id).where(junction.other, 'in', removed).compile();
+    this.statement(compiled.sql).run(compiled.parameters as unknown[]);
+    return removed;
   }
 
   async find(model: NormalizedModel, criteria: Criteria): Promise<StoredRecord[]> {
@@ -176,6 +206,24 @@ class SqliteStore implements Store {
 
   // --- schema ---------------------------------------------------------------------------------
 
+  /** A many-to-many join table: both sides name the same one, so it is made once. */
+  private syncJunction(junction: JunctionTable): void {
+    const existing = this.db.prepare(`pragma table_info(${quote(junction.table)})`).all() as { name: string }[];
+    if (existing.length > 0) return;
+    const [first, second] = [junction.self, junction.other].sort() as [string, string];
+    this.db.exec(
+      this.kysely.schema
+        .createTable(junction.table)
+        .ifNotExists()
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn(first, 'integer', (c) => c.notNull())
+        .addColumn(second, 'integer', (c) => c.notNull())
+        .compile().sql,
+    );
+    this.db.exec(this.kysely.schema.createIndex(`${junction.table}_pair`).ifNotExists().unique().on(junction.table).columns([first, second]).compile().sql);
+    this.changes.createdTables.push(junction.table);
+  }
+
   private syncModel(model: NormalizedModel): void {
     const table = model.tableName;
     const existing = this.db.prepare(`pragma table_info(${quote(table)})`).all() as { name: string }[];
@@ -185,7 +233,7 @@ class SqliteStore implements Store {
         create =
           attribute.auto === 'id'
             ? create.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-            : create.addColumn(attribute.name, SQL_TYPES[attribute.type]);
+            : create.addColumn(attribute.name, sqlType(attribute));
       }
       this.db.exec(create.compile().sql);
       this.changes.createdTables.push(table);
@@ -197,7 +245,7 @@ class SqliteStore implements Store {
         const fill = baseValue(attribute);
         const compiled = this.kysely.schema
           .alterTable(table)
-          .addColumn(attribute.name, SQL_TYPES[attribute.type], (c) =>
+          .addColumn(attribute.name, sqlType(attribute), (c) =>
             fill === null ? c : c.defaultTo(typeof fill === 'boolean' ? Number(fill) : typeof fill === 'string' || typeof fill === 'number' ? fill : JSON.stringify(fill)),
           )
           .compile();
@@ -345,6 +393,11 @@ class SqliteStore implements Store {
     }
     return row as StoredRecord;
   }
+}
+
+/** A to-one link holds a record id: an integer column. */
+function sqlType(attribute: NormalizedAttribute): (typeof SQL_TYPES)[keyof typeof SQL_TYPES] | 'integer' {
+  return attribute.model === undefined ? SQL_TYPES[attribute.type] : 'integer';
 }
 
 function toColumn(plan: ModelPlan, name: string, value: unknown): unknown {

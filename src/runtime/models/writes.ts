@@ -1,0 +1,388 @@
+/**
+ * The one write path: every create, update, destroy and link change, from a blueprint or from
+ * `sails.models.<identity>`, goes through here, and so publishes the same messages (PROTOCOL.md
+ * 3.1-3.5 and the reverse notices of 3.7), leaving out the requesting socket. Sails only
+ * publishes from blueprints; sails-rt publishes from the model API too unless told not to (see
+ * docs/runtime.md), so no write is silent by accident.
+ *
+ * Links never dangle: a to-one must name an existing record, and destroying a record nulls the
+ * to-one links pointing at it and removes its join rows.
+ */
+import type { Socket } from 'socket.io';
+import type { NormalizedCollection, NormalizedModel } from '../../schema/index.js';
+import { SailsRtError, type ErrorCode } from '../errors.js';
+import type { PubSub } from '../pubsub/index.js';
+import type { Store, StoredRecord } from '../store/index.js';
+import { byIds, findLink, linkedIds, linksOf, modelOf, populate, type Link } from './populate.js';
+import { valuesForCreate, valuesForUpdate } from './values.js';
+
+/** The cap of each populated to-many list, hard-coded in Sails' blueprints. */
+export const POPULATE_LIMIT = 30;
+
+export interface WriteOptions {
+  /** The socket that asked: left out of every message (unless `mirror`). */
+  requester?: Socket | undefined;
+  /** False: write only, tell nobody. */
+  publish: boolean;
+}
+
+/** What a link change did: the child ids newly linked and unlinked. */
+export interface LinkChange {
+  added: number[];
+  removed: number[];
+}
+
+type ManyLink = Extract<Link, { kind: 'many' }>;
+
+export class RecordWriter {
+  constructor(
+    private readonly store: Store,
+    private readonly pubsub: PubSub,
+    readonly models: ReadonlyMap<string, NormalizedModel>,
+  ) {}
+
+  /** `records` with every link populated, to-many lists capped at 30. */
+  populateAll(model: NormalizedModel, records: readonly StoredRecord[]): Promise<StoredRecord[]> {
+    return populate(this.store, this.models, records, linksOf(model), { limit: POPULATE_LIMIT });
+  }
+
+  async create(model: NormalizedModel, input: unknown, options: WriteOptions): Promise<StoredRecord> {
+    const { rest, collections } = splitCollections(model, input);
+    const values = valuesForCreate(model, rest);
+    await this.checkToOne(model, values, 'E_INVALID_NEW_RECORD');
+    const lists = await this.checkCollections(model, collections, 'E_INVALID_NEW_RECORD');
+    const record = await this.store.create(model, values);
+    const notices: (() => void)[] = [];
+    for (const [link, ids] of lists) await this.replaceLinks(model, record.id, link, ids, options, notices, false);
+    if (!options.publish) return record;
+    const identity = model.identity;
+    this.pubsub.introduce(identity, record.id);
+    const [populated] = await this.populateAll(model, [record]);
+    this.pubsub.publishCreated(identity, populated ?? record, options.requester);
+    // The new record's to-one links: each linked parent hears of its new child (PROTOCOL 3.7).
+    for (const [attribute, parentId] of toOneValues(model, values)) {
+      if (parentId !== null) this.noticeAdded(model, attribute, parentId, record.id, options, notices);
+    }
+    notices.forEach((notice) => notice());
+    return record;
+  }
+
+  /** Undefined when there is no such record. */
+  async update(
+    model: NormalizedModel,
+    id: number,
+    input: unknown,
+    options: WriteOptions,
+  ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
+    const { rest, collections } = splitCollections(model, input);
+    const values = valuesForUpdate(model, rest);
+    await this.checkToOne(model, values, 'E_INVALID_VALUES_TO_SET');
+    const lists = await this.checkCollections(model, collections, 'E_INVALID_VALUES_TO_SET');
+    const before = await this.store.findOne(model, id);
+    if (before === undefined) return undefined;
+    const previous = options.publish ? (await this.populateAll(model, [before]))[0] : undefined;
+    const result = await this.store.update(model, id, values);
+    if (result === undefined) return undefined;
+    const notices: (() => void)[] = [];
+    for (const [link, ids] of lists) await this.replaceLinks(model, id, link, ids, options, notices, false);
+    if (options.publish) {
+      const data: Record<string, unknown> = { ...values, id };
+      for (const [link, ids] of lists) data[link.name] = ids;
+      this.pubsub.publishUpdated(model.identity, id, data, previous, options.requester);
+      // A to-one that moved: the old parent loses the child, the new one gains it (PROTOCOL 3.7).
+      for (const [attribute, parentId] of toOneValues(model, values)) {
+        const old = before[attribute];
+        if (old === parentId) continue;
+        if (typeof old === 'number') this.noticeRemoved(model, attribute, old, id, options, notices);
+        if (parentId !== null) this.noticeAdded(model, attribute, parentId, id, options, notices);
+      }
+      notices.forEach((notice) => notice());
+    }
+    return result;
+  }
+
+  /** The record as it was, populated; undefined when there is no such record. */
+  async destroy(model: NormalizedModel, id: number, options: WriteOptions): Promise<StoredRecord | undefined> {
+    const before = await this.store.findOne(model, id);
+    if (before === undefined) return undefined;
+    const [previous = before] = await this.populateAll(model, [before]);
+    await this.store.destroy(model, id);
+    const notices: (() => void)[] = [];
+    const requester = options.requester;
+    // To-one links pointing here, from any model, become null.
+    for (const other of this.models.values()) {
+      for (const attribute of other.attributes) {
+        if (attribute.model !== model.identity) continue;
+        const children = await this.store.find(other, {
+          where: { kind: 'compare', attribute: attribute.name, op: '=', value: id },
+          sort: [],
+          skip: 0,
+          select: ['id'],
+        });
+        for (const child of children) {
+          await this.store.update(other, child.id, { [attribute.name]: null });
+          notices.push(() => this.pubsub.publishUpdated(other.identity, child.id, { [attribute.name]: null }, undefined, requester));
+        }
+      }
+    }
+    // Join rows go; each record on the other side loses this one.
+    for (const collection of model.collections) {
+      if (!collection.junction) continue;
+      for (const otherId of await this.store.unlink(collection.junction, id)) {
+        notices.push(() => this.pubsub.publishRemovedFrom(collection.collection, otherId, collection.via, id, requester));
+      }
+    }
+    // Parents of this record's to-one links lose a child.
+    for (const [attribute, parentId] of toOneValues(model, before)) {
+      if (parentId !== null) this.noticeRemoved(model, attribute, parentId, id, options, notices);
+    }
+    if (options.publish) {
+      this.pubsub.publishDestroyed(model.identity, id, previous, requester);
+      notices.forEach((notice) => notice());
+    }
+    // Everyone leaves the dead record's room, the requester included (PROTOCOL 10 item 9).
+    this.pubsub.retire(model.identity, id);
+    return previous;
+  }
+
+  /** Links each child to the parent. Undefined when there is no such parent. */
+  add(model: NormalizedModel, parentId: number, alias: string, childIds: unknown, options: WriteOptions): Promise<LinkChange | undefined> {
+    return this.change(model, parentId, alias, childIds, options, 'add');
+  }
+
+  remove(model: NormalizedModel, parentId: number, alias: string, childIds: unknown, options: WriteOptions): Promise<LinkChange | undefined> {
+    return this.change(model, parentId, alias, childIds, options, 'remove');
+  }
+
+  /** Makes the parent's list exactly `childIds`. */
+  replace(model: NormalizedModel, parentId: number, alias: string, childIds: unknown, options: WriteOptions): Promise<LinkChange | undefined> {
+    return this.change(model, parentId, alias, childIds, options, 'replace');
+  }
+
+  private async change(
+    model: NormalizedModel,
+    parentId: number,
+    alias: string,
+    rawIds: unknown,
+    options: WriteOptions,
+    how: 'add' | 'remove' | 'replace',
+  ): Promise<LinkChange | undefined> {
+    const link = manyLink(model, alias);
+    const target = modelOf(this.models, link.target);
+    const ids = parseAssociatedIds(target, rawIds, `${model.identity}.${alias}`);
+    if (how !== 'remove') await this.checkExist(target, ids, 'E_INVALID_ASSOCIATED_IDS', `${model.identity}.${alias}`);
+    if ((await this.store.findOne(model, parentId)) === undefined) return undefined;
+    const notices: (() => void)[] = [];
+    let change: LinkChange;
+    if (how === 'replace') change = await this.replaceLinks(model, parentId, link, ids, options, notices, true);
+    else if (how === 'add') change = { added: await this.addLinks(model, parentId, link, ids, options, notices, true), removed: [] };
+    else change = { added: [], removed: await this.removeLinks(model, parentId, link, ids, options, notices, true) };
+    if (options.publish) notices.forEach((notice) => notice());
+    return change;
+  }
+
+  private async replaceLinks(
+    model: NormalizedModel,
+    parentId: number,
+    link: ManyLink,
+    ids: readonly number[],
+    options: WriteOptions,
+    notices: (() => void)[],
+    parentNotices: boolean,
+  ): Promise<LinkChange> {
+    const current = await linkedIds(this.store, modelOf(this.models, link.target), link, parentId);
+    const wanted = new Set(ids);
+    const removed = await this.removeLinks(model, parentId, link, current.filter((id) => !wanted.has(id)), options, notices, parentNotices);
+    const added = await this.addLinks(model, parentId, link, [...wanted].filter((id) => !current.includes(id)), options, notices, parentNotices);
+    return { added, removed };
+  }
+
+  /** The ids newly linked; messages for each go into `notices`. */
+  private async addLinks(
+    model: NormalizedModel,
+    parentId: number,
+    link: ManyLink,
+    ids: readonly number[],
+    options: WriteOptions,
+    notices: (() => void)[],
+    parentNotices: boolean,
+  ): Promise<number[]> {
+    const { collection } = link;
+    const target = modelOf(this.models, link.target);
+    const requester = options.requester;
+    const added: number[] = [];
+    if (collection.junction) {
+      for (const childId of await this.store.link(collection.junction, parentId, ids)) {
+        added.push(childId);
+        if (parentNotices) notices.push(() => this.pubsub.publishAddedTo(model.identity, parentId, collection.name, childId, requester));
+        notices.push(() => this.pubsub.publishAddedTo(target.identity, childId, collection.via, parentId, requester));
+      }
+      return added;
+    }
+    const children = ids.length === 0 ? [] : await this.store.find(target, byIds(ids));
+    for (const child of children) {
+      const old = child[collection.via];
+      if (old === parentId) continue;
+      await this.store.update(target, child.id, { [collection.via]: parentId, updatedAt: Date.now() });
+      added.push(child.id);
+      if (parentNotices) notices.push(() => this.pubsub.publishAddedTo(model.identity, parentId, collection.name, child.id, requester));
+      notices.push(() => this.pubsub.publishUpdated(target.identity, child.id, { [collection.via]: parentId }, undefined, requester));
+      // A stolen child: its old parent loses it.
+      if (typeof old === 'number') {
+        for (const inverse of inversesOf(target, collection.via, this.models)) {
+          notices.push(() => this.pubsub.publishRemovedFrom(inverse.model, old, inverse.name, child.id, requester));
+        }
+      }
+    }
+    return added;
+  }
+
+  /** The ids that were linked and no longer are. */
+  private async removeLinks(
+    model: NormalizedModel,
+    parentId: number,
+    link: ManyLink,
+    ids: readonly number[],
+    options: WriteOptions,
+    notices: (() => void)[],
+    parentNotices: boolean,
+  ): Promise<number[]> {
+    const { collection } = link;
+    const target = modelOf(this.models, link.target);
+    const requester = options.requester;
+    if (ids.length === 0) return [];
+    const removed: number[] = [];
+    if (collection.junction) {
+      for (const childId of await this.store.unlink(collection.junction, parentId, ids)) {
+        removed.push(childId);
+        if (parentNotices) notices.push(() => this.pubsub.publishRemovedFrom(model.identity, parentId, collection.name, childId, requester));
+        notices.push(() => this.pubsub.publishRemovedFrom(target.identity, childId, collection.via, parentId, requester));
+      }
+      return removed;
+    }
+    for (const child of await this.store.find(target, byIds(ids))) {
+      if (child[collection.via] !== parentId) continue;
+      await this.store.update(target, child.id, { [collection.via]: null, updatedAt: Date.now() });
+      removed.push(child.id);
+      if (parentNotices) notices.push(() => this.pubsub.publishRemovedFrom(model.identity, parentId, collection.name, child.id, requester));
+      notices.push(() => this.pubsub.publishUpdated(target.identity, child.id, { [collection.via]: null }, undefined, requester));
+    }
+    return removed;
+  }
+
+  /** `model.attribute` (a to-one) now points at `parentId`: the parent's inverse lists gain `childId`. */
+  private noticeAdded(model: NormalizedModel, attribute: string, parentId: number, childId: number, options: WriteOptions, notices: (() => void)[]): void {
+    for (const inverse of inversesOf(model, attribute, this.models)) {
+      notices.push(() => this.pubsub.publishAddedTo(inverse.model, parentId, inverse.name, childId, options.requester));
+    }
+  }
+
+  private noticeRemoved(model: NormalizedModel, attribute: string, parentId: number, childId: number, options: WriteOptions, notices: (() => void)[]): void {
+    for (const inverse of inversesOf(model, attribute, this.models)) {
+      notices.push(() => this.pubsub.publishRemovedFrom(inverse.model, parentId, inverse.name, childId, options.requester));
+    }
+  }
+
+  /** Each to-one value names an existing record. */
+  private async checkToOne(model: NormalizedModel, values: Record<string, unknown>, code: ErrorCode): Promise<void> {
+    for (const [attribute, id] of toOneValues(model, values)) {
+      if (id === null) continue;
+      const target = modelOf(this.models, model.attributes.find((a) => a.name === attribute)?.model ?? '');
+      if ((await this.store.findOne(target, id)) === undefined) {
+        throw new SailsRtError(code, `"${attribute}" must be the id of an existing ${target.identity}, and there is no ${target.identity} ${id}; create it first or send another id.`);
+      }
+    }
+  }
+
+  private async checkCollections(model: NormalizedModel, collections: Map<string, unknown>, code: ErrorCode): Promise<[ManyLink, number[]][]> {
+    const lists: [ManyLink, number[]][] = [];
+    for (const [alias, raw] of collections) {
+      const link = manyLink(model, alias);
+      const target = modelOf(this.models, link.target);
+      const ids = parseAssociatedIds(target, raw, `${model.identity}.${alias}`);
+      await this.checkExist(target, ids, code, `${model.identity}.${alias}`);
+      lists.push([link, ids]);
+    }
+    return lists;
+  }
+
+  private async checkExist(target: NormalizedModel, ids: readonly number[], code: ErrorCode, where: string): Promise<void> {
+    if (ids.length === 0) return;
+    const found = new Set((await this.store.find(target, { ...byIds(ids), select: ['id'] })).map((r) => r.id));
+    const missing = [...new Set(ids)].filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      throw new SailsRtError(
+        code,
+        `${where}: there is no ${target.identity} with the id${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; link existing records only.`,
+      );
+    }
+  }
+}
+
+/** A to-many link of `model`, or a usage error naming the ones it has. */
+function manyLink(model: NormalizedModel, alias: string): ManyLink {
+  const link = findLink(model, alias);
+  if (link?.kind === 'many') return link;
+  const names = model.collections.map((c) => c.name);
+  throw new SailsRtError(
+    'E_INVALID_ASSOCIATED_IDS',
+    `"${alias}" is not a to-many link of ${model.identity}; ${names.length > 0 ? `its to-many links are ${names.join(', ')}` : 'it has none'}.`,
+  );
+}
+
+/** The collections (on any model) that list the records whose `attribute` (a to-one of `model`) points at them. */
+function inversesOf(model: NormalizedModel, attribute: string, models: ReadonlyMap<string, NormalizedModel>): { model: string; name: string }[] {
+  const target = models.get(model.attributes.find((a) => a.name === attribute)?.model ?? '');
+  if (!target) return [];
+  return target.collections
+    .filter((c: NormalizedCollection) => c.collection === model.identity && c.via === attribute)
+    .map((c) => ({ model: target.identity, name: c.name }));
+}
+
+/** The to-one values among `values`, as [attribute, id or null]. */
+function toOneValues(model: NormalizedModel, values: Record<string, unknown>): [string, number | null][] {
+  const pairs: [string, number | null][] = [];
+  for (const attribute of model.attributes) {
+    if (attribute.model === undefined || !(attribute.name in values)) continue;
+    const value = values[attribute.name];
+    pairs.push([attribute.name, typeof value === 'number' ? value : null]);
+  }
+  return pairs;
+}
+
+/** Separates to-many values (`pets: [1, 2]`) from the column values of a create or update. */
+function splitCollections(model: NormalizedModel, input: unknown): { rest: unknown; collections: Map<string, unknown> } {
+  const collections = new Map<string, unknown>();
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || model.collections.length === 0) return { rest: input, collections };
+  const rest: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+  for (const collection of model.collections) {
+    if (rest[collection.name] === undefined) continue;
+    collections.set(collection.name, rest[collection.name]);
+    delete rest[collection.name];
+  }
+  return { rest, collections };
+}
+
+/**
+ * Child ids as a client sends them: one id, an array of ids, or a JSON array string (a shortcut
+ * route's `?pets=[1,2]`); numeric strings are accepted. Anything else is E_INVALID_ASSOCIATED_IDS.
+ */
+export function parseAssociatedIds(target: NormalizedModel, raw: unknown, where: string): number[] {
+  let value = raw;
+  if (typeof raw === 'string' && raw.trim().startsWith('[')) {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+  }
+  const list = Array.isArray(value) ? value : [value];
+  const ids = list.map((item) => (typeof item === 'string' && /^\d+$/.test(item) ? Number(item) : item));
+  if (!ids.every((id) => typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)) {
+    throw new SailsRtError(
+      'E_INVALID_ASSOCIATED_IDS',
+      `${where} takes ${target.identity} ids (whole numbers), as a JSON array such as [1,2], got ${JSON.stringify(raw) ?? String(raw)}.`,
+    );
+  }
+  return ids as number[];
+}

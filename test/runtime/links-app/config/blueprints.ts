@@ -1,0 +1,3 @@
+import type { BlueprintsConfig } from 'sails-rt';
+
+export const blueprints: BlueprintsConfig = {};
