@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { lift, sails } from '../../src/runtime/index.js';
-import { connect, liftFixture, rawSocket, sleep } from './helpers.js';
+import { connect, FIXTURE_APP, liftFixture, rawSocket, sleep } from './helpers.js';
 
 /** A throwaway app folder; its files need no imports, so any name works. */
 function tempApp(files: Record<string, string>): string {
@@ -90,27 +90,32 @@ describe('lift', () => {
     expect(() => sails.config).toThrow(/before the app was lifted/);
   });
 
-  it('the SQLite file is shared by default (another connection reads it while the app runs); exclusive: true locks it', async () => {
-    const shared = await liftFixture();
-    onTestFinished(() => shared.close());
-    await shared.app.models['user']?.create({ name: 'visible' });
-    const reader = new Database(join(shared.dir, 'db.sqlite'), { readonly: true, timeout: 50 });
-    try {
-      expect(reader.prepare('select name from user').all()).toStrictEqual([{ name: 'visible' }]);
-    } finally {
-      reader.close();
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'sails-rt-exclusive-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, 'db.sqlite');
-    const locked = await liftFixture({ datastores: { default: { filename: path, exclusive: true } } });
-    onTestFinished(() => locked.close());
-    await locked.app.models['user']?.create({ name: 'hidden' });
+  it('the app owns its SQLite file by default (a second lift is refused in one sentence); exclusive: false shares it', async () => {
+    const owned = await liftFixture();
+    onTestFinished(() => owned.close());
+    await owned.app.models['user']?.create({ name: 'hidden' });
+    const path = join(owned.dir, 'db.sqlite');
     const blocked = new Database(path, { readonly: true, timeout: 50 });
     try {
       expect(() => blocked.prepare('select name from user').all()).toThrow(/locked/);
     } finally {
       blocked.close();
+    }
+    expect((await liftError({ appPath: FIXTURE_APP, config: { datastores: { default: { filename: path } } } })).message).toBe(
+      `The database ${path} is locked by another process (is this app lifted already?); stop that process, or set datastores.default.exclusive: false in config/datastores.ts to share the file.`,
+    );
+
+    const dir = mkdtempSync(join(tmpdir(), 'sails-rt-shared-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const sharedPath = join(dir, 'db.sqlite');
+    const shared = await liftFixture({ datastores: { default: { filename: sharedPath, exclusive: false } } });
+    onTestFinished(() => shared.close());
+    await shared.app.models['user']?.create({ name: 'visible' });
+    const reader = new Database(sharedPath, { readonly: true, timeout: 50 });
+    try {
+      expect(reader.prepare('select name from user').all()).toStrictEqual([{ name: 'visible' }]);
+    } finally {
+      reader.close();
     }
   });
 

@@ -36,7 +36,7 @@ export interface SqliteStoreOptions {
   filename: string;
   /**
    * Hold the file's lock for as long as the store is open (SQLite `locking_mode = EXCLUSIVE`),
-   * default false. Each read then skips taking and releasing a shared lock, which makes a
+   * default true. Each read then skips taking and releasing a shared lock, which makes a
    * primary-key read about 4x faster; the cost is that no other process can open the file
    * while the app runs.
    */
@@ -66,7 +66,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const db = new Database(options.filename);
   try {
     // EXCLUSIVE first: in WAL mode it then needs no shared-memory index at all.
-    if (options.exclusive === true) db.pragma('locking_mode = EXCLUSIVE');
+    if (options.exclusive !== false) db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
     // sails-disk compares case-sensitively; so do contains/startsWith/endsWith/like here.
     db.pragma('case_sensitive_like = ON');
