@@ -151,7 +151,8 @@ describe.each(SOCKET_KINDS)('links over the wire, %s as the requester', (kind) =
   });
 
   it('add and remove on a many-to-many: both sides get addedTo / removedFrom; the join table holds the link', async () => {
-    const { lifted, clients } = await setup([kind, 'socket.io-client 4']);
+    // Shared, so this test can read the join table from a second connection.
+    const { lifted, clients } = await setup([kind, 'socket.io-client 4'], { datastores: { default: { exclusive: false } } });
     const [requester, watcher] = clients as [Client, Client];
     const bob = await post(requester, '/user', { name: 'bob' });
     const red = await post(requester, '/tag', { label: 'red' });

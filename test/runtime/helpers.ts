@@ -23,14 +23,16 @@ export interface Lifted {
 export async function liftFixture(config: Record<string, unknown> = {}, options: LiftOptions = {}): Promise<Lifted> {
   const dir = mkdtempSync(join(tmpdir(), 'sails-rt-test-'));
   const lines: string[] = [];
-  const datastores = { default: { filename: join(dir, 'db.sqlite') } };
+  // A datastore setting the test gives (e.g. exclusive) goes over the per-test file.
+  const { datastores: given, ...rest } = config as { datastores?: { default?: Record<string, unknown> } };
+  const datastores = { default: { filename: join(dir, 'db.sqlite'), ...given?.default } };
   const app = await lift({
     appPath: FIXTURE_APP,
     port: 0,
     environment: 'development',
     log: (line) => lines.push(line),
     ...options,
-    config: { datastores, ...config },
+    config: { ...rest, datastores },
   });
   return {
     app,
