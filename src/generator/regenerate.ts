@@ -4,11 +4,11 @@ import { tsKey, tsLiteral, tsString } from './ts-literal.js';
 import type { Tree } from './tree.js';
 
 /** The files under generated/, all derived from the models and rewritten on every run. */
-export const GENERATED_FILES = ['generated/models.ts', 'generated/routes.ts', 'generated/client.ts'] as const;
+export const GENERATED_FILES = ['generated/models.ts', 'generated/routes.ts', 'generated/client.ts', 'generated/models-api.ts'] as const;
 
 /**
  * Re-derives generated/ from every model of the app: the record types, the blueprint route
- * table and the typed client, with the models in name order. A file whose content does not
+ * table, the typed client and the types of `sails.models`, with the models in name order. A file whose content does not
  * change is not a change.
  *
  * @example regenerate(tree, normalizeModels(await loadModelSources(appPath)), templates)
@@ -23,11 +23,13 @@ export function regenerate(tree: Tree, unordered: readonly NormalizedModel[], te
     models: models.map((model) => modelData(model, linked)),
     routeGroups: routeGroups(models),
     firstProperty: models[0] ? names(models[0].className).propertyName : '',
+    firstIdentity: models[0]?.identity ?? '',
   };
   const empty = models.length === 0;
   tree.write('generated/models.ts', templates.render(empty ? 'generated/models-none.ts' : 'generated/models.ts.hbs', data));
   tree.write('generated/routes.ts', templates.render('generated/routes.ts.hbs', data));
   tree.write('generated/client.ts', templates.render(empty ? 'generated/client-none.ts' : 'generated/client.ts.hbs', data));
+  tree.write('generated/models-api.ts', templates.render(empty ? 'generated/models-api-none.ts' : 'generated/models-api.ts.hbs', data));
 }
 
 /** A linked model's record type when it is in the set; else any record. */
@@ -48,6 +50,7 @@ function modelData(model: NormalizedModel, linked: LinkedType) {
   return {
     className: model.className,
     identity: model.identity,
+    identityKey: tsKey(model.identity),
     propertyName: names(model.className).propertyName,
     source: `api/models/${names(model.className).fileName}.ts`,
     record: [...model.attributes.map((attribute) => ({ key: tsKey(attribute.name), type: recordTypeOf(attribute) })), ...collections],

@@ -9,7 +9,7 @@
 export { defineModel } from '../schema/index.js';
 export type { InferCreate, InferRecord, InferUpdate, LinkedRecord } from '../schema/index.js';
 export { lift, type LiftOptions } from './lift/lazy.js';
-export { sails, type SailsApp } from './app/index.js';
+export { sails, type AppModels, type Models, type SailsApp } from './app/index.js';
 export { defineController } from './controllers/define.js';
 export { definePolicy, type Policy } from './policies/define.js';
 export type { PoliciesConfig, PolicyTarget } from './policies/index.js';
@@ -27,7 +27,18 @@ export type {
   SecurityConfig,
   SocketsConfig,
 } from './config/index.js';
-export type { LinkChange, ModelApi, WriteMeta } from './models/index.js';
+export type {
+  FindQuery,
+  LinkChange,
+  MembersQuery,
+  ModelApi,
+  ModelQuery,
+  QueryCriteria,
+  QueryMeta,
+  SetQuery,
+  WriteMeta,
+  WriteQuery,
+} from './models/index.js';
 export type { SocketsApi, SocketTarget } from './sockets/index.js';
 export type { StoredRecord } from './store/index.js';
 export { SailsRtError, LiftError, ERROR_CATALOG, type ErrorCode, type ErrorBody } from './errors.js';

@@ -48,6 +48,12 @@ export type AssociationDefinition = ModelLinkDefinition | CollectionDefinition;
 
 export interface ModelDefinition {
   attributes: Record<string, AttributeDefinition | AssociationDefinition>;
+  /**
+   * Whether writes through `sails.models.<identity>` publish (sails-rt's model API does by
+   * default, unlike Sails). Overrides the app's `models.publishWrites`; a call's
+   * `.meta({ publish })` overrides both. The blueprints always publish.
+   */
+  publishWrites?: boolean;
 }
 
 /**
@@ -121,6 +127,8 @@ export interface NormalizedModel {
   attributes: NormalizedAttribute[];
   /** The to-many links, in definition order. */
   collections: NormalizedCollection[];
+  /** Present only when the definition set it: model API writes publish (true) or not (false). */
+  publishWrites?: boolean;
   /** Where the definition came from, for error messages. */
   file?: string;
 }

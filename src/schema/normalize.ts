@@ -11,7 +11,7 @@ import {
 import { closest } from './attribute-spec.js';
 import { names } from './names.js';
 
-const MODEL_KEYS = ['attributes'] as const;
+const MODEL_KEYS = ['attributes', 'publishWrites'] as const;
 const RESERVED_ATTRIBUTES = ['id', 'createdAt', 'updatedAt'] as const;
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -152,6 +152,10 @@ export function normalizeModel(
       throw new SchemaError(`unknown model setting "${key}"; allowed: ${MODEL_KEYS.join(', ')}.`, where);
     }
   }
+  const publishWrites = (definition as Partial<ModelDefinition>).publishWrites;
+  if (publishWrites !== undefined && typeof publishWrites !== 'boolean') {
+    throw new SchemaError(`"publishWrites" must be true or false, got ${JSON.stringify(publishWrites)}.`, where);
+  }
   const attributes = (definition as Partial<ModelDefinition>).attributes;
   if (!isPlainObject(attributes)) {
     throw new SchemaError('"attributes" must be an object mapping attribute names to { type: ... }.', where);
@@ -185,6 +189,7 @@ export function normalizeModel(
     primaryKey: 'id',
     attributes: normalized,
     collections,
+    ...(publishWrites === undefined ? {} : { publishWrites }),
     ...(file ? { file } : {}),
   };
 }

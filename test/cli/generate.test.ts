@@ -20,6 +20,7 @@ describe('sails-rt generate', () => {
       'CREATE api/controllers/UserController.ts',
       'CREATE api/models/User.ts',
       'UPDATE generated/client.ts',
+      'UPDATE generated/models-api.ts',
       'UPDATE generated/models.ts',
       'UPDATE generated/routes.ts',
       'CREATE test/user.test.ts',
@@ -149,7 +150,7 @@ describe('sails-rt generate', () => {
     const run = await cli(app, 'generate', 'model', 'Pet', 'name:string', '--dry-run');
     expect(run.exitCode).toBe(0);
     expect(changeLines(run.stdout)).toContain('CREATE api/models/Pet.ts');
-    expect(run.stdout).toContain('Dry run: nothing was written (6 files would change).');
+    expect(run.stdout).toContain('Dry run: nothing was written (7 files would change).');
     expect(snapshotDir(app)).toEqual(before);
   });
 

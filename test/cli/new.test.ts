@@ -22,6 +22,7 @@ const LAYOUT = [
   'config/security.ts',
   'config/sockets.ts',
   'generated/client.ts',
+  'generated/models-api.ts',
   'generated/models.ts',
   'generated/routes.ts',
   'package.json',

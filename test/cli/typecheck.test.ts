@@ -32,6 +32,29 @@ export default defineModel({
 });
 `;
 
+// sails.models.<identity> is typed by generated/models-api.ts: records, create and update values.
+const TYPED_CONTROLLER = `import { defineController, sails } from 'sails-rt';
+import type { BlogPost, Client } from '../../generated/models.js';
+
+export default defineController({
+  async make(req, res) {
+    const made: Client = await sails.models.client.create({ name: 'x' }).fetch().meta({ req });
+    const found: Client | undefined = await sails.models.client.findOne({ id: made.id });
+    const all: Client[] = await sails.models.client.find({ where: { name: 'x' } }).sort('name ASC').limit(3);
+    const changed: BlogPost | undefined = await sails.models.blogpost.updateOne(1).set({ in: 'a@b.co' });
+    const gone: BlogPost[] = await sails.models.blogpost.destroy({ in: 'a@b.co' }).fetch();
+    const count: number = await sails.models.object.count({ class: 3 });
+    // @ts-expect-error: Client has no attribute nope
+    await sails.models.client.create({ nope: 1 });
+    // @ts-expect-error: BlogPost's in is required
+    await sails.models.blogpost.create({});
+    // @ts-expect-error: not a model of this app
+    await sails.models.nobody?.find();
+    return res.json({ made, found, all, changed, gone, count });
+  },
+});
+`;
+
 describe('a generated app with awkward names', () => {
   const work = tempDir();
   const app = join(work, 'awkward');
@@ -43,6 +66,7 @@ describe('a generated app with awkward names', () => {
       expect(run.stderr, name).toBe('');
     }
     writeFileSync(join(app, 'api/models/Weird.ts'), WEIRD);
+    writeFileSync(join(app, 'api/controllers/TypedController.ts'), TYPED_CONTROLLER);
     expect((await cli(app, 'generate')).stderr).toBe('');
     // What npm install would give it, from this checkout and its node_modules: nothing from a registry.
     mkdirSync(join(app, 'node_modules'));

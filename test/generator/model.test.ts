@@ -35,7 +35,7 @@ describe.each(fixtureSets().map((set) => [set.name, set] as const))('the model s
   const files = generateSet(models);
 
   it('writes the model, controller and test of each model, and generated/ for all of them', async () => {
-    const keys = ['generated/models.ts', 'generated/client.ts', 'generated/routes.ts'];
+    const keys = ['generated/models.ts', 'generated/client.ts', 'generated/routes.ts', 'generated/models-api.ts'];
     for (const [className] of models) {
       keys.push(`api/models/${className}.ts`, `api/controllers/${className}Controller.ts`, `test/${className.toLowerCase()}.test.ts`);
     }
@@ -72,6 +72,7 @@ describe('generateModel', () => {
       'CREATE api/controllers/UserController.ts',
       'CREATE api/models/User.ts',
       'UPDATE generated/client.ts',
+      'UPDATE generated/models-api.ts',
       'UPDATE generated/models.ts',
       'UPDATE generated/routes.ts',
       'CREATE test/user.test.ts',

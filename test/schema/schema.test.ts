@@ -36,6 +36,11 @@ describe('normalizeModel()', () => {
     expect(model.attributes[4]?.rules).toEqual({ min: 0 });
   });
 
+  it('keeps publishWrites only when the model sets it', () => {
+    expect(normalizeModel('User', { attributes: {}, publishWrites: false }).publishWrites).toBe(false);
+    expect('publishWrites' in normalizeModel('User', { attributes: {} })).toBe(false);
+  });
+
   const bad: [string, unknown, string][] = [
     ['an unknown type', { attributes: { age: { type: 'nmber' } } }, 'api/models/User.ts, model User, attribute "age": has the unknown type "nmber"; types: string, number, boolean, json.'],
     ['no type', { attributes: { age: {} } }, 'api/models/User.ts, model User, attribute "age": has no type; types: string, number, boolean, json.'],
@@ -51,7 +56,8 @@ describe('normalizeModel()', () => {
     ['a name every object has', { attributes: { constructor: { type: 'string' } } }, 'attribute "constructor": "constructor" is a name every JavaScript object already has, so it cannot be an attribute; choose another name, e.g. constructorValue.'],
     // As a model file's object literal writes it: the key sets the prototype and vanishes.
     ['__proto__ in a literal', { attributes: { __proto__: { type: 'string' } } }, 'model User: "attributes" has an attribute named __proto__, which JavaScript reads as the object\'s prototype; choose another name.'],
-    ['an unknown model setting', { attributes: {}, tableName: 'x' }, 'unknown model setting "tableName"; allowed: attributes.'],
+    ['an unknown model setting', { attributes: {}, tableName: 'x' }, 'unknown model setting "tableName"; allowed: attributes, publishWrites.'],
+    ['a publishWrites that is not a boolean', { attributes: {}, publishWrites: 'no' }, 'model User: "publishWrites" must be true or false, got "no".'],
   ];
   it.each(bad)('refuses %s with a located message', (_case, definition, message) => {
     expect(() => normalizeModel('User', definition, { file: 'api/models/User.ts' })).toThrow(message);

@@ -8,13 +8,24 @@ import type { SailsConfig } from '../config/index.js';
 import type { ModelApi } from '../models/index.js';
 import type { SocketsApi } from '../sockets/index.js';
 
+/**
+ * The app's models by identity, to be filled in by declaration merging: an app's
+ * generated/models-api.ts declares one entry per model, so `sails.models.user` is typed from
+ * api/models/User.ts. Without entries (no generated file) it is any identity.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Models {}
+
+/** `Models` once the app declared its models; a record by identity before that. */
+export type AppModels = keyof Models extends never ? Record<string, ModelApi> : Models;
+
 export interface SailsApp {
   /** `http://127.0.0.1:1337` */
   url: string;
   port: number;
   config: SailsConfig;
-  /** By identity: `models.user`. */
-  models: Record<string, ModelApi>;
+  /** By identity: `models.user` (typed by the app's generated/models-api.ts). */
+  models: AppModels;
   /** The raw socket.io Server. */
   io: Server;
   /** `sails.sockets` */

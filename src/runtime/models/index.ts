@@ -9,13 +9,18 @@ import type { Socket } from 'socket.io';
 import type { NormalizedModel } from '../../schema/index.js';
 import type { Req } from '../pipeline/index.js';
 import { instanceRoom, type PubSub } from '../pubsub/index.js';
-import type { Store, StoredRecord } from '../store/index.js';
-import { parseFindCriteria, parseWhere } from './criteria.js';
-import type { LinkChange, RecordWriter } from './writes.js';
+import { SailsRtError } from '../errors.js';
+import type { Criteria, Store, StoredRecord } from '../store/index.js';
+import { parseFindCriteria } from './criteria.js';
+import { linkedRecords, modelOf, parsePopulate, populate } from './populate.js';
+import { buildQuery, type FindQuery, type MembersQuery, type ModelQuery, type QueryCriteria, type QueryMeta, type QueryState, type SetQuery, type WriteQuery } from './query.js';
+import { valuesForUpdate } from './values.js';
+import type { LinkChange, RecordWriter, WriteOptions } from './writes.js';
 
 export { DEFAULT_LIMIT, parseFindCriteria, parseId, parseSort, parseWhere, projection } from './criteria.js';
 export { valuesForCreate, valuesForUpdate } from './values.js';
 export { RecordWriter, POPULATE_LIMIT, type LinkChange, type WriteOptions } from './writes.js';
+export type { FindQuery, MembersQuery, ModelQuery, QueryCriteria, QueryMeta, SetQuery, WriteQuery } from './query.js';
 
 /**
  * How a model API write is told about its request: `{ req }` leaves that socket out of the
@@ -32,26 +37,51 @@ export type Subscriber = Socket | Req;
 /** Criteria as Waterline takes them: `{ where, sort, limit, skip, select, omit }`, or a bare where. */
 export type FindCriteria = Record<string, unknown>;
 
-export interface ModelApi {
+/**
+ * `sails.models.<identity>`: Waterline's model methods, typed by the record `R`, the create
+ * values `C` and the update values `U` (generated/models-api.ts fills them in for an app's
+ * models). Every write publishes as the blueprint would; `.meta({ req })` leaves the requester
+ * out, `.meta({ publish: false })` tells nobody.
+ *
+ * @example
+ * const bob = await sails.models.user.create({ name: 'bob' }).fetch().meta({ req });
+ * await sails.models.user.updateOne({ id: bob.id }).set({ age: 31 });
+ * const users = await sails.models.user.find({ where: { age: { '>': 30 } }, limit: 10 }).populate('pets');
+ */
+export interface ModelApi<R = StoredRecord, C = Record<string, unknown>, U = Record<string, unknown>> {
   readonly identity: string;
   readonly definition: NormalizedModel;
-  find(criteria?: FindCriteria): Promise<StoredRecord[]>;
-  findOne(id: number): Promise<StoredRecord | undefined>;
-  count(where?: Record<string, unknown>): Promise<number>;
-  /** Validates like the create blueprint and publishes `created` (and link notices) as it does. */
-  create(values: Record<string, unknown>, meta?: WriteMeta): Promise<StoredRecord>;
+  /** Every matching record (no default limit), links as ids unless populated. */
+  find(criteria?: QueryCriteria<R>): FindQuery<R[], R>;
+  /** One record by id or criteria; undefined when none. Criteria matching more than one is E_INVALID_CRITERIA. */
+  findOne(idOrCriteria: number | QueryCriteria<R>): FindQuery<R | undefined, R>;
+  /** How many records match (a where, or `{ where }`). */
+  count(criteria?: QueryCriteria<R>): ModelQuery<number>;
+  /** Validates like the create blueprint and publishes `created` (and link notices) as it does. Resolves with the record, `.fetch()` or not. */
+  create(values: C, meta?: WriteMeta): WriteQuery<R>;
   /**
-   * Sails' `updateOne({ id }).set(values)`: validates like the update blueprint and publishes
-   * `updated` as it does. Undefined when there is no such record.
+   * The id form (sails-rt's; Sails' `updateOne({ id }).set(values)`): validates like the update
+   * blueprint and publishes `updated` as it does. Undefined when there is no such record.
    */
-  update(id: number, values: Record<string, unknown>, meta?: WriteMeta): Promise<StoredRecord | undefined>;
-  /** Sails' `destroyOne({ id })`; publishes `destroyed` and empties the record's room. Resolves with the record as it was. */
-  destroy(id: number, meta?: WriteMeta): Promise<StoredRecord | undefined>;
+  update(id: number, values: U, meta?: WriteMeta): WriteQuery<R | undefined>;
+  /** Waterline's `update(criteria).set(values)`: every matching record, each published as the blueprint would. */
+  update(criteria: QueryCriteria<R>): SetQuery<R[], U>;
+  /** `updateOne(criteria).set(values)`: undefined when none matches; criteria matching more than one is E_INVALID_CRITERIA. */
+  updateOne(idOrCriteria: number | QueryCriteria<R>): SetQuery<R | undefined, U>;
+  /** The id form: publishes `destroyed` and empties the record's room. Resolves with the record as it was (populated). */
+  destroy(id: number, meta?: WriteMeta): WriteQuery<R | undefined>;
+  /** Waterline's `destroy(criteria)`: every matching record, as they were. */
+  destroy(criteria: QueryCriteria<R>): WriteQuery<R[]>;
+  destroyOne(idOrCriteria: number | QueryCriteria<R>): WriteQuery<R | undefined>;
   /** Links children to a record's to-many link (`addedTo` per new id). Undefined when there is no such record. */
-  addToCollection(id: number, alias: string, childIds: number | readonly number[], meta?: WriteMeta): Promise<LinkChange | undefined>;
-  removeFromCollection(id: number, alias: string, childIds: number | readonly number[], meta?: WriteMeta): Promise<LinkChange | undefined>;
+  addToCollection(id: number, alias: string, childIds: number | readonly number[], meta?: WriteMeta): WriteQuery<LinkChange | undefined>;
+  /** Waterline's `addToCollection(id, alias).members(ids)`. */
+  addToCollection(id: number, alias: string): MembersQuery;
+  removeFromCollection(id: number, alias: string, childIds: number | readonly number[], meta?: WriteMeta): WriteQuery<LinkChange | undefined>;
+  removeFromCollection(id: number, alias: string): MembersQuery;
   /** Makes the link hold exactly `childIds`. */
-  replaceCollection(id: number, alias: string, childIds: readonly number[], meta?: WriteMeta): Promise<LinkChange | undefined>;
+  replaceCollection(id: number, alias: string, childIds: readonly number[], meta?: WriteMeta): WriteQuery<LinkChange | undefined>;
+  replaceCollection(id: number, alias: string): MembersQuery;
   /** Joins each record's room (an HTTP request is ignored). */
   subscribe(subscriber: Subscriber, ids: number | readonly number[]): Promise<void>;
   unsubscribe(subscriber: Subscriber, ids: number | readonly number[]): Promise<void>;
@@ -63,43 +93,154 @@ export interface ModelApi {
 
 const CRITERIA_KEYS = new Set(['where', 'sort', 'limit', 'skip', 'select', 'omit']);
 
-/** `publishWrites`: the app's `models.publishWrites` setting (default true). */
+/**
+ * `publishWrites`: the app's `models.publishWrites` setting (default true). The model's own
+ * `publishWrites` wins over it, and a call's `meta.publish` over both.
+ */
 export function createModelApi(model: NormalizedModel, store: Store, pubsub: PubSub, writer: RecordWriter, publishWrites = true): ModelApi {
+  const models = writer.models;
   const list = (ids: number | readonly number[]): readonly number[] => (typeof ids === 'number' ? [ids] : ids);
-  const options = (meta: WriteMeta = {}) => ({
-    requester: meta.req === undefined ? undefined : socketOf(meta.req),
-    publish: meta.publish ?? publishWrites,
+  const options = (meta: QueryMeta = {}): WriteOptions => ({
+    requester: meta.req === undefined || meta.req === null ? undefined : socketOf(meta.req as Subscriber),
+    publish: meta.publish ?? model.publishWrites ?? publishWrites,
   });
-  return {
+  /** Waterline criteria (a bare where, or with criteria keys; an id for the *One forms), merged with chained modifiers. */
+  const criteriaOf = (raw: unknown, chained: Record<string, unknown> = {}): Criteria => {
+    let params: Record<string, unknown>;
+    if (raw === undefined || raw === null) params = {};
+    else if (typeof raw === 'number' || typeof raw === 'string') params = { where: { id: raw } };
+    else if (typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new SailsRtError('E_INVALID_CRITERIA', `${model.identity}: criteria must be an object such as { where: { name: 'bob' } } or an id, got ${JSON.stringify(raw)}.`);
+    } else {
+      const object = raw as Record<string, unknown>;
+      params = Object.keys(object).some((k) => CRITERIA_KEYS.has(k)) ? { ...object } : { where: object };
+    }
+    if ('populate' in params) {
+      throw new SailsRtError('E_INVALID_CRITERIA', `${model.identity}: populate is not a criteria key in the model API; chain .populate('alias') instead.`);
+    }
+    // Only `where` may be left out without changing the meaning: no where is every record.
+    return parseFindCriteria(model, { limit: -1, ...params, ...chained, ...(params['where'] === undefined && chained['where'] === undefined ? { where: {} } : {}) });
+  };
+  /** The ids the criteria select; `one` refuses more than one match. */
+  const matching = async (raw: unknown, one: boolean, what: string): Promise<number[]> => {
+    const criteria = criteriaOf(raw);
+    const records = await store.find(model, { ...criteria, ...(one ? { limit: 2 } : {}), select: ['id'] });
+    if (one && records.length > 1) {
+      throw new SailsRtError('E_INVALID_CRITERIA', `${model.identity}.${what}: the criteria ${JSON.stringify(raw)} match more than one record; use ${what.replace(/One$/, '')} to change several, or narrow the criteria (e.g. { id }).`);
+    }
+    return records.map((r) => r.id);
+  };
+  const read = async (state: QueryState, raw: unknown, one: boolean): Promise<StoredRecord[]> => {
+    const criteria = criteriaOf(raw, state.criteria);
+    const records = await store.find(model, one ? { ...criteria, limit: 2 } : criteria);
+    if (one && records.length > 1) {
+      throw new SailsRtError('E_INVALID_CRITERIA', `${model.identity}.findOne: the criteria ${JSON.stringify(raw)} match more than one record; use find, or narrow the criteria (e.g. { id }).`);
+    }
+    return populateChosen(store, models, model, records, state.populate);
+  };
+  const updateAll = async (ids: readonly number[], values: unknown, meta: QueryMeta): Promise<StoredRecord[]> => {
+    // Checked before the first write, and also when nothing matches, as Waterline does.
+    checkUpdateValues(model, values);
+    const out: StoredRecord[] = [];
+    for (const id of ids) {
+      const result = await writer.update(model, id, values, options(meta));
+      if (result) out.push(result.record);
+    }
+    return out;
+  };
+  const destroyAll = async (ids: readonly number[], meta: QueryMeta): Promise<StoredRecord[]> => {
+    const out: StoredRecord[] = [];
+    for (const id of ids) {
+      const previous = await writer.destroy(model, id, options(meta));
+      if (previous) out.push(previous);
+    }
+    return out;
+  };
+  type Change = 'add' | 'remove' | 'replace';
+  const linkChange = (how: Change, id: number, alias: string, childIds?: number | readonly number[], meta?: WriteMeta) =>
+    buildQuery(
+      (state) => writer[how](model, id, alias, how === 'replace' ? state.members : list(state.members as number | readonly number[]), options(state.meta)),
+      { meta: { ...meta }, ...(childIds === undefined ? {} : { members: childIds }) },
+      'members',
+    );
+
+  // Queries are typed by the overloads of ModelApi; inside, records are StoredRecord.
+  const api = {
     identity: model.identity,
     definition: model,
-    find(criteria = {}) {
-      const params = Object.keys(criteria).some((k) => CRITERIA_KEYS.has(k)) ? criteria : { where: criteria };
-      return store.find(model, parseFindCriteria(model, { limit: -1, ...params }));
+    find: (criteria?: unknown) => buildQuery((state) => read(state, criteria, false)),
+    findOne: (idOrCriteria: unknown) => buildQuery(async (state) => (await read(state, idOrCriteria, true))[0]),
+    count: (criteria?: unknown) => buildQuery(() => store.count(model, criteriaOf(criteria).where)),
+    create: (values: unknown, meta?: WriteMeta) => buildQuery((state) => writer.create(model, values, options(state.meta)), { meta: { ...meta } }),
+    update(idOrCriteria: unknown, values?: unknown, meta?: WriteMeta) {
+      if (typeof idOrCriteria === 'number') {
+        return buildQuery(async (state) => (await writer.update(model, idOrCriteria, values, options(state.meta)))?.record, { meta: { ...meta } });
+      }
+      return buildQuery(
+        async (state) => updateAll(await matching(idOrCriteria, false, 'update'), state.values, state.meta),
+        values === undefined ? {} : { values },
+        'set',
+      );
     },
-    findOne: (id) => store.findOne(model, id),
-    count: (where) => store.count(model, where === undefined ? undefined : parseWhere(model, where)),
-    create: (values, meta) => writer.create(model, values, options(meta)),
-    async update(id, values, meta) {
-      return (await writer.update(model, id, values, options(meta)))?.record;
+    updateOne: (idOrCriteria: unknown) =>
+      buildQuery(async (state) => (await updateAll(await matching(idOrCriteria, true, 'updateOne'), state.values, state.meta))[0], {}, 'set'),
+    destroy(idOrCriteria: unknown, meta?: WriteMeta) {
+      if (typeof idOrCriteria === 'number') return buildQuery((state) => writer.destroy(model, idOrCriteria, options(state.meta)), { meta: { ...meta } });
+      return buildQuery(async (state) => destroyAll(await matching(idOrCriteria, false, 'destroy'), state.meta));
     },
-    destroy: (id, meta) => writer.destroy(model, id, options(meta)),
-    addToCollection: (id, alias, childIds, meta) => writer.add(model, id, alias, list(childIds), options(meta)),
-    removeFromCollection: (id, alias, childIds, meta) => writer.remove(model, id, alias, list(childIds), options(meta)),
-    replaceCollection: (id, alias, childIds, meta) => writer.replace(model, id, alias, childIds, options(meta)),
-    async subscribe(subscriber, ids) {
+    destroyOne: (idOrCriteria: unknown) =>
+      buildQuery(async (state) => (await destroyAll(await matching(idOrCriteria, true, 'destroyOne'), state.meta))[0]),
+    addToCollection: (id: number, alias: string, childIds?: number | readonly number[], meta?: WriteMeta) => linkChange('add', id, alias, childIds, meta),
+    removeFromCollection: (id: number, alias: string, childIds?: number | readonly number[], meta?: WriteMeta) => linkChange('remove', id, alias, childIds, meta),
+    replaceCollection: (id: number, alias: string, childIds?: readonly number[], meta?: WriteMeta) => linkChange('replace', id, alias, childIds, meta),
+    async subscribe(subscriber: Subscriber, ids: number | readonly number[]) {
       const socket = socketOf(subscriber);
       if (socket) await pubsub.subscribe(socket, model.identity, list(ids));
     },
-    async unsubscribe(subscriber, ids) {
+    async unsubscribe(subscriber: Subscriber, ids: number | readonly number[]) {
       const socket = socketOf(subscriber);
       if (socket) await pubsub.unsubscribe(socket, model.identity, list(ids));
     },
-    publish(ids, data, omit) {
+    publish(ids: number | readonly number[], data: unknown, omit?: Subscriber) {
       pubsub.publish(model.identity, list(ids), data, omit === undefined ? undefined : socketOf(omit));
     },
-    getRoomName: (id) => instanceRoom(model.identity, id),
+    getRoomName: (id: number) => instanceRoom(model.identity, id),
   };
+  return api as ModelApi;
+}
+
+/** Waterline's `.populate(alias, criteria?)`: no cap unless the criteria give a limit. */
+async function populateChosen(
+  store: Store,
+  models: ReadonlyMap<string, NormalizedModel>,
+  model: NormalizedModel,
+  records: StoredRecord[],
+  chosen: QueryState['populate'],
+): Promise<StoredRecord[]> {
+  if (chosen.length === 0 || records.length === 0) return records;
+  const links = parsePopulate(model, chosen.map((p) => p.alias));
+  const plain = links.filter((link) => link.kind === 'one' || chosen.find((p) => p.alias === link.name)?.criteria === undefined);
+  const out = await populate(store, models, records, plain);
+  for (const link of links) {
+    const criteria = chosen.find((p) => p.alias === link.name)?.criteria;
+    if (link.kind !== 'many' || criteria === undefined) continue;
+    const target = modelOf(models, link.target);
+    const params = Object.keys(criteria).some((k) => CRITERIA_KEYS.has(k)) ? criteria : { where: criteria };
+    const parsed = parseFindCriteria(target, { limit: -1, where: {}, ...params });
+    for (const record of out) (record as Record<string, unknown>)[link.name] = await linkedRecords(store, target, link, record.id, undefined, parsed);
+  }
+  return out;
+}
+
+/** The column values of an update, checked as the writer will check them (to-many lists are checked by the writer). */
+function checkUpdateValues(model: NormalizedModel, values: unknown): void {
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) {
+    valuesForUpdate(model, values);
+    return;
+  }
+  const rest: Record<string, unknown> = { ...(values as Record<string, unknown>) };
+  for (const collection of model.collections) delete rest[collection.name];
+  valuesForUpdate(model, rest);
 }
 
 function socketOf(subscriber: Subscriber): Socket | undefined {
