@@ -219,6 +219,20 @@ describe('garbage on the wire', () => {
     ['a request whose envelope is a deeply nested array', `42["post",${'['.repeat(5000)}${']'.repeat(5000)}]`, 'either'],
   ];
 
+  it('an acked request event with extra arguments gets a 400 JWR instead of no answer (PROTOCOL 10 item 4)', async () => {
+    const socket = await connect4();
+    const jwr = await new Promise((resolve) => socket.emit('get', { url: '/probe/status/200' }, 2, 3, resolve));
+    expect(jwr).toStrictEqual({
+      body: {
+        code: 'E_BAD_SOCKET_REQUEST',
+        message: 'A request event takes one argument, the envelope, and got 3; send { method, headers, data, url } with url a path such as "/user/1".',
+      },
+      headers: {},
+      statusCode: 400,
+    });
+    socket.close();
+  });
+
   it.each(junkFrames)('%s: the server keeps serving that socket or closes only it', async (_name, junk, expected) => {
     const bystander = await connect4();
     const outcome = await sendJunk(junk);

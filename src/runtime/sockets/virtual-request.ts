@@ -52,10 +52,17 @@ export function handleVirtualRequests(io: Server, router: Router, production: bo
   io.on('connection', (socket) => {
     const connection = connect(socket);
     for (const [event, verb] of EVENT_VERBS) {
-      socket.on(event, (envelope: unknown, ack: unknown) => {
+      socket.on(event, (envelope: unknown, ...rest: unknown[]) => {
+        // socket.io puts the ack last: with extra arguments (`emit('get', env, 2, 3, ack)`) it is
+        // not the second one, and the client would wait forever (PROTOCOL 10 item 4).
+        const ack = rest[rest.length - 1];
         // Nothing a client sends may throw out of a socket.io listener: that is an uncaught
         // exception, which ends the process.
         try {
+          if (rest.length > 1) {
+            const given = typeof ack === 'function' ? rest.length : rest.length + 1;
+            return refuse(socket, typeof ack === 'function' ? (ack as Ack) : undefined, `A request event takes one argument, the envelope, and got ${given}; ${ENVELOPE_HINT}.`);
+          }
           receive(connection, verb, envelope, ack, router, production);
         } catch (error) {
           unexpected(socket, ack, error, production);
