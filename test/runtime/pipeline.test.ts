@@ -297,3 +297,21 @@ describe('socket envelope errors (PROTOCOL 2.4, with the fix of 10.4)', () => {
     await withClient('socket.io-client 4', async (client) => expect((await client.request('get', '/user')).statusCode).toBe(200));
   });
 });
+
+describe('sockets.sendResponseHeaders / sendStatusCode (PROTOCOL 2.3; section 10 item 3: Sails crashes)', () => {
+  it('false leaves the key out of every JWR, and the server keeps answering', async () => {
+    const lifted = await liftFixture({ sockets: { sendResponseHeaders: false, sendStatusCode: false } });
+    try {
+      const raw = await connect('socket.io-client 4', lifted.app.url);
+      const jwr = (await raw.request('get', '/nope')) as unknown as Record<string, unknown>;
+      expect(jwr).toStrictEqual({ body: 'Not Found' });
+      raw.close();
+      // sails.io.js reads a missing statusCode as 200, as it does against Sails.
+      const sails = await connect('sails.io.js 1.2.1', lifted.app.url);
+      expect(await sails.request('get', '/nope')).toStrictEqual({ body: 'Not Found', headers: {}, statusCode: 200 });
+      sails.close();
+    } finally {
+      await lifted.close();
+    }
+  });
+});

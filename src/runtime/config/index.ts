@@ -81,6 +81,10 @@ export interface SocketsConfig {
   onlyAllowOrigins?: string[];
   /** Decides at the handshake whether a socket may connect; false, a throw or a rejection refuses. */
   beforeConnect?: BeforeConnect;
+  /** false leaves `headers` out of every socket reply (default true, as Sails; Sails then crashes, sails-rt does not). */
+  sendResponseHeaders?: boolean;
+  /** false leaves `statusCode` out of every socket reply, so sails.io.js reports 200 (default true, as Sails). */
+  sendStatusCode?: boolean;
 }
 
 export interface DatastoreConfig {
@@ -209,6 +213,11 @@ function checkConfig(config: SailsConfig): SailsConfig {
     (typeof sockets.maxHttpBufferSize !== 'number' || !(sockets.maxHttpBufferSize > 0))
   ) {
     fail('sockets.maxHttpBufferSize (config/sockets.ts)', `is ${JSON.stringify(sockets.maxHttpBufferSize)}`, 'use a number of bytes such as 1e6');
+  }
+  for (const key of ['sendResponseHeaders', 'sendStatusCode'] as const) {
+    if (sockets[key] !== undefined && typeof sockets[key] !== 'boolean') {
+      fail(`sockets.${key} (config/sockets.ts)`, `is ${JSON.stringify(sockets[key])}`, 'use true or false');
+    }
   }
   for (const key of ['prefix', 'restPrefix'] as const) {
     const value = blueprints[key];

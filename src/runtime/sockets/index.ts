@@ -29,6 +29,9 @@ export function createSocketServer(
     cookie: false,
     ...extra,
   });
-  handleVirtualRequests(io, router, production);
+  handleVirtualRequests(io, router, production, {
+    headers: config.sendResponseHeaders !== false,
+    statusCode: config.sendStatusCode !== false,
+  });
   return io;
 }

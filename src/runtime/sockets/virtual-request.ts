@@ -28,10 +28,22 @@ interface Connection {
   ip: string;
   /** Why every request of this socket is refused (an SDK older than 0.11.0), if it is. */
   refusal: string | undefined;
+  shape: JwrShape;
 }
 
+/** Which JWR keys go out: Sails' `sockets.sendResponseHeaders` / `sendStatusCode` (PROTOCOL 2.3). */
+export interface JwrShape {
+  headers: boolean;
+  statusCode: boolean;
+}
+
+const FULL_JWR: JwrShape = { headers: true, statusCode: true };
+
 class AckSink implements ResponseSink {
-  constructor(private readonly ack: Ack) {}
+  constructor(
+    private readonly ack: Ack,
+    private readonly shape: JwrShape,
+  ) {}
 
   deliver(statusCode: number, headers: Record<string, string>, body: unknown): void {
     // As in Sails (PROTOCOL 2.3), a cookie set by an action never travels in a JWR.
@@ -41,16 +53,22 @@ class AckSink implements ResponseSink {
     }
     // socket.io encodes the packet before it marks the ack as used, so when a body cannot be
     // encoded (circular, BigInt) this throws and Res can still ack a 500 through the same ack.
-    this.ack({ body, headers, statusCode });
+    if (this.shape === FULL_JWR) return this.ack({ body, headers, statusCode });
+    // Sails crashes when headers are left out (PROTOCOL 10 item 3); here the key is just absent.
+    const jwr: Record<string, unknown> = { body };
+    if (this.shape.headers) jwr['headers'] = headers;
+    if (this.shape.statusCode) jwr['statusCode'] = statusCode;
+    this.ack(jwr);
   }
 }
 
 const NO_REPLY: ResponseSink = { deliver() {} };
 
 /** Wires request handling onto every socket that connects to `io`. */
-export function handleVirtualRequests(io: Server, router: Router, production: boolean): void {
+export function handleVirtualRequests(io: Server, router: Router, production: boolean, shape: JwrShape = FULL_JWR): void {
+  if (shape.headers && shape.statusCode) shape = FULL_JWR;
   io.on('connection', (socket) => {
-    const connection = connect(socket);
+    const connection = connect(socket, shape);
     for (const [event, verb] of EVENT_VERBS) {
       socket.on(event, (envelope: unknown, ...rest: unknown[]) => {
         // socket.io puts the ack last: with extra arguments (`emit('get', env, 2, 3, ack)`) it is
@@ -80,7 +98,7 @@ export function handleVirtualRequests(io: Server, router: Router, production: bo
   });
 }
 
-function connect(socket: Socket): Connection {
+function connect(socket: Socket, shape: JwrShape): Connection {
   const { headers, query, address } = socket.handshake;
   const version = query['__sails_io_sdk_version'];
   let refusal: string | undefined;
@@ -95,6 +113,7 @@ function connect(socket: Socket): Connection {
     cookie: typeof headers.cookie === 'string' ? headers.cookie : undefined,
     ip: address,
     refusal,
+    shape,
   };
 }
 
@@ -128,7 +147,7 @@ function receive(connection: Connection, method: Verb, envelope: unknown, ackArg
 
   const { path, query } = splitUrl(url);
   const req = new Req(method, url, path, query, body, headers, 'socket.io', connection.socket, connection.ip);
-  const res = new Res(ack === undefined ? NO_REPLY : new AckSink(ack), production);
+  const res = new Res(ack === undefined ? NO_REPLY : new AckSink(ack, connection.shape), production);
   router.dispatch(req, res);
 }
 
