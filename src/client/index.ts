@@ -148,7 +148,23 @@ export interface Criteria<R> {
   omit?: (keyof R & string)[];
 }
 
-export interface ModelClient<R, C, U> {
+/** What `populate(parentId, alias)` answers: the list of a to-many link, the record of a to-one. */
+export type Populated<R, K> = K extends keyof R ? (undefined extends R[K] ? NonNullable<R[K]> : Exclude<R[K], number | null>) : unknown;
+
+export interface ModelClientOptions {
+  /**
+   * Repeat the find, findOne and populate calls that subscribed this socket once it reconnects
+   * (default true): the server forgets a socket's rooms when its connection drops (PROTOCOL.md
+   * 9.4 and 10, item 1). Messages sent while it was away are not replayed; refetch if they matter.
+   */
+  resubscribe?: boolean;
+}
+
+/**
+ * The blueprint calls of one model. `Many` names its to-many links (add, remove, replace) and
+ * `One` its to-one links (populate takes both).
+ */
+export interface ModelClient<R, C, U, Many extends string = string, One extends string = string> {
   /** `GET /<identity>`; the socket is subscribed to every record returned and to new ones. */
   find(criteria?: Criteria<R>, options?: RequestOptions): Promise<R[]>;
   /** `GET /<identity>/:id`; the socket is subscribed to the record. */
@@ -159,6 +175,14 @@ export interface ModelClient<R, C, U> {
   update(id: number, values: U, options?: RequestOptions): Promise<R>;
   /** `DELETE /<identity>/:id`; answers the record as it was. */
   destroy(id: number, options?: RequestOptions): Promise<R>;
+  /** `PUT /<identity>/:parentId/:alias/:childId`: links a record; answers the parent, populated. */
+  add(parentId: number, alias: Many, childId: number, options?: RequestOptions): Promise<R>;
+  /** `DELETE /<identity>/:parentId/:alias/:childId`: unlinks a record; answers the parent, populated. */
+  remove(parentId: number, alias: Many, childId: number, options?: RequestOptions): Promise<R>;
+  /** `PUT /<identity>/:parentId/:alias` with the ids as the body: the link then holds exactly those. */
+  replace(parentId: number, alias: Many, ids: readonly number[], options?: RequestOptions): Promise<R>;
+  /** `GET /<identity>/:parentId/:alias`: the linked records (criteria apply to a to-many list); subscribes to them. */
+  populate<K extends Many | One>(parentId: number, alias: K, criteria?: Criteria<Record<string, unknown>>, options?: RequestOptions): Promise<Populated<R, K>>;
   /** Listens to one verb of this model's messages; returns the function that stops listening. */
   on<V extends Verb>(verb: V, handler: (message: Extract<ModelMessage<R>, { verb: V }>) => void): () => void;
 }
@@ -167,20 +191,37 @@ export interface ModelClient<R, C, U> {
  * The client of one model.
  *
  * @example
- * const users = createModelClient<User, UserCreate, UserUpdate>(socket, 'user');
+ * const users = createModelClient<User, UserCreate, UserUpdate, 'pets'>(socket, 'user');
  * users.on('created', ({ data }) => console.log(data.name));
  * await users.find({ where: { age: { '>=': 18 } }, sort: 'name ASC' });
+ * await users.add(1, 'pets', 2);
  */
-export function createModelClient<R, C = Partial<R>, U = Partial<C>>(socket: SocketLike, identity: string): ModelClient<R, C, U> {
+export function createModelClient<R, C = Partial<R>, U = Partial<C>, Many extends string = string, One extends string = string>(
+  socket: SocketLike,
+  identity: string,
+  clientOptions: ModelClientOptions = {},
+): ModelClient<R, C, U, Many, One> {
   const path = `/${identity}`;
   const body = async <T>(method: Method, url: string, data: unknown, options?: RequestOptions): Promise<T> =>
     (await request<T>(socket, method, url, data, options)).body;
+  const subscriptions = clientOptions.resubscribe === false ? undefined : resubscriber(socket);
+  /** A read that subscribes: remembered once it succeeded, to be repeated after a reconnect. */
+  const subscribing = async <T>(url: string, data: unknown, options?: RequestOptions): Promise<T> => {
+    const result = await body<T>('get', url, data, options);
+    subscriptions?.remember(url, data, options?.headers);
+    return result;
+  };
+  const at = (id: number, ...rest: string[]): string => [path, encodeURIComponent(id), ...rest.map(encodeURIComponent)].join('/');
   return {
-    find: (criteria, options) => body<R[]>('get', path, criteria ?? {}, options),
-    findOne: (id, options) => body<R>('get', `${path}/${encodeURIComponent(id)}`, {}, options),
+    find: (criteria, options) => subscribing<R[]>(path, criteria ?? {}, options),
+    findOne: (id, options) => subscribing<R>(at(id), {}, options),
     create: (values, options) => body<R>('post', path, values, options),
-    update: (id, values, options) => body<R>('patch', `${path}/${encodeURIComponent(id)}`, values, options),
-    destroy: (id, options) => body<R>('delete', `${path}/${encodeURIComponent(id)}`, {}, options),
+    update: (id, values, options) => body<R>('patch', at(id), values, options),
+    destroy: (id, options) => body<R>('delete', at(id), {}, options),
+    add: (parentId, alias, childId, options) => body<R>('put', at(parentId, alias, String(childId)), {}, options),
+    remove: (parentId, alias, childId, options) => body<R>('delete', at(parentId, alias, String(childId)), {}, options),
+    replace: (parentId, alias, ids, options) => body<R>('put', at(parentId, alias), [...ids], options),
+    populate: (parentId, alias, criteria, options) => subscribing(at(parentId, alias), criteria ?? {}, options),
     on(verb, handler) {
       const listener = (message: ModelMessage<R>): void => {
         if (message && message.verb === verb) handler(message as Extract<ModelMessage<R>, { verb: typeof verb }>);
@@ -191,4 +232,42 @@ export function createModelClient<R, C = Partial<R>, U = Partial<C>>(socket: Soc
       };
     },
   };
+}
+
+interface Resubscriber {
+  remember(url: string, data: unknown, headers: Record<string, string> | undefined): void;
+}
+
+const RESUBSCRIBERS = new WeakMap<SocketLike, Resubscriber>();
+
+/**
+ * One per socket, shared by its model clients: after a `disconnect`, the next `connect` (a
+ * reconnection; socket.io-client 4 and sails.io.js both emit it) repeats every remembered read.
+ */
+function resubscriber(socket: SocketLike): Resubscriber {
+  const existing = RESUBSCRIBERS.get(socket);
+  if (existing) return existing;
+  const reads = new Map<string, { url: string; data: unknown; headers: Record<string, string> | undefined }>();
+  let dropped = false;
+  let listening = false;
+  const replay = (): void => {
+    if (!dropped) return;
+    dropped = false;
+    for (const read of reads.values()) {
+      // A record destroyed meanwhile answers 404: nothing to subscribe to, nothing to report.
+      request(socket, 'get', read.url, read.data, read.headers ? { headers: read.headers } : {}).catch(() => {});
+    }
+  };
+  const created: Resubscriber = {
+    remember(url, data, headers) {
+      if (!listening) {
+        listening = true;
+        socket.on('disconnect', () => (dropped = true));
+        socket.on('connect', replay);
+      }
+      reads.set(JSON.stringify([url, data, headers ?? null]), { url, data, headers });
+    },
+  };
+  RESUBSCRIBERS.set(socket, created);
+  return created;
 }

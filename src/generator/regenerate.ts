@@ -47,6 +47,9 @@ function modelData(model: NormalizedModel, linked: LinkedType) {
   const recordTypeOf = (attribute: NormalizedAttribute): string =>
     attribute.model === undefined ? recordType(attribute) : `number | ${linked(attribute.model)} | null`;
   const collections = model.collections.map((collection) => ({ key: `${tsKey(collection.name)}?`, type: `${linked(collection.collection)}[]` }));
+  // A create or update gives a to-many as the list of ids it then holds.
+  const collectionIds = model.collections.map((collection) => ({ key: `${tsKey(collection.name)}?`, type: 'number[]' }));
+  const aliases = (list: readonly string[]): string => (list.length === 0 ? 'never' : list.map((name) => tsString(name)).join(' | '));
   return {
     className: model.className,
     identity: model.identity,
@@ -54,9 +57,12 @@ function modelData(model: NormalizedModel, linked: LinkedType) {
     propertyName: names(model.className).propertyName,
     source: `api/models/${names(model.className).fileName}.ts`,
     record: [...model.attributes.map((attribute) => ({ key: tsKey(attribute.name), type: recordTypeOf(attribute) })), ...collections],
-    create: create.map(({ name, required, type }) => ({ key: required ? tsKey(name) : `${tsKey(name)}?`, type })),
+    create: [...create.map(({ name, required, type }) => ({ key: required ? tsKey(name) : `${tsKey(name)}?`, type })), ...collectionIds],
     // Spelt out rather than Partial<...Create>: a model named Partial would hide the utility type.
-    update: create.map(({ name, type }) => ({ key: `${tsKey(name)}?`, type })),
+    update: [...create.map(({ name, type }) => ({ key: `${tsKey(name)}?`, type })), ...collectionIds],
+    // For the typed client: which aliases add/remove/replace and populate take.
+    manyAliases: aliases(model.collections.map((collection) => collection.name)),
+    oneAliases: aliases(model.attributes.filter((attribute) => attribute.model !== undefined).map((attribute) => attribute.name)),
   };
 }
 

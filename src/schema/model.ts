@@ -194,12 +194,17 @@ export type InferRecord<D extends ModelDefinition> = Simplify<
   }
 >;
 
-/** The values a create accepts: required attributes must be there; links are given as ids. */
+/**
+ * The values a create accepts: required attributes must be there; links are given as ids (a
+ * to-many as the list of ids it then holds).
+ */
 export type InferCreate<D extends ModelDefinition> = Simplify<
   {
     [K in RequiredKeys<D>]: WriteValue<Attr<D, K>>;
   } & {
     [K in Exclude<keyof D['attributes'], RequiredKeys<D> | CollectionKeys<D>>]?: WriteValue<Attr<D, K>> | null;
+  } & {
+    [K in CollectionKeys<D>]?: number[];
   }
 >;
 

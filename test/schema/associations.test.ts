@@ -52,12 +52,12 @@ describe('links in the schema', () => {
     expect(() => parseAttributeSpec('owner:model:user:x')).toThrow('a to-one link takes no more parts after the model');
   });
 
-  it('infers record and create types: a to-one is an id or the linked record, a to-many an optional list', () => {
+  it('infers record and create types: a to-one is an id or the linked record, a to-many an optional list (of ids when written)', () => {
     const Pet = defineModel({ attributes: { name: { type: 'string' }, owner: { model: 'user' } } });
     const User = defineModel({ attributes: { name: { type: 'string', required: true }, pets: { collection: 'pet', via: 'owner' } } });
     expectTypeOf<InferRecord<typeof Pet>['owner']>().toEqualTypeOf<number | LinkedRecord | null>();
     expectTypeOf<InferRecord<typeof User>['pets']>().toEqualTypeOf<LinkedRecord[] | undefined>();
     expectTypeOf<InferCreate<typeof Pet>>().toEqualTypeOf<{ name?: string | null; owner?: number | null }>();
-    expectTypeOf<InferCreate<typeof User>>().toEqualTypeOf<{ name: string }>();
+    expectTypeOf<InferCreate<typeof User>>().toEqualTypeOf<{ name: string; pets?: number[] }>();
   });
 });

@@ -33,11 +33,13 @@ export interface Tag {
 /** Tag: the values a create takes; the required attributes must be there. */
 export interface TagCreate {
   label: string;
+  users?: number[];
 }
 
 /** Tag: the values an update takes, any of them. */
 export interface TagUpdate {
   label?: string;
+  users?: number[];
 }
 
 /** User: a record as the server sends it (api/models/User.ts). */
@@ -55,10 +57,14 @@ export interface User {
 export interface UserCreate {
   name: string;
   age?: number | null;
+  pets?: number[];
+  tags?: number[];
 }
 
 /** User: the values an update takes, any of them. */
 export interface UserUpdate {
   name?: string;
   age?: number | null;
+  pets?: number[];
+  tags?: number[];
 }
