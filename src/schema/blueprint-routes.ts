@@ -51,6 +51,8 @@ export function blueprintRoutes(models: readonly NormalizedModel[], options: Blu
         { method: 'PATCH', path: `${path}/:id`, identity, action: 'update', subscribes: 'record', publishes: 'updated' },
         { method: 'PUT', path: `${path}/:id`, identity, action: 'update', subscribes: 'record', publishes: 'updated' },
         { method: 'DELETE', path: `${path}/:id`, identity, action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
+        // Sails' `DELETE /M/:id?`: the id may come in the body or the query instead.
+        { method: 'DELETE', path, identity, action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
       );
       for (const alias of toMany) {
         routes.push(

@@ -62,6 +62,17 @@ describe.each(ALL_KINDS)('blueprints over %s', (kind) => {
     expect(await client.request('patch', `/user/${a.id}`, { age: 3 })).toMatchObject({ statusCode: 404, body: 'Not Found' });
   });
 
+  it('DELETE /user takes the id from the body or query (PROTOCOL 6.1: DELETE /M/:id?)', async () => {
+    // The HTTP client sends DELETE data as the query string; the socket clients in the body.
+    const a = (await client.request('post', '/user', { name: 'delete-no-path-id' })).body as { id: number };
+    const destroyed = await client.request('delete', '/user', { id: a.id });
+    expect(destroyed).toMatchObject({ statusCode: 200, body: { id: a.id, name: 'delete-no-path-id' } });
+    expect((await client.request('get', `/user/${a.id}`)).statusCode).toBe(404);
+    expect(await client.request('delete', '/user', { id: a.id })).toMatchObject({ statusCode: 404, body: 'Not Found' });
+    expect(await client.request('delete', '/user')).toMatchObject({ statusCode: 400, body: { code: 'E_INVALID_CRITERIA' } });
+    expect(await client.request('delete', '/user', { id: 'x' })).toMatchObject({ statusCode: 400, body: { code: 'E_INVALID_CRITERIA' } });
+  });
+
   it('create refuses bad values with E_INVALID_NEW_RECORD naming each attribute and rule', async () => {
     const jwr = await client.request('post', '/user', { email: 'not-an-email', age: 'old' });
     expect(jwr.statusCode).toBe(400);

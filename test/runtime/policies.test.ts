@@ -78,7 +78,7 @@ describe('policies', () => {
   it('in production, lift refuses blueprint writes no policy guards, unless blueprints.allowUnguardedWrites says so', async () => {
     const production = { session: { secret: 'a-real-secret-for-the-test' }, sockets: { beforeConnect: () => true } };
     await expect(liftFixture(production, { environment: 'production' })).rejects.toThrow(
-      'In production, anyone could write through the blueprint routes POST /note, PATCH /note/:id, PUT /note/:id, DELETE /note/:id, POST /user, PATCH /user/:id, PUT /user/:id, DELETE /user/:id, POST /widget, PATCH /widget/:id, PUT /widget/:id, DELETE /widget/:id, because no policy guards them; map them to a policy in config/policies.ts (e.g. UserController: { create: \'isLoggedIn\' }), or set blueprints.allowUnguardedWrites: true in config/blueprints.ts if that is intended.',
+      'In production, anyone could write through the blueprint routes POST /note, PATCH /note/:id, PUT /note/:id, DELETE /note/:id, DELETE /note, POST /user, PATCH /user/:id, PUT /user/:id, DELETE /user/:id, DELETE /user, POST /widget, PATCH /widget/:id, PUT /widget/:id, DELETE /widget/:id, DELETE /widget, because no policy guards them; map them to a policy in config/policies.ts (e.g. UserController: { create: \'isLoggedIn\' }), or set blueprints.allowUnguardedWrites: true in config/blueprints.ts if that is intended.',
     );
     const allowed = await liftFixture({ ...production, blueprints: { allowUnguardedWrites: true } }, { environment: 'production' });
     await allowed.close();

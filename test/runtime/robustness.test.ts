@@ -190,8 +190,8 @@ describe('automatic OPTIONS (PROTOCOL 2.3)', () => {
   it('over HTTP: 200 with Allow, and the list as the text body, as Express answers', async () => {
     const response = await fetch(`${lifted.app.url}/user`, { method: 'OPTIONS' });
     expect(response.status).toBe(200);
-    expect(response.headers.get('allow')).toBe('GET, HEAD, POST');
-    expect(await response.text()).toBe('GET, HEAD, POST');
+    expect(response.headers.get('allow')).toBe('DELETE, GET, HEAD, POST');
+    expect(await response.text()).toBe('DELETE, GET, HEAD, POST');
     // A route bound to every verb answers OPTIONS itself.
     const any = await fetch(`${lifted.app.url}/echo/any`, { method: 'OPTIONS' });
     expect(((await any.json()) as { method: string }).method).toBe('OPTIONS');

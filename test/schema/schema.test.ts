@@ -125,6 +125,7 @@ describe('blueprintRoutes()', () => {
       'PATCH /api/user/:id update',
       'PUT /api/user/:id update',
       'DELETE /api/user/:id destroy',
+      'DELETE /api/user destroy',
     ]);
   });
 });

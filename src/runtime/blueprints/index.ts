@@ -112,7 +112,8 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
     },
 
     async destroy(req, res) {
-      const id = idOf(req);
+      // `DELETE /user` (PROTOCOL 6.1: the id is optional in the route) reads it from the body or query.
+      const id = req.params['id'] === undefined ? parseId(model, req.param('id'), `${where(req)}, the id in the body or query`) : idOf(req);
       const previous = await writer.destroy(model, id, { requester: req.socket, publish: true });
       if (previous === undefined) return res.notFound();
       res.ok(previous);

@@ -18,6 +18,8 @@ export const blueprintRoutes = [
   { method: 'PUT', path: '/pet/:id', identity: 'pet', action: 'update', subscribes: 'record', publishes: 'updated' },
   // DELETE /pet/:id (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
   { method: 'DELETE', path: '/pet/:id', identity: 'pet', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
+  // DELETE /pet (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
+  { method: 'DELETE', path: '/pet', identity: 'pet', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
   // GET /pet/:parentid/owner (populate): the requesting socket joins the parent record's room and the rooms of the linked records; publishes nothing
   { method: 'GET', path: '/pet/:parentid/owner', identity: 'pet', action: 'populate', alias: 'owner', subscribes: 'parent-and-children' },
   // Tag (api/models/Tag.ts)
@@ -33,6 +35,8 @@ export const blueprintRoutes = [
   { method: 'PUT', path: '/tag/:id', identity: 'tag', action: 'update', subscribes: 'record', publishes: 'updated' },
   // DELETE /tag/:id (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
   { method: 'DELETE', path: '/tag/:id', identity: 'tag', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
+  // DELETE /tag (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
+  { method: 'DELETE', path: '/tag', identity: 'tag', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
   // PUT /tag/:parentid/users/:childid (add): the requesting socket joins the parent record's room and the rooms of the linked records; publishes 'addedTo' to the parent's room (and notices to the linked records' rooms), not to the requester
   { method: 'PUT', path: '/tag/:parentid/users/:childid', identity: 'tag', action: 'add', alias: 'users', subscribes: 'parent-and-children', publishes: 'addedTo' },
   // DELETE /tag/:parentid/users/:childid (remove): the requesting socket joins no room; publishes 'removedFrom' to the parent's room (and notices to the linked records' rooms), not to the requester
@@ -54,6 +58,8 @@ export const blueprintRoutes = [
   { method: 'PUT', path: '/user/:id', identity: 'user', action: 'update', subscribes: 'record', publishes: 'updated' },
   // DELETE /user/:id (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
   { method: 'DELETE', path: '/user/:id', identity: 'user', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
+  // DELETE /user (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
+  { method: 'DELETE', path: '/user', identity: 'user', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
   // PUT /user/:parentid/pets/:childid (add): the requesting socket joins the parent record's room and the rooms of the linked records; publishes 'addedTo' to the parent's room (and notices to the linked records' rooms), not to the requester
   { method: 'PUT', path: '/user/:parentid/pets/:childid', identity: 'user', action: 'add', alias: 'pets', subscribes: 'parent-and-children', publishes: 'addedTo' },
   // DELETE /user/:parentid/pets/:childid (remove): the requesting socket joins no room; publishes 'removedFrom' to the parent's room (and notices to the linked records' rooms), not to the requester

@@ -18,6 +18,8 @@ export const blueprintRoutes = [
   { method: 'PUT', path: '/blogpost/:id', identity: 'blogpost', action: 'update', subscribes: 'record', publishes: 'updated' },
   // DELETE /blogpost/:id (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
   { method: 'DELETE', path: '/blogpost/:id', identity: 'blogpost', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
+  // DELETE /blogpost (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
+  { method: 'DELETE', path: '/blogpost', identity: 'blogpost', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
   // Empty (api/models/Empty.ts)
   // GET /empty (find): the requesting socket joins the room of each record found and, with autoWatch, the class room sails_model_create_empty; publishes nothing
   { method: 'GET', path: '/empty', identity: 'empty', action: 'find', subscribes: 'records' },
@@ -31,6 +33,8 @@ export const blueprintRoutes = [
   { method: 'PUT', path: '/empty/:id', identity: 'empty', action: 'update', subscribes: 'record', publishes: 'updated' },
   // DELETE /empty/:id (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
   { method: 'DELETE', path: '/empty/:id', identity: 'empty', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
+  // DELETE /empty (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
+  { method: 'DELETE', path: '/empty', identity: 'empty', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
   // Product (api/models/Product.ts)
   // GET /product (find): the requesting socket joins the room of each record found and, with autoWatch, the class room sails_model_create_product; publishes nothing
   { method: 'GET', path: '/product', identity: 'product', action: 'find', subscribes: 'records' },
@@ -44,4 +48,6 @@ export const blueprintRoutes = [
   { method: 'PUT', path: '/product/:id', identity: 'product', action: 'update', subscribes: 'record', publishes: 'updated' },
   // DELETE /product/:id (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
   { method: 'DELETE', path: '/product/:id', identity: 'product', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
+  // DELETE /product (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
+  { method: 'DELETE', path: '/product', identity: 'product', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
 ] as const;

@@ -18,4 +18,6 @@ export const blueprintRoutes = [
   { method: 'PUT', path: '/ticket/:id', identity: 'ticket', action: 'update', subscribes: 'record', publishes: 'updated' },
   // DELETE /ticket/:id (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
   { method: 'DELETE', path: '/ticket/:id', identity: 'ticket', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
+  // DELETE /ticket (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
+  { method: 'DELETE', path: '/ticket', identity: 'ticket', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
 ] as const;

@@ -18,4 +18,6 @@ export const blueprintRoutes = [
   { method: 'PUT', path: '/user/:id', identity: 'user', action: 'update', subscribes: 'record', publishes: 'updated' },
   // DELETE /user/:id (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
   { method: 'DELETE', path: '/user/:id', identity: 'user', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
+  // DELETE /user (destroy): the requesting socket leaves the record's room; publishes 'destroyed' to the record's room, not to the requester
+  { method: 'DELETE', path: '/user', identity: 'user', action: 'destroy', subscribes: 'none', publishes: 'destroyed' },
 ] as const;
