@@ -80,6 +80,13 @@ describe('policies', () => {
     await expect(liftFixture(production, { environment: 'production' })).rejects.toThrow(
       'In production, anyone could write through the blueprint routes POST /note, PATCH /note/:id, PUT /note/:id, DELETE /note/:id, DELETE /note, POST /user, PATCH /user/:id, PUT /user/:id, DELETE /user/:id, DELETE /user, POST /widget, PATCH /widget/:id, PUT /widget/:id, DELETE /widget/:id, DELETE /widget, because no policy guards them; map them to a policy in config/policies.ts (e.g. UserController: { create: \'isLoggedIn\' }), or set blueprints.allowUnguardedWrites: true in config/blueprints.ts if that is intended.',
     );
+    // Shortcut write routes count too, with REST routes or without them.
+    await expect(liftFixture({ ...production, blueprints: { rest: false, shortcuts: true } }, { environment: 'production' })).rejects.toThrow(
+      'In production, anyone could write through the blueprint routes GET /note/create, GET /note/update/:id, GET /note/destroy/:id, GET /user/create,',
+    );
+    await expect(liftFixture({ ...production, blueprints: { shortcuts: true, prefix: '/api' } }, { environment: 'production' })).rejects.toThrow(
+      'DELETE /api/note, GET /api/note/create, GET /api/note/update/:id, GET /api/note/destroy/:id, POST /api/user,',
+    );
     const allowed = await liftFixture({ ...production, blueprints: { allowUnguardedWrites: true } }, { environment: 'production' });
     await allowed.close();
     // The secure app guards every write of user with isLoggedIn.

@@ -90,8 +90,14 @@ export class Security {
    * `blueprints.allowUnguardedWrites` says that is intended.
    */
   checkUnguardedWrites(config: SailsConfig, models: readonly NormalizedModel[], table: ActionTable): void {
-    if (config.blueprints.rest === false || config.blueprints.allowUnguardedWrites === true) return;
-    const routes = blueprintRoutes(models, { prefix: config.blueprints.prefix ?? '', restPrefix: config.blueprints.restPrefix ?? '' });
+    if (config.blueprints.allowUnguardedWrites === true) return;
+    // The routes lift binds: shortcut writes (GET /user/create?…) count, with or without REST.
+    const routes = blueprintRoutes(models, {
+      prefix: config.blueprints.prefix ?? '',
+      restPrefix: config.blueprints.restPrefix ?? '',
+      rest: config.blueprints.rest !== false,
+      shortcuts: config.blueprints.shortcuts === true,
+    });
     const open = routes.filter((route) => {
       const identity = `${route.identity}/${route.action}`.toLowerCase();
       if (READS.has(route.action.toLowerCase())) return false;
