@@ -2,8 +2,9 @@
 import type { SecurityConfig } from 'sails-rt';
 
 /**
- * CSRF and CORS, with Sails' setting names. sails-rt does not build them yet: lift refuses
- * `csrf: true` and any `cors` setting rather than ignore them.
+ * CSRF and CORS, with Sails' setting names. `csrf: true` makes every POST, PUT, PATCH and DELETE
+ * (HTTP and sockets) carry the session's token, which `GET /csrfToken` answers. CORS is not
+ * built yet: lift refuses any `cors` setting rather than ignore it.
  */
 export const security: SecurityConfig = {
   csrf: false,
