@@ -1,12 +1,14 @@
 /**
- * Pure planners over a virtual tree: `sails-rt new`, `generate model` and `generate` (no noun)
- * each describe their files as changes to a Tree; the CLI prints and flushes them.
+ * Pure planners over a virtual tree: `sails-rt new`, `generate model`, `generate policy` and
+ * `generate` (no noun) each describe their files as changes to a Tree; the CLI prints and
+ * flushes them.
  */
 export { VirtualTree, memoryReader, applyChanges, type Tree, type TreeReader, type FileChange, type ChangeType } from './tree.js';
 export { TemplateSet, outputPath } from './templates.js';
 export { diskReader, readTemplates, flushChanges, FlushError, TEMPLATES_DIR, type FlushOptions } from './disk.js';
 export { generateApp, appPackageName, packageJson, TSCONFIG, type AppOptions } from './app.js';
 export { generateModel, modelDefinitionFromSpecs, type ModelOptions, type ModelReport } from './model.js';
+export { generatePolicy, type PolicyOptions, type PolicyReport } from './policy.js';
 export { regenerate, GENERATED_FILES } from './regenerate.js';
 export { emptyReport, writeOwnedFile, type GenerateReport, type OwnedWrite } from './owned-files.js';
 export { versions, appDevDependencies, type VersionedPackage } from './versions.js';

@@ -172,7 +172,7 @@ describe('sails-rt generate', () => {
   it('names the generators that are not built yet', async () => {
     const run = await cli(app, 'generate', 'controller', 'Foo');
     expect(run.stderr).toBe(
-      'Error: There is no generator "controller" ("controller" is planned but not built yet); use `sails-rt generate model <Name> [attributes...]`, or no noun to re-derive generated/.',
+      'Error: There is no generator "controller" ("controller" is planned but not built yet); use `sails-rt generate model <Name> [attributes...]`, `sails-rt generate policy <name>`, or no noun to re-derive generated/.',
     );
     expect(run.exitCode).toBe(1);
   });
@@ -184,6 +184,97 @@ describe('sails-rt generate', () => {
       expect(run.stdout).toContain(flag);
       expect(run.stdout.split('Examples:')[1]).toContain(flag);
     }
+  });
+});
+
+describe('sails-rt generate policy', () => {
+  const work = tempDir();
+  const app = join(work, 'myapp');
+  const policy = join(app, 'api/policies/isLoggedIn.ts');
+
+  beforeAll(async () => {
+    expect((await cli(work, 'new', 'myapp', '--yes', '--skip-install')).exitCode).toBe(0);
+  });
+
+  it('lists what it would write with --dry-run and writes nothing', async () => {
+    const before = snapshotDir(app);
+    for (const args of [['policy', 'isLoggedIn', '--dry-run'], ['--dry-run', 'policy', 'isLoggedIn']]) {
+      const run = await cli(app, 'generate', ...args);
+      expect(run.exitCode, args.join(' ')).toBe(0);
+      expect(changeLines(run.stdout)).toEqual(['CREATE api/policies/isLoggedIn.ts']);
+      expect(run.stdout).toContain('Dry run: nothing was written (1 files would change).');
+    }
+    expect(snapshotDir(app)).toEqual(before);
+  });
+
+  it('writes api/policies/<name>.ts and says how to map it', async () => {
+    const run = await cli(app, 'generate', 'policy', 'isLoggedIn');
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(changeLines(run.stdout)).toEqual(['CREATE api/policies/isLoggedIn.ts']);
+    expect(run.stdout).toContain("Note: lift runs it only where config/policies.ts maps it, e.g. UserController: { '*': 'isLoggedIn', find: true }.");
+    expect(readFileSync(policy, 'utf8')).toMatch(/^\/\/ written once by sails-rt generate policy; yours to edit\n/);
+  });
+
+  it('changes nothing when run again', async () => {
+    const before = snapshotDir(app);
+    const run = await cli(app, 'generate', 'policy', 'isLoggedIn');
+    expect(run.exitCode).toBe(0);
+    expect(changeLines(run.stdout)).toEqual(['SKIP api/policies/isLoggedIn.ts (unchanged)']);
+    expect(run.stdout).toContain('Nothing to change: every file is up to date.');
+    expect(snapshotDir(app)).toEqual(before);
+  });
+
+  it('leaves a policy you changed alone and exits 1; --force keeps yours as .orig', async () => {
+    const mine = readFileSync(policy, 'utf8').replace("'E_FORBIDDEN'", "'E_FORBIDDEN', mine: true");
+    writeFileSync(policy, mine);
+    const before = snapshotDir(app);
+    const run = await cli(app, 'generate', 'policy', 'isLoggedIn');
+    expect(run.exitCode).toBe(1);
+    expect(changeLines(run.stdout)).toEqual([
+      'CONFLICT api/policies/isLoggedIn.ts (yours differs from what sails-rt would write; left as it is, --force overwrites it and keeps yours as api/policies/isLoggedIn.ts.orig)',
+    ]);
+    expect(run.stderr).toBe(
+      'Error: api/policies/isLoggedIn.ts already exists and differs from what sails-rt would write, so nothing was written; keep yours, or pass --force to replace it (yours is kept as api/policies/isLoggedIn.ts.orig).',
+    );
+    expect(snapshotDir(app)).toEqual(before);
+
+    const forced = await cli(app, 'generate', 'policy', 'isLoggedIn', '--force');
+    expect(forced.exitCode).toBe(0);
+    expect(changeLines(forced.stdout)).toEqual(['UPDATE api/policies/isLoggedIn.ts', 'CREATE api/policies/isLoggedIn.ts.orig']);
+    expect(readFileSync(`${policy}.orig`, 'utf8')).toBe(mine);
+    expect(readFileSync(policy, 'utf8')).not.toContain('mine: true');
+  });
+
+  it('refuses a bad name in one sentence with the fix, exit 1, writing nothing', async () => {
+    const before = snapshotDir(app);
+    for (const name of ['../x', '1abc', '']) {
+      const run = await cli(app, 'generate', 'policy', name);
+      expect(run, name).toEqual({
+        exitCode: 1,
+        stdout: '',
+        stderr: `Error: "${name}" is not a valid policy name: use letters and digits, starting with a letter, in camelCase as Sails does (for example isLoggedIn).`,
+      });
+    }
+    expect(snapshotDir(app)).toEqual(before);
+  });
+
+  it('refuses to run outside an app, saying where it looked', async () => {
+    const run = await cli(work, 'generate', 'policy', 'isLoggedIn');
+    expect(run).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: `Error: No sails-rt app here: ${join(work, 'package.json')} does not exist; run \`sails-rt generate policy\` inside a folder made by \`sails-rt new\`.`,
+    });
+    expect(snapshotDir(work)['api/policies/isLoggedIn.ts']).toBeUndefined();
+  });
+
+  it('lists its flags, with examples, in --help', async () => {
+    const run = await cli(app, 'generate', 'policy', '--help');
+    expect(run.exitCode).toBe(0);
+    for (const flag of ['--force', '--dry-run']) expect(run.stdout.split('Examples:')[1]).toContain(flag);
+    expect(run.stdout).toContain('$ sails-rt generate policy isLoggedIn');
+    expect((await cli(app, 'generate', '--help')).stdout).toContain('$ sails-rt generate policy isLoggedIn');
   });
 });
 

@@ -110,7 +110,7 @@ describe('main', () => {
   });
 
   it('lists every flag of every command, each with an example, in --help', async () => {
-    for (const command of [[], ['new'], ['generate'], ['generate', 'model'], ['lift']]) {
+    for (const command of [[], ['new'], ['generate'], ['generate', 'model'], ['generate', 'policy'], ['lift']]) {
       const { ctx, stdout } = context(work);
       expect(await main(argv(...command, '--help'), ctx)).toBe(0);
       const [usage = '', examples = ''] = stdout().split('Examples:');

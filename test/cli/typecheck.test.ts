@@ -1,7 +1,8 @@
 /**
  * The generated app under its own strict tsconfig, with model and attribute names chosen to
  * clash: TypeScript keywords, global and imported type names, a model without attributes,
- * and isIn / defaultsTo strings full of quotes, backslashes and newlines.
+ * and isIn / defaultsTo strings full of quotes, backslashes and newlines; plus generated policies
+ * and a config/policies.ts that maps them.
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,6 +56,14 @@ export default defineController({
 });
 `;
 
+const POLICIES = `import type { PoliciesConfig } from 'sails-rt';
+export const policies: PoliciesConfig = {
+  '*': true,
+  ClientController: { '*': 'isLoggedIn', find: true },
+  TypedController: { make: ['isLoggedIn', 'canEdit'] },
+};
+`;
+
 describe('a generated app with awkward names', () => {
   const work = tempDir();
   const app = join(work, 'awkward');
@@ -65,6 +74,9 @@ describe('a generated app with awkward names', () => {
       const run = await cli(app, 'generate', 'model', name ?? '', ...specs);
       expect(run.stderr, name).toBe('');
     }
+    for (const policy of ['isLoggedIn', 'can-edit']) expect((await cli(app, 'generate', 'policy', policy)).stderr, policy).toBe('');
+    // The mapping the generated config/policies.ts shows, uncommented.
+    writeFileSync(join(app, 'config/policies.ts'), POLICIES);
     writeFileSync(join(app, 'api/models/Weird.ts'), WEIRD);
     writeFileSync(join(app, 'api/controllers/TypedController.ts'), TYPED_CONTROLLER);
     expect((await cli(app, 'generate')).stderr).toBe('');

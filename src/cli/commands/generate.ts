@@ -3,6 +3,7 @@ import {
   diskReader,
   emptyReport,
   generateModel,
+  generatePolicy,
   modelDefinitionFromSpecs,
   readTemplates,
   regenerate,
@@ -21,19 +22,19 @@ interface GenerateFlags {
   dryRun?: boolean;
 }
 
-interface ModelFlags extends GenerateFlags {
+interface OwnedFlags extends GenerateFlags {
   force?: boolean;
 }
 
 // The nouns of DESIGN.md that later work adds; named so a user who tries one learns it is coming.
-const PLANNED = ['controller', 'api', 'policy', 'action'];
+const PLANNED = ['controller', 'api', 'action'];
 
 export function registerGenerate(program: Command, context: CliContext): void {
   const generate = program
     .command('generate')
     .alias('g')
     .description('Add to the app in this folder; with no noun, re-derive generated/ from api/models.')
-    .argument('[noun]', 'what to add: model')
+    .argument('[noun]', 'what to add: model or policy')
     .allowExcessArguments()
     .option('--dry-run', 'list the files that would change, and write nothing')
     .addHelpText(
@@ -42,12 +43,13 @@ export function registerGenerate(program: Command, context: CliContext): void {
 Examples:
   $ sails-rt generate                      re-derive generated/ from api/models
   $ sails-rt generate --dry-run            list what would change
-  $ sails-rt generate model User name:string:required email:string:isEmail age:number`,
+  $ sails-rt generate model User name:string:required email:string:isEmail age:number
+  $ sails-rt generate policy isLoggedIn`,
     )
     .action(async (noun: string | undefined, flags: GenerateFlags) => {
       if (noun !== undefined) {
         const planned = PLANNED.includes(noun) ? ` ("${noun}" is planned but not built yet)` : '';
-        throw new CliError(`There is no generator "${noun}"${planned}; use \`sails-rt generate model <Name> [attributes...]\`, or no noun to re-derive generated/.`);
+        throw new CliError(`There is no generator "${noun}"${planned}; use \`sails-rt generate model <Name> [attributes...]\`, \`sails-rt generate policy <name>\`, or no noun to re-derive generated/.`);
       }
       await runRegenerate(context, flags);
     });
@@ -71,10 +73,30 @@ Examples:
   $ sails-rt generate model User name:string --dry-run     lists what would change
   $ sails-rt generate model User name:string --force       overwrites, keeping User.ts.orig`,
     )
-    .action(async (name: string, attributes: string[], flags: ModelFlags, command: Command) => {
+    .action(async (name: string, attributes: string[], flags: OwnedFlags, command: Command) => {
       // --dry-run may be parsed by `generate` itself when it comes after the noun.
       const dryRun = Boolean(flags.dryRun || command.parent?.opts<GenerateFlags>().dryRun);
       await runModel(context, name, attributes, { ...flags, dryRun });
+    });
+
+  generate
+    .command('policy')
+    .description('Add a policy: api/policies/<name>.ts, which config/policies.ts can then map to actions.')
+    .argument('<name>', 'the policy name in camelCase, e.g. isLoggedIn')
+    .option('--force', 'overwrite the policy file if you changed it, keeping yours as <file>.orig')
+    .option('--dry-run', 'list the files that would change, and write nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sails-rt generate policy isLoggedIn              writes api/policies/isLoggedIn.ts
+  $ sails-rt generate policy isLoggedIn --dry-run    lists what would change
+  $ sails-rt generate policy isLoggedIn --force      overwrites, keeping isLoggedIn.ts.orig
+Then map it in config/policies.ts, e.g. UserController: { '*': 'isLoggedIn', find: true }.`,
+    )
+    .action(async (name: string, flags: OwnedFlags, command: Command) => {
+      const dryRun = Boolean(flags.dryRun || command.parent?.opts<GenerateFlags>().dryRun);
+      await runPolicy(context, name, { ...flags, dryRun });
     });
 }
 
@@ -94,7 +116,7 @@ async function runRegenerate(context: CliContext, flags: GenerateFlags): Promise
   printNotes(context, notes);
 }
 
-async function runModel(context: CliContext, name: string, specs: string[], flags: ModelFlags): Promise<void> {
+async function runModel(context: CliContext, name: string, specs: string[], flags: OwnedFlags): Promise<void> {
   // The specs first: a typo fails before anything is read or written.
   const definition = modelDefinitionFromSpecs(specs);
   const app = await findApp(context.cwd, 'generate model');
@@ -109,6 +131,24 @@ async function runModel(context: CliContext, name: string, specs: string[], flag
   }
   await finish(context, app.path, tree.listChanges(), report, flags);
   printNotes(context, report.notes);
+}
+
+async function runPolicy(context: CliContext, name: string, flags: OwnedFlags): Promise<void> {
+  const app = await findApp(context.cwd, 'generate policy');
+  const tree = new VirtualTree(diskReader(app.path));
+  // A bad name throws here, before anything is written.
+  const report = generatePolicy(tree, { name, force: flags.force, templates: readTemplates() });
+  if (report.conflicts.includes(report.policyFile)) {
+    printChanges(context, [], report);
+    throw new CliError(
+      `${report.policyFile} already exists and differs from what sails-rt would write, so nothing was written; keep yours, or pass --force to replace it (yours is kept as ${report.policyFile}.orig).`,
+    );
+  }
+  const changes = tree.listChanges();
+  await finish(context, app.path, changes, report, flags);
+  if (changes.length > 0 && !flags.dryRun) {
+    printNotes(context, [`lift runs it only where config/policies.ts maps it, e.g. UserController: { '*': '${report.policyName}', find: true }.`]);
+  }
 }
 
 /** E.g. a link to a model that is not generated yet: fine for now, but lift refuses it until it is. */
