@@ -279,7 +279,17 @@ describe('1. Connection handshake', () => {
     expect(await (await fetch(`${url}/probe/count`, { headers: { cookie } })).json()).toStrictEqual({ n: 3 });
   });
 
-  it.todo('1.5 GET /__getcookie (the cross-origin cookie bootstrap) is not implemented yet (docs/runtime.md: "Not implemented yet")');
+  it('1.5 GET /__getcookie answers the script sails.io.js waits for, and sets the session cookie a socket then shares', async () => {
+    const response = await fetch(`${url}/__getcookie`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/javascript; charset=utf-8');
+    expect(await response.text()).toBe('_sailsIoJSConnect();');
+    const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^sails\.sid=s%3A/);
+    const socket = await connect({ initialConnectionHeaders: { cookie } });
+    expect((await request(socket, 'get', '/probe/count')).body).toStrictEqual({ n: 1 });
+    expect(await (await fetch(`${url}/probe/count`, { headers: { cookie } })).json()).toStrictEqual({ n: 2 });
+  });
 });
 
 /** Opens a raw websocket, sends `send` after the first frame, and resolves with the first `count` text frames. */
@@ -397,7 +407,13 @@ describe('2. Virtual request / response envelope', () => {
     expect((await echo(socket, 'post', '/probe/echo', ['x', 'y'])).all).toStrictEqual({ 0: 'x', 1: 'y' });
   });
 
-  it.todo('2.2 req.protocol ("ws"), req.port (null), req.ips, req.wantsJSON and req.file() (a 500 over sockets) are not on sails-rt\'s Req');
+  it('2.2 req.protocol is "ws", req.port null and req.wantsJSON true over a socket; over HTTP they are the server\'s', async () => {
+    const socket = await connect();
+    expect(await echo(socket, 'get', '/probe/echo')).toMatchObject({ protocol: 'ws', port: null, wantsJSON: true });
+    const overHttp = (await (await fetch(`${url}/probe/echo`, { headers: { accept: 'text/html' } })).json()) as Record<string, unknown>;
+    expect(overHttp).toMatchObject({ protocol: 'http', port: Number(new URL(url).port), wantsJSON: false });
+    // Left out on purpose: req.ips (no trust-proxy setting yet) and req.file() (no uploads yet).
+  });
 
   it('2.3 a normal JSON reply: the object as the body, headers {}, statusCode 200', async () => {
     const socket = await connect();

@@ -81,6 +81,11 @@ export interface SocketsConfig {
   onlyAllowOrigins?: string[];
   /** Decides at the handshake whether a socket may connect; false, a throw or a rejection refuses. */
   beforeConnect?: BeforeConnect;
+  /**
+   * Serve `GET /__getcookie` (default true, as Sails): sails.io.js in a page of another origin
+   * loads it to get the session cookie before it connects (PROTOCOL 1.5).
+   */
+  grant3rdPartyCookie?: boolean;
   /** false leaves `headers` out of every socket reply (default true, as Sails; Sails then crashes, sails-rt does not). */
   sendResponseHeaders?: boolean;
   /** false leaves `statusCode` out of every socket reply, so sails.io.js reports 200 (default true, as Sails). */
@@ -214,7 +219,7 @@ function checkConfig(config: SailsConfig): SailsConfig {
   ) {
     fail('sockets.maxHttpBufferSize (config/sockets.ts)', `is ${JSON.stringify(sockets.maxHttpBufferSize)}`, 'use a number of bytes such as 1e6');
   }
-  for (const key of ['sendResponseHeaders', 'sendStatusCode'] as const) {
+  for (const key of ['sendResponseHeaders', 'sendStatusCode', 'grant3rdPartyCookie'] as const) {
     if (sockets[key] !== undefined && typeof sockets[key] !== 'boolean') {
       fail(`sockets.${key} (config/sockets.ts)`, `is ${JSON.stringify(sockets[key])}`, 'use true or false');
     }

@@ -105,6 +105,8 @@ export async function createHttpServer(options: {
       }
       const body = request.body ?? {};
       const req = new Req(raw.method ?? 'GET', url, path, query, body, headers, 'http', undefined, request.ip);
+      req.protocol = request.protocol;
+      req.port = request.port ?? null;
       router.dispatch(req, new Res(new ReplySink(reply), production));
       return reply;
     },

@@ -20,6 +20,10 @@ export class Req {
   session: SessionData = {};
   /** Values policies hand to the action, e.g. `req.locals.me` (Sails apps set arbitrary props on req). */
   locals: Record<string, unknown> = {};
+  /** `http` or `https` as the HTTP server saw it; `ws` for a socket request (PROTOCOL 2.2). */
+  protocol: 'http' | 'https' | 'ws';
+  /** The port an HTTP request came in on; null for a socket request, as in Sails. */
+  port: number | null = null;
 
   constructor(
     /** Upper case: `GET`. Over a socket, the event name. */
@@ -38,11 +42,23 @@ export class Req {
     /** The socket.io socket, for socket requests only. */
     readonly socket: Socket | undefined,
     readonly ip: string,
-  ) {}
+  ) {
+    this.protocol = transport === 'socket.io' ? 'ws' : 'http';
+  }
 
   /** True only for a socket virtual request. */
   get isSocket(): boolean {
     return this.transport === 'socket.io';
+  }
+
+  /**
+   * Whether to answer with JSON rather than a page, as Sails decides it: always over a socket;
+   * over HTTP for an XHR, a JSON body, or a client that does not ask for HTML.
+   */
+  get wantsJSON(): boolean {
+    if (this.isSocket) return true;
+    const { accept = '', 'content-type': type = '', 'x-requested-with': requestedWith = '' } = this.headers;
+    return requestedWith.toLowerCase() === 'xmlhttprequest' || type.includes('json') || !accept.includes('html');
   }
 
   /** A param from the route, then the body, then the query string. */

@@ -20,6 +20,10 @@ export type { BeforeConnect, OriginSettings } from './origins.js';
 
 /** The action identity of `GET /csrfToken`, as Sails names it. */
 export const GRANT_CSRF_TOKEN = 'security/grant-csrf-token';
+/** The action identity of `GET /__getcookie`, sails.io.js's cross-origin cookie bootstrap (PROTOCOL 1.5). */
+export const GET_COOKIE = 'sockets/get-cookie';
+/** Reachable whatever the policies say: a login page needs a token, a cross-origin page a cookie. */
+const UNGUARDED = new Set([GRANT_CSRF_TOKEN, GET_COOKIE]);
 /** Blueprint actions that only read; every other blueprint action writes. */
 const READS = new Set(['find', 'findone', 'populate']);
 
@@ -30,6 +34,7 @@ export class Security {
     private readonly csrf: boolean,
     private readonly socketOptions: Partial<ServerOptions>,
     private readonly originsChecked: boolean,
+    private readonly grantCookie: boolean,
   ) {}
 
   /** Reads and checks config/session.ts, config/policies.ts, api/policies and the socket origin settings. */
@@ -43,6 +48,7 @@ export class Security {
       config.security.csrf === true,
       originOptions(config.sockets),
       config.sockets.onlyAllowOrigins !== undefined,
+      config.sockets.grant3rdPartyCookie !== false,
     );
   }
 
@@ -56,8 +62,7 @@ export class Security {
     const chain = this.policies.chainFor(identity);
     const { sessions, csrf } = this;
     const run = entry.action;
-    // The token route is reachable whatever the policies say: a login page needs a token first.
-    const exempt = identity === GRANT_CSRF_TOKEN;
+    const exempt = identity !== undefined && UNGUARDED.has(identity);
     const action: Action = async (req, res) => {
       await sessions.attach(req, res);
       if (csrf) checkCsrf(req);
@@ -68,16 +73,22 @@ export class Security {
     return { action, name: entry.name };
   }
 
-  /** Puts every action of the table behind guard(); adds `security/grant-csrf-token` when CSRF is on. */
+  /**
+   * Puts every action of the table behind guard(); adds `security/grant-csrf-token` when CSRF is
+   * on and `sockets/get-cookie` unless `sockets.grant3rdPartyCookie` is false.
+   */
   guardTable(table: ActionTable): void {
     if (this.csrf && !table.has(GRANT_CSRF_TOKEN)) table.set(GRANT_CSRF_TOKEN, { action: this.grantCsrfToken(), name: GRANT_CSRF_TOKEN });
+    if (this.grantCookie && !table.has(GET_COOKIE)) table.set(GET_COOKIE, { action: this.getCookie(), name: GET_COOKIE });
     for (const [identity, entry] of table) table.set(identity, this.guard(identity, entry));
   }
 
-  /** Binds `GET /csrfToken` when CSRF is on and the app has not bound it itself. */
+  /** Binds `GET /csrfToken` (CSRF on) and `GET /__getcookie`, after the app's routes, unless the app bound them itself. */
   bindRoutes(router: Router, table: ActionTable): void {
-    const entry = table.get(GRANT_CSRF_TOKEN);
-    if (this.csrf && entry !== undefined && !router.has('GET', '/csrfToken')) router.add(['GET'], '/csrfToken', entry);
+    for (const [identity, path] of [[GRANT_CSRF_TOKEN, '/csrfToken'], [GET_COOKIE, '/__getcookie']] as const) {
+      const entry = table.get(identity);
+      if (entry !== undefined && !router.has('GET', path)) router.add(['GET'], path, entry);
+    }
   }
 
   /** Sessions for sockets: a cookie-less socket gets a session for its lifetime. */
@@ -115,6 +126,18 @@ export class Security {
 
   close(): void {
     this.sessions.close();
+  }
+
+  /**
+   * sails.io.js in a page of another origin loads this as a script before it connects, so that
+   * the socket's handshake carries the session cookie; it waits for the call to go on.
+   */
+  private getCookie(): Action {
+    return (req, res) => {
+      this.sessions.keep(req);
+      res.set('content-type', 'application/javascript; charset=utf-8');
+      res.send('_sailsIoJSConnect();');
+    };
   }
 
   private grantCsrfToken(): Action {

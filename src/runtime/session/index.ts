@@ -102,6 +102,8 @@ export class Sessions {
   private readonly socketSids = new WeakMap<Socket, string>();
   /** Sockets whose session was made for them at connect (they had no cookie). */
   private readonly socketOwned = new WeakSet<Socket>();
+  /** Requests whose new session is stored (and its cookie set) even while it is empty. */
+  private readonly kept = new WeakSet<Req>();
 
   constructor(config: SessionConfig) {
     this.name = config.name ?? DEFAULT_SESSION_NAME;
@@ -133,11 +135,16 @@ export class Sessions {
     res.beforeSend(() => {
       // The action may have replaced the object (`req.session = {}`).
       const data = req.session;
-      if (stored === undefined && Object.keys(data).length === 0) return;
+      if (stored === undefined && Object.keys(data).length === 0 && !this.kept.has(req)) return;
       this.save(sid, data);
       // A socket cannot take a cookie; its sid is the one of its handshake (see connectSockets).
       if (signed === undefined && !req.isSocket) res.set('set-cookie', this.serialize(sid));
     });
+  }
+
+  /** Stores this request's session, and sets its cookie, even if nothing is put in it. */
+  keep(req: Req): void {
+    this.kept.add(req);
   }
 
   /** True when the socket's session was made for it at connect (it brought no session cookie). */
