@@ -15,10 +15,17 @@ export interface AppOptions {
   sailsRtVersion: string;
   /** The official browser SDK (sails.io.js-dist's sails.io.js), served from assets/. */
   sailsIoJs: string;
+  /**
+   * Signs the app's session cookies (config/session.ts): 64 hex characters the caller draws from
+   * a secure random source, so that each app gets its own and this function stays pure.
+   */
+  sessionSecret: string;
   /** Overwrite user-owned files that differ, keeping the old content as `<file>.orig`. */
   force?: boolean | undefined;
   templates: TemplateSet;
 }
+
+const SESSION_SECRET = /^[0-9a-f]{64}$/;
 
 const OWNED_HEADER = '// written once by sails-rt new; yours to edit';
 
@@ -30,8 +37,11 @@ const OWNED_HEADER = '// written once by sails-rt new; yours to edit';
  * @example generateApp(tree, { name: 'myapp', example: true, runtimeSpec: '^0.1.0', ... })
  */
 export function generateApp(tree: Tree, options: AppOptions): GenerateReport {
+  if (!SESSION_SECRET.test(options.sessionSecret)) {
+    throw new Error('The session secret given to generateApp must be 64 hex characters, e.g. randomBytes(32).toString(\'hex\') from node:crypto.');
+  }
   const report = emptyReport();
-  const data = { name: options.name, example: options.example };
+  const data = { name: options.name, example: options.example, sessionSecret: options.sessionSecret };
 
   // Whole-file variants: a file under example/ replaces the one of the same path under app/.
   const sources = new Map<string, string>();

@@ -18,8 +18,10 @@ const LAYOUT = [
   'assets/js/dependencies/sails.io.js',
   'config/blueprints.ts',
   'config/datastores.ts',
+  'config/policies.ts',
   'config/routes.ts',
   'config/security.ts',
+  'config/session.ts',
   'config/sockets.ts',
   'generated/client.ts',
   'generated/models-api.ts',
@@ -48,6 +50,18 @@ describe('sails-rt new', () => {
     expect(manifest.sailsRt).toEqual({ version: VERSION });
     const sdk = readFileSync(join(ROOT, 'node_modules', 'sails.io.js-dist', 'sails.io.js'), 'utf8');
     expect(files['assets/js/dependencies/sails.io.js']?.endsWith(sdk)).toBe(true);
+  });
+
+  it('gives each app a session secret of its own, drawn when the app is made', async () => {
+    const secrets: string[] = [];
+    for (const dir of ['secret-a', 'secret-b']) {
+      expect((await cli(work, 'new', dir, '--yes', '--no-example', '--skip-install')).exitCode).toBe(0);
+      const session = readFileSync(join(work, dir, 'config/session.ts'), 'utf8');
+      secrets.push(/^ {2}secret: '([0-9a-f]{64})',$/m.exec(session)?.[1] ?? `no secret in ${dir}/config/session.ts`);
+    }
+    expect(secrets[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(secrets[1]).toMatch(/^[0-9a-f]{64}$/);
+    expect(secrets[0]).not.toBe(secrets[1]);
   });
 
   it('writes nothing with --dry-run, but lists what it would write', async () => {

@@ -14,8 +14,10 @@ const LAYOUT = [
   'assets/js/dependencies/sails.io.js',
   'config/blueprints.ts',
   'config/datastores.ts',
+  'config/policies.ts',
   'config/routes.ts',
   'config/security.ts',
+  'config/session.ts',
   'config/sockets.ts',
   'generated/client.ts',
   'generated/models-api.ts',
@@ -79,6 +81,44 @@ describe('generateApp', () => {
       }
     }
     expect(files['assets/js/dependencies/sails.io.js']).toContain(APP_OPTIONS.sailsIoJs);
+  });
+
+  it('writes config/policies.ts open by default, with the Sails shape to copy commented out', async () => {
+    const files = newApp();
+    expect(files['config/policies.ts']).toContain(
+      [
+        'export const policies: PoliciesConfig = {',
+        "  '*': true,",
+        "  // UserController: { '*': 'isLoggedIn', find: true },",
+      ].join('\n'),
+    );
+    expect(files['config/policies.ts']).toContain("import type { PoliciesConfig } from 'sails-rt';");
+    await expect(files['config/policies.ts']).toMatchFileSnapshot('__snapshots__/app/config/policies.ts');
+  });
+
+  it('writes config/session.ts with the secret it is given, never one of its own', () => {
+    const secrets = ['0123456789abcdef'.repeat(4), 'f'.repeat(64)];
+    const [first, second] = secrets.map((sessionSecret) => newApp({ sessionSecret })['config/session.ts'] ?? '');
+    expect(first).toContain(`export const session: SessionConfig = {\n  secret: '${secrets[0]}',\n};`);
+    expect(second).toContain(`  secret: '${secrets[1]}',`);
+    // Pure: the same options give the same file.
+    expect(newApp({ sessionSecret: secrets[0] })['config/session.ts']).toBe(first);
+    expect(first).toContain('Keep it secret');
+    expect(first).toContain('In production, lift refuses to start when the secret is missing or a placeholder');
+  });
+
+  it('refuses a session secret that is not 64 hex characters, before writing anything', () => {
+    for (const sessionSecret of ['', 'changeme', 'A'.repeat(64), "a'".repeat(32)]) {
+      const { result, changes } = run({}, (tree) => {
+        try {
+          return generateApp(tree, { ...APP_OPTIONS, sessionSecret });
+        } catch (error) {
+          return (error as Error).message;
+        }
+      });
+      expect(result, sessionSecret).toMatch(/^The session secret given to generateApp must be 64 hex characters/);
+      expect(changes).toEqual([]);
+    }
   });
 
   it('builds package.json as data, with the sailsRt marker and the versions map', async () => {

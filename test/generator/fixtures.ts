@@ -40,6 +40,7 @@ export const APP_OPTIONS: AppOptions = {
   runtimeSpec: '^0.1.0',
   sailsRtVersion: '0.1.0',
   sailsIoJs: '/* the sails.io.js SDK */\n',
+  sessionSecret: 'a'.repeat(64),
   templates,
 };
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { basename, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -68,6 +69,8 @@ async function runNew(context: CliContext, dir: string, flags: NewFlags): Promis
     runtimeSpec: flags.runtime ?? defaultRuntimeSpec(),
     sailsRtVersion: VERSION,
     sailsIoJs: readSailsIoJs(),
+    // Drawn here, not in the generator, which stays a pure function of its options.
+    sessionSecret: randomBytes(32).toString('hex'),
     force: flags.force,
     templates: readTemplates(),
   });
