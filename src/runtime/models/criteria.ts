@@ -273,6 +273,21 @@ export function projection(model: NormalizedModel, params: Record<string, unknow
 
 function parseNameList(model: NormalizedModel, param: 'select' | 'omit', raw: unknown): string[] | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
+  const names = splitNames(raw);
+  if (names === 'unparsable') {
+    throw invalid(`Could not parse \`${param}\` as a JSON array (got ${show(raw)}); send "name,age" or ["name","age"].`);
+  }
+  if (names === undefined) {
+    throw invalid(`\`${param}\` must be a comma-separated string such as "name,age" or an array of names, got ${show(raw)}.`);
+  }
+  return names.map((n) => findAttribute(model, n, `\`${param}\``).name);
+}
+
+/**
+ * A list of names as a client sends it: "a,b", a JSON array string '["a","b"]', or an array.
+ * Trimmed, blanks dropped; `undefined` when it is no such list, 'unparsable' for broken JSON.
+ */
+export function splitNames(raw: unknown): string[] | 'unparsable' | undefined {
   let list: unknown = raw;
   if (typeof raw === 'string') {
     const text = raw.trim();
@@ -280,17 +295,14 @@ function parseNameList(model: NormalizedModel, param: 'select' | 'omit', raw: un
       try {
         list = JSON.parse(text);
       } catch {
-        throw invalid(`Could not parse \`${param}\` as a JSON array (got ${show(raw)}); send "name,age" or ["name","age"].`);
+        return 'unparsable';
       }
     } else {
       list = text.split(',');
     }
   }
-  if (!Array.isArray(list) || !list.every((n) => typeof n === 'string')) {
-    throw invalid(`\`${param}\` must be a comma-separated string such as "name,age" or an array of names, got ${show(raw)}.`);
-  }
-  const names = (list as string[]).map((n) => n.trim()).filter((n) => n !== '');
-  return names.map((n) => findAttribute(model, n, `\`${param}\``).name);
+  if (!Array.isArray(list) || !list.every((n) => typeof n === 'string')) return undefined;
+  return (list as string[]).map((n) => n.trim()).filter((n) => n !== '');
 }
 
 /** A record id from a route param: a whole number. */

@@ -7,6 +7,7 @@
 import type { NormalizedAttribute, NormalizedCollection, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import type { Criteria, Store, StoredRecord } from '../store/index.js';
+import { splitNames } from './criteria.js';
 
 /** One link of a model: a to-one (an attribute holding an id) or a to-many. */
 export type Link =
@@ -35,29 +36,18 @@ export function parsePopulate(model: NormalizedModel, raw: unknown): Link[] {
   const links = linksOf(model);
   if (raw === undefined || raw === null || raw === '' || raw === true || raw === 'true') return links;
   if (raw === false || raw === 'false') return [];
-  let list: unknown = raw;
-  if (typeof raw === 'string') {
-    const text = raw.trim();
-    if (text.startsWith('[')) {
-      try {
-        list = JSON.parse(text);
-      } catch {
-        list = undefined;
-      }
-    } else {
-      list = text.split(',');
-    }
-  }
+  // Broken JSON is refused below with the same sentence as any other bad value.
+  const list = splitNames(raw);
   const names = links.map((link) => link.name);
   const known = names.length > 0 ? `the links of ${model.identity} are ${names.join(', ')}` : `${model.identity} has no links`;
-  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) {
+  if (list === undefined || list === 'unparsable') {
     throw new SailsRtError(
       'E_INVALID_POPULATES',
       `\`populate\` must be false, a comma-separated string such as "pets,tags" or an array of link names, got ${JSON.stringify(raw)}; ${known}.`,
     );
   }
   const chosen: Link[] = [];
-  for (const name of (list as string[]).map((n) => n.trim()).filter((n) => n !== '')) {
+  for (const name of list) {
     const link = links.find((l) => l.name === name);
     if (!link) {
       throw new SailsRtError('E_INVALID_POPULATES', `Could not populate \`${name}\`: it is not a link of ${model.identity}; ${known}.`);
