@@ -45,7 +45,7 @@ export const ERROR_CATALOG = {
   },
   E_FORBIDDEN: {
     status: 403,
-    summary: 'config/policies.ts maps the action to false, or the request may not use this route over this transport.',
+    summary: 'A policy refused the request (or config/policies.ts maps the action to false), or the request may not use this route over this transport.',
   },
   E_CSRF: {
     status: 403,
