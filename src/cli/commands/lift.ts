@@ -5,6 +5,7 @@ import type { CliContext } from '../context.js';
 interface LiftFlags {
   port?: number;
   host?: string;
+  watch?: boolean;
 }
 
 export function registerLift(program: Command, context: CliContext): void {
@@ -13,6 +14,7 @@ export function registerLift(program: Command, context: CliContext): void {
     .description('Start the app in this folder: HTTP and sockets, until Ctrl-C.')
     .option('-p, --port <n>', 'the port to listen on; 0 picks a free one (default: config port, then 1337)', parsePort)
     .option('--host <h>', 'the address to listen on (default: 127.0.0.1, this machine only)')
+    .option('-w, --watch', 'restart the app when api/, config/ or assets/ change; re-derive generated/ first when api/models change')
     .addHelpText(
       'after',
       `
@@ -20,7 +22,8 @@ Examples:
   $ sails-rt lift                       listens on the configured port
   $ sails-rt lift --port 8080
   $ sails-rt lift --port 0              a free port; the URL is printed
-  $ sails-rt lift --host 0.0.0.0        reachable from other machines`,
+  $ sails-rt lift --host 0.0.0.0        reachable from other machines
+  $ sails-rt lift --watch               restarts on each saved change, on one port`,
     )
     .action(async (flags: LiftFlags) => {
       await runLift(context, flags);
@@ -29,6 +32,17 @@ Examples:
 
 async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
   const app = await findApp(context.cwd, 'lift');
+  if (flags.watch) {
+    const { superviseLift } = await import('../watch.js');
+    await superviseLift(context, {
+      appPath: app.path,
+      appName: app.name,
+      stopped: stopSignal(),
+      ...(flags.port !== undefined ? { port: flags.port } : {}),
+      ...(flags.host !== undefined ? { host: flags.host } : {}),
+    });
+    return;
+  }
   // Loaded here only: `new` and `generate` stay fast. A relative path, because the CLI runs
   // inside the sails-rt package, which need not be resolvable by its own name.
   const { lift } = await import('../../runtime/index.js');
@@ -39,12 +53,17 @@ async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
     ...(flags.port !== undefined ? { port: flags.port } : {}),
     ...(flags.host !== undefined ? { host: flags.host } : {}),
   });
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const signal = await stopSignal();
+  context.stdout(`${signal}: lowering ${app.name}.\n`);
+  await sails.lower();
+}
+
+/** Resolves at the first Ctrl-C or SIGTERM. */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  context.stdout(`${signal}: lowering ${app.name}.\n`);
-  await sails.lower();
 }
 
 function parsePort(value: string): number {

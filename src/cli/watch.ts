@@ -1,0 +1,177 @@
+/**
+ * `sails-rt lift --watch`: a supervisor that runs the app in a child process and restarts it when
+ * api/, config/ or assets/ change. A child process, because the app's TS files are imported
+ * through tsx and ESM caches modules: a changed model is never re-read by the process that
+ * imported it. For the same reason `generate` (re-deriving generated/ from api/models) runs in a
+ * child too.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { CliContext } from './context.js';
+import { PACKAGE_ROOT } from './package-info.js';
+
+/** The folders whose changes restart the app; generated/ and .tmp/ are written by us, so not these. */
+export const WATCHED = ['api', 'config', 'assets'] as const;
+/** Editors save in bursts (temp file, rename, chmod): one restart per burst. */
+const DEBOUNCE_MS = 100;
+const BIN = join(PACKAGE_ROOT, 'bin', 'sails-rt.js');
+const LIFTED = /app lifted at (http:\/\/\S+)/;
+
+export interface WatchOptions {
+  appPath: string;
+  appName: string;
+  port?: number;
+  host?: string;
+  /** Resolves when the supervisor should stop (Ctrl-C, SIGTERM). */
+  stopped: Promise<NodeJS.Signals>;
+}
+
+interface Running {
+  child: ChildProcess;
+  /** Resolves with the URL once the app listens, or with undefined if it exits first. */
+  lifted: Promise<string | undefined>;
+  exited: Promise<void>;
+}
+
+/**
+ * Runs the app until `stopped` resolves, restarting it after each burst of changes. A change
+ * under api/models first re-runs `sails-rt generate`; if that fails, its error is printed and
+ * the running app is left alone.
+ */
+export async function superviseLift(context: CliContext, options: WatchOptions): Promise<void> {
+  // One port for every child: a user's browser and socket clients reconnect to the same URL.
+  const port = options.port === 0 ? await freePort(options.host ?? '127.0.0.1') : options.port;
+  const liftArgs = [
+    'lift',
+    ...(port !== undefined ? ['--port', String(port)] : []),
+    ...(options.host !== undefined ? ['--host', options.host] : []),
+  ];
+
+  let current: Running | undefined = startApp(context, options.appPath, liftArgs);
+  const first = current;
+  void first.lifted.then((url) => {
+    if (url === undefined && current === first) {
+      current = undefined;
+      context.stdout(`sails-rt: the app did not start (error above); fix it and save, and it starts again.\n`);
+    }
+  });
+  let changed = new Set<string>();
+  let firstChangeAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let busy: Promise<void> | undefined;
+
+  const onChange = (folder: string, file: string | Buffer | null) => {
+    const name = file === null ? folder : `${folder}/${String(file).split('\\').join('/')}`;
+    if (changed.size === 0) firstChangeAt = performance.now();
+    changed.add(name);
+    clearTimeout(timer);
+    timer = setTimeout(flush, DEBOUNCE_MS);
+  };
+  const flush = () => {
+    // A burst that lands during a restart waits for it, then gets its own restart.
+    if (busy) {
+      timer = setTimeout(flush, DEBOUNCE_MS);
+      return;
+    }
+    const files = [...changed].sort();
+    const since = firstChangeAt;
+    changed = new Set();
+    busy = restart(files, since).finally(() => {
+      busy = undefined;
+    });
+  };
+
+  const restart = async (files: string[], since: number) => {
+    const what = `${files[0]}${files.length > 1 ? ` and ${files.length - 1} more` : ''} changed`;
+    const models = files.some((file) => file === 'api/models' || file.startsWith('api/models/'));
+    if (models) {
+      const failure = await runGenerate(options.appPath);
+      if (failure !== undefined) {
+        context.stderr(failure);
+        context.stdout(
+          current
+            ? `sails-rt: ${what}; \`sails-rt generate\` failed (above), so the app was not restarted and still runs the last good version.\n`
+            : `sails-rt: ${what}; \`sails-rt generate\` failed (above); the app will start after the next change.\n`,
+        );
+        return;
+      }
+    }
+    if (current) await stopApp(current);
+    const next = startApp(context, options.appPath, liftArgs);
+    current = next;
+    const url = await next.lifted;
+    const took = Math.round(performance.now() - since);
+    if (url === undefined) {
+      current = undefined;
+      context.stdout(`sails-rt: ${what}; the app did not start (error above); fix it and save again.\n`);
+      return;
+    }
+    context.stdout(`sails-rt: ${what}; ${models ? 'regenerated and restarted' : 'restarted'} in ${took} ms.\n`);
+  };
+
+  const watchers: FSWatcher[] = [];
+  for (const folder of WATCHED) {
+    const path = join(options.appPath, folder);
+    if (!existsSync(path)) continue;
+    watchers.push(watch(path, { recursive: true }, (_event, file) => onChange(folder, file)));
+  }
+  context.stdout(`sails-rt: watching ${WATCHED.filter((f) => existsSync(join(options.appPath, f))).map((f) => `${f}/`).join(', ')}; a change restarts ${options.appName}.\n`);
+
+  const signal = await options.stopped;
+  for (const watcher of watchers) watcher.close();
+  clearTimeout(timer);
+  await busy;
+  context.stdout(`${signal}: stopping ${options.appName}.\n`);
+  if (current) await stopApp(current);
+}
+
+function startApp(context: CliContext, appPath: string, args: string[]): Running {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: appPath, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lifted = new Promise<string | undefined>((resolve) => {
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      context.stdout(text);
+      // Lines may arrive split across chunks; only the tail is kept while waiting.
+      seen = (seen + text).slice(-4096);
+      const match = LIFTED.exec(seen);
+      if (match) resolve(match[1]);
+    });
+    void exited.then(() => resolve(undefined));
+  });
+  child.stderr!.on('data', (chunk: Buffer) => context.stderr(chunk.toString()));
+  return { child, lifted, exited };
+}
+
+async function stopApp(running: Running): Promise<void> {
+  if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGTERM');
+  await running.exited;
+}
+
+/** Runs `sails-rt generate` in the app; resolves with its error output if it failed. */
+function runGenerate(appPath: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'generate'], { cwd: appPath, stdio: ['ignore', 'ignore', 'pipe'] });
+    let errors = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
+    child.once('error', (error) => resolve(`Error: could not run \`sails-rt generate\`: ${error.message}\n`));
+    child.once('exit', (code) => resolve(code === 0 ? undefined : errors || `Error: \`sails-rt generate\` exited with code ${code}.\n`));
+  });
+}
+
+/** A port free right now on `host`, for the children to share. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
