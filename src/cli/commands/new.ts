@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { basename, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { generateModels } from '../../generator/definitions.js';
 import { appPackageName, diskReader, generateApp, readTemplates, VirtualTree } from '../../generator/index.js';
+import { parseDefinitionsFile, type DefinitionsFile } from '../../schema/definitions-file.js';
 import type { CliContext } from '../context.js';
 import { CliError, INTERRUPTED } from '../errors.js';
 import { paint, printChanges } from '../output.js';
@@ -16,6 +18,7 @@ interface NewFlags {
   skipInstall?: boolean;
   example: boolean;
   runtime?: string;
+  models?: string;
 }
 
 export function registerNew(program: Command, context: CliContext): void {
@@ -28,6 +31,7 @@ export function registerNew(program: Command, context: CliContext): void {
     .option('--force', 'write into a folder that is not empty (a changed file is kept as <file>.orig)')
     .option('--skip-install', 'do not run npm install')
     .option('--no-example', 'leave out the SayController realtime example, its route and its test')
+    .option('--models <file>', 'also generate every model of a definitions file (.json, .yaml or .yml; see schema/models.schema.json)')
     .option('--runtime <spec>', 'the npm spec the app depends on sails-rt with (default: this checkout, or ^<version> when installed)')
     .addHelpText(
       'after',
@@ -37,6 +41,7 @@ Examples:
   $ sails-rt new myapp --yes                    every default: the example is included
   $ sails-rt new myapp --yes --no-example       without the SayController example
   $ sails-rt new myapp --dry-run                lists the files, writes nothing
+  $ sails-rt new myapp --models models.json     with every model of models.json (or .yaml)
   $ sails-rt new . --force                      into the current, non-empty folder
   $ sails-rt new myapp --skip-install           no npm install
   $ sails-rt new myapp --runtime ^0.1.0         depend on sails-rt from the registry
@@ -56,6 +61,7 @@ Examples:
 async function runNew(context: CliContext, dir: string, flags: NewFlags): Promise<void> {
   const target = resolve(context.cwd, dir);
   const name = appPackageName(basename(target));
+  const definitions = flags.models === undefined ? undefined : await readDefinitions(context, flags.models);
   // Read even with --force: a file where the folder should be is refused either way.
   const existing = await entries(target);
   if (!flags.force && existing.length > 0) {
@@ -74,6 +80,11 @@ async function runNew(context: CliContext, dir: string, flags: NewFlags): Promis
     force: flags.force,
     templates: readTemplates(),
   });
+  if (definitions) {
+    const models = generateModels(tree, { definitions, force: flags.force, templates: readTemplates() });
+    report.skipped.push(...models.skipped);
+    report.conflicts.push(...models.conflicts);
+  }
   const changes = tree.listChanges();
   printChanges(context, changes, report);
   if (flags.dryRun) {
@@ -114,6 +125,20 @@ async function install(context: CliContext, target: string, signal: AbortSignal)
       `npm install failed in ${target} (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); the app is written, so run npm install there once the problem is fixed.`,
     );
   }
+}
+
+/** Reads and validates --models before anything is generated, so a bad file writes nothing. */
+async function readDefinitions(context: CliContext, file: string): Promise<DefinitionsFile> {
+  let text: string;
+  try {
+    text = await readFile(resolve(context.cwd, file), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`The models file ${file} does not exist; pass --models the path of a .json or .yaml definitions file.`);
+    if (code === 'EISDIR') throw new CliError(`The models file ${file} is a folder; pass --models the path of a .json or .yaml definitions file.`);
+    throw error;
+  }
+  return parseDefinitionsFile(file, text);
 }
 
 async function entries(dir: string): Promise<string[]> {
