@@ -2,13 +2,15 @@
  * `npm run bench`: measures, asserts nothing. For a generated app lifted by `sails-rt lift` and
  * for a bare socket.io 4 server answering the same envelope with a constant body, in the same
  * run: socket request throughput (closed loops of GET /user/:id) and fan-out (subscribers that
- * hear every `created`). Servers and the load each run in their own process.
+ * hear every `created`). Servers and the load each run in their own process. Then the CLI's own
+ * times, from bench/cli-times.ts: `new`, `generate` with 50 models, `lift --watch` restarts.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureCliTimes } from './cli-times.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const cli = join(root, 'bin', 'sails-rt.js');
@@ -76,6 +78,9 @@ try {
   const base = measure('bare socket.io 4 (constant body)      ', bare, `/user/${id}`);
   const ratio = ours.throughput.perSecond / base.throughput.perSecond;
   console.log(`ratio sails-rt / bare socket.io: ${ratio.toFixed(2)} (throughput), ${(ours.fanout.eventsPerSecond / base.fanout.eventsPerSecond).toFixed(2)} (fan-out events/s)`);
+  for (const child of children.splice(0)) child.kill('SIGTERM');
+  // After the servers stop: the CLI figures are not measured against their CPU load.
+  await measureCliTimes(root, work);
 } finally {
   for (const child of children) child.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
