@@ -1,7 +1,7 @@
 /**
- * Pure planners over a virtual tree: `sails-rt new`, `generate model`, `generate policy` and
- * `generate` (no noun) each describe their files as changes to a Tree; the CLI prints and
- * flushes them.
+ * Pure planners over a virtual tree: `sails-rt new`, `generate model`, `generate policy`,
+ * `generate controller`, `generate action` and `generate` (no noun) each describe their files
+ * as changes to a Tree; the CLI prints and flushes them.
  */
 export { VirtualTree, memoryReader, applyChanges, type Tree, type TreeReader, type FileChange, type ChangeType } from './tree.js';
 export { TemplateSet, outputPath } from './templates.js';
@@ -9,6 +9,9 @@ export { diskReader, readTemplates, flushChanges, FlushError, TEMPLATES_DIR, typ
 export { generateApp, appPackageName, packageJson, TSCONFIG, type AppOptions } from './app.js';
 export { generateModel, modelDefinitionFromSpecs, type ModelOptions, type ModelReport } from './model.js';
 export { generatePolicy, type PolicyOptions, type PolicyReport } from './policy.js';
+export { generateController, type ControllerOptions, type ControllerReport } from './controller.js';
+export { generateAction, type ActionOptions, type ActionReport } from './action.js';
+export { addRoutes, ROUTES_FILE, type RouteToAdd } from './routes-file.js';
 export { regenerate, GENERATED_FILES } from './regenerate.js';
 export { emptyReport, writeOwnedFile, type GenerateReport, type OwnedWrite } from './owned-files.js';
 export { versions, appDevDependencies, type VersionedPackage } from './versions.js';

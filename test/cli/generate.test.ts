@@ -169,10 +169,10 @@ describe('sails-rt generate', () => {
     expect(other.exitCode).toBe(1);
   });
 
-  it('names the generators that are not built yet', async () => {
-    const run = await cli(app, 'generate', 'controller', 'Foo');
+  it('names the generators there are when given another noun', async () => {
+    const run = await cli(app, 'generate', 'service', 'Foo');
     expect(run.stderr).toBe(
-      'Error: There is no generator "controller" ("controller" is planned but not built yet); use `sails-rt generate model <Name> [attributes...]`, `sails-rt generate policy <name>`, or no noun to re-derive generated/.',
+      'Error: There is no generator "service"; use `sails-rt generate model|api <Name> [attributes...]`, `sails-rt generate controller <Name> [actions...]`, `sails-rt generate action <path>`, `sails-rt generate policy <name>`, or no noun to re-derive generated/.',
     );
     expect(run.exitCode).toBe(1);
   });

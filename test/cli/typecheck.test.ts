@@ -2,7 +2,7 @@
  * The generated app under its own strict tsconfig, with model and attribute names chosen to
  * clash: TypeScript keywords, global and imported type names, a model without attributes,
  * and isIn / defaultsTo strings full of quotes, backslashes and newlines; plus generated policies
- * and a config/policies.ts that maps them.
+ * and a config/policies.ts that maps them; plus a generated controller and standalone action, routed.
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,6 +75,8 @@ describe('a generated app with awkward names', () => {
       expect(run.stderr, name).toBe('');
     }
     for (const policy of ['isLoggedIn', 'can-edit']) expect((await cli(app, 'generate', 'policy', policy)).stderr, policy).toBe('');
+    expect((await cli(app, 'generate', 'controller', 'Greet', 'hello', 'delete')).stderr).toBe('');
+    expect((await cli(app, 'generate', 'action', 'user/sign-up')).stderr).toBe('');
     // The mapping the generated config/policies.ts shows, uncommented.
     writeFileSync(join(app, 'config/policies.ts'), POLICIES);
     writeFileSync(join(app, 'api/models/Weird.ts'), WEIRD);

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import {
   diskReader,
   emptyReport,
+  generateAction,
+  generateController,
   generateModel,
   generatePolicy,
   modelDefinitionFromSpecs,
@@ -26,15 +28,12 @@ interface OwnedFlags extends GenerateFlags {
   force?: boolean;
 }
 
-// The nouns of DESIGN.md that later work adds; named so a user who tries one learns it is coming.
-const PLANNED = ['controller', 'api', 'action'];
-
 export function registerGenerate(program: Command, context: CliContext): void {
   const generate = program
     .command('generate')
     .alias('g')
     .description('Add to the app in this folder; with no noun, re-derive generated/ from api/models.')
-    .argument('[noun]', 'what to add: model or policy')
+    .argument('[noun]', 'what to add: model, api, controller, action or policy')
     .allowExcessArguments()
     .option('--dry-run', 'list the files that would change, and write nothing')
     .addHelpText(
@@ -44,12 +43,14 @@ Examples:
   $ sails-rt generate                      re-derive generated/ from api/models
   $ sails-rt generate --dry-run            list what would change
   $ sails-rt generate model User name:string:required email:string:isEmail age:number
+  $ sails-rt generate api Pet name:string   the model and its controller, as Sails' generate api
+  $ sails-rt generate controller Say hello goodbye
+  $ sails-rt generate action user/signup
   $ sails-rt generate policy isLoggedIn`,
     )
     .action(async (noun: string | undefined, flags: GenerateFlags) => {
       if (noun !== undefined) {
-        const planned = PLANNED.includes(noun) ? ` ("${noun}" is planned but not built yet)` : '';
-        throw new CliError(`There is no generator "${noun}"${planned}; use \`sails-rt generate model <Name> [attributes...]\`, \`sails-rt generate policy <name>\`, or no noun to re-derive generated/.`);
+        throw new CliError(`There is no generator "${noun}"; use \`sails-rt generate model|api <Name> [attributes...]\`, \`sails-rt generate controller <Name> [actions...]\`, \`sails-rt generate action <path>\`, \`sails-rt generate policy <name>\`, or no noun to re-derive generated/.`);
       }
       await runRegenerate(context, flags);
     });
@@ -77,6 +78,68 @@ Examples:
       // --dry-run may be parsed by `generate` itself when it comes after the noun.
       const dryRun = Boolean(flags.dryRun || command.parent?.opts<GenerateFlags>().dryRun);
       await runModel(context, name, attributes, { ...flags, dryRun });
+    });
+
+  generate
+    .command('api')
+    .description("Add a model and its controller, as Sails' generate api: the same files as generate model.")
+    .argument('<name>', 'the model name, e.g. Pet or BlogPost')
+    .argument('[attributes...]', 'attribute specs name:type[:flag...], as for generate model')
+    .option('--force', 'overwrite files you changed, keeping yours as <file>.orig')
+    .option('--dry-run', 'list the files that would change, and write nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sails-rt generate api Pet name:string             api/models/Pet.ts, api/controllers/PetController.ts, its test
+  $ sails-rt generate api Pet name:string --dry-run   lists what would change
+  $ sails-rt generate api Pet name:string --force     overwrites, keeping yours as .orig
+The blueprints serve the model's routes; add actions with sails-rt generate controller Pet <actions...>.`,
+    )
+    .action(async (name: string, attributes: string[], flags: OwnedFlags, command: Command) => {
+      const dryRun = Boolean(flags.dryRun || command.parent?.opts<GenerateFlags>().dryRun);
+      await runModel(context, name, attributes, { ...flags, dryRun });
+    });
+
+  generate
+    .command('controller')
+    .description('Add a controller: api/controllers/<Name>Controller.ts with an action per name, and a GET route per action in config/routes.ts.')
+    .argument('<name>', 'the controller name, e.g. Say (writes SayController.ts)')
+    .argument('[actions...]', 'action names, e.g. hello goodbye')
+    .option('--force', 'overwrite the controller file if you changed it, keeping yours as <file>.orig')
+    .option('--dry-run', 'list the files that would change, and write nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sails-rt generate controller Say hello goodbye             SayController.ts; 'GET /say/hello': 'SayController.hello', ...
+  $ sails-rt generate controller Say hello --dry-run           lists what would change
+  $ sails-rt generate controller Say hello goodbye --force     overwrites, keeping SayController.ts.orig
+An existing controller is left alone (add actions to it yourself), but missing routes are still added.`,
+    )
+    .action(async (name: string, actions: string[], flags: OwnedFlags, command: Command) => {
+      const dryRun = Boolean(flags.dryRun || command.parent?.opts<GenerateFlags>().dryRun);
+      await runController(context, name, actions, { ...flags, dryRun });
+    });
+
+  generate
+    .command('action')
+    .description("Add a standalone action, Sails' api/controllers/<path>.ts, and a POST route to it in config/routes.ts.")
+    .argument('<path>', 'the action path, e.g. user/signup')
+    .option('--force', 'overwrite the action file if you changed it, keeping yours as <file>.orig')
+    .option('--dry-run', 'list the files that would change, and write nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sails-rt generate action user/signup             api/controllers/user/signup.ts; 'POST /user/signup': 'user/signup'
+  $ sails-rt generate action user/signup --dry-run   lists what would change
+  $ sails-rt generate action user/signup --force     overwrites, keeping signup.ts.orig
+Unlike Sails' generate action, this also adds the route (POST; change the verb in config/routes.ts).`,
+    )
+    .action(async (path: string, flags: OwnedFlags, command: Command) => {
+      const dryRun = Boolean(flags.dryRun || command.parent?.opts<GenerateFlags>().dryRun);
+      await runAction(context, path, { ...flags, dryRun });
     });
 
   generate
@@ -148,6 +211,34 @@ async function runPolicy(context: CliContext, name: string, flags: OwnedFlags): 
   await finish(context, app.path, changes, report, flags);
   if (changes.length > 0 && !flags.dryRun) {
     printNotes(context, [`lift runs it only where config/policies.ts maps it, e.g. UserController: { '*': '${report.policyName}', find: true }.`]);
+  }
+}
+
+async function runController(context: CliContext, name: string, actions: string[], flags: OwnedFlags): Promise<void> {
+  const app = await findApp(context.cwd, 'generate controller');
+  const tree = new VirtualTree(diskReader(app.path));
+  // A bad name or action, or a routes file without its object, throws here before anything is written.
+  const report = await generateController(tree, { name, actions, force: flags.force, templates: readTemplates() });
+  await finishOwned(context, app.path, tree.listChanges(), report, report.controllerFile, flags);
+}
+
+async function runAction(context: CliContext, path: string, flags: OwnedFlags): Promise<void> {
+  const app = await findApp(context.cwd, 'generate action');
+  const tree = new VirtualTree(diskReader(app.path));
+  const report = await generateAction(tree, { path, force: flags.force, templates: readTemplates() });
+  await finishOwned(context, app.path, tree.listChanges(), report, report.actionFile, flags);
+}
+
+/**
+ * For controller and action: their routes are added even when the file itself conflicted, so
+ * the run writes them, then fails naming the file it left alone.
+ */
+async function finishOwned(context: CliContext, appPath: string, changes: FileChange[], report: GenerateReport, file: string, flags: OwnedFlags): Promise<void> {
+  await finish(context, appPath, changes, report, flags);
+  if (report.conflicts.includes(file)) {
+    throw new CliError(
+      `${file} already exists and differs from what sails-rt would write, so it was left alone${changes.length > 0 ? ' (its routes were added)' : ''}; keep yours, or pass --force to replace it (yours is kept as ${file}.orig).`,
+    );
   }
 }
 

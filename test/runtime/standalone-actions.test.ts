@@ -1,0 +1,62 @@
+/** Sails' standalone actions: api/controllers/<path>.ts default-exporting one action, routed by its path. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { lift } from '../../src/runtime/index.js';
+
+function tempApp(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sails-rt-app-'));
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function liftError(appPath: string): Promise<string> {
+  try {
+    const app = await lift({ appPath, port: 0, log: () => {} });
+    await app.lower();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('lift did not fail');
+}
+
+describe('standalone actions', () => {
+  it('loads api/controllers/<folder>/<name>.ts and top-level ones, routed by their path, beside controllers', async () => {
+    const appPath = tempApp({
+      'api/controllers/user/sign-up.ts': "export default (req, res) => res.json({ from: 'user/sign-up', method: req.method });\n",
+      'api/controllers/ping.ts': "export default (req, res) => res.json({ from: 'ping' });\n",
+      'api/controllers/SayController.ts': "export default { hello: (req, res) => res.json({ from: 'SayController.hello' }) };\n",
+      'config/routes.ts':
+        "export const routes = { 'POST /user/sign-up': 'user/sign-up', 'GET /ping': { action: 'ping' }, 'GET /say/hello': 'SayController.hello' };\n",
+    });
+    const app = await lift({ appPath, port: 0, log: () => {} });
+    onTestFinished(() => app.lower());
+    const post = await fetch(`${app.url}/user/sign-up`, { method: 'POST' });
+    expect(post.status).toBe(200);
+    expect(await post.json()).toEqual({ from: 'user/sign-up', method: 'POST' });
+    expect(await (await fetch(`${app.url}/ping`)).json()).toEqual({ from: 'ping' });
+    expect(await (await fetch(`${app.url}/say/hello`)).json()).toEqual({ from: 'SayController.hello' });
+  });
+
+  it('refuses a file that is neither a controller nor one action, and one action defined twice', async () => {
+    expect(await liftError(tempApp({ 'api/controllers/user/signup.ts': 'export default { a: 1 };\n' }))).toBe(
+      'api/controllers/user/signup.ts has no default export of one action; a file in a folder of api/controllers is a standalone action: write `export default action` with const action: Action = (req, res) => ….',
+    );
+    expect(await liftError(tempApp({ 'api/controllers/Say.ts': 'export default { hello: () => 1 };\n' }))).toBe(
+      'api/controllers/Say.ts is not named like a controller and has no default export of one action; rename it to <Name>Controller.ts (for example SayController.ts), or default-export a standalone action (req, res) => ….',
+    );
+    expect(
+      await liftError(
+        tempApp({
+          'api/controllers/SayController.ts': 'export default { hello: () => 1 };\n',
+          'api/controllers/say/hello.ts': 'export default () => 1;\n',
+        }),
+      ),
+    ).toBe('api/controllers/say/hello.ts: the action say/hello is also defined as SayController.hello; remove or rename one of them.');
+  });
+});
