@@ -139,7 +139,7 @@ describe('lift', () => {
   it('rejects bad config naming the setting and the fix', async () => {
     const routes = tempApp({ 'config/routes.ts': "export const routes = { 'GET /x': 'NopeController.x' };\n" });
     expect((await liftError({ appPath: routes })).message).toBe(
-      'config/routes.ts: the route "GET /x" points to the action nope/x, which does not exist; add an action "x" to api/controllers/NopeController.ts or fix the route.',
+      'config/routes.ts: the route "GET /x" points to the action nope/x, which does not exist; add an action "x" to api/controllers/NopeController.ts, write the standalone action api/controllers/nope/x.ts, or fix the route.',
     );
     const verb = tempApp({ 'config/routes.ts': "export const routes = { 'FETCH /x': 'a/b' };\n" });
     expect((await liftError({ appPath: verb })).message).toBe(

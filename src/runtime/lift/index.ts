@@ -244,10 +244,12 @@ function resolveTarget(key: string, target: RouteTarget, table: ActionTable, sec
   }
   const entry = table.get(identity);
   if (!entry) {
-    const [controller = '', action = ''] = identity.split('/');
+    const slash = identity.lastIndexOf('/');
+    const controller = identity.slice(0, slash);
+    const action = identity.slice(slash + 1);
     const file = `api/controllers/${controller.charAt(0).toUpperCase()}${controller.slice(1)}Controller.ts`;
     throw new LiftError(
-      `config/routes.ts: the route "${key}" points to the action ${identity}, which does not exist; add an action "${action}" to ${file} or fix the route.`,
+      `config/routes.ts: the route "${key}" points to the action ${identity}, which does not exist; add an action "${action}" to ${file}, write the standalone action api/controllers/${identity}.ts, or fix the route.`,
     );
   }
   return entry;
