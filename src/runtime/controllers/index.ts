@@ -5,9 +5,8 @@
  * - any other file, e.g. `api/controllers/user/signup.ts`: a standalone action, its default
  *   export one action; its identity is its path without the extension, lowercased (`user/signup`).
  */
-import { readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
-import { describeLoadError, importAppFile } from '../../schema/load/index.js';
+import { describeLoadError, importAppFile, listSourceFiles } from '../../schema/load/index.js';
 import { LiftError } from '../errors.js';
 import type { Action } from '../pipeline/index.js';
 import type { RouteEntry } from '../router/index.js';
@@ -20,7 +19,7 @@ export type ActionTable = Map<string, RouteEntry>;
 export async function loadControllers(appPath: string): Promise<ActionTable> {
   const table: ActionTable = new Map();
   const folder = join(appPath, 'api', 'controllers');
-  for (const file of await listActionFiles(folder)) {
+  for (const file of await listSourceFiles(folder, { recursive: true })) {
     const shown = relative(appPath, file).split(sep).join('/');
     const path = relative(folder, file).split(sep).join('/').replace(/\.[^.]+$/, '');
     const stem = basename(path);
@@ -69,19 +68,4 @@ function add(table: ActionTable, shown: string, identity: string, entry: RouteEn
     throw new LiftError(`${shown}: the action ${identity} is also defined as ${other.name}; remove or rename one of them.`);
   }
   table.set(identity, entry);
-}
-
-/** The source files under api/controllers and its folders, sorted; none when it is missing. */
-async function listActionFiles(folder: string): Promise<string[]> {
-  let entries: string[];
-  try {
-    entries = await readdir(folder, { recursive: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  return entries
-    .filter((name) => /\.(ts|mts|js|mjs)$/.test(name) && !name.endsWith('.d.ts'))
-    .sort()
-    .map((name) => join(folder, name));
 }

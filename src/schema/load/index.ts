@@ -34,11 +34,14 @@ export async function importAppFile(file: string): Promise<Record<string, unknow
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
-/** Lists the source files of a folder of an app (`.ts`, `.js`, `.mjs`; no `.d.ts`), sorted. */
-export async function listSourceFiles(dir: string): Promise<string[]> {
+/**
+ * Lists the source files of a folder of an app (`.ts`, `.js`, `.mjs`; no `.d.ts`), sorted;
+ * none when the folder is missing. `recursive` takes its subfolders too.
+ */
+export async function listSourceFiles(dir: string, { recursive = false } = {}): Promise<string[]> {
   let entries: string[];
   try {
-    entries = await readdir(dir);
+    entries = await readdir(dir, { recursive });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
