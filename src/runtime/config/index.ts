@@ -5,7 +5,8 @@
  * once here, so a bad value fails lift with a sentence naming the file and the fix.
  */
 import { basename, join, relative } from 'node:path';
-import { describeLoadError, importAppFile, listSourceFiles } from '../../schema/load/index.js';
+import { listSourceFiles } from '../../schema/load/index.js';
+import { importForLift } from '../app-files.js';
 import { LiftError } from '../errors.js';
 import type { Action } from '../pipeline/index.js';
 import type { PoliciesConfig } from '../policies/index.js';
@@ -176,12 +177,7 @@ export async function loadConfig(
 }
 
 async function importConfig(file: string, shown: string): Promise<Record<string, unknown>> {
-  let namespace: Record<string, unknown>;
-  try {
-    namespace = await importAppFile(file);
-  } catch (error) {
-    throw new LiftError(`${shown} could not be loaded (${describeLoadError(error)}); fix the error in that file.`, { cause: error });
-  }
+  const namespace = await importForLift(file, shown);
   const exports: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(namespace)) {
     // A default export has no setting name; Sails' config files only use named settings.

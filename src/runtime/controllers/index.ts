@@ -6,7 +6,8 @@
  *   export one action; its identity is its path without the extension, lowercased (`user/signup`).
  */
 import { basename, join, relative, sep } from 'node:path';
-import { describeLoadError, importAppFile, listSourceFiles } from '../../schema/load/index.js';
+import { listSourceFiles } from '../../schema/load/index.js';
+import { importForLift } from '../app-files.js';
 import { LiftError } from '../errors.js';
 import type { Action } from '../pipeline/index.js';
 import type { RouteEntry } from '../router/index.js';
@@ -24,12 +25,7 @@ export async function loadControllers(appPath: string): Promise<ActionTable> {
     const path = relative(folder, file).split(sep).join('/').replace(/\.[^.]+$/, '');
     const stem = basename(path);
     const isController = path === stem && stem.endsWith('Controller') && stem !== 'Controller';
-    let namespace: Record<string, unknown>;
-    try {
-      namespace = await importAppFile(file);
-    } catch (error) {
-      throw new LiftError(`${shown} could not be loaded (${describeLoadError(error)}); fix the error in that file.`, { cause: error });
-    }
+    const namespace = await importForLift(file, shown);
     const exported = namespace['default'];
     if (!isController) {
       if (typeof exported !== 'function') {

@@ -4,7 +4,8 @@
  * or `user` also covers the blueprint actions of the model `user`, as in Sails.
  */
 import { basename, join, relative } from 'node:path';
-import { describeLoadError, importAppFile, listSourceFiles } from '../../schema/load/index.js';
+import { listSourceFiles } from '../../schema/load/index.js';
+import { importForLift } from '../app-files.js';
 import { LiftError, SailsRtError } from '../errors.js';
 import type { Req, Res } from '../pipeline/index.js';
 import type { Policy } from './define.js';
@@ -32,12 +33,7 @@ export async function loadPolicies(appPath: string): Promise<Map<string, Policy>
   const policies = new Map<string, Policy>();
   for (const file of await listSourceFiles(join(appPath, 'api', 'policies'))) {
     const shown = relative(appPath, file);
-    let namespace: Record<string, unknown>;
-    try {
-      namespace = await importAppFile(file);
-    } catch (error) {
-      throw new LiftError(`${shown} could not be loaded (${describeLoadError(error)}); fix the error in that file.`, { cause: error });
-    }
+    const namespace = await importForLift(file, shown);
     const policy = namespace['default'];
     if (typeof policy !== 'function') {
       throw new LiftError(`${shown} has no default export of a policy; write \`export default definePolicy((req, res, proceed) => …)\`.`);
