@@ -4,6 +4,12 @@
  * through tsx and ESM caches modules: a changed model is never re-read by the process that
  * imported it. For the same reason `generate` (re-deriving generated/ from api/models) runs in a
  * child too.
+ *
+ * A restart is a hand-over: the new child loads every file and resolves every route while the old
+ * one still serves, and says so over IPC ('loaded'); only then is the old one stopped and the new
+ * one told to open the database and the port ('open'). A version that does not load never stops
+ * the last good one. A child lowers itself when the IPC channel closes, so even a SIGKILLed
+ * supervisor leaves no app behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
@@ -30,6 +36,8 @@ export interface WatchOptions {
 
 interface Running {
   child: ChildProcess;
+  /** True once the app's files are loaded and it waits for 'open'; false if it exits first. */
+  loaded: Promise<boolean>;
   /** Resolves with the URL once the app listens, or with undefined if it exits first. */
   lifted: Promise<string | undefined>;
   exited: Promise<void>;
@@ -49,21 +57,18 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
     ...(options.host !== undefined ? ['--host', options.host] : []),
   ];
 
-  let current: Running | undefined = startApp(context, options.appPath, liftArgs);
-  const first = current;
-  void first.lifted.then((url) => {
-    if (url === undefined && current === first) {
-      current = undefined;
-      context.stdout(`sails-rt: the app did not start (error above); fix it and save, and it starts again.\n`);
-    }
-  });
+  let current: Running | undefined;
+  /** A child loading a new version while `current` still serves. */
+  let pending: Running | undefined;
   let changed = new Set<string>();
   let firstChangeAt = 0;
   let timer: NodeJS.Timeout | undefined;
   let busy: Promise<void> | undefined;
+  let stopping = false;
 
   const onChange = (folder: string, file: string | Buffer | null) => {
     const name = file === null ? folder : `${folder}/${String(file).split('\\').join('/')}`;
+    if (!restartsFor(name)) return;
     if (changed.size === 0) firstChangeAt = performance.now();
     changed.add(name);
     clearTimeout(timer);
@@ -98,18 +103,44 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
         return;
       }
     }
-    if (current) await stopApp(current);
-    const next = startApp(context, options.appPath, liftArgs);
-    current = next;
-    const url = await next.lifted;
+    const outcome = await takeOver();
+    if (stopping) return;
     const took = Math.round(performance.now() - since);
-    if (url === undefined) {
-      current = undefined;
+    if (outcome === 'not loaded') {
+      context.stdout(
+        current
+          ? `sails-rt: ${what}; the new version did not load (error above), so the app was not restarted and still runs the last good version.\n`
+          : `sails-rt: ${what}; the app did not load (error above); fix it and save again.\n`,
+      );
+    } else if (outcome === 'not lifted') {
       context.stdout(`sails-rt: ${what}; the app did not start (error above); fix it and save again.\n`);
-      return;
+    } else {
+      context.stdout(`sails-rt: ${what}; ${models ? 'regenerated and restarted' : 'restarted'} in ${took} ms.\n`);
     }
-    context.stdout(`sails-rt: ${what}; ${models ? 'regenerated and restarted' : 'restarted'} in ${took} ms.\n`);
   };
+
+  /** Starts a child with the app as it is on disk now and, once it has loaded, hands it the app. */
+  const takeOver = async (): Promise<'lifted' | 'not loaded' | 'not lifted'> => {
+    const next = startApp(context, options.appPath, liftArgs);
+    pending = next;
+    const loaded = await next.loaded;
+    pending = undefined;
+    if (!loaded) return 'not loaded';
+    if (current) await stopApp(current);
+    current = next;
+    next.child.send({ type: 'open' });
+    if ((await next.lifted) !== undefined) return 'lifted';
+    current = undefined;
+    return 'not lifted';
+  };
+
+  busy = takeOver()
+    .then((outcome) => {
+      if (outcome !== 'lifted' && !stopping) context.stdout(`sails-rt: the app did not start (error above); fix it and save, and it starts again.\n`);
+    })
+    .finally(() => {
+      busy = undefined;
+    });
 
   const watchers: FSWatcher[] = [];
   for (const folder of WATCHED) {
@@ -120,16 +151,41 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
   context.stdout(`sails-rt: watching ${WATCHED.filter((f) => existsSync(join(options.appPath, f))).map((f) => `${f}/`).join(', ')}; a change restarts ${options.appName}.\n`);
 
   const signal = await options.stopped;
+  stopping = true;
   for (const watcher of watchers) watcher.close();
   clearTimeout(timer);
+  // A version still loading is not waited for: it would only be stopped again.
+  if (pending) await stopApp(pending);
   await busy;
   context.stdout(`${signal}: stopping ${options.appName}.\n`);
   if (current) await stopApp(current);
 }
 
+/** Source files the app loads (api/, config/) and anything it serves (assets/); never an editor's temp or backup file. */
+export function restartsFor(path: string): boolean {
+  const parts = path.split('/');
+  const name = parts[parts.length - 1] ?? '';
+  // Hidden files and folders (.#x emacs locks, .x.swp vim swaps, .DS_Store), and the rest of the usual editor litter.
+  if (parts.some((part) => part.startsWith('.'))) return false;
+  if (/~$|^#.*#$|\.sw[a-p]$|^4913$|\.tmp$|___jb_(?:tmp|old)___$|\.orig(?:\.\d+)?$|\.bak$/.test(name)) return false;
+  if (parts[0] === 'assets' || parts.length === 1) return true;
+  return /\.(?:[cm]?[jt]s|json)$/.test(name);
+}
+
+/** A child that loads the app and waits for 'open' before it opens the database and port (src/cli/commands/lift.ts). */
 function startApp(context: CliContext, appPath: string, args: string[]): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: appPath, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: appPath,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, SAILS_RT_WATCH_CHILD: '1' },
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const loaded = new Promise<boolean>((resolve) => {
+    child.on('message', (message: unknown) => {
+      if ((message as { type?: unknown }).type === 'loaded') resolve(true);
+    });
+    void exited.then(() => resolve(false));
+  });
   const lifted = new Promise<string | undefined>((resolve) => {
     let seen = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -143,7 +199,7 @@ function startApp(context: CliContext, appPath: string, args: string[]): Running
     void exited.then(() => resolve(undefined));
   });
   child.stderr!.on('data', (chunk: Buffer) => context.stderr(chunk.toString()));
-  return { child, lifted, exited };
+  return { child, loaded, lifted, exited };
 }
 
 async function stopApp(running: Running): Promise<void> {

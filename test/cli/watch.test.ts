@@ -4,7 +4,7 @@
  * No timing is asserted here; `npm run bench` prints the restart time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT, tempDir } from './helpers.js';
@@ -38,6 +38,8 @@ class Output {
 describe('sails-rt lift --watch', () => {
   const dir = join(tempDir(), 'watched');
   const model = join(dir, 'api', 'models', 'User.ts');
+  const controller = join(dir, 'api', 'controllers', 'SayController.ts');
+  const routes = join(dir, 'config', 'routes.ts');
   const output = new Output();
   let supervisor: ChildProcess;
   let exited: Promise<number | null>;
@@ -64,6 +66,12 @@ describe('sails-rt lift --watch', () => {
     if (supervisor.exitCode === null) supervisor.kill('SIGKILL');
   });
 
+  async function expectUsers(names: string[]): Promise<void> {
+    const answer = await fetch(`${url}/user`);
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { name: string }[]).map((user) => user.name)).toEqual(names);
+  }
+
   it('regenerates and restarts on the same URL when a model gains an attribute', async () => {
     const from = output.text.length;
     const source = readFileSync(model, 'utf8');
@@ -84,18 +92,120 @@ describe('sails-rt lift --watch', () => {
   });
 
   it('prints the located error of a broken model and keeps the last good app answering', async () => {
-    const from = output.text.length;
-    writeFileSync(model, `${readFileSync(model, 'utf8')}\nexport const broken = (;\n`);
+    const good = readFileSync(model, 'utf8');
+    let from = output.text.length;
+    writeFileSync(model, `${good}\nexport const broken = (;\n`);
     await output.waitFor(/Error: api\/models\/User\.ts: could not be loaded: line \d+, column \d+/, from);
     await output.waitFor(/was not restarted and still runs the last good version/, from);
-    const answer = await fetch(`${url}/user`);
-    expect(answer.status).toBe(200);
-    expect(((await answer.json()) as { name: string }[]).map((user) => user.name)).toContain('Ada');
+    await expectUsers(['Ada']);
+
+    from = output.text.length;
+    writeFileSync(model, good);
+    await output.waitFor(/api\/models\/User\.ts changed; regenerated and restarted/, from);
+  });
+
+  it('keeps the last good app answering when a controller does not load, and takes the fixed one', async () => {
+    const good = readFileSync(controller, 'utf8');
+    let from = output.text.length;
+    writeFileSync(controller, `${good}\nexport const broken = (;\n`);
+    await output.waitFor(/api\/controllers\/SayController\.ts could not be loaded \(line \d+, column \d+/, from);
+    await output.waitFor(/SayController\.ts changed; the new version did not load \(error above\), so the app was not restarted and still runs the last good version/, from);
+    await expectUsers(['Ada']);
+
+    from = output.text.length;
+    writeFileSync(controller, good);
+    await output.waitFor(/SayController\.ts changed; restarted in \d+ ms/, from);
+    await expectUsers(['Ada']);
+  });
+
+  it('keeps the last good app answering when a route points nowhere', async () => {
+    const good = readFileSync(routes, 'utf8');
+    let from = output.text.length;
+    writeFileSync(routes, good.replace(/^(\s*)'GET \/say\/hello'/m, "$1'GET /nowhere': 'NoController.none',\n$1'GET /say/hello'"));
+    expect(readFileSync(routes, 'utf8')).toContain('NoController.none');
+    await output.waitFor(/the route "GET \/nowhere" points to the action no\/none, which does not exist/, from);
+    await output.waitFor(/config\/routes\.ts changed; the new version did not load/, from);
+    await expectUsers(['Ada']);
+
+    from = output.text.length;
+    writeFileSync(routes, good);
+    await output.waitFor(/config\/routes\.ts changed; restarted/, from);
+  });
+
+  it("does not count an editor's swap, backup and lock files as changes", async () => {
+    const from = output.text.length;
+    const folder = join(dir, 'api', 'controllers');
+    writeFileSync(join(folder, '.SayController.ts.swp'), 'swap');
+    writeFileSync(join(folder, 'SayController.ts~'), 'backup');
+    writeFileSync(join(folder, '4913'), '');
+    writeFileSync(join(folder, '.#SayController.ts'), 'lock');
+    writeFileSync(controller, `${readFileSync(controller, 'utf8')}\n// edited\n`);
+    // One change, named alone: the four other files were not counted.
+    await output.waitFor(/sails-rt: api\/controllers\/SayController\.ts changed; restarted/, from);
+    expect(output.text.slice(from)).not.toMatch(/and \d+ more changed/);
   });
 
   it('stops the app and exits 0 on SIGTERM', async () => {
     supervisor.kill('SIGTERM');
     expect(await exited).toBe(0);
     await expect(fetch(`${url}/user`)).rejects.toThrow();
+  });
+});
+
+describe('sails-rt lift --watch, its supervisor killed', () => {
+  const dir = join(tempDir(), 'orphaned');
+
+  /** The pids whose parent is `pid`, read from /proc (Linux). */
+  function childrenOf(pid: number): number[] {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((entry) => {
+        try {
+          // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+          const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  }
+
+  function alive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  it('leaves no app running behind it, even after SIGKILL', async () => {
+    expect((await cli(join(dir, '..'), 'new', dir, '--yes', '--skip-install', '--no-example')).exitCode).toBe(0);
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    symlinkSync(ROOT, join(dir, 'node_modules', 'sails-rt'), 'dir');
+    const output = new Output();
+    const supervisor = spawn(process.execPath, [BIN, 'lift', '--watch', '--port', '0'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'development', NO_COLOR: '1' },
+    });
+    supervisor.stdout!.on('data', (chunk: Buffer) => output.add(chunk));
+    supervisor.stderr!.on('data', (chunk: Buffer) => output.add(chunk));
+    try {
+      const url = (await output.waitFor(/app lifted at (http:\/\/\S+)/, 0))[1]!;
+      const [app] = childrenOf(supervisor.pid!);
+      expect(app).toBeDefined();
+      expect((await fetch(`${url}/__getcookie`)).status).toBe(200);
+
+      supervisor.kill('SIGKILL');
+      const deadline = Date.now() + 15_000;
+      while (alive(app!) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(alive(app!), `the app (pid ${app}) outlived its supervisor`).toBe(false);
+      await expect(fetch(`${url}/__getcookie`)).rejects.toThrow();
+    } finally {
+      if (supervisor.exitCode === null) supervisor.kill('SIGKILL');
+      for (const pid of childrenOf(supervisor.pid!)) process.kill(pid, 'SIGKILL');
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,25 @@ const PRODUCTION = {
   sockets: { beforeConnect: () => true },
   blueprints: { allowUnguardedWrites: true },
 };
+
+/** A port free right now on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something listens on `port` of 127.0.0.1. */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer().once('error', () => resolve(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}
 
 async function liftError(options: Parameters<typeof lift>[0]): Promise<Error> {
   try {
@@ -117,6 +136,39 @@ describe('lift', () => {
     } finally {
       reader.close();
     }
+  });
+
+  it('awaits beforeOpen with every file loaded and route resolved, before it opens the database or the port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sails-rt-open-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const db = join(dir, 'db.sqlite');
+    const port = await freePort();
+    const steps: string[] = [];
+    const lifting = liftFixture({ datastores: { default: { filename: db } } }, {
+      port,
+      beforeOpen: async () => {
+        steps.push(`before open: db ${existsSync(db) ? 'exists' : 'absent'}, port ${(await portTaken(port)) ? 'taken' : 'free'}`);
+      },
+    });
+    const lifted = await lifting;
+    onTestFinished(() => lifted.close());
+    expect(steps).toEqual(['before open: db absent, port free']);
+    expect(existsSync(db)).toBe(true);
+    expect(await portTaken(port)).toBe(true);
+  });
+
+  it('opens no database when the app is refused (a bad route, or production without guarded writes)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sails-rt-refused-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const db = join(dir, 'db.sqlite');
+    await expect(liftFixture({ datastores: { default: { filename: db } }, routes: { 'GET /x': 'NoController.none' } })).rejects.toThrow(
+      /the route "GET \/x" points to the action no\/none, which does not exist/,
+    );
+    const production = { ...PRODUCTION, blueprints: {} };
+    await expect(liftFixture({ ...production, datastores: { default: { filename: db } } }, { environment: 'production' })).rejects.toThrow(
+      /^In production, anyone could write through the blueprint routes/,
+    );
+    expect(existsSync(db)).toBe(false);
   });
 
   it('rejects with one sentence when the port is in use', async () => {

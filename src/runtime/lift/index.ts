@@ -21,7 +21,7 @@ import { PubSub } from '../pubsub/index.js';
 import { Router, VERBS, type RouteEntry, type Verb } from '../router/index.js';
 import { Security } from '../security/index.js';
 import { createSocketServer, createSocketsApi, DEFAULT_SOCKET_PATH } from '../sockets/index.js';
-import { openSqliteStore, type Store } from '../store/index.js';
+import { DeferredStore, openSqliteStore, type SchemaChanges, type Store } from '../store/index.js';
 
 const debug = createDebug('sails-rt:lift');
 
@@ -41,6 +41,12 @@ export interface LiftOptions {
    * e.g. `{ datastores: { default: { filename: ':memory:' } } }`.
    */
   config?: Record<string, unknown>;
+  /**
+   * Awaited once the app's files are loaded and every route resolves, before the database is
+   * opened and the port bound. `lift --watch` uses it to keep the previous version serving until
+   * the new one is known to load, then to stop it and let the new one take the file and port.
+   */
+  beforeOpen?: () => Promise<void>;
 }
 
 const BLUEPRINT_ACTIONS: readonly BlueprintAction[] = ['find', 'findOne', 'create', 'update', 'destroy', 'add', 'remove', 'replace', 'populate'];
@@ -65,17 +71,9 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
 
   const opened: Opened = { security };
   try {
-    const store = openStore(config, models);
+    // Wired now, opened last: see `beforeOpen`.
+    const store = new DeferredStore();
     opened.store = store;
-    const { createdTables, addedColumns, createdIndexes } = store.changes;
-    if (createdTables.length + addedColumns.length + createdIndexes.length > 0) {
-      const done = [
-        createdTables.length > 0 ? `created tables ${createdTables.join(', ')}` : '',
-        addedColumns.length > 0 ? `added columns ${addedColumns.join(', ')}` : '',
-        createdIndexes.length > 0 ? `added unique indexes ${createdIndexes.join(', ')}` : '',
-      ].filter(Boolean);
-      log(`sails-rt: database ${storeLabel(config)}: ${done.join('; ')}.`);
-    }
 
     const router = new Router();
     const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets') });
@@ -106,6 +104,10 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     security.guardTable(table);
     bindRoutes(router, config, models, table, security);
     security.bindRoutes(router, table);
+
+    if (options.beforeOpen) await options.beforeOpen();
+    store.open(openStore(config, models));
+    logSchemaChanges(store.changes, config, log);
 
     const port = options.port ?? config.port ?? 1337;
     try {
@@ -145,6 +147,16 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     await closeAll(opened).catch(() => {});
     throw error;
   }
+}
+
+function logSchemaChanges(changes: SchemaChanges, config: SailsConfig, log: (line: string) => void): void {
+  const { createdTables, addedColumns, createdIndexes } = changes;
+  const done = [
+    createdTables.length > 0 ? `created tables ${createdTables.join(', ')}` : '',
+    addedColumns.length > 0 ? `added columns ${addedColumns.join(', ')}` : '',
+    createdIndexes.length > 0 ? `added unique indexes ${createdIndexes.join(', ')}` : '',
+  ].filter(Boolean);
+  if (done.length > 0) log(`sails-rt: database ${storeLabel(config)}: ${done.join('; ')}.`);
 }
 
 function openStore(config: SailsConfig, models: NormalizedModel[]): Store {

@@ -7,6 +7,7 @@ import type { Condition, Criteria } from './criteria.js';
 
 export type { Condition, Criteria, Scalar, SortClause } from './criteria.js';
 export { baseValue, openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+export { DeferredStore } from './deferred.js';
 
 /** A record as the runtime hands it out: attribute name to value, `id` always present. */
 export type StoredRecord = Record<string, unknown> & { id: number };

@@ -35,7 +35,7 @@ export async function importAppFile(file: string): Promise<Record<string, unknow
 }
 
 /**
- * Lists the source files of a folder of an app (`.ts`, `.js`, `.mjs`; no `.d.ts`), sorted;
+ * Lists the source files of a folder of an app (`.ts`, `.js`, `.mjs`; no `.d.ts`, nothing hidden), sorted;
  * none when the folder is missing. `recursive` takes its subfolders too.
  */
 export async function listSourceFiles(dir: string, { recursive = false } = {}): Promise<string[]> {
@@ -47,7 +47,8 @@ export async function listSourceFiles(dir: string, { recursive = false } = {}): 
     throw error;
   }
   return entries
-    .filter((name) => /\.(ts|mts|js|mjs)$/.test(name) && !name.endsWith('.d.ts'))
+    // Not hidden files or folders: an editor's lock file (.#User.ts) is no model or controller.
+    .filter((name) => /\.(ts|mts|js|mjs)$/.test(name) && !name.endsWith('.d.ts') && !name.split(/[\\/]/).some((part) => part.startsWith('.')))
     .sort()
     .map((name) => join(dir, name));
 }

@@ -1,0 +1,70 @@
+/**
+ * A store that is wired into the app before its database is opened. lift() builds every route
+ * and action first and opens the database last, so that `lift --watch` can load and check a
+ * new version of the app while the old one still holds the (exclusively locked) database file.
+ */
+import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
+import type { Condition, Criteria } from './criteria.js';
+import type { SchemaChanges, Store, StoredRecord } from './index.js';
+
+export class DeferredStore implements Store {
+  #inner: Store | undefined;
+
+  /** Hands every call from now on to `inner`. */
+  open(inner: Store): void {
+    this.#inner = inner;
+  }
+
+  get opened(): boolean {
+    return this.#inner !== undefined;
+  }
+
+  get changes(): SchemaChanges {
+    return this.#store().changes;
+  }
+
+  find(model: NormalizedModel, criteria: Criteria): Promise<StoredRecord[]> {
+    return this.#store().find(model, criteria);
+  }
+
+  findOne(model: NormalizedModel, id: number): Promise<StoredRecord | undefined> {
+    return this.#store().findOne(model, id);
+  }
+
+  count(model: NormalizedModel, where?: Condition): Promise<number> {
+    return this.#store().count(model, where);
+  }
+
+  create(model: NormalizedModel, values: Record<string, unknown>): Promise<StoredRecord> {
+    return this.#store().create(model, values);
+  }
+
+  update(model: NormalizedModel, id: number, values: Record<string, unknown>): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
+    return this.#store().update(model, id, values);
+  }
+
+  destroy(model: NormalizedModel, id: number): Promise<StoredRecord | undefined> {
+    return this.#store().destroy(model, id);
+  }
+
+  linkedIds(junction: JunctionTable, id: number): Promise<number[]> {
+    return this.#store().linkedIds(junction, id);
+  }
+
+  link(junction: JunctionTable, id: number, otherIds: readonly number[]): Promise<number[]> {
+    return this.#store().link(junction, id, otherIds);
+  }
+
+  unlink(junction: JunctionTable, id: number, otherIds?: readonly number[]): Promise<number[]> {
+    return this.#store().unlink(junction, id, otherIds);
+  }
+
+  async close(): Promise<void> {
+    await this.#inner?.close();
+  }
+
+  #store(): Store {
+    if (!this.#inner) throw new Error('The database is not open yet: lift() opens it after the app is wired, before it listens.');
+    return this.#inner;
+  }
+}
