@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { CliError, INTERRUPTED } from './errors.js';
 
 /** Runs a program with the user watching (inherited stdio); rejects if it fails or `signal` aborts it. */
@@ -10,10 +11,13 @@ export interface InterruptTrap {
   release: () => void;
 }
 
-export interface ConfirmQuestion {
-  message: string;
-  initial: boolean;
-}
+/**
+ * A question for the user at the terminal: yes or no (answered with a boolean), or a line of
+ * text (answered with a string; an empty answer means `initial`).
+ */
+export type Question =
+  | { kind: 'confirm'; message: string; initial: boolean }
+  | { kind: 'text'; message: string; initial: string };
 
 /** Everything a command touches outside its own arguments, so tests can replace any of it. */
 export interface CliContext {
@@ -24,7 +28,11 @@ export interface CliContext {
   color: boolean;
   /** A terminal is attached to stdin and stdout, so a question can be asked. */
   interactive: boolean;
-  confirm: (question: ConfirmQuestion) => Promise<boolean>;
+  /**
+   * Asks one question and resolves with the answer: a boolean for `confirm`, a string for `text`.
+   * Cancelling (Ctrl-C, Esc) rejects with a CliError, as nothing has been written while asking.
+   */
+  ask: (question: Question) => Promise<boolean | string>;
   /** The one way the CLI runs other programs (npm install). */
   exec: Exec;
   /**
@@ -35,25 +43,15 @@ export interface CliContext {
 }
 
 export function defaultContext(): CliContext {
+  const color = Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'];
   return {
     cwd: process.cwd(),
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'],
+    color,
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
-    // execa and prompts are loaded when first needed: most runs never ask or install.
-    confirm: async ({ message, initial }) => {
-      const { default: prompts } = await import('prompts');
-      const answer = (await prompts(
-        { type: 'confirm', name: 'value', message, initial },
-        {
-          onCancel: () => {
-            throw new CliError('Cancelled at a question; nothing was written.');
-          },
-        },
-      )) as { value: boolean };
-      return answer.value;
-    },
+    ask: (question) => askOnTerminal(question, color),
+    // execa is loaded when first needed: most runs never install.
     exec: async (command, args, { cwd, signal }) => {
       const { execa } = await import('execa');
       await execa(command, args, { cwd, stdio: 'inherit', ...(signal ? { cancelSignal: signal } : {}) });
@@ -76,4 +74,21 @@ export function defaultContext(): CliContext {
       };
     },
   };
+}
+
+/** CliContext.ask with the prompts package, loaded when first needed: most runs never ask. */
+async function askOnTerminal(question: Question, color: boolean): Promise<boolean | string> {
+  // prompts colours through its own kleur, which ignores NO_COLOR; that kleur is switched off
+  // before prompts loads, as prompts paints some of its symbols once, when it loads.
+  if (!color) (createRequire(createRequire(import.meta.url).resolve('prompts'))('kleur') as { enabled: boolean }).enabled = false;
+  const { default: prompts } = await import('prompts');
+  const answer = (await prompts(
+    { type: question.kind, name: 'value', message: question.message, initial: question.initial },
+    {
+      onCancel: () => {
+        throw new CliError('Cancelled at a question; nothing was written.');
+      },
+    },
+  )) as { value: boolean | string };
+  return answer.value;
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { afterAll } from 'vitest';
+import { afterAll, vi } from 'vitest';
+import type { CliContext } from '../../src/cli/index.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/[\\/]$/, '');
 const BIN = join(ROOT, 'bin', 'sails-rt.js');
@@ -57,4 +58,25 @@ export function snapshotDir(dir: string): Record<string, string> {
 /** The change lines (CREATE/UPDATE/DELETE/SKIP/CONFLICT) of a run's output. */
 export function changeLines(stdout: string): string[] {
   return stdout.split('\n').filter((line) => /^(CREATE|UPDATE|DELETE|SKIP|CONFLICT) /.test(line));
+}
+
+/** A CliContext for main() in process: output collected, questions and npm install stubbed. */
+export function stubContext(cwd: string, overrides: Partial<CliContext> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const exec = vi.fn<CliContext['exec']>(async () => {});
+  // Ctrl-C, pressed by calling interrupt().
+  const interrupts = new AbortController();
+  const context: CliContext = {
+    cwd,
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    color: false,
+    interactive: false,
+    ask: async (question) => Promise.reject(new Error(`unexpected question: ${question.message}`)),
+    exec,
+    trapInterrupts: () => ({ signal: interrupts.signal, release: () => {} }),
+    ...overrides,
+  };
+  return { context, exec, interrupt: () => interrupts.abort(), stdout: () => out.join(''), stderr: () => err.join('') };
 }

@@ -10,7 +10,8 @@ function context(cwd: string, overrides: Partial<CliContext> = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const exec = vi.fn<CliContext['exec']>(async () => {});
-  const confirm = vi.fn<CliContext['confirm']>(async () => true);
+  // Every question answered with its default.
+  const ask = vi.fn<CliContext['ask']>(async (question) => question.initial);
   // Ctrl-C, pressed by calling interrupt(); the trap is released after every write.
   const interrupts = new AbortController();
   const release = vi.fn();
@@ -20,12 +21,12 @@ function context(cwd: string, overrides: Partial<CliContext> = {}) {
     stderr: (text) => err.push(text),
     color: false,
     interactive: false,
-    confirm,
+    ask,
     exec,
     trapInterrupts: () => ({ signal: interrupts.signal, release }),
     ...overrides,
   };
-  return { ctx, exec, confirm, release, interrupt: () => interrupts.abort(), stdout: () => out.join(''), stderr: () => err.join('') };
+  return { ctx, exec, ask, release, interrupt: () => interrupts.abort(), stdout: () => out.join(''), stderr: () => err.join('') };
 }
 
 const argv = (...args: string[]) => ['node', 'sails-rt', ...args];
@@ -75,25 +76,25 @@ describe('main', () => {
 
   it('asks about the example only with a terminal and no answer yet', async () => {
     const asked = context(work, { interactive: true });
-    asked.confirm.mockResolvedValue(false);
+    asked.ask.mockImplementation(async (question) => (question.kind === 'confirm' ? false : question.initial));
     expect(await main(argv('new', 'asked', '--skip-install'), asked.ctx)).toBe(0);
-    expect(asked.confirm).toHaveBeenCalledWith({ message: 'Include the SayController realtime example?', initial: true });
+    expect(asked.ask).toHaveBeenCalledWith({ kind: 'confirm', message: 'Include the SayController realtime example?', initial: true });
     expect(existsSync(join(work, 'asked', 'api', 'controllers', 'SayController.ts'))).toBe(false);
 
     for (const flag of ['--yes', '--no-example']) {
       const told = context(work, { interactive: true });
       expect(await main(argv('new', `told${flag}`, '--skip-install', flag), told.ctx)).toBe(0);
-      expect(told.confirm).not.toHaveBeenCalled();
+      expect(told.ask).not.toHaveBeenCalledWith(expect.objectContaining({ message: 'Include the SayController realtime example?' }));
     }
     const headless = context(work, { interactive: false });
     expect(await main(argv('new', 'headless', '--skip-install'), headless.ctx)).toBe(0);
-    expect(headless.confirm).not.toHaveBeenCalled();
+    expect(headless.ask).not.toHaveBeenCalled();
   });
 
   it('says so and writes nothing when a question is cancelled', async () => {
     const { ctx, stderr } = context(work, {
       interactive: true,
-      confirm: async () => Promise.reject(new CliError('Cancelled at a question; nothing was written.')),
+      ask: async () => Promise.reject(new CliError('Cancelled at a question; nothing was written.')),
     });
     expect(await main(argv('new', 'cancelled'), ctx)).toBe(1);
     expect(stderr()).toBe('Error: Cancelled at a question; nothing was written.\n');

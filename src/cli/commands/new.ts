@@ -8,6 +8,7 @@ import { parseDefinitionsFile, type DefinitionsFile } from '../../schema/definit
 import type { CliContext } from '../context.js';
 import { CliError, INTERRUPTED } from '../errors.js';
 import { paint, printChanges } from '../output.js';
+import { askUntil, confirm, text } from '../prompts.js';
 import { defaultRuntimeSpec, readSailsIoJs, VERSION } from '../package-info.js';
 import { writeChanges } from '../write.js';
 
@@ -21,11 +22,25 @@ interface NewFlags {
   models?: string;
 }
 
+/** Every choice of `new`, settled from its flags, the answers to its questions, or the defaults. */
+interface NewPlan {
+  target: string;
+  example: boolean;
+  definitions: DefinitionsFile | undefined;
+  install: boolean;
+  runtimeSpec: string;
+  force: boolean;
+  dryRun: boolean;
+}
+
+const MISSING_DIR = "missing required argument 'dir'; see `sails-rt new --help` for the usage.";
+const DEFAULT_DIR = 'my-app';
+
 export function registerNew(program: Command, context: CliContext): void {
   program
     .command('new')
     .description('Generate a new sails-rt app in <dir>.')
-    .argument('<dir>', 'the folder to create; its name becomes the package name')
+    .argument('[dir]', 'the folder to create; its name becomes the package name (asked for on a terminal when left out)')
     .option('-y, --yes', 'take every default instead of asking')
     .option('--dry-run', 'list the files that would be written, and write nothing')
     .option('--force', 'write into a folder that is not empty (a changed file is kept as <file>.orig)')
@@ -36,7 +51,11 @@ export function registerNew(program: Command, context: CliContext): void {
     .addHelpText(
       'after',
       `
+On a terminal, new asks for each of <dir>, --no-example, --models and --skip-install that is
+not given; --yes asks nothing and takes the defaults.
+
 Examples:
+  $ sails-rt new                                asks for the folder and every choice, then installs
   $ sails-rt new myapp                          asks what is missing, then installs
   $ sails-rt new myapp --yes                    every default: the example is included
   $ sails-rt new myapp --yes --no-example       without the SayController example
@@ -47,54 +66,62 @@ Examples:
   $ sails-rt new myapp --runtime ^0.1.0         depend on sails-rt from the registry
   $ sails-rt new myapp --runtime file:../sails-rt`,
     )
-    .action(async (dir: string, flags: NewFlags, command: Command) => {
-      const askExample = command.getOptionValueSource('example') === 'default' && !flags.yes && context.interactive;
-      await runNew(context, dir, {
-        ...flags,
-        example: askExample
-          ? await context.confirm({ message: 'Include the SayController realtime example?', initial: true })
-          : flags.example,
-      });
+    .action(async (dir: string | undefined, flags: NewFlags, command: Command) => {
+      await runNew(context, await settle(context, dir, flags, command));
     });
 }
 
-async function runNew(context: CliContext, dir: string, flags: NewFlags): Promise<void> {
-  const target = resolve(context.cwd, dir);
-  const name = appPackageName(basename(target));
-  const definitions = flags.models === undefined ? undefined : await readDefinitions(context, flags.models);
-  // Read even with --force: a file where the folder should be is refused either way.
-  const existing = await entries(target);
-  if (!flags.force && existing.length > 0) {
-    throw new CliError(`The folder ${target} is not empty; choose a new folder, or pass --force to write into it.`);
-  }
+/**
+ * Turns flags into a plan, asking on a terminal for each choice whose flag was not given.
+ * What the flags say is checked first, so that a bad flag does not cost the user their answers;
+ * a bad answer is explained and asked again.
+ */
+async function settle(context: CliContext, dir: string | undefined, flags: NewFlags, command: Command): Promise<NewPlan> {
+  const asking = context.interactive && !flags.yes;
+  const given = (option: keyof NewFlags) => {
+    const source = command.getOptionValueSource(option);
+    return source !== undefined && source !== 'default';
+  };
+  if (dir === undefined && !asking) throw new CliError(MISSING_DIR);
+  const force = Boolean(flags.force);
+  const modelsFlag = flags.models === undefined ? undefined : await readDefinitions(context, flags.models, 'pass --models the path of a .json or .yaml definitions file');
+  const target = dir === undefined ? await askTarget(context, force) : await checkTarget(context, dir, force);
+  const example = asking && !given('example') ? await confirm(context, 'Include the SayController realtime example?', true) : flags.example;
+  const definitions = asking && !given('models') ? await askDefinitions(context) : modelsFlag;
+  const install =
+    !flags.dryRun && (asking && !given('skipInstall') ? await confirm(context, 'Install dependencies now (npm install)?', true) : !flags.skipInstall);
+  return { target, example, definitions, install, runtimeSpec: flags.runtime ?? defaultRuntimeSpec(), force, dryRun: Boolean(flags.dryRun) };
+}
 
+async function runNew(context: CliContext, plan: NewPlan): Promise<void> {
+  const { target } = plan;
   const tree = new VirtualTree(diskReader(target));
   const report = generateApp(tree, {
-    name,
-    example: flags.example,
-    runtimeSpec: flags.runtime ?? defaultRuntimeSpec(),
+    name: appPackageName(basename(target)),
+    example: plan.example,
+    runtimeSpec: plan.runtimeSpec,
     sailsRtVersion: VERSION,
     sailsIoJs: readSailsIoJs(),
     // Drawn here, not in the generator, which stays a pure function of its options.
     sessionSecret: randomBytes(32).toString('hex'),
-    force: flags.force,
+    force: plan.force,
     templates: readTemplates(),
   });
-  if (definitions) {
-    const models = generateModels(tree, { definitions, force: flags.force, templates: readTemplates() });
+  if (plan.definitions) {
+    const models = generateModels(tree, { definitions: plan.definitions, force: plan.force, templates: readTemplates() });
     report.skipped.push(...models.skipped);
     report.conflicts.push(...models.conflicts);
   }
   const changes = tree.listChanges();
   printChanges(context, changes, report);
-  if (flags.dryRun) {
+  if (plan.dryRun) {
     context.stdout(`\nDry run: nothing was written (${changes.length} files would change).\n`);
     return;
   }
   const trap = context.trapInterrupts();
   try {
     await writeChanges(target, changes, trap.signal);
-    if (!flags.skipInstall) await install(context, target, trap.signal);
+    if (plan.install) await install(context, target, trap.signal);
     else if (trap.signal.aborted) throw new CliError(`Interrupted; the app is written in ${target}.`, INTERRUPTED);
   } finally {
     trap.release();
@@ -103,11 +130,38 @@ async function runNew(context: CliContext, dir: string, flags: NewFlags): Promis
   const shown = relative(context.cwd, target) || '.';
   const steps = [
     ...(shown === '.' ? [] : [`cd ${shown}`]),
-    ...(flags.skipInstall ? ['npm install'] : []),
+    ...(plan.install ? [] : ['npm install']),
     'npx sails-rt lift',
     'npm test',
   ];
   context.stdout(`\n${paint(context, 'green', 'Done.')} Next:\n${steps.map((step) => `  ${step}\n`).join('')}`);
+}
+
+function askTarget(context: CliContext, force: boolean): Promise<string> {
+  return askUntil(
+    context,
+    () => text(context, 'Folder for the new app (its name becomes the package name):', DEFAULT_DIR),
+    (dir) => checkTarget(context, dir, force),
+  );
+}
+
+function askDefinitions(context: CliContext): Promise<DefinitionsFile | undefined> {
+  return askUntil(
+    context,
+    () => text(context, 'Generate models from a definitions file? Its path (.json, .yaml or .yml), or nothing for none:', ''),
+    async (file) => (file === '' ? undefined : readDefinitions(context, file, 'answer with the path of a .json or .yaml definitions file, or with nothing for none')),
+  );
+}
+
+/** The absolute folder for `dir`, refused when it is a file, or not empty without --force. */
+async function checkTarget(context: CliContext, dir: string, force: boolean): Promise<string> {
+  const target = resolve(context.cwd, dir);
+  // Read even with --force: a file where the folder should be is refused either way.
+  const existing = await entries(target);
+  if (!force && existing.length > 0) {
+    throw new CliError(`The folder ${target} is not empty; choose a new folder, or pass --force to write into it.`);
+  }
+  return target;
 }
 
 async function install(context: CliContext, target: string, signal: AbortSignal): Promise<void> {
@@ -127,18 +181,18 @@ async function install(context: CliContext, target: string, signal: AbortSignal)
   }
 }
 
-/** Reads and validates --models before anything is generated, so a bad file writes nothing. */
-async function readDefinitions(context: CliContext, file: string): Promise<DefinitionsFile> {
-  let text: string;
+/** Reads and validates a definitions file before anything is generated, so a bad file writes nothing. */
+async function readDefinitions(context: CliContext, file: string, fix: string): Promise<DefinitionsFile> {
+  let source: string;
   try {
-    text = await readFile(resolve(context.cwd, file), 'utf8');
+    source = await readFile(resolve(context.cwd, file), 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`The models file ${file} does not exist; pass --models the path of a .json or .yaml definitions file.`);
-    if (code === 'EISDIR') throw new CliError(`The models file ${file} is a folder; pass --models the path of a .json or .yaml definitions file.`);
+    if (code === 'ENOENT') throw new CliError(`The models file ${file} does not exist; ${fix}.`);
+    if (code === 'EISDIR') throw new CliError(`The models file ${file} is a folder; ${fix}.`);
     throw error;
   }
-  return parseDefinitionsFile(file, text);
+  return parseDefinitionsFile(file, source);
 }
 
 async function entries(dir: string): Promise<string[]> {
