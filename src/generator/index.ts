@@ -5,7 +5,7 @@
  */
 export { VirtualTree, memoryReader, applyChanges, type Tree, type TreeReader, type FileChange, type ChangeType } from './tree.js';
 export { TemplateSet, outputPath } from './templates.js';
-export { diskReader, readTemplates, flushChanges, FlushError, TEMPLATES_DIR, type FlushOptions } from './disk.js';
+export { diskReader, readTemplates, flushChanges, FlushError, TEMPLATES_DIR, type FlushDenied, type FlushOptions } from './disk.js';
 export { generateApp, appPackageName, packageJson, TSCONFIG, type AppOptions } from './app.js';
 export { generateModel, modelDefinitionFromSpecs, type ModelOptions, type ModelReport } from './model.js';
 export { generatePolicy, type PolicyOptions, type PolicyReport } from './policy.js';
