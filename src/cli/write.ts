@@ -1,4 +1,5 @@
-import { FlushError, flushChanges, type FileChange } from '../generator/index.js';
+import { isAbsolute, relative } from 'node:path';
+import { FlushError, flushChanges, type FileChange, type FlushDenied } from '../generator/index.js';
 import { CliError, INTERRUPTED } from './errors.js';
 
 /**
@@ -10,8 +11,29 @@ export async function writeChanges(root: string, changes: readonly FileChange[],
     await flushChanges(root, changes, { signal });
   } catch (error) {
     if (error instanceof FlushError) {
-      throw new CliError(error.message, error.interrupted ? INTERRUPTED : 1, { cause: error });
+      const message = error.denied && error.written.length === 0 ? deniedSentence(root, error.denied) : error.message;
+      throw new CliError(message, error.interrupted ? INTERRUPTED : 1, { cause: error });
     }
     throw error;
   }
+}
+
+const WHY: Record<FlushDenied['code'], string> = {
+  EACCES: 'permission denied',
+  // Also an immutable file or folder (chattr +i), which refuses even root.
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+};
+
+/**
+ * A refused write as one sentence with the fix. Where the refusal is the folder chosen for the
+ * files (or above it), another folder is a fix; inside it (api/models of an app) only the
+ * permissions are.
+ */
+function deniedSentence(root: string, denied: FlushDenied): string {
+  const within = relative(root, denied.path);
+  const inside = within !== '' && !within.startsWith('..') && !isAbsolute(within);
+  const what = denied.kind === 'file' ? `The file ${denied.path} cannot be replaced` : `The folder ${denied.path} cannot be written`;
+  const fix = inside ? 'fix its permissions, then run the command again' : 'choose a folder you can write to, or fix its permissions';
+  return `${what} (${WHY[denied.code]}), so nothing was written; ${fix}.`;
 }
