@@ -1,8 +1,30 @@
 import { createRequire } from 'node:module';
 import { CliError, INTERRUPTED } from './errors.js';
 
-/** Runs a program with the user watching (inherited stdio); rejects if it fails or `signal` aborts it. */
-export type Exec = (command: string, args: readonly string[], options: { cwd: string; signal?: AbortSignal }) => Promise<void>;
+/**
+ * Runs a program and resolves with what it printed; rejects if it fails (with an ExecError,
+ * which keeps the output) or if `signal` aborts it. The user watches the output as it comes,
+ * unless `quiet`: then the caller shows progress of its own and decides what of the output to print.
+ */
+export type Exec = (command: string, args: readonly string[], options: { cwd: string; signal?: AbortSignal; quiet?: boolean }) => Promise<ExecResult>;
+
+export interface ExecResult {
+  /** stdout and stderr interleaved as they came, the way a terminal would have shown them. */
+  output: string;
+}
+
+/** A program that failed; `output` is what it printed, so the caller can explain or show it. */
+export class ExecError extends Error {
+  override readonly name = 'ExecError';
+
+  constructor(
+    message: string,
+    readonly output: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
 
 /** Ctrl-C and SIGTERM, caught: while trapped they abort `signal` instead of ending the process. */
 export interface InterruptTrap {
@@ -26,6 +48,11 @@ export interface CliContext {
   stderr: (text: string) => void;
   /** Colours on: stdout is a terminal and NO_COLOR is not set. */
   color: boolean;
+  /**
+   * stdout is a terminal that can redraw a line in place (not TERM=dumb, not a CI log), so
+   * progress is shown as one live line rather than as lines of log.
+   */
+  tty: boolean;
   /** A terminal is attached to stdin and stdout, so a question can be asked. */
   interactive: boolean;
   /**
@@ -49,30 +76,11 @@ export function defaultContext(): CliContext {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     color,
+    tty: Boolean(process.stdout.isTTY) && process.env['TERM'] !== 'dumb' && !process.env['CI'],
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     ask: (question) => askOnTerminal(question, color),
-    // execa is loaded when first needed: most runs never install.
-    exec: async (command, args, { cwd, signal }) => {
-      const { execa } = await import('execa');
-      await execa(command, args, { cwd, stdio: 'inherit', ...(signal ? { cancelSignal: signal } : {}) });
-    },
-    trapInterrupts: () => {
-      const controller = new AbortController();
-      const onSignal = () => {
-        // A second Ctrl-C means now: the first one is already being honoured, cleanly.
-        if (controller.signal.aborted) process.exit(INTERRUPTED);
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      return {
-        signal: controller.signal,
-        release: () => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-        },
-      };
-    },
+    exec: execProgram,
+    trapInterrupts,
   };
 }
 
@@ -91,4 +99,43 @@ async function askOnTerminal(question: Question, color: boolean): Promise<boolea
     },
   )) as { value: boolean | string };
   return answer.value;
+}
+
+/** CliContext.exec with execa, loaded when first needed: most runs never install. */
+const execProgram: Exec = async (command, args, { cwd, signal, quiet }) => {
+  const { execa, ExecaError } = await import('execa');
+  // Captured either way, so that a failure can be explained from what the program said.
+  const stream = quiet ? 'pipe' : (['pipe', 'inherit'] as const);
+  try {
+    const result = await execa(command, args, {
+      cwd,
+      all: true,
+      stdin: 'inherit',
+      stdout: stream,
+      stderr: stream,
+      ...(signal ? { cancelSignal: signal } : {}),
+    });
+    return { output: result.all };
+  } catch (error) {
+    if (error instanceof ExecaError) throw new ExecError(error.shortMessage, typeof error.all === 'string' ? error.all : '', { cause: error });
+    throw error;
+  }
+};
+
+function trapInterrupts(): InterruptTrap {
+  const controller = new AbortController();
+  const onSignal = () => {
+    // A second Ctrl-C means now: the first one is already being honoured, cleanly.
+    if (controller.signal.aborted) process.exit(INTERRUPTED);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 /** Helpers for the CLI tests: run the built bin/sails-rt.js in temp folders, read what it wrote. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,7 +64,7 @@ export function changeLines(stdout: string): string[] {
 export function stubContext(cwd: string, overrides: Partial<CliContext> = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const exec = vi.fn<CliContext['exec']>(async () => {});
+  const exec = vi.fn<CliContext['exec']>(async () => ({ output: '' }));
   // Ctrl-C, pressed by calling interrupt().
   const interrupts = new AbortController();
   const context: CliContext = {
@@ -72,6 +72,7 @@ export function stubContext(cwd: string, overrides: Partial<CliContext> = {}) {
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),
     color: false,
+    tty: false,
     interactive: false,
     ask: async (question) => Promise.reject(new Error(`unexpected question: ${question.message}`)),
     exec,
@@ -79,4 +80,54 @@ export function stubContext(cwd: string, overrides: Partial<CliContext> = {}) {
     ...overrides,
   };
   return { context, exec, interrupt: () => interrupts.abort(), stdout: () => out.join(''), stderr: () => err.join('') };
+}
+
+/** A stand-in `npm` in a new folder of `dir`: `body` is its shell script. Put the folder first on PATH. */
+export function fakeNpm(dir: string, body: string): string {
+  const bin = mkdtempSync(join(dir, 'fake-npm-'));
+  writeFileSync(join(bin, 'npm'), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return bin;
+}
+
+/** What a run under a pseudo-terminal printed (stdout and stderr together, as the terminal showed them). */
+export interface TerminalRun {
+  exitCode: number;
+  /** With the terminal's \r\n turned back into \n; a lone \r (a redrawn line) is kept. */
+  output: string;
+}
+
+/**
+ * Runs `node bin/sails-rt.js ...args` under a pseudo-terminal (util-linux `script`), so stdin and
+ * stdout are TTYs. Each answer is typed once its prompt text has appeared, as a person would:
+ * prompts reads raw keys, so `\r` is Enter and `y`/`n` answer a confirm. `extraEnv` adds to a
+ * small environment without CI (which turns the spinner off).
+ */
+export async function inTerminal(
+  cwd: string,
+  args: readonly string[],
+  { answers = [], extraEnv = {} }: { answers?: readonly (readonly [prompt: string, keys: string])[]; extraEnv?: Record<string, string> } = {},
+): Promise<TerminalRun> {
+  const command = [process.execPath, BIN, ...args].map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ');
+  const child = execa('script', ['-qec', command, '/dev/null'], {
+    cwd,
+    reject: false,
+    timeout: 20_000,
+    stripFinalNewline: false,
+    extendEnv: false,
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? cwd, TERM: 'xterm', NO_COLOR: '1', ...extraEnv },
+  });
+  const pending = [...answers];
+  let seen = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    seen += chunk.toString();
+    const next = pending[0];
+    if (next && seen.includes(next[0])) {
+      pending.shift();
+      seen = '';
+      child.stdin?.write(next[1]);
+    }
+  });
+  const result = await child;
+  if (result.timedOut) throw new Error(`sails-rt ${args.join(' ')} did not finish within 20 s under a terminal (a prompt left unanswered: ${pending[0]?.[0] ?? 'none'})`);
+  return { exitCode: result.exitCode ?? -1, output: String(result.stdout).replaceAll('\r\n', '\n') };
 }

@@ -9,7 +9,7 @@ import { tempDir } from './helpers.js';
 function context(cwd: string, overrides: Partial<CliContext> = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const exec = vi.fn<CliContext['exec']>(async () => {});
+  const exec = vi.fn<CliContext['exec']>(async () => ({ output: '' }));
   // Every question answered with its default.
   const ask = vi.fn<CliContext['ask']>(async (question) => question.initial);
   // Ctrl-C, pressed by calling interrupt(); the trap is released after every write.
@@ -20,6 +20,7 @@ function context(cwd: string, overrides: Partial<CliContext> = {}) {
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),
     color: false,
+    tty: false,
     interactive: false,
     ask,
     exec,

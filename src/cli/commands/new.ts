@@ -5,9 +5,10 @@ import type { Command } from 'commander';
 import { generateModels } from '../../generator/definitions.js';
 import { appPackageName, diskReader, generateApp, readTemplates, VirtualTree } from '../../generator/index.js';
 import { parseDefinitionsFile, type DefinitionsFile } from '../../schema/definitions-file.js';
-import type { CliContext } from '../context.js';
+import { ExecError, type CliContext } from '../context.js';
 import { CliError, INTERRUPTED } from '../errors.js';
 import { paint, printChanges } from '../output.js';
+import { startSpinner } from '../progress.js';
 import { askUntil, confirm, text } from '../prompts.js';
 import { defaultRuntimeSpec, readSailsIoJs, VERSION } from '../package-info.js';
 import { writeChanges } from '../write.js';
@@ -121,7 +122,7 @@ async function runNew(context: CliContext, plan: NewPlan): Promise<void> {
   const trap = context.trapInterrupts();
   try {
     await writeChanges(target, changes, trap.signal);
-    if (plan.install) await install(context, target, trap.signal);
+    if (plan.install) await install(context, plan, trap.signal);
     else if (trap.signal.aborted) throw new CliError(`Interrupted; the app is written in ${target}.`, INTERRUPTED);
   } finally {
     trap.release();
@@ -164,21 +165,55 @@ async function checkTarget(context: CliContext, dir: string, force: boolean): Pr
   return target;
 }
 
-async function install(context: CliContext, target: string, signal: AbortSignal): Promise<void> {
+/**
+ * npm install in the new app. On a terminal, our own spinner stands in for npm's output, which
+ * is kept to explain a failure; elsewhere (CI logs, pipes) npm's output goes through as it comes.
+ */
+async function install(context: CliContext, plan: NewPlan, signal: AbortSignal): Promise<void> {
+  const { target } = plan;
   if (signal.aborted) {
     throw new CliError(`Interrupted before npm install; the app is written, so run npm install in ${target}.`, INTERRUPTED);
   }
-  context.stdout(`\nInstalling dependencies with npm install in ${target}...\n`);
+  const started = performance.now();
+  let output: string;
+  if (context.tty) context.stdout('\n');
+  else context.stdout(`\nInstalling dependencies with npm install in ${target}...\n`);
+  const spinner = context.tty ? startSpinner(context, 'Installing dependencies (npm install)') : undefined;
   try {
-    await context.exec('npm', ['install'], { cwd: target, signal });
+    ({ output } = await context.exec('npm', ['install'], { cwd: target, signal, ...(context.tty ? { quiet: true } : {}) }));
   } catch (error) {
+    spinner?.stop();
     if (signal.aborted) {
       throw new CliError(`Interrupted during npm install; the app is written, so run npm install in ${target}.`, INTERRUPTED);
     }
-    throw new CliError(
-      `npm install failed in ${target} (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); the app is written, so run npm install there once the problem is fixed.`,
-    );
+    const said = error instanceof ExecError ? error.output : '';
+    if (context.tty && said.trim() !== '') context.stderr(`${tail(said)}\n`);
+    throw new CliError(installFailure(plan, error));
+  } finally {
+    spinner?.stop();
   }
+  const summary = npmSummary(output);
+  context.stdout(`Installed dependencies in ${((performance.now() - started) / 1000).toFixed(1)} s${summary ? ` (${summary})` : ''}.\n`);
+}
+
+/** The sentence for a failed npm install: why, and what to do next. */
+function installFailure(plan: NewPlan, error: unknown): string {
+  const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+  return `npm install failed in ${plan.target} (${reason}); the app is written, so run npm install there once the problem is fixed.`;
+}
+
+/** npm's closing summary without the audit and the time, e.g. `added 187 packages`; undefined if it printed none. */
+function npmSummary(output: string): string | undefined {
+  return /^((?:added|removed|changed|up to date)\b.*?)(?:,? (?:and )?audited .*)? in [\d.]+m?s$/m.exec(output)?.[1];
+}
+
+const TAIL_LINES = 40;
+
+/** The last lines of a program's output, saying how many were left out above them. */
+function tail(output: string): string {
+  const lines = output.trimEnd().split('\n');
+  if (lines.length <= TAIL_LINES) return lines.join('\n');
+  return [`(${lines.length - TAIL_LINES} earlier lines of npm's output left out)`, ...lines.slice(-TAIL_LINES)].join('\n');
 }
 
 /** Reads and validates a definitions file before anything is generated, so a bad file writes nothing. */
