@@ -296,8 +296,10 @@ function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): 
   }
   if (raw['isIn'] !== undefined) {
     const isIn = raw['isIn'];
-    if (!Array.isArray(isIn) || isIn.length === 0 || !isIn.every((v) => typeof v === attributeType)) {
-      throw new SchemaError(`"isIn" must be a non-empty array of ${attributeType} values.`, where);
+    // A number no record can hold (Infinity, NaN: YAML's .inf, .nan) would be a value nobody can write.
+    const fits = (v: unknown) => typeof v === attributeType && (typeof v !== 'number' || Number.isFinite(v));
+    if (!Array.isArray(isIn) || isIn.length === 0 || !isIn.every(fits)) {
+      throw new SchemaError(`"isIn" must be a non-empty array of ${attributeType === 'number' ? 'finite numbers' : `${attributeType} values`}.`, where);
     }
     rules.isIn = [...(isIn as (string | number)[])];
   }
@@ -353,7 +355,7 @@ export function checkValue(attribute: NormalizedAttribute, value: unknown): stri
       if (typeof value !== 'boolean') return `must be true or false, got ${describe(value)}`;
       break;
     case 'json':
-      if (value === undefined) return 'must be a JSON value';
+      if (value === undefined || !isJsonValue(value)) return `must be a JSON value, got ${describe(value)}`;
       break;
   }
   const { rules } = attribute;
@@ -379,7 +381,16 @@ export function checkValue(attribute: NormalizedAttribute, value: unknown): stri
 // Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 rejects nothing useful.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** Whether `value` survives JSON as it is: no NaN or Infinity (JSON writes them as null), anywhere in it. */
+function isJsonValue(value: unknown, depth = 0): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object' || value === null || depth > 100) return true;
+  return Object.values(value).every((item) => isJsonValue(item, depth + 1));
+}
+
 function describe(value: unknown): string {
+  // NaN and ±Infinity as themselves: JSON would print them as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value);
   if (text === undefined) return String(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;

@@ -186,7 +186,14 @@ describe('schema/models.schema.json and parseDefinitionsFile', () => {
     const text = `models:\n  Thing:\n    attributes:\n      field: ${attribute}\n`;
     return { schema: schemaErrors(parseYaml(text)), code: codeError('models.yaml', text) };
   };
-  it.each(['{ type: number, min: .inf }', '{ type: number, max: -.inf }', '{ type: string, maxLength: .inf }', '{ type: number, defaultsTo: .nan }'])(
+  it.each([
+    '{ type: number, min: .inf }',
+    '{ type: number, max: -.inf }',
+    '{ type: string, maxLength: .inf }',
+    '{ type: number, defaultsTo: .nan }',
+    '{ type: number, isIn: [.inf] }',
+    '{ type: number, isIn: [1, .nan] }',
+  ])(
     'both refuse the YAML attribute %s',
     (attribute) => {
       const { schema, code } = yamlVerdicts(attribute);
@@ -194,10 +201,14 @@ describe('schema/models.schema.json and parseDefinitionsFile', () => {
       expect(code, 'the code accepts it').toBeDefined();
     },
   );
-  // A code bug: normalizeAttribute checks only `typeof` of isIn's values, so a value no record can
-  // ever hold is accepted. `.fails` turns red once the code refuses it; then make this an it.each above.
-  it.fails.each(['{ type: number, isIn: [.inf] }', '{ type: number, isIn: [1, .nan] }'])('both refuse the YAML attribute %s', (attribute) => {
-    expect(yamlVerdicts(attribute).code, 'the code accepts it').toBeDefined();
+  it('refuses a json default holding NaN or Infinity (JSON cannot hold them, so only YAML can say it)', () => {
+    expect(yamlVerdicts('{ type: json, defaultsTo: .nan }').code).toMatch(/must be a JSON value, got NaN/);
+    expect(yamlVerdicts('{ type: json, defaultsTo: { a: [1, .inf] } }').code).toMatch(/must be a JSON value/);
+    expect(yamlVerdicts('{ type: json, defaultsTo: { a: [1, 2.5] } }').code).toBeUndefined();
+  });
+
+  it('says NaN, not null, when a number default is NaN', () => {
+    expect(yamlVerdicts('{ type: number, defaultsTo: .nan }').code).toMatch(/must be a number, got NaN/);
   });
 
   // The drift guard: every rule of src/schema on every type, and every kind of value as a
