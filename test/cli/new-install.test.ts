@@ -1,18 +1,38 @@
 /**
  * npm install at the end of `sails-rt new`: our own live line on a terminal, npm's output passed
- * through elsewhere, one finishing line, and a failure explained.
+ * through elsewhere, one finishing line, and a failure explained (a registry without sails-rt by name).
  */
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index.js';
+import { VERSION } from '../../src/cli/package-info.js';
 import { ExecError } from '../../src/cli/context.js';
 import { fakeNpm, inTerminal, stubContext, tempDir } from './helpers.js';
 
 const argv = (...args: string[]) => ['node', 'sails-rt', ...args];
 
+/** What npm 10 and 11 print when the registry has no sails-rt at all. */
+const E404 = [
+  'npm error code E404',
+  'npm error 404 Not Found - GET https://registry.npmjs.org/sails-rt - Not found',
+  'npm error 404',
+  "npm error 404  'sails-rt@^0.1.0' is not in this registry.",
+  'npm error 404',
+  'npm error 404 Note that you can also install from a',
+  'npm error 404 tarball, folder, http url, or git url.',
+  'npm error A complete log of this run can be found in: /home/me/.npm/_logs/debug-0.log',
+].join('\n');
+
 const SPINNER = /\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Installing dependencies \(npm install\) \d+ s\u001b\[K/g;
 const FINISHED = /\r\u001b\[KInstalled dependencies in \d+\.\d s \(added 3 packages\)\.\n/;
+
+function registrySentence(target: string): string {
+  return (
+    `npm install failed in ${target} because the npm registry has no sails-rt ^0.1.0 (as when sails-rt itself was installed from a tarball); ` +
+    `run new again with --force and --runtime naming where sails-rt is, e.g. --runtime file:/path/to/sails-rt-${VERSION}.tgz or --runtime file:/path/to/a/sails-rt/checkout.`
+  );
+}
 
 describe('npm install in sails-rt new, in process', () => {
   const work = tempDir();
@@ -71,6 +91,30 @@ describe('npm install in sails-rt new, in process', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(run.stdout()).toBe(printed);
   });
+
+  it.each([
+    ['npm 10 and 11', E404],
+    ['older npm', E404.replaceAll('npm error', 'npm ERR!')],
+    ['no matching version', 'npm error code ETARGET\nnpm error notarget No matching version found for sails-rt@^0.1.0.'],
+  ])('says the registry has no sails-rt, and names --runtime, from what %s prints', async (_npm, said) => {
+    for (const tty of [true, false]) {
+      const run = stubContext(work, { tty });
+      run.exec.mockRejectedValue(new ExecError('Command failed with exit code 1: npm install', said));
+      const target = join(work, `registry-${String(tty)}-${_npm.replaceAll(' ', '-')}`);
+      expect(await main(argv('new', target, '--yes', '--runtime', '^0.1.0'), run.context)).toBe(1);
+      expect(run.stderr().endsWith(`Error: ${registrySentence(target)}\n`)).toBe(true);
+      expect(existsSync(join(target, 'package.json'))).toBe(true);
+    }
+  });
+
+  it('does not blame the registry for another package that is missing', async () => {
+    const run = stubContext(work);
+    const said = 'npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/sails-rt-extras - Not found\n';
+    run.exec.mockRejectedValue(new ExecError('Command failed with exit code 1: npm install', said));
+    expect(await main(argv('new', 'other-404', '--yes'), run.context)).toBe(1);
+    expect(run.stderr()).toContain('(Command failed with exit code 1: npm install); the app is written');
+    expect(run.stderr()).not.toContain('registry has no sails-rt');
+  });
 });
 
 describe.runIf(existsSync('/usr/bin/script'))('npm install in sails-rt new, under a real terminal', () => {
@@ -95,6 +139,16 @@ describe.runIf(existsSync('/usr/bin/script'))('npm install in sails-rt new, unde
     expect(run.output).not.toContain('npm warn deprecated');
     expect(existsSync(join(work, 'asked', 'package.json'))).toBe(true);
     expect(existsSync(join(work, 'asked', 'api', 'controllers', 'SayController.ts'))).toBe(false);
+  });
+
+  it('prints what npm said and the sentence naming --runtime when the registry has no sails-rt', async () => {
+    const bin = fakeNpm(work, `cat >&2 <<'EOF'\n${E404}\nEOF\nexit 1`);
+    const run = await inTerminal(work, ['new', 'missing', '--yes', '--runtime', '^0.1.0'], {
+      extraEnv: { PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}` },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.output.match(SPINNER)?.length).toBeGreaterThanOrEqual(1);
+    expect(run.output).toContain(`\r\u001b[K${E404}\nError: ${registrySentence(join(work, 'missing'))}\n`);
   });
 
   it('stops at Ctrl-C during npm install: the live line cleared, exit 130, the app kept', async () => {

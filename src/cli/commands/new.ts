@@ -188,7 +188,7 @@ async function install(context: CliContext, plan: NewPlan, signal: AbortSignal):
     }
     const said = error instanceof ExecError ? error.output : '';
     if (context.tty && said.trim() !== '') context.stderr(`${tail(said)}\n`);
-    throw new CliError(installFailure(plan, error));
+    throw new CliError(installFailure(plan, error, said));
   } finally {
     spinner?.stop();
   }
@@ -196,10 +196,25 @@ async function install(context: CliContext, plan: NewPlan, signal: AbortSignal):
   context.stdout(`Installed dependencies in ${((performance.now() - started) / 1000).toFixed(1)} s${summary ? ` (${summary})` : ''}.\n`);
 }
 
-/** The sentence for a failed npm install: why, and what to do next. */
-function installFailure(plan: NewPlan, error: unknown): string {
+/** The sentence for a failed npm install: why, when npm's output says, and what to do next. */
+function installFailure(plan: NewPlan, error: unknown, output: string): string {
+  if (registryLacksSailsRt(output)) {
+    return (
+      `npm install failed in ${plan.target} because the npm registry has no sails-rt ${plan.runtimeSpec} (as when sails-rt itself was installed from a tarball); ` +
+      `run new again with --force and --runtime naming where sails-rt is, e.g. --runtime file:/path/to/sails-rt-${VERSION}.tgz or --runtime file:/path/to/a/sails-rt/checkout.`
+    );
+  }
   const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
   return `npm install failed in ${plan.target} (${reason}); the app is written, so run npm install there once the problem is fixed.`;
+}
+
+/**
+ * npm said the registry has no sails-rt: a 404 for the package itself (E404, `404 Not Found - GET
+ * .../sails-rt`, `'sails-rt@^0.1.0' is not in this registry`), or no version matching the spec
+ * (ETARGET). A 404 for another package (sails-rt-foo) is some other problem.
+ */
+function registryLacksSailsRt(output: string): boolean {
+  return /^npm (?:error|ERR!) 404\b.*(?:\/sails-rt(?=\s|$)|'sails-rt@)/m.test(output) || /No matching version found for sails-rt@/.test(output);
 }
 
 /** npm's closing summary without the audit and the time, e.g. `added 187 packages`; undefined if it printed none. */
