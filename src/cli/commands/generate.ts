@@ -28,6 +28,10 @@ interface OwnedFlags extends GenerateFlags {
   force?: boolean;
 }
 
+interface PolicyFlags extends OwnedFlags {
+  on: string[];
+}
+
 export function registerGenerate(program: Command, context: CliContext): void {
   const generate = program
     .command('generate')
@@ -144,20 +148,31 @@ Unlike Sails' generate action, this also adds the route (POST; change the verb i
 
   generate
     .command('policy')
-    .description('Add a policy: api/policies/<name>.ts, which config/policies.ts can then map to actions.')
+    .description('Add a policy: api/policies/<name>.ts; with --on, also map it in config/policies.ts.')
     .argument('<name>', 'the policy name in camelCase, e.g. isLoggedIn')
+    .option(
+      '--on <target>',
+      "map it in config/policies.ts to UserController (every action), UserController.create, user/signup (a standalone action) or '*' (the default); repeatable",
+      (target: string, targets: string[]) => [...targets, target],
+      [] as string[],
+    )
     .option('--force', 'overwrite the policy file if you changed it, keeping yours as <file>.orig')
     .option('--dry-run', 'list the files that would change, and write nothing')
     .addHelpText(
       'after',
       `
 Examples:
-  $ sails-rt generate policy isLoggedIn              writes api/policies/isLoggedIn.ts
-  $ sails-rt generate policy isLoggedIn --dry-run    lists what would change
-  $ sails-rt generate policy isLoggedIn --force      overwrites, keeping isLoggedIn.ts.orig
-Then map it in config/policies.ts, e.g. UserController: { '*': 'isLoggedIn', find: true }.`,
+  $ sails-rt generate policy isLoggedIn                                 writes api/policies/isLoggedIn.ts
+  $ sails-rt generate policy isLoggedIn --on UserController             and maps it: UserController: { '*': 'isLoggedIn' }
+  $ sails-rt generate policy isAdmin --on UserController.destroy --on user/signup
+  $ sails-rt generate policy isLoggedIn --on '*'                        the default for every action
+  $ sails-rt generate policy isLoggedIn --dry-run                       lists what would change
+  $ sails-rt generate policy isLoggedIn --force                         overwrites, keeping isLoggedIn.ts.orig
+--on keeps your comments and formatting, and keeps what a key already runs: 'isAdmin' becomes
+['isAdmin', 'isLoggedIn'], true (open) becomes 'isLoggedIn', a key that runs it already is left
+alone, and false (denied to everyone) is refused.`,
     )
-    .action(async (name: string, flags: OwnedFlags, command: Command) => {
+    .action(async (name: string, flags: PolicyFlags, command: Command) => {
       const dryRun = Boolean(flags.dryRun || command.parent?.opts<GenerateFlags>().dryRun);
       await runPolicy(context, name, { ...flags, dryRun });
     });
@@ -196,12 +211,13 @@ async function runModel(context: CliContext, name: string, specs: string[], flag
   printNotes(context, report.notes);
 }
 
-async function runPolicy(context: CliContext, name: string, flags: OwnedFlags): Promise<void> {
+async function runPolicy(context: CliContext, name: string, flags: PolicyFlags): Promise<void> {
   const app = await findApp(context.cwd, 'generate policy');
   const tree = new VirtualTree(diskReader(app.path));
-  // A bad name throws here, before anything is written.
-  const report = generatePolicy(tree, { name, force: flags.force, templates: readTemplates() });
-  if (report.conflicts.includes(report.policyFile)) {
+  // A bad name or target, or a config/policies.ts that refuses the mapping, throws here before anything is written.
+  const report = await generatePolicy(tree, { name, on: flags.on, force: flags.force, templates: readTemplates() });
+  const conflicted = report.conflicts.includes(report.policyFile);
+  if (conflicted && report.mappings.length === 0) {
     printChanges(context, [], report);
     throw new CliError(
       `${report.policyFile} already exists and differs from what sails-rt would write, so nothing was written; keep yours, or pass --force to replace it (yours is kept as ${report.policyFile}.orig).`,
@@ -209,8 +225,20 @@ async function runPolicy(context: CliContext, name: string, flags: OwnedFlags): 
   }
   const changes = tree.listChanges();
   await finish(context, app.path, changes, report, flags);
-  if (changes.length > 0 && !flags.dryRun) {
-    printNotes(context, [`lift runs it only where config/policies.ts maps it, e.g. UserController: { '*': '${report.policyName}', find: true }.`]);
+  if (!flags.dryRun) for (const mapping of report.mappings) context.stdout(`${mapping.message}\n`);
+  printNotes(context, report.notes);
+  if (conflicted) {
+    // As for a controller: the mapping is made, the policy you changed is left alone.
+    const mapped = report.mappings.some((mapping) => mapping.outcome !== 'present') ? 'it was mapped in config/policies.ts' : 'config/policies.ts maps it already';
+    throw new CliError(
+      `${report.policyFile} already exists and differs from what sails-rt would write, so it was left alone (${mapped}); keep yours, or pass --force to replace it (yours is kept as ${report.policyFile}.orig).`,
+    );
+  }
+  if (report.mappings.length === 0 && changes.length > 0 && !flags.dryRun) {
+    printNotes(context, [
+      `lift runs it only where config/policies.ts maps it, e.g. UserController: { '*': '${report.policyName}', find: true }.`,
+      `sails-rt generate policy ${report.policyName} --on UserController (or UserController.create, user/signup, '*') writes the mapping for you.`,
+    ]);
   }
 }
 
