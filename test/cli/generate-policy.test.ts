@@ -167,11 +167,7 @@ describe('sails-rt generate policy --on', () => {
       expect(await hello.json()).toEqual({ code: 'E_FORBIDDEN', message: 'You must be logged in to do this; log in, then try again.' });
     });
 
-    // Known gap in the runtime, not in the generator: lift's PolicyMap looks an action up only
-    // under the controller of its first folder (user → signup), never under its own path, so
-    // Sails' 'user/signup': 'isLoggedIn' is read and then ignored. When lift honours the key,
-    // this test fails: turn it into a plain it().
-    it.fails("the mapping guards the standalone action ('user/signup': 'isLoggedIn')", async () => {
+    it("the mapping guards the standalone action ('user/signup': 'isLoggedIn')", async () => {
       const signup = await fetch(`${url}/user/signup`, { method: 'POST' });
       expect(signup.status).toBe(403);
     });

@@ -59,4 +59,34 @@ describe('standalone actions', () => {
       ),
     ).toBe('api/controllers/say/hello.ts: the action say/hello is also defined as SayController.hello; remove or rename one of them.');
   });
+
+  it("config/policies.ts maps them by path, as Sails 1 does: 'user/signup', 'user/*', a top-level name", async () => {
+    const deny = "export default (req, res) => res.status(403).json({ by: 'NAME' });\n";
+    const appPath = tempApp({
+      'api/controllers/user/signup.ts': "export default (req, res) => res.json({ from: 'user/signup' });\n",
+      'api/controllers/user/login.ts': "export default (req, res) => res.json({ from: 'user/login' });\n",
+      'api/controllers/user/profile/show.ts': "export default (req, res) => res.json({ from: 'user/profile/show' });\n",
+      'api/controllers/ping.ts': "export default (req, res) => res.json({ from: 'ping' });\n",
+      'api/controllers/pong.ts': "export default (req, res) => res.json({ from: 'pong' });\n",
+      'api/policies/isLoggedOut.ts': deny.replace('NAME', 'isLoggedOut'),
+      'api/policies/isLoggedIn.ts': deny.replace('NAME', 'isLoggedIn'),
+      'api/policies/isAdmin.ts': deny.replace('NAME', 'isAdmin'),
+      'config/policies.ts':
+        "export const policies = { '*': true, 'user/*': 'isLoggedIn', 'User/SignUp': 'isLoggedOut', 'user/profile/*': 'isAdmin', ping: 'isAdmin' };\n",
+      'config/routes.ts':
+        "export const routes = { 'POST /user/signup': 'user/signup', 'POST /user/login': 'user/login', 'GET /user/profile': 'user/profile/show', 'GET /ping': 'ping', 'GET /pong': 'pong' };\n",
+    });
+    const app = await lift({ appPath, port: 0, log: () => {} });
+    onTestFinished(() => app.lower());
+    const by = async (method: string, path: string) => {
+      const answer = await fetch(`${app.url}${path}`, { method });
+      return (await answer.json()) as { by?: string; from?: string };
+    };
+    // The action's own path wins over its folder's wildcard; the longest wildcard wins; keys are case-blind.
+    expect(await by('POST', '/user/signup')).toEqual({ by: 'isLoggedOut' });
+    expect(await by('POST', '/user/login')).toEqual({ by: 'isLoggedIn' });
+    expect(await by('GET', '/user/profile')).toEqual({ by: 'isAdmin' });
+    expect(await by('GET', '/ping')).toEqual({ by: 'isAdmin' });
+    expect(await by('GET', '/pong')).toEqual({ from: 'pong' });
+  });
 });

@@ -244,7 +244,8 @@ function resolveTarget(key: string, target: RouteTarget, table: ActionTable, sec
   let identity: string | undefined;
   if (typeof target === 'string') {
     const dot = /^([A-Za-z0-9_]+)\.([A-Za-z0-9_$]+)$/.exec(target);
-    identity = dot ? actionIdentity(dot[1] ?? '', dot[2] ?? '') : target.includes('/') ? target.toLowerCase() : undefined;
+    // 'user/signup', or a top-level standalone action's name ('ping'), as Sails 1 reads them.
+    identity = dot ? actionIdentity(dot[1] ?? '', dot[2] ?? '') : target.includes('/') || /^[\w-]+$/.test(target) ? target.toLowerCase() : undefined;
   } else if (typeof target === 'object' && target !== null && typeof target.action === 'string') {
     identity =
       typeof target.controller === 'string' ? actionIdentity(target.controller, target.action) : target.action.toLowerCase();

@@ -48,6 +48,10 @@ export class PolicyMap {
   private readonly global: PolicyTarget;
   /** By controller identity (`user`): a target for all its actions, or targets by lowercased action. */
   private readonly controllers = new Map<string, PolicyTarget | Map<string, PolicyTarget>>();
+  /** Sails 1's action paths: `'user/signup'` by lowercased path. */
+  private readonly actions = new Map<string, PolicyTarget>();
+  /** Sails 1's `'user/*'`, by lowercased prefix (`user/`), longest first. */
+  private readonly prefixes: [string, PolicyTarget][] = [];
 
   constructor(
     config: unknown,
@@ -61,6 +65,10 @@ export class PolicyMap {
     for (const [key, value] of Object.entries(config)) {
       if (key === '*') {
         this.global = this.target(value, "'*'");
+      } else if (key.endsWith('/*')) {
+        this.prefixes.push([key.slice(0, -1).toLowerCase(), this.target(value, `'${key}'`)]);
+      } else if (key.includes('/')) {
+        this.actions.set(key.toLowerCase(), this.target(value, `'${key}'`));
       } else if (isObject(value)) {
         const actions = new Map<string, PolicyTarget>();
         for (const [action, target] of Object.entries(value)) actions.set(action.toLowerCase(), this.target(target, `${key}.${action}`));
@@ -69,6 +77,7 @@ export class PolicyMap {
         this.controllers.set(controllerIdentity(key), this.target(value, key));
       }
     }
+    this.prefixes.sort(([a], [b]) => b.length - a.length);
   }
 
   /** The chain for an action identity (`user/find`); `undefined` (an inline route function) gets `'*'`. */
@@ -76,13 +85,19 @@ export class PolicyMap {
     return this.chain(this.resolve(identity));
   }
 
+  /** The most specific mapping: the action's path, its controller's entry, the longest `'path/*'`, then `'*'`. */
   private resolve(identity: string | undefined): PolicyTarget {
     if (identity === undefined) return this.global;
+    const exact = this.actions.get(identity);
+    if (exact !== undefined) return exact;
     const slash = identity.indexOf('/');
-    const controller = this.controllers.get(identity.slice(0, slash));
-    if (controller === undefined) return this.global;
-    if (!(controller instanceof Map)) return controller;
-    return controller.get(identity.slice(slash + 1)) ?? controller.get('*') ?? this.global;
+    // A top-level standalone action (`ping`) is mapped by its name, which reads like a controller key.
+    const controller = this.controllers.get(slash === -1 ? identity : identity.slice(0, slash));
+    if (slash === -1) return controller !== undefined && !(controller instanceof Map) ? controller : this.global;
+    if (controller !== undefined && !(controller instanceof Map)) return controller;
+    const own = controller?.get(identity.slice(slash + 1)) ?? controller?.get('*');
+    if (own !== undefined) return own;
+    return this.prefixes.find(([prefix]) => identity.startsWith(prefix))?.[1] ?? this.global;
   }
 
   private chain(target: PolicyTarget): PolicyChain {
