@@ -2,14 +2,15 @@
  * `sails-rt lift --watch`: a supervisor that runs the app in a child process and restarts it when
  * api/, config/ or assets/ change. A child process, because the app's TS files are imported
  * through tsx and ESM caches modules: a changed model is never re-read by the process that
- * imported it. For the same reason `generate` (re-deriving generated/ from api/models) runs in a
- * child too.
+ * imported it. After a model changed, the child first re-derives generated/ from api/models (as
+ * `sails-rt generate` does) and then lifts, importing the models once.
  *
- * A restart is a hand-over: the new child loads every file and resolves every route while the old
- * one still serves, and says so over IPC ('loaded'); only then is the old one stopped and the new
- * one told to open the database and the port ('open'). A version that does not load never stops
- * the last good one. A child lowers itself when the IPC channel closes, so even a SIGKILLed
- * supervisor leaves no app behind.
+ * A restart is a hand-over (the child's side and the messages are in src/cli/watch-child.ts): a
+ * spare child, started ahead with the runtime loaded, is told to load the app ('load'); it loads
+ * every file and resolves every route while the old one still serves, and says so ('loaded');
+ * only then is the old one stopped and the new one told to open the database and the port
+ * ('open'). A version that does not load never stops the last good one. A child lowers itself
+ * when the IPC channel closes, so even a SIGKILLed supervisor leaves no app behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
@@ -17,6 +18,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { CliContext } from './context.js';
 import { PACKAGE_ROOT } from './package-info.js';
+import { WATCH_CHILD_ENV, type FromChild, type ToChild } from './watch-child.js';
 
 /** The folders whose changes restart the app; generated/ and .tmp/ are written by us, so not these. */
 export const WATCHED = ['api', 'config', 'assets'] as const;
@@ -36,6 +38,8 @@ export interface WatchOptions {
 
 interface Running {
   child: ChildProcess;
+  /** True once the runtime is loaded and it waits for 'load'; false if it exits first. */
+  ready: Promise<boolean>;
   /** True once the app's files are loaded and it waits for 'open'; false if it exits first. */
   loaded: Promise<boolean>;
   /** Resolves with the URL once the app listens, or with undefined if it exits first. */
@@ -45,8 +49,8 @@ interface Running {
 
 /**
  * Runs the app until `stopped` resolves, restarting it after each burst of changes. A change
- * under api/models first re-runs `sails-rt generate`; if that fails, its error is printed and
- * the running app is left alone.
+ * under api/models also re-derives generated/ (in the new child). A new version that fails to
+ * regenerate or load prints its error, and the running app is left alone.
  */
 export async function superviseLift(context: CliContext, options: WatchOptions): Promise<void> {
   // One port for every child: a user's browser and socket clients reconnect to the same URL.
@@ -60,6 +64,8 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
   let current: Running | undefined;
   /** A child loading a new version while `current` still serves. */
   let pending: Running | undefined;
+  /** The next child, runtime loaded, waiting for 'load'. */
+  let spare: Running | undefined = startChild(context, options.appPath, liftArgs);
   let changed = new Set<string>();
   let firstChangeAt = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -91,19 +97,7 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
   const restart = async (files: string[], since: number) => {
     const what = `${files[0]}${files.length > 1 ? ` and ${files.length - 1} more` : ''} changed`;
     const models = files.some((file) => file === 'api/models' || file.startsWith('api/models/'));
-    if (models) {
-      const failure = await runGenerate(options.appPath);
-      if (failure !== undefined) {
-        context.stderr(failure);
-        context.stdout(
-          current
-            ? `sails-rt: ${what}; \`sails-rt generate\` failed (above), so the app was not restarted and still runs the last good version.\n`
-            : `sails-rt: ${what}; \`sails-rt generate\` failed (above); the app will start after the next change.\n`,
-        );
-        return;
-      }
-    }
-    const outcome = await takeOver();
+    const outcome = await takeOver(models);
     if (stopping) return;
     const took = Math.round(performance.now() - since);
     if (outcome === 'not loaded') {
@@ -120,18 +114,27 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
   };
 
   /** Starts a child with the app as it is on disk now and, once it has loaded, hands it the app. */
-  const takeOver = async (): Promise<'lifted' | 'not loaded' | 'not lifted'> => {
-    const next = startApp(context, options.appPath, liftArgs);
+  const takeOver = async (regenerate = false): Promise<'lifted' | 'not loaded' | 'not lifted'> => {
+    // The spare, unless it died; then a new child, which loads the runtime first.
+    let next = spare ?? startChild(context, options.appPath, liftArgs);
+    spare = undefined;
     pending = next;
-    const loaded = await next.loaded;
-    pending = undefined;
-    if (!loaded) return 'not loaded';
+    if (!(await next.ready)) next = pending = startChild(context, options.appPath, liftArgs);
+    try {
+      if (!(await next.ready)) return 'not loaded';
+      send(next, { type: 'load', regenerate });
+      if (!(await next.loaded)) return 'not loaded';
+    } finally {
+      pending = undefined;
+    }
     if (current) await stopApp(current);
     current = next;
-    next.child.send({ type: 'open' });
-    if ((await next.lifted) !== undefined) return 'lifted';
-    current = undefined;
-    return 'not lifted';
+    send(next, { type: 'open' });
+    const lifted = (await next.lifted) !== undefined;
+    if (!lifted) current = undefined;
+    // The next spare loads once this app is up, not while it starts: the machine may have two cores.
+    if (!stopping) spare = startChild(context, options.appPath, liftArgs);
+    return lifted ? 'lifted' : 'not lifted';
   };
 
   busy = takeOver()
@@ -157,6 +160,7 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
   // A version still loading is not waited for: it would only be stopped again.
   if (pending) await stopApp(pending);
   await busy;
+  if (spare) await stopApp(spare);
   context.stdout(`${signal}: stopping ${options.appName}.\n`);
   if (current) await stopApp(current);
 }
@@ -172,20 +176,23 @@ export function restartsFor(path: string): boolean {
   return /\.(?:[cm]?[jt]s|json)$/.test(name);
 }
 
-/** A child that loads the app and waits for 'open' before it opens the database and port (src/cli/commands/lift.ts). */
-function startApp(context: CliContext, appPath: string, args: string[]): Running {
+/** A `sails-rt lift` child that loads the runtime and then waits for 'load' (src/cli/watch-child.ts). */
+function startChild(context: CliContext, appPath: string, args: string[]): Running {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: appPath,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, SAILS_RT_WATCH_CHILD: '1' },
+    env: { ...process.env, [WATCH_CHILD_ENV]: '1' },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const loaded = new Promise<boolean>((resolve) => {
-    child.on('message', (message: unknown) => {
-      if ((message as { type?: unknown }).type === 'loaded') resolve(true);
+  const said = (type: FromChild['type']) =>
+    new Promise<boolean>((resolve) => {
+      child.on('message', (message: FromChild) => {
+        if (message.type === type) resolve(true);
+      });
+      void exited.then(() => resolve(false));
     });
-    void exited.then(() => resolve(false));
-  });
+  const ready = said('ready');
+  const loaded = said('loaded');
   const lifted = new Promise<string | undefined>((resolve) => {
     let seen = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -199,25 +206,17 @@ function startApp(context: CliContext, appPath: string, args: string[]): Running
     void exited.then(() => resolve(undefined));
   });
   child.stderr!.on('data', (chunk: Buffer) => context.stderr(chunk.toString()));
-  return { child, loaded, lifted, exited };
+  return { child, ready, loaded, lifted, exited };
+}
+
+function send(running: Running, message: ToChild): void {
+  // A child that has just exited has no channel; its `exited` already settles what waits on it.
+  if (running.child.connected) running.child.send(message);
 }
 
 async function stopApp(running: Running): Promise<void> {
   if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGTERM');
   await running.exited;
-}
-
-/** Runs `sails-rt generate` in the app; resolves with its error output if it failed. */
-function runGenerate(appPath: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'generate'], { cwd: appPath, stdio: ['ignore', 'ignore', 'pipe'] });
-    let errors = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      errors += chunk.toString();
-    });
-    child.once('error', (error) => resolve(`Error: could not run \`sails-rt generate\`: ${error.message}\n`));
-    child.once('exit', (code) => resolve(code === 0 ? undefined : errors || `Error: \`sails-rt generate\` exited with code ${code}.\n`));
-  });
 }
 
 /** A port free right now on `host`, for the children to share. */

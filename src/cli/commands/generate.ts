@@ -186,6 +186,15 @@ async function loadModelSources(appPath: string): Promise<ModelSource[]> {
 
 async function runRegenerate(context: CliContext, flags: GenerateFlags): Promise<void> {
   const app = await findApp(context.cwd, 'generate');
+  await regenerateApp(context, app.path, flags);
+}
+
+/**
+ * `sails-rt generate` with no noun, for the app at `appPath`. `lift --watch` runs it in the child
+ * that is about to lift, which imports the same models next, from its module cache.
+ */
+export async function regenerateApp(context: CliContext, appPath: string, flags: GenerateFlags = {}): Promise<void> {
+  const app = { path: appPath };
   const notes: string[] = [];
   const models = normalizeModels(await loadModelSources(app.path), { missingTargets: 'allow', pending: notes });
   const tree = new VirtualTree(diskReader(app.path));

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { findApp } from '../app-folder.js';
 import type { CliContext } from '../context.js';
+import { watchChild } from '../watch-child.js';
 
 interface LiftFlags {
   port?: number;
@@ -44,9 +45,18 @@ async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
     return;
   }
   // Loaded here only: `new` and `generate` stay fast. A relative path, because the CLI runs
-  // inside the sails-rt package, which need not be resolvable by its own name.
-  const { lift } = await import('../../runtime/index.js');
-  const supervisor = watchSupervisor();
+  // inside the sails-rt package, which need not be resolvable by its own name. The lift module
+  // itself, not the root's lazy `lift`: Fastify, socket.io and SQLite load now (in a spare, ahead).
+  const { lift } = await import('../../runtime/lift/index.js');
+  const supervisor = watchChild();
+  if (supervisor) {
+    // A lift --watch spare: everything but the app is loaded now, ahead of the change.
+    const [{ prepareAppLoader }, { regenerateApp }] = await Promise.all([import('../../schema/load/index.js'), import('./generate.js')]);
+    prepareAppLoader();
+    const { regenerate } = await supervisor.awaitLoad();
+    // A model changed: re-derive generated/ here, where the models are imported anyway.
+    if (regenerate) await regenerateApp({ ...context, stdout: () => {} }, app.path);
+  }
   // The runtime says where it listens, in one line.
   const sails = await lift({
     appPath: app.path,
@@ -58,43 +68,6 @@ async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
   const signal = await Promise.race([stopSignal(), ...(supervisor ? [supervisor.gone] : [])]);
   context.stdout(`${signal === 'supervisor gone' ? 'The lift --watch supervisor is gone' : signal}: lowering ${app.name}.\n`);
   await sails.lower();
-}
-
-interface Supervisor {
-  /** Tells the supervisor this version loaded, and resolves when it may open the database and port. */
-  handOver: () => Promise<void>;
-  /** Resolves if the supervisor dies (even SIGKILLed): its app must not outlive it. */
-  gone: Promise<'supervisor gone'>;
-}
-
-/**
- * The `lift --watch` supervisor's side of the hand-over (src/cli/watch.ts), when this process is
- * its child: an IPC channel and SAILS_RT_WATCH_CHILD=1. The channel is unreferenced, so that it
- * never keeps a lowered app's process alive.
- */
-function watchSupervisor(): Supervisor | undefined {
-  const channel = process.channel;
-  if (process.env['SAILS_RT_WATCH_CHILD'] !== '1' || !channel || !process.send) return undefined;
-  channel.unref();
-  let opened = false;
-  const gone = new Promise<'supervisor gone'>((resolve) => process.once('disconnect', () => resolve('supervisor gone')));
-  // Gone before the app listens: nothing to lower, so just leave.
-  void gone.then(() => {
-    if (!opened) process.exit(0);
-  });
-  const handOver = () =>
-    new Promise<void>((resolve) => {
-      channel.ref();
-      process.on('message', function onMessage(message: unknown) {
-        if ((message as { type?: unknown }).type !== 'open') return;
-        process.off('message', onMessage);
-        channel.unref();
-        opened = true;
-        resolve();
-      });
-      process.send!({ type: 'loaded' });
-    });
-  return { handOver, gone };
 }
 
 /** Resolves at the first Ctrl-C or SIGTERM. */

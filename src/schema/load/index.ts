@@ -14,6 +14,14 @@ import { normalizeModels, type ModelSource } from '../normalize.js';
 
 let loaderReady = false;
 
+/**
+ * Registers the loader (tsx and the 'sails-rt' resolve hook) now rather than at the first app
+ * import: a `lift --watch` spare does it while it waits. Registering twice is a no-op.
+ */
+export function prepareAppLoader(): void {
+  ensureLoader();
+}
+
 function ensureLoader(): void {
   if (loaderReady) return;
   loaderReady = true;
