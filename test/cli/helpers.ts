@@ -65,8 +65,9 @@ export function stubContext(cwd: string, overrides: Partial<CliContext> = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const exec = vi.fn<CliContext['exec']>(async () => ({ output: '' }));
-  // Ctrl-C, pressed by calling interrupt().
+  // Ctrl-C, pressed by calling interrupt(); `release` is the trap's release, spied on.
   const interrupts = new AbortController();
+  const release = vi.fn();
   const context: CliContext = {
     cwd,
     stdout: (text) => out.push(text),
@@ -76,10 +77,10 @@ export function stubContext(cwd: string, overrides: Partial<CliContext> = {}) {
     interactive: false,
     ask: async (question) => Promise.reject(new Error(`unexpected question: ${question.message}`)),
     exec,
-    trapInterrupts: () => ({ signal: interrupts.signal, release: () => {} }),
+    trapInterrupts: () => ({ signal: interrupts.signal, release }),
     ...overrides,
   };
-  return { context, exec, interrupt: () => interrupts.abort(), stdout: () => out.join(''), stderr: () => err.join('') };
+  return { context, exec, release, interrupt: () => interrupts.abort(), stdout: () => out.join(''), stderr: () => err.join('') };
 }
 
 /** A stand-in `npm` in a new folder of `dir`: `body` is its shell script. Put the folder first on PATH. */

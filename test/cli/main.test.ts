@@ -4,30 +4,13 @@ import { join, sep } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CliError, main, type CliContext } from '../../src/cli/index.js';
 import { defaultRuntimeSpec } from '../../src/cli/package-info.js';
-import { tempDir } from './helpers.js';
+import { stubContext, tempDir } from './helpers.js';
 
+/** stubContext, with every question answered by its default. */
 function context(cwd: string, overrides: Partial<CliContext> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const exec = vi.fn<CliContext['exec']>(async () => ({ output: '' }));
-  // Every question answered with its default.
   const ask = vi.fn<CliContext['ask']>(async (question) => question.initial);
-  // Ctrl-C, pressed by calling interrupt(); the trap is released after every write.
-  const interrupts = new AbortController();
-  const release = vi.fn();
-  const ctx: CliContext = {
-    cwd,
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    color: false,
-    tty: false,
-    interactive: false,
-    ask,
-    exec,
-    trapInterrupts: () => ({ signal: interrupts.signal, release }),
-    ...overrides,
-  };
-  return { ctx, exec, ask, release, interrupt: () => interrupts.abort(), stdout: () => out.join(''), stderr: () => err.join('') };
+  const stub = stubContext(cwd, { ask, ...overrides });
+  return { ...stub, ctx: stub.context, ask };
 }
 
 const argv = (...args: string[]) => ['node', 'sails-rt', ...args];
