@@ -1,5 +1,6 @@
 import type { ArrayLiteralExpression, Node as SyntaxNode, ObjectLiteralExpression, SourceFile } from 'ts-morph';
 import { names } from '../schema/index.js';
+import { appendItems, applyEdits, exportedObject, keyText, quote, type Edit, type Morph } from './object-literal.js';
 import type { Tree } from './tree.js';
 
 /** The file whose `export const policies = { … }` object the policy mappings are added to. */
@@ -124,14 +125,6 @@ export async function mapPolicy(tree: Tree, policy: string, targets: readonly Ma
   return { mappings, notes: [...new Set(notes)] };
 }
 
-type Morph = typeof import('ts-morph');
-
-/** A text splice at positions the syntax tree gave: insert at `at`, replacing up to `to`. */
-interface Edit {
-  at: number;
-  to?: number;
-  insert: string;
-}
 
 /** One property of an object literal; `value` is undefined for a shorthand or a method. */
 interface Entry {
@@ -165,7 +158,7 @@ class PoliciesEdit {
     private readonly target: MappingTarget,
     targets: readonly MappingTarget[],
   ) {
-    const object = policiesObject(morph, source);
+    const object = exportedObject(morph, source, 'policies');
     if (!object) throw missingAnchor(policy, targets, 'object');
     this.top = object;
     this.entries = this.entriesOf(object, 'policies');
@@ -401,56 +394,9 @@ class PoliciesEdit {
     return handEdit(this.policy, this.target);
   }
 
-  /**
-   * Appends items to an object's properties or an array's elements. ts-morph's own
-   * addPropertyAssignment doubles a trailing comma that a comment follows, so the items are
-   * spliced in as text: on lines of their own before the closing bracket's line (after any
-   * comment that ends the list), or on the same line when the list is on one line.
-   */
   private addTo(list: ObjectLiteralExpression | ArrayLiteralExpression, items: readonly string[]): Edit[] {
-    const { Node } = this.morph;
-    const text = this.source.getFullText();
-    const isObject = Node.isObjectLiteralExpression(list);
-    const elements: readonly SyntaxNode[] = isObject ? list.getProperties() : list.getElements();
-    const trailingComma = isObject ? list.compilerNode.properties.hasTrailingComma : list.compilerNode.elements.hasTrailingComma;
-    const last = elements.at(-1);
-    const open = list.getStart();
-    const close = list.getEnd() - 1;
-    const lineStart = text.lastIndexOf('\n', close - 1) + 1;
-    const closeOnItsLine = lineStart > open && /^[ \t]*$/.test(text.slice(lineStart, close));
-    const pad = isObject ? ' ' : '';
-    if (closeOnItsLine) {
-      const edits: Edit[] = [];
-      if (last && !trailingComma) edits.push({ at: last.getEnd(), insert: ',' });
-      const indent = last ? indentOf(text, last.getStart()) : `${text.slice(lineStart, close)}  `;
-      edits.push({ at: lineStart, insert: items.map((item) => `${indent}${item},\n`).join('') });
-      return edits;
-    }
-    if (!last && text.slice(open + 1, close).trim() === '') {
-      if (list === this.top) {
-        // The policies object `{}`: opened onto lines of their own, one step past the declaration.
-        const base = indentOf(text, open);
-        return [{ at: open + 1, to: close, insert: `\n${items.map((item) => `${base}  ${item},\n`).join('')}${base}` }];
-      }
-      return [{ at: open + 1, to: close, insert: `${pad}${items.join(', ')}${pad}` }];
-    }
-    if (last) {
-      const at = trailingComma ? text.indexOf(',', last.getEnd()) + 1 : last.getEnd();
-      return [{ at, insert: `${trailingComma ? '' : ','} ${items.join(', ')}${trailingComma ? ',' : ''}` }];
-    }
-    return [{ at: open + 1, insert: ` ${items.join(', ')}` }];
+    return appendItems(this.morph, this.source.getFullText(), list, items, { expandEmpty: list === this.top });
   }
-}
-
-/** `export const policies = { … }`, also with `satisfies`, `as` or parentheses around it. */
-function policiesObject(morph: Morph, source: SourceFile): ObjectLiteralExpression | undefined {
-  const { Node } = morph;
-  const declaration = source.getVariableDeclaration('policies');
-  let literal = declaration?.isExported() ? declaration.getInitializer() : undefined;
-  while (literal && (Node.isSatisfiesExpression(literal) || Node.isAsExpression(literal) || Node.isParenthesizedExpression(literal))) {
-    literal = literal.getExpression();
-  }
-  return Node.isObjectLiteralExpression(literal) ? literal : undefined;
 }
 
 function handEdit(policy: string, target: MappingTarget): string {
@@ -473,29 +419,8 @@ function missingAnchor(policy: string, targets: readonly MappingTarget[], what: 
   return new Error(`${where}; restore it as \`sails-rt new\` writes it (export const policies: PoliciesConfig = { '*': true };)${example}.`);
 }
 
-function applyEdits(text: string, edits: readonly Edit[]): string {
-  let next = text;
-  for (const edit of [...edits].sort((x, y) => y.at - x.at)) next = next.slice(0, edit.at) + edit.insert + next.slice(edit.to ?? edit.at);
-  return next;
-}
-
-/** A property name as written in an object literal: bare when it can be, else quoted. */
-function keyText(key: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? key : quote(key);
-}
-
-/** The spaces and tabs that start the line `position` is on. */
-function indentOf(text: string, position: number): string {
-  const start = text.lastIndexOf('\n', position - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(start))?.[0] ?? '';
-}
-
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ');
   return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
 }
 
-/** A single-quoted TypeScript string literal. */
-function quote(value: string): string {
-  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-}
