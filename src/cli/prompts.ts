@@ -19,14 +19,16 @@ export async function confirm(context: CliContext, message: string, initial: boo
 }
 
 /**
- * A line of text, trimmed; nothing typed means `initial`.
+ * A line of text, trimmed and without control characters; nothing typed means `initial`.
  *
  * @example const dir = await text(context, 'Folder for the new app:', 'my-app');
  */
 export async function text(context: CliContext, message: string, initial: string): Promise<string> {
   const answer = await context.ask({ kind: 'text', message, initial });
   if (typeof answer !== 'string') throw new TypeError(`CliContext.ask answered "${message}" with a ${typeof answer}, not a string.`);
-  return answer.trim() || initial;
+  // Control keys the prompt does not handle (Ctrl-U, Ctrl-W) arrive as characters: never part of a path or name.
+  // eslint-disable-next-line no-control-regex
+  return answer.replace(/[\u0000-\u001f\u007f]/g, '').trim() || initial;
 }
 
 /**

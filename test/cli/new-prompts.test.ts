@@ -44,6 +44,12 @@ describe('sails-rt new on a terminal', () => {
     expect(run.exec.mock.calls[0]?.[2].cwd).toBe(join(work, 'shop'));
   });
 
+  it('drops control keys typed into an answer (Ctrl-U arrives as a character)', async () => {
+    const run = user(work, ['\u0015keyed\u0017', false, `\u0015${join(ROOT, 'fixtures/single.json')}`, false]);
+    expect(await main(argv('new'), run.context)).toBe(0);
+    expect(existsSync(join(work, 'keyed', 'api', 'models'))).toBe(true);
+  });
+
   it.each([
     [['given'], [EXAMPLE, MODELS, INSTALL]],
     [['given', '--no-example', '--skip-install'], [MODELS]],
