@@ -119,22 +119,23 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
     let next = spare ?? startChild(context, options.appPath, liftArgs);
     spare = undefined;
     pending = next;
-    if (!(await next.ready)) next = pending = startChild(context, options.appPath, liftArgs);
     try {
+      if (!(await next.ready)) next = pending = startChild(context, options.appPath, liftArgs);
       if (!(await next.ready)) return 'not loaded';
       send(next, { type: 'load', regenerate });
       if (!(await next.loaded)) return 'not loaded';
+      pending = undefined;
+      if (current) await stopApp(current);
+      current = next;
+      send(next, { type: 'open' });
+      if ((await next.lifted) !== undefined) return 'lifted';
+      current = undefined;
+      return 'not lifted';
     } finally {
       pending = undefined;
+      // The next spare loads once this attempt is over, not during it: the machine may have two cores.
+      if (!stopping) spare = startChild(context, options.appPath, liftArgs);
     }
-    if (current) await stopApp(current);
-    current = next;
-    send(next, { type: 'open' });
-    const lifted = (await next.lifted) !== undefined;
-    if (!lifted) current = undefined;
-    // The next spare loads once this app is up, not while it starts: the machine may have two cores.
-    if (!stopping) spare = startChild(context, options.appPath, liftArgs);
-    return lifted ? 'lifted' : 'not lifted';
   };
 
   busy = takeOver()

@@ -35,6 +35,32 @@ class Output {
   }
 }
 
+/** The pids whose parent is `pid`, read from /proc (Linux). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+
 describe('sails-rt lift --watch', () => {
   const dir = join(tempDir(), 'watched');
   const model = join(dir, 'api', 'models', 'User.ts');
@@ -65,6 +91,14 @@ describe('sails-rt lift --watch', () => {
   afterAll(() => {
     if (supervisor.exitCode === null) supervisor.kill('SIGKILL');
   });
+
+  async function until(done: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`no ${what} within 15 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 
   async function expectUsers(names: string[]): Promise<void> {
     const answer = await fetch(`${url}/user`);
@@ -111,6 +145,8 @@ describe('sails-rt lift --watch', () => {
     await output.waitFor(/api\/controllers\/SayController\.ts could not be loaded \(line \d+, column \d+/, from);
     await output.waitFor(/SayController\.ts changed; the new version did not load \(error above\), so the app was not restarted and still runs the last good version/, from);
     await expectUsers(['Ada']);
+    // A new spare waits beside the app again, for the fix.
+    await until(() => childrenOf(supervisor.pid!).length === 2, 'the app and a spare child');
 
     from = output.text.length;
     writeFileSync(controller, good);
@@ -154,31 +190,6 @@ describe('sails-rt lift --watch', () => {
 
 describe('sails-rt lift --watch, its supervisor killed', () => {
   const dir = join(tempDir(), 'orphaned');
-
-  /** The pids whose parent is `pid`, read from /proc (Linux). */
-  function childrenOf(pid: number): number[] {
-    return readdirSync('/proc')
-      .filter((entry) => /^\d+$/.test(entry))
-      .filter((entry) => {
-        try {
-          // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
-          const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-        } catch {
-          return false;
-        }
-      })
-      .map(Number);
-  }
-
-  function alive(pid: number): boolean {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
 
   it('leaves no app running behind it, even after SIGKILL', async () => {
     expect((await cli(join(dir, '..'), 'new', dir, '--yes', '--skip-install', '--no-example')).exitCode).toBe(0);

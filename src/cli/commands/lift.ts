@@ -66,7 +66,8 @@ async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
     ...(supervisor ? { beforeOpen: supervisor.handOver } : {}),
   });
   const signal = await Promise.race([stopSignal(), ...(supervisor ? [supervisor.gone] : [])]);
-  context.stdout(`${signal === 'supervisor gone' ? 'The lift --watch supervisor is gone' : signal}: lowering ${app.name}.\n`);
+  // Under lift --watch the supervisor tells what happens; a child stopped for a restart says nothing.
+  if (!supervisor) context.stdout(`${signal}: lowering ${app.name}.\n`);
   await sails.lower();
 }
 
