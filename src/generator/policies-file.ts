@@ -8,13 +8,15 @@ export const POLICIES_FILE = 'config/policies.ts';
 
 /**
  * Where a policy is mapped, in Sails' shape: `'*'` (every action), a controller's `'*'`, one
- * action of a controller, or a standalone action by its path.
+ * action of a controller, a standalone action by its path, or every standalone action of a
+ * folder (`user/*`).
  */
 export type MappingTarget =
   | { kind: 'default'; raw: string }
   | { kind: 'controller'; raw: string; controller: string; className: string; identity: string }
   | { kind: 'action'; raw: string; controller: string; className: string; identity: string; action: string }
-  | { kind: 'standalone'; raw: string; path: string };
+  | { kind: 'standalone'; raw: string; path: string }
+  | { kind: 'folder'; raw: string; path: string };
 
 /** What one mapping did to config/policies.ts. */
 export interface PolicyMapping {
@@ -33,7 +35,7 @@ const SOURCE_EXTENSIONS = ['ts', 'mts', 'js', 'mjs'];
 const BLUEPRINT_ACTIONS = new Set(['find', 'findone', 'create', 'update', 'destroy', 'add', 'remove', 'replace', 'populate']);
 
 /**
- * Reads a `--on` target: `*`, `UserController` or `user`, `UserController.create`, `user/signup`.
+ * Reads a `--on` target: `*`, `UserController` or `user`, `UserController.create`, `user/signup`, `user/*`.
  * Throws a sentence listing the accepted forms when it is none of them.
  *
  * @example parseMappingTarget('user.create') // { kind: 'action', controller: 'UserController', action: 'create', … }
@@ -42,6 +44,9 @@ export function parseMappingTarget(raw: string): MappingTarget {
   if (raw === '*') return { kind: 'default', raw };
   if (raw.includes('/')) {
     const segments = raw.split('/');
+    if (segments.at(-1) === '*' && segments.length > 1 && segments.slice(0, -1).every((segment) => SEGMENT.test(segment))) {
+      return { kind: 'folder', raw, path: raw };
+    }
     // A file named like a controller is a controller to lift, not a standalone action.
     if (segments.every((segment) => SEGMENT.test(segment)) && !raw.endsWith('Controller')) return { kind: 'standalone', raw, path: raw };
     throw notATarget(raw);
@@ -60,7 +65,7 @@ export function parseMappingTarget(raw: string): MappingTarget {
 
 function notATarget(raw: string, cause?: unknown): Error {
   return new Error(
-    `"${raw}" is not a policy target: use '*' (every action), a controller (UserController or user), one of its actions (UserController.create) or a standalone action (user/signup).`,
+    `"${raw}" is not a policy target: use '*' (every action), a controller (UserController or user), one of its actions (UserController.create), a standalone action (user/signup) or a folder of them (user/*).`,
     { cause },
   );
 }
@@ -72,6 +77,8 @@ function notATarget(raw: string, cause?: unknown): Error {
 export function missingTargetNote(tree: Tree, target: MappingTarget): string | undefined {
   const exists = (stem: string): string | undefined => SOURCE_EXTENSIONS.map((ext) => `${stem}.${ext}`).find((path) => tree.exists(path));
   if (target.kind === 'default') return undefined;
+  // A folder's actions are not listed by the tree, and a wildcard may well come before them.
+  if (target.kind === 'folder') return undefined;
   if (target.kind === 'standalone') {
     if (exists(`api/controllers/${target.path}`)) return undefined;
     return `there is no api/controllers/${target.path}.ts yet, so the mapping for ${target.path} guards nothing until you add it (sails-rt generate action ${target.path}).`;
@@ -175,11 +182,13 @@ class PoliciesEdit {
     if (target.kind === 'default') {
       return this.map("every action ('*')", globalEntry, global, (value) => this.addTo(this.top, [`'*': ${value}`]));
     }
-    if (target.kind === 'standalone') {
+    if (target.kind === 'standalone' || target.kind === 'folder') {
       const entry = this.entries.findLast((candidate) => candidate.key.toLowerCase() === target.path.toLowerCase());
-      // As lift resolves an action identity: the controller of its first folder, then '*'.
+      // As lift resolves an action identity: its path, the controller of its first folder, the longest 'folder/*', then '*'.
+      const folders = this.inheritedFromFolder(target.path, global);
       const slash = target.path.indexOf('/');
-      const inherited = this.inheritedFromController(target.path.slice(0, slash).toLowerCase(), target.path.slice(slash + 1), global);
+      const inherited =
+        target.kind === 'folder' ? folders : this.inheritedFromController(target.path.slice(0, slash).toLowerCase(), target.path.slice(slash + 1), folders);
       return this.map(target.path, entry, inherited, (value) => this.addTo(this.top, [`${keyText(target.path)}: ${value}`]));
     }
 
@@ -274,6 +283,15 @@ class PoliciesEdit {
     const star = actions.findLast((entry) => entry.key === '*');
     if (star) return { value: this.read(star.value), entry: star, from: `${controller.key}'s '*'` };
     return global;
+  }
+
+  /** What `path` inherits from the longest `'folder/*'` key above it (not itself), else `fallback`. */
+  private inheritedFromFolder(path: string, fallback: Inherited): Inherited {
+    const lower = path.toLowerCase();
+    const above = this.entries
+      .filter((entry) => entry.key.endsWith('/*') && entry.key.toLowerCase() !== lower && lower.startsWith(entry.key.slice(0, -1).toLowerCase()))
+      .sort((a, b) => b.key.length - a.key.length)[0];
+    return above ? { value: this.read(above.value), entry: above, from: quote(above.key) } : fallback;
   }
 
   /** The entry lift reads for a controller: `UserController` and `user` are the same, the last wins. */
@@ -408,6 +426,7 @@ function handEdit(policy: string, target: MappingTarget): string {
     case 'action':
       return `${target.controller}: { ${keyText(target.action)}: ${quote(policy)} }`;
     case 'standalone':
+    case 'folder':
       return `${quote(target.path)}: ${quote(policy)}`;
   }
 }

@@ -73,7 +73,7 @@ describe('sails-rt generate policy --on', () => {
     expect(run.stdout.split('\n')).toEqual([
       'CREATE api/policies/isOwner.ts',
       "Note: lift runs it only where config/policies.ts maps it, e.g. UserController: { '*': 'isOwner', find: true }.",
-      "Note: sails-rt generate policy isOwner --on UserController (or UserController.create, user/signup, '*') writes the mapping for you.",
+      "Note: sails-rt generate policy isOwner --on UserController (or UserController.create, user/signup, 'user/*', '*') writes the mapping for you.",
     ]);
   });
 

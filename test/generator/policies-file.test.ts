@@ -145,6 +145,11 @@ describe('mapPolicy: what a key that has a value already becomes', () => {
 
 describe('mapPolicy: a new key keeps what it inherited', () => {
   for (const [name, before, target, after, outcome, message] of [
+    ["a folder of standalone actions: its own key", "{ '*': true }", 'user/*', "{ '*': true, 'user/*': 'isLoggedIn' }", 'added', 'config/policies.ts: user/* now runs isLoggedIn.'],
+    ["a standalone action inherits its folder's wildcard: left alone", "{ 'User/*': 'isLoggedIn' }", 'user/signup', undefined, 'present', "config/policies.ts already runs isLoggedIn before user/signup, through 'User/*'; nothing to change."],
+    ["other policies from the longest folder wildcard: copied in front", "{ 'user/*': 'isAdmin', 'user/profile/*': 'isOwner' }", 'user/profile/show', "{ 'user/*': 'isAdmin', 'user/profile/*': 'isOwner', 'user/profile/show': ['isOwner', 'isLoggedIn'] }", 'added', "config/policies.ts: user/profile/show now runs isOwner (kept from 'user/profile/*'), then isLoggedIn."],
+    ["a folder inside another inherits the outer wildcard", "{ 'user/*': 'isAdmin' }", 'user/profile/*', "{ 'user/*': 'isAdmin', 'user/profile/*': ['isAdmin', 'isLoggedIn'] }", 'added', "config/policies.ts: user/profile/* now runs isAdmin (kept from 'user/*'), then isLoggedIn."],
+    ["the controller of the folder comes before the wildcard, as lift resolves it", "{ 'user/*': 'isAdmin', UserController: { signup: true } }", 'user/signup', "{ 'user/*': 'isAdmin', UserController: { signup: true }, 'user/signup': 'isLoggedIn' }", 'added', 'config/policies.ts: user/signup now runs isLoggedIn.'],
     ["inherits the policy from '*': left alone", "{ '*': 'isLoggedIn' }", 'UserController.create', undefined, 'present', "config/policies.ts already runs isLoggedIn before UserController.create, through '*'; nothing to change."],
     ["inherits it from its controller's '*': left alone", "{ UserController: { '*': ['isLoggedIn'] } }", 'UserController.find', undefined, 'present', "config/policies.ts already runs isLoggedIn before UserController.find, through UserController's '*'; nothing to change."],
     ['a standalone action inherits from the controller of its folder, as lift resolves it', "{ UserController: { signup: 'isLoggedIn' } }", 'user/signup', undefined, 'present', 'config/policies.ts already runs isLoggedIn before user/signup, through UserController.signup; nothing to change.'],
@@ -264,12 +269,13 @@ describe('parseMappingTarget', () => {
       action: 'sayHi',
     });
     expect(parseMappingTarget('admin/user/sign-up')).toEqual({ kind: 'standalone', raw: 'admin/user/sign-up', path: 'admin/user/sign-up' });
+    expect(parseMappingTarget('admin/user/*')).toEqual({ kind: 'folder', raw: 'admin/user/*', path: 'admin/user/*' });
   });
 
   it('refuses anything else with the accepted forms', () => {
-    for (const raw of ['User..create', 'a b', '', '.create', 'User.', 'User.create.now', 'UserController.*', 'user/', '/signup', 'x/../y', 'user/sign up', '**', 'user/*', 'admin/UserController', '1User']) {
+    for (const raw of ['User..create', 'a b', '', '.create', 'User.', 'User.create.now', 'UserController.*', 'user/', '/signup', 'x/../y', 'user/sign up', '**', '/*', 'user/*/x', 'user/**', 'admin/UserController', '1User']) {
       expect(() => parseMappingTarget(raw), raw).toThrow(
-        `"${raw}" is not a policy target: use '*' (every action), a controller (UserController or user), one of its actions (UserController.create) or a standalone action (user/signup).`,
+        `"${raw}" is not a policy target: use '*' (every action), a controller (UserController or user), one of its actions (UserController.create), a standalone action (user/signup) or a folder of them (user/*).`,
       );
     }
   });

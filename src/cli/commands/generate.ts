@@ -152,7 +152,7 @@ Unlike Sails' generate action, this also adds the route (POST; change the verb i
     .argument('<name>', 'the policy name in camelCase, e.g. isLoggedIn')
     .option(
       '--on <target>',
-      "map it in config/policies.ts to UserController (every action), UserController.create, user/signup (a standalone action) or '*' (the default); repeatable",
+      "map it in config/policies.ts to UserController (every action), UserController.create, user/signup (a standalone action), 'user/*' (every standalone action of a folder) or '*' (the default); repeatable",
       (target: string, targets: string[]) => [...targets, target],
       [] as string[],
     )
@@ -165,6 +165,7 @@ Examples:
   $ sails-rt generate policy isLoggedIn                                 writes api/policies/isLoggedIn.ts
   $ sails-rt generate policy isLoggedIn --on UserController             and maps it: UserController: { '*': 'isLoggedIn' }
   $ sails-rt generate policy isAdmin --on UserController.destroy --on user/signup
+  $ sails-rt generate policy isLoggedIn --on 'user/*'                   every standalone action in api/controllers/user/
   $ sails-rt generate policy isLoggedIn --on '*'                        the default for every action
   $ sails-rt generate policy isLoggedIn --dry-run                       lists what would change
   $ sails-rt generate policy isLoggedIn --force                         overwrites, keeping isLoggedIn.ts.orig
@@ -246,7 +247,7 @@ async function runPolicy(context: CliContext, name: string, flags: PolicyFlags):
   if (report.mappings.length === 0 && changes.length > 0 && !flags.dryRun) {
     printNotes(context, [
       `lift runs it only where config/policies.ts maps it, e.g. UserController: { '*': '${report.policyName}', find: true }.`,
-      `sails-rt generate policy ${report.policyName} --on UserController (or UserController.create, user/signup, '*') writes the mapping for you.`,
+      `sails-rt generate policy ${report.policyName} --on UserController (or UserController.create, user/signup, 'user/*', '*') writes the mapping for you.`,
     ]);
   }
 }
