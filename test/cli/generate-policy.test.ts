@@ -80,8 +80,8 @@ describe('sails-rt generate policy --on', () => {
   it('refuses, exit 1, in one sentence, writing neither the policy nor the mapping', async () => {
     // [config/policies.ts for the case (null: none; undefined: as new wrote it), arguments, the sentence]
     const cases: [policies: string | null | undefined, args: string[], message: string][] = [
-      [undefined, ['isGuest', '--on', 'User..create'], `"User..create" is not a policy target: use '*' (every action), a controller (UserController or user), one of its actions (UserController.create) or a standalone action (user/signup).`],
-      [undefined, ['isGuest', '--on', 'a b'], `"a b" is not a policy target: use '*' (every action), a controller (UserController or user), one of its actions (UserController.create) or a standalone action (user/signup).`],
+      [undefined, ['isGuest', '--on', 'User..create'], `"User..create" is not a policy target: use '*' (every action), a controller (UserController or user), one of its actions (UserController.create), a standalone action (user/signup) or a folder of them (user/*).`],
+      [undefined, ['isGuest', '--on', 'a b'], `"a b" is not a policy target: use '*' (every action), a controller (UserController or user), one of its actions (UserController.create), a standalone action (user/signup) or a folder of them (user/*).`],
       [undefined, ['is guest', '--on', 'UserController'], '"is guest" is not a valid policy name: use letters and digits, starting with a letter, in camelCase as Sails does (for example isLoggedIn).'],
       [
         "export const policies = { '*': true, UserController: { create: false } };\n",

@@ -126,7 +126,7 @@ describe('generatePolicy with on: the policy file and its mapping, all or nothin
     const denied = { ...app, 'config/policies.ts': "export const policies = { SayController: { hello: false } };\n" };
     const missing = Object.fromEntries(Object.entries(app).filter(([path]) => path !== 'config/policies.ts'));
     for (const [files, on, message] of [
-      [app, ['SayController.hello', 'User..create'], `"User..create" is not a policy target: use '*' (every action), a controller (UserController or user), one of its actions (UserController.create) or a standalone action (user/signup).`],
+      [app, ['SayController.hello', 'User..create'], `"User..create" is not a policy target: use '*' (every action), a controller (UserController or user), one of its actions (UserController.create), a standalone action (user/signup) or a folder of them (user/*).`],
       [denied, ['UserController', 'SayController.hello'], 'config/policies.ts maps SayController.hello to false, which already denies everyone, so nothing was written; remove that mapping first, or map isLoggedIn there by hand.'],
       [missing, ['*'], "config/policies.ts does not exist; restore it as `sails-rt new` writes it (export const policies: PoliciesConfig = { '*': true };), or add '*': 'isLoggedIn' to your policies yourself."],
     ] as const) {
