@@ -32,6 +32,8 @@ export function watchChild(): WatchChild | undefined {
   const channel = process.channel;
   const send = process.send?.bind(process);
   if (process.env[WATCH_CHILD_ENV] !== '1') return undefined;
+  // Not passed on to what the app starts: a `sails-rt lift` it runs is nobody's child.
+  delete process.env[WATCH_CHILD_ENV];
   // The supervisor died while this process started: lifting now would leave an app nobody stops.
   if (!channel || !send || !process.connected) process.exit(0);
   channel.unref();

@@ -38,6 +38,10 @@ export interface WatchOptions {
 
 interface Running {
   child: ChildProcess;
+  /** A newer save came while this child was loading: it is being stopped, not handed the app. */
+  superseded: boolean;
+  /** The supervisor stopped it (a restart, Ctrl-C), as opposed to it dying on its own. */
+  stopRequested: boolean;
   /** True once the runtime is loaded and it waits for 'load'; false if it exits first. */
   ready: Promise<boolean>;
   /** True once the app's files are loaded and it waits for 'open'; false if it exits first. */
@@ -62,7 +66,7 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
   ];
 
   let current: Running | undefined;
-  /** A child loading a new version while `current` still serves. */
+  /** A child loading a new version while `current` still serves: a newer save supersedes it. */
   let pending: Running | undefined;
   /** The next child, runtime loaded, waiting for 'load'. */
   let spare: Running | undefined = startChild(context, options.appPath, liftArgs);
@@ -81,8 +85,13 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
     timer = setTimeout(flush, DEBOUNCE_MS);
   };
   const flush = () => {
-    // A burst that lands during a restart waits for it, then gets its own restart.
     if (busy) {
+      // A version still loading is out of date (and may never finish: a loop typed mid-edit),
+      // so it is dropped for this save; a hand-over already under way is waited for.
+      if (pending && !pending.superseded) {
+        pending.superseded = true;
+        void stopApp(context, pending);
+      }
       timer = setTimeout(flush, DEBOUNCE_MS);
       return;
     }
@@ -97,40 +106,64 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
   const restart = async (files: string[], since: number) => {
     const what = `${files[0]}${files.length > 1 ? ` and ${files.length - 1} more` : ''} changed`;
     const models = files.some((file) => file === 'api/models' || file.startsWith('api/models/'));
+    // From the save, or from when this restart could begin if it waited behind another one.
+    const began = Math.max(since, performance.now());
+    const hadApp = current !== undefined;
     const outcome = await takeOver(models);
     if (stopping) return;
-    const took = Math.round(performance.now() - since);
-    if (outcome === 'not loaded') {
-      context.stdout(
-        current
-          ? `sails-rt: ${what}; the new version did not load (error above), so the app was not restarted and still runs the last good version.\n`
-          : `sails-rt: ${what}; the app did not load (error above); fix it and save again.\n`,
-      );
-    } else if (outcome === 'not lifted') {
-      context.stdout(`sails-rt: ${what}; the app did not start (error above); fix it and save again.\n`);
-    } else {
-      context.stdout(`sails-rt: ${what}; ${models ? 'regenerated and restarted' : 'restarted'} in ${took} ms.\n`);
+    const took = Math.round(performance.now() - began);
+    switch (outcome) {
+      case 'superseded':
+        // The newer save restarts with these files too: a model among them still regenerates.
+        for (const file of files) changed.add(file);
+        return;
+      case 'not loaded':
+        context.stdout(
+          current
+            ? `sails-rt: ${what}; the new version did not load (error above), so the app was not restarted and still runs the last good version.\n`
+            : `sails-rt: ${what}; the app did not load (error above); fix it and save again.\n`,
+        );
+        return;
+      case 'not lifted':
+        context.stdout(
+          hadApp
+            ? `sails-rt: ${what}; the new version loaded but did not start (error above), and the previous one was already stopped, so nothing answers until you save a fix.\n`
+            : `sails-rt: ${what}; the app did not start (error above); fix it and save again.\n`,
+        );
+        return;
+      case 'lifted':
+        context.stdout(`sails-rt: ${what}; ${models ? 'regenerated and restarted' : 'restarted'} in ${took} ms.\n`);
     }
   };
 
-  /** Starts a child with the app as it is on disk now and, once it has loaded, hands it the app. */
-  const takeOver = async (regenerate = false): Promise<'lifted' | 'not loaded' | 'not lifted'> => {
-    // The spare, unless it died; then a new child, which loads the runtime first.
-    let next = spare ?? startChild(context, options.appPath, liftArgs);
+  /** Has the spare (or a new child) load the app as it is on disk now and, once loaded, hands it the app. */
+  const takeOver = async (regenerate = false): Promise<'lifted' | 'not loaded' | 'not lifted' | 'superseded'> => {
+    let next = spare && isAlive(spare) ? spare : startChild(context, options.appPath, liftArgs);
     spare = undefined;
     pending = next;
+    const interrupted = () => (next.superseded ? 'superseded' : 'not loaded');
     try {
-      if (!(await next.ready)) next = pending = startChild(context, options.appPath, liftArgs);
-      if (!(await next.ready)) return 'not loaded';
+      // A spare that died before it was ready is replaced once.
+      if (!(await next.ready) && !stopping && !next.superseded) next = pending = startChild(context, options.appPath, liftArgs);
+      if (!(await next.ready) || stopping || next.superseded) return interrupted();
       send(next, { type: 'load', regenerate });
-      if (!(await next.loaded)) return 'not loaded';
+      if (!(await next.loaded) || stopping || next.superseded) return interrupted();
       pending = undefined;
-      if (current) await stopApp(current);
+      if (current) await stopApp(context, current);
       current = next;
       send(next, { type: 'open' });
-      if ((await next.lifted) !== undefined) return 'lifted';
-      current = undefined;
-      return 'not lifted';
+      if ((await next.lifted) === undefined) {
+        current = undefined;
+        return 'not lifted';
+      }
+      const lifted = next;
+      void lifted.exited.then(() => {
+        // The app died on its own (a throw in a timer, kill -9): say so, rather than claim it still runs.
+        if (current !== lifted || lifted.stopRequested || stopping) return;
+        current = undefined;
+        context.stdout(`sails-rt: the app exited (${describeExit(lifted.child)}; error above, if any); save a change to start it again.\n`);
+      });
+      return 'lifted';
     } finally {
       pending = undefined;
       // The next spare loads once this attempt is over, not during it: the machine may have two cores.
@@ -159,11 +192,11 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
   for (const watcher of watchers) watcher.close();
   clearTimeout(timer);
   // A version still loading is not waited for: it would only be stopped again.
-  if (pending) await stopApp(pending);
+  if (pending) await stopApp(context, pending);
   await busy;
-  if (spare) await stopApp(spare);
+  if (spare) await stopApp(context, spare);
   context.stdout(`${signal}: stopping ${options.appName}.\n`);
-  if (current) await stopApp(current);
+  if (current) await stopApp(context, current);
 }
 
 /** Source files the app loads (api/, config/) and anything it serves (assets/); never an editor's temp or backup file. */
@@ -184,7 +217,8 @@ function startChild(context: CliContext, appPath: string, args: string[]): Runni
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, [WATCH_CHILD_ENV]: '1' },
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close', not 'exit': its output is all read by then, so its error comes before our line about it.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const said = (type: FromChild['type']) =>
     new Promise<boolean>((resolve) => {
       child.on('message', (message: FromChild) => {
@@ -207,7 +241,7 @@ function startChild(context: CliContext, appPath: string, args: string[]): Runni
     void exited.then(() => resolve(undefined));
   });
   child.stderr!.on('data', (chunk: Buffer) => context.stderr(chunk.toString()));
-  return { child, ready, loaded, lifted, exited };
+  return { child, superseded: false, stopRequested: false, ready, loaded, lifted, exited };
 }
 
 function send(running: Running, message: ToChild): void {
@@ -215,9 +249,38 @@ function send(running: Running, message: ToChild): void {
   if (running.child.connected) running.child.send(message);
 }
 
-async function stopApp(running: Running): Promise<void> {
-  if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGTERM');
+/** How long a child may take to lower after SIGTERM before it is killed. */
+const STOP_GRACE_MS = 3000;
+
+/**
+ * Stops a child: SIGTERM, then SIGKILL if it is still there after STOP_GRACE_MS (an app whose
+ * own timer or handle keeps it alive must not wedge every later restart).
+ */
+async function stopApp(context: CliContext, running: Running): Promise<void> {
+  running.stopRequested = true;
+  if (!isRunning(running)) return running.exited;
+  running.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
+  if ((await Promise.race([running.exited, late])) === 'late' && isRunning(running)) {
+    context.stdout(`sails-rt: the app did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM (something in it keeps the process alive), so it was killed.\n`);
+    running.child.kill('SIGKILL');
+  }
+  clearTimeout(timer);
   await running.exited;
+}
+
+function isRunning(running: Running): boolean {
+  return running.child.exitCode === null && running.child.signalCode === null;
+}
+
+/** Still usable as a spare: running, and its IPC channel open. */
+function isAlive(running: Running): boolean {
+  return isRunning(running) && running.child.connected;
+}
+
+function describeExit(child: ChildProcess): string {
+  return child.signalCode ? `killed by ${child.signalCode}` : `exit code ${child.exitCode}`;
 }
 
 /** A port free right now on `host`, for the children to share. */

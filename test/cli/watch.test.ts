@@ -51,6 +51,15 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
+/** The supervisor's children, oldest first: the app, then the spare started after it lifted. */
+function byAge(pids: number[]): number[] {
+  const started = (pid: number) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  };
+  return [...pids].sort((a, b) => started(a) - started(b) || a - b);
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -179,6 +188,67 @@ describe('sails-rt lift --watch', () => {
     // One change, named alone: the four other files were not counted.
     await output.waitFor(/sails-rt: api\/controllers\/SayController\.ts changed; restarted/, from);
     expect(output.text.slice(from)).not.toMatch(/and \d+ more changed/);
+  });
+
+  /** Appends a line to the controller and waits for the restart it causes. */
+  async function saveAndRestart(line: string): Promise<string> {
+    const from = output.text.length;
+    writeFileSync(controller, `${readFileSync(controller, 'utf8')}\n${line}\n`);
+    await output.waitFor(/SayController\.ts changed; restarted in \d+ ms/, from);
+    return output.text.slice(from);
+  }
+
+  it('replaces a spare that died, and the save still restarts the app', async () => {
+    await until(() => childrenOf(supervisor.pid!).length === 2, 'the app and a spare child');
+    const [, spare] = byAge(childrenOf(supervisor.pid!));
+    process.kill(spare!, 'SIGKILL');
+    await until(() => !alive(spare!), 'end of the killed spare');
+    expect(await saveAndRestart('// after the spare died')).not.toMatch(/did not load/);
+    await expectUsers(['Ada']);
+  });
+
+  it('says when the app dies on its own, and starts it again at the next save', async () => {
+    await until(() => childrenOf(supervisor.pid!).length === 2, 'the app and a spare child');
+    const [app] = byAge(childrenOf(supervisor.pid!));
+    const from = output.text.length;
+    process.kill(app!, 'SIGKILL');
+    await output.waitFor(/sails-rt: the app exited \(killed by SIGKILL; error above, if any\); save a change to start it again\./, from);
+    await saveAndRestart('// after the app died');
+    await expectUsers(['Ada']);
+  });
+
+  it('drops a version still loading when a newer save comes (a load that never ends cannot wedge it)', async () => {
+    const good = readFileSync(controller, 'utf8');
+    const from = output.text.length;
+    // A timer keeps the loading process alive: the await never settles, and the process never ends.
+    writeFileSync(controller, `${good}\nawait new Promise(() => setInterval(() => {}, 1000));\n`);
+    // The hung version is loading now; the fix is saved while it still is.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    writeFileSync(controller, `${good}\n// fixed\n`);
+    await output.waitFor(/SayController\.ts changed; restarted in \d+ ms/, from);
+    expect(output.text.slice(from), output.text.slice(from)).not.toMatch(/did not load/);
+    await expectUsers(['Ada']);
+  });
+
+  it('kills an old app that does not stop within 3 s of SIGTERM, rather than wait for it forever', async () => {
+    await saveAndRestart("export const spin = () => { const end = Date.now() + 60_000; while (Date.now() < end); };");
+    await until(() => childrenOf(supervisor.pid!).length === 2, 'the app and a spare child');
+    const [app] = byAge(childrenOf(supervisor.pid!));
+    // The app's event loop is now stuck for a minute: it cannot act on SIGTERM.
+    writeFileSync(join(dir, 'api', 'controllers', 'spin.ts'), "export default () => { const end = Date.now() + 60_000; while (Date.now() < end); };\n");
+    writeFileSync(routes, readFileSync(routes, 'utf8').replace("'GET /say/hello'", "'GET /spin': 'spin',\n  'GET /say/hello'"));
+    let from = output.text.length;
+    await output.waitFor(/changed; restarted in \d+ ms/, from);
+    const [stuck] = byAge(childrenOf(supervisor.pid!));
+    expect(stuck).not.toBe(app);
+    void fetch(`${url}/spin`).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    from = output.text.length;
+    writeFileSync(controller, `${readFileSync(controller, 'utf8')}\n// one more\n`);
+    await output.waitFor(/the app did not stop within 3 s of SIGTERM \(something in it keeps the process alive\), so it was killed\./, from);
+    await output.waitFor(/SayController\.ts changed; restarted in \d+ ms/, from);
+    expect(alive(stuck!)).toBe(false);
+    await expectUsers(['Ada']);
   });
 
   it('stops the app and exits 0 on SIGTERM', async () => {

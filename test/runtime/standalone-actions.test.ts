@@ -89,4 +89,11 @@ describe('standalone actions', () => {
     expect(await by('GET', '/ping')).toEqual({ by: 'isAdmin' });
     expect(await by('GET', '/pong')).toEqual({ from: 'pong' });
   });
+
+  it('a route to a top-level standalone action that does not exist names the file to write', async () => {
+    const appPath = tempApp({ 'config/routes.ts': "export const routes = { 'GET /ping': 'ping' };\n" });
+    expect(await liftError(appPath)).toBe(
+      'config/routes.ts: the route "GET /ping" points to the action ping, which does not exist; write the standalone action api/controllers/ping.ts, or fix the route.',
+    );
+  });
 });

@@ -31,6 +31,9 @@ Examples:
     });
 }
 
+/** How long a lowered app may take to end on its own before lift ends the process. */
+const LOWERED_GRACE_MS = 2000;
+
 async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
   const app = await findApp(context.cwd, 'lift');
   if (flags.watch) {
@@ -69,6 +72,10 @@ async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
   // Under lift --watch the supervisor tells what happens; a child stopped for a restart says nothing.
   if (!supervisor) context.stdout(`${signal}: lowering ${app.name}.\n`);
   await sails.lower();
+  // A timer or handle the app left open must not keep a lowered app's process alive: a watch
+  // child leaves at once (its supervisor waits on it), a plain lift after a moment's grace.
+  if (supervisor) process.exit(0);
+  setTimeout(() => process.exit(process.exitCode ?? 0), LOWERED_GRACE_MS).unref();
 }
 
 /** Resolves at the first Ctrl-C or SIGTERM. */

@@ -1,5 +1,5 @@
 /**
- * `lift()`: config, models, controllers, store, router, HTTP and sockets, in that order, with no
+ * `lift()`: config, models, controllers, router, HTTP and sockets, then the store and the port, with no
  * prompt anywhere (a headless start never hangs). Any failure closes what was opened and
  * rejects with one sentence naming the file or setting and the fix.
  */
@@ -256,6 +256,11 @@ function resolveTarget(key: string, target: RouteTarget, table: ActionTable, sec
     );
   }
   const entry = table.get(identity);
+  if (!entry && !identity.includes('/')) {
+    throw new LiftError(
+      `config/routes.ts: the route "${key}" points to the action ${identity}, which does not exist; write the standalone action api/controllers/${identity}.ts, or fix the route.`,
+    );
+  }
   if (!entry) {
     const slash = identity.lastIndexOf('/');
     const controller = identity.slice(0, slash);
