@@ -13,7 +13,7 @@
  * when the IPC channel closes, so even a SIGKILLed supervisor leaves no app behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readdirSync, statSync, watch, type Dirent, type FSWatcher } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { CliContext } from './context.js';
@@ -76,8 +76,7 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
   let busy: Promise<void> | undefined;
   let stopping = false;
 
-  const onChange = (folder: string, file: string | Buffer | null) => {
-    const name = file === null ? folder : `${folder}/${String(file).split('\\').join('/')}`;
+  const onChange = (name: string) => {
     if (!restartsFor(name)) return;
     if (changed.size === 0) firstChangeAt = performance.now();
     changed.add(name);
@@ -179,17 +178,13 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
       busy = undefined;
     });
 
-  const watchers: FSWatcher[] = [];
-  for (const folder of WATCHED) {
-    const path = join(options.appPath, folder);
-    if (!existsSync(path)) continue;
-    watchers.push(watch(path, { recursive: true }, (_event, file) => onChange(folder, file)));
-  }
+  const watchers = new Map<string, FSWatcher>();
+  for (const folder of WATCHED) watchFolder(options.appPath, folder, watchers, (path) => onChange(path));
   context.stdout(`sails-rt: watching ${WATCHED.filter((f) => existsSync(join(options.appPath, f))).map((f) => `${f}/`).join(', ')}; a change restarts ${options.appName}.\n`);
 
   const signal = await options.stopped;
   stopping = true;
-  for (const watcher of watchers) watcher.close();
+  for (const watcher of watchers.values()) watcher.close();
   clearTimeout(timer);
   // A version still loading is not waited for: it would only be stopped again.
   if (pending) await stopApp(context, pending);
@@ -197,6 +192,57 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
   if (spare) await stopApp(context, spare);
   context.stdout(`${signal}: stopping ${options.appName}.\n`);
   if (current) await stopApp(context, current);
+}
+
+/**
+ * Watches `folder` of the app and every folder below it, one non-recursive watcher each, and
+ * calls `onChange` with the path (`api/models/User.ts`) of what changed. Not `recursive: true`:
+ * on Linux, Node 20's recursive watcher follows files, and loses one that an editor saves by
+ * writing a temp file and renaming it over (sed -i, JetBrains, vim): later saves went unseen.
+ * A folder made later is watched from its first event; hidden folders are not.
+ */
+function watchFolder(appPath: string, folder: string, watchers: Map<string, FSWatcher>, onChange: (path: string) => void): void {
+  const full = join(appPath, folder);
+  if (watchers.has(folder) || !isFolder(full)) return;
+  let watcher: FSWatcher;
+  try {
+    watcher = watch(full, (_event, file) => {
+      if (file === null) return onChange(folder);
+      const path = `${folder}/${String(file)}`;
+      const gone = watchers.get(path);
+      if (gone && !isFolder(join(appPath, path))) {
+        gone.close();
+        watchers.delete(path);
+      }
+      if (!path.split('/').some((part) => part.startsWith('.'))) watchFolder(appPath, path, watchers, onChange);
+      onChange(path);
+    });
+  } catch {
+    return; // Gone between the check and the watch.
+  }
+  // The folder was removed (or renamed): forget it; its parent's watcher reports the change.
+  watcher.on('error', () => {
+    watcher.close();
+    watchers.delete(folder);
+  });
+  watchers.set(folder, watcher);
+  let entries: Dirent[] = [];
+  try {
+    entries = readdirSync(full, { withFileTypes: true });
+  } catch {
+    // Removed already: the error handler above forgets it.
+  }
+  for (const entry of entries) {
+    if (entry.isDirectory() && !entry.name.startsWith('.')) watchFolder(appPath, `${folder}/${entry.name}`, watchers, onChange);
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Source files the app loads (api/, config/) and anything it serves (assets/); never an editor's temp or backup file. */

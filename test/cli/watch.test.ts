@@ -4,7 +4,7 @@
  * No timing is asserted here; `npm run bench` prints the restart time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT, tempDir } from './helpers.js';
@@ -197,6 +197,21 @@ describe('sails-rt lift --watch', () => {
     await output.waitFor(/SayController\.ts changed; restarted in \d+ ms/, from);
     return output.text.slice(from);
   }
+
+  it('sees every save of a file an editor replaces by renaming a temp file over it, and a new folder', async () => {
+    let from = output.text.length;
+    const temp = join(dir, 'api', 'controllers', '.SayController.ts.tmp');
+    writeFileSync(temp, `${readFileSync(controller, 'utf8')}\n// saved by rename\n`);
+    renameSync(temp, controller);
+    await output.waitFor(/SayController\.ts changed; restarted in \d+ ms/, from);
+    // The file is a new one now: a save in place must still be seen.
+    await saveAndRestart('// saved in place, after the rename');
+    from = output.text.length;
+    mkdirSync(join(dir, 'api', 'controllers', 'admin'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    writeFileSync(join(dir, 'api', 'controllers', 'admin', 'ping.ts'), "export default (req, res) => res.json({ pong: true });\n");
+    await output.waitFor(/api\/controllers\/admin(?:\/ping\.ts)? (?:and \d+ more )?changed; restarted in \d+ ms/, from);
+  });
 
   it('replaces a spare that died, and the save still restarts the app', async () => {
     await until(() => childrenOf(supervisor.pid!).length === 2, 'the app and a spare child');
