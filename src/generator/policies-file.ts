@@ -184,11 +184,7 @@ class PoliciesEdit {
     }
     if (target.kind === 'standalone' || target.kind === 'folder') {
       const entry = this.entries.findLast((candidate) => candidate.key.toLowerCase() === target.path.toLowerCase());
-      // As lift resolves an action identity: its path, the controller of its first folder, the longest 'folder/*', then '*'.
-      const folders = this.inheritedFromFolder(target.path, global);
-      const slash = target.path.indexOf('/');
-      const inherited =
-        target.kind === 'folder' ? folders : this.inheritedFromController(target.path.slice(0, slash).toLowerCase(), target.path.slice(slash + 1), folders);
+      const inherited = this.inheritedByPath(target.path, global);
       return this.map(target.path, entry, inherited, (value) => this.addTo(this.top, [`${keyText(target.path)}: ${value}`]));
     }
 
@@ -197,7 +193,8 @@ class PoliciesEdit {
     const action = target.kind === 'action' ? target.action : '*';
     const shown = target.kind === 'action' ? `${controller?.key ?? target.controller}.${target.action}` : `every action of ${controller?.key ?? target.controller}`;
     if (!controller) {
-      return this.map(shown, undefined, global, (value) => this.addTo(this.top, [`${target.controller}: { ${keyText(action)}: ${value} }`]));
+      const inherited = target.kind === 'action' ? this.inheritedByPath(`${target.identity}/${target.action}`, global) : global;
+      return this.map(shown, undefined, inherited, (value) => this.addTo(this.top, [`${target.controller}: { ${keyText(action)}: ${value} }`]));
     }
     if (controllerValue?.kind !== 'object') {
       // `UserController: 'isAdmin'`: one value for every action.
@@ -213,7 +210,7 @@ class PoliciesEdit {
       return this.map(shown, star, global, (value) => this.addTo(controllerValue.object, [`'*': ${value}`]));
     }
     const entry = actions.findLast((candidate) => candidate.key.toLowerCase() === target.action.toLowerCase());
-    const inherited: Inherited = star ? { value: this.read(star.value), entry: star, from: `${controller.key}'s '*'` } : global;
+    const inherited = this.inheritedByPath(`${target.identity}/${target.action}`, global);
     return this.map(shown, entry, inherited, (value) => this.addTo(controllerValue.object, [`${keyText(target.action)}: ${value}`]));
   }
 
@@ -271,27 +268,36 @@ class PoliciesEdit {
     throw this.unreadable(inherited.from, inherited.entry ?? { key: inherited.from, node: this.top, value: undefined });
   }
 
-  /** What an action of `identity` inherits: its key, or the `'*'`, of that controller's entry, else `'*'`. */
-  private inheritedFromController(identity: string, action: string, global: Inherited): Inherited {
-    const controller = this.controllerEntry(identity);
-    if (!controller) return global;
-    const value = this.read(controller.value);
-    if (value.kind !== 'object') return { value, entry: controller, from: controller.key };
-    const actions = this.entriesOf(value.object, controller.key);
-    const own = actions.findLast((entry) => entry.key.toLowerCase() === action.toLowerCase());
-    if (own) return { value: this.read(own.value), entry: own, from: `${controller.key}.${own.key}` };
-    const star = actions.findLast((entry) => entry.key === '*');
-    if (star) return { value: this.read(star.value), entry: star, from: `${controller.key}'s '*'` };
-    return global;
-  }
-
-  /** What `path` inherits from the longest `'folder/*'` key above it (not itself), else `fallback`. */
-  private inheritedFromFolder(path: string, fallback: Inherited): Inherited {
+  /**
+   * What `path` (an action path, or a folder's `user/*`) runs without a key of its own, as lift
+   * resolves it (Sails 1 reads the controller style as paths): the same action under its
+   * controller's entry, else the longest folder above it, where `'user/*'`, a controller's `'*'`
+   * and a controller's one value all stand for `user/` and the later of them wins, else `'*'`.
+   */
+  private inheritedByPath(path: string, global: Inherited): Inherited {
     const lower = path.toLowerCase();
-    const above = this.entries
-      .filter((entry) => entry.key.endsWith('/*') && entry.key.toLowerCase() !== lower && lower.startsWith(entry.key.slice(0, -1).toLowerCase()))
-      .sort((a, b) => b.key.length - a.key.length)[0];
-    return above ? { value: this.read(above.value), entry: above, from: quote(above.key) } : fallback;
+    const [first = '', ...rest] = lower.split('/');
+    const controller = this.controllerEntry(first);
+    const controllerValue = controller ? this.read(controller.value) : undefined;
+    const actions = controller && controllerValue?.kind === 'object' ? this.entriesOf(controllerValue.object, controller.key) : [];
+    const own = rest.length === 1 && rest[0] !== '*' ? actions.findLast((entry) => entry.key.toLowerCase() === rest[0]) : undefined;
+    if (controller && own) return { value: this.read(own.value), entry: own, from: `${controller.key}.${own.key}` };
+
+    const folders: { prefix: string; order: number; inherited: Inherited }[] = [];
+    this.entries.forEach((entry, order) => {
+      const prefix = entry.key.endsWith('/*') ? entry.key.slice(0, -1).toLowerCase() : undefined;
+      if (prefix !== undefined && entry.key.toLowerCase() !== lower && lower.startsWith(prefix)) {
+        folders.push({ prefix, order, inherited: { value: this.read(entry.value), entry, from: quote(entry.key) } });
+      }
+    });
+    if (controller && rest.length > 0) {
+      const order = this.entries.indexOf(controller);
+      const star = actions.findLast((entry) => entry.key === '*');
+      if (controllerValue?.kind !== 'object') folders.push({ prefix: `${first}/`, order, inherited: { value: controllerValue ?? this.read(undefined), entry: controller, from: controller.key } });
+      else if (star) folders.push({ prefix: `${first}/`, order, inherited: { value: this.read(star.value), entry: star, from: `${controller.key}'s '*'` } });
+    }
+    const nearest = folders.sort((a, b) => b.prefix.length - a.prefix.length || b.order - a.order)[0];
+    return nearest?.inherited ?? global;
   }
 
   /** The entry lift reads for a controller: `UserController` and `user` are the same, the last wins. */

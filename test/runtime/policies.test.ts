@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { lift } from '../../src/runtime/index.js';
+import { PolicyMap } from '../../src/runtime/policies/index.js';
 import { connect, liftFixture, SOCKET_KINDS, type Client, type ClientKind } from './helpers.js';
 import { httpSession, liftSecure } from './secure-helpers.js';
 
@@ -92,5 +93,31 @@ describe('policies', () => {
     // The secure app guards every write of user with isLoggedIn.
     const secure = await liftSecure(production, { environment: 'production' });
     await secure.close();
+  });
+});
+
+describe('PolicyMap reads every key as Sails 1 does, as action paths', () => {
+  const loaded = new Map(['a', 'b', 'c'].map((name) => [name, (_req: unknown, _res: unknown, proceed: () => void) => proceed()]));
+  const runs = (config: Record<string, unknown>, identity: string) => {
+    const chain = new PolicyMap(config, loaded as never).chainFor(identity);
+    return chain.deny ? false : chain.policies.length === 0 ? true : chain.policies.map((policy) => policy.name);
+  };
+
+  it.each([
+    // [policies, action, what runs]
+    [{ UserController: { '*': 'a' }, 'user/admin/*': 'b' }, 'user/admin/ban', ['b']],
+    [{ UserController: 'a', 'user/admin/*': 'b' }, 'user/admin/ban', ['b']],
+    [{ UserController: 'a', 'user/admin/*': 'b' }, 'user/find', ['a']],
+    [{ UserController: { find: 'a' }, 'user/*': 'b' }, 'user/find', ['a']],
+    [{ UserController: { find: 'a' }, 'user/*': 'b' }, 'user/create', ['b']],
+    // One folder written twice: the later key wins, whichever style.
+    [{ UserController: { '*': 'a' }, 'user/*': 'b' }, 'user/create', ['b']],
+    [{ 'user/*': 'b', UserController: { '*': 'a' } }, 'user/create', ['a']],
+    [{ 'user/*': 'a', 'User/SignUp': false }, 'user/signup', false],
+    [{ '*': ['c'], user: true }, 'user/find', true],
+    [{ '*': ['c'], ping: 'a' }, 'ping', ['a']],
+    [{ '*': ['c'], ping: 'a' }, 'pong', ['c']],
+  ] as [Record<string, unknown>, string, unknown][])('%j: %s runs %j', (config, identity, expected) => {
+    expect(runs(config, identity)).toEqual(expected);
   });
 });

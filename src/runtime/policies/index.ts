@@ -43,14 +43,18 @@ export async function loadPolicies(appPath: string): Promise<Map<string, Policy>
   return policies;
 }
 
-/** The policy mapping of one app, checked once at lift. */
+/**
+ * The policy mapping of one app, checked once at lift. Every key is read as Sails 1 reads it, as
+ * action paths: `'user/signup'` is one action, `'user/*'` every action under `user/`, and the
+ * controller style is the same thing written another way (`UserController: { '*': a, find: b }`
+ * is `'user/*': a, 'user/find': b`; `UserController: a` is `'user/*': a`). A bare name with one
+ * value (`ping: a`) also maps the top-level action `ping`.
+ */
 export class PolicyMap {
   private readonly global: PolicyTarget;
-  /** By controller identity (`user`): a target for all its actions, or targets by lowercased action. */
-  private readonly controllers = new Map<string, PolicyTarget | Map<string, PolicyTarget>>();
-  /** Sails 1's action paths: `'user/signup'` by lowercased path. */
+  /** By lowercased action path: `user/signup`. */
   private readonly actions = new Map<string, PolicyTarget>();
-  /** Sails 1's `'user/*'`, by lowercased prefix (`user/`), longest first. */
+  /** By lowercased folder prefix (`user/`), longest first; of two keys for one folder, the later wins. */
   private readonly prefixes: [string, PolicyTarget][] = [];
 
   constructor(
@@ -62,22 +66,32 @@ export class PolicyMap {
       throw new LiftError("The setting \"policies\" (config/policies.ts) must be an object; write `export const policies = { '*': true }`.");
     }
     this.global = true;
+    const prefixes = new Map<string, PolicyTarget>();
+    const setPrefix = (prefix: string, target: PolicyTarget) => {
+      prefixes.delete(prefix);
+      prefixes.set(prefix, target);
+    };
     for (const [key, value] of Object.entries(config)) {
       if (key === '*') {
         this.global = this.target(value, "'*'");
       } else if (key.endsWith('/*')) {
-        this.prefixes.push([key.slice(0, -1).toLowerCase(), this.target(value, `'${key}'`)]);
+        setPrefix(key.slice(0, -1).toLowerCase(), this.target(value, `'${key}'`));
       } else if (key.includes('/')) {
         this.actions.set(key.toLowerCase(), this.target(value, `'${key}'`));
       } else if (isObject(value)) {
-        const actions = new Map<string, PolicyTarget>();
-        for (const [action, target] of Object.entries(value)) actions.set(action.toLowerCase(), this.target(target, `${key}.${action}`));
-        this.controllers.set(controllerIdentity(key), actions);
+        const controller = controllerIdentity(key);
+        for (const [action, target] of Object.entries(value)) {
+          const checked = this.target(target, `${key}.${action}`);
+          if (action === '*') setPrefix(`${controller}/`, checked);
+          else this.actions.set(`${controller}/${action.toLowerCase()}`, checked);
+        }
       } else {
-        this.controllers.set(controllerIdentity(key), this.target(value, key));
+        const target = this.target(value, key);
+        setPrefix(`${controllerIdentity(key)}/`, target);
+        this.actions.set(key.toLowerCase(), target);
       }
     }
-    this.prefixes.sort(([a], [b]) => b.length - a.length);
+    this.prefixes = [...prefixes].sort(([a], [b]) => b.length - a.length);
   }
 
   /** The chain for an action identity (`user/find`); `undefined` (an inline route function) gets `'*'`. */
@@ -85,19 +99,10 @@ export class PolicyMap {
     return this.chain(this.resolve(identity));
   }
 
-  /** The most specific mapping: the action's path, its controller's entry, the longest `'path/*'`, then `'*'`. */
+  /** The most specific mapping: the action's own path, then the longest folder above it, then `'*'`. */
   private resolve(identity: string | undefined): PolicyTarget {
     if (identity === undefined) return this.global;
-    const exact = this.actions.get(identity);
-    if (exact !== undefined) return exact;
-    const slash = identity.indexOf('/');
-    // A top-level standalone action (`ping`) is mapped by its name, which reads like a controller key.
-    const controller = this.controllers.get(slash === -1 ? identity : identity.slice(0, slash));
-    if (slash === -1) return controller !== undefined && !(controller instanceof Map) ? controller : this.global;
-    if (controller !== undefined && !(controller instanceof Map)) return controller;
-    const own = controller?.get(identity.slice(slash + 1)) ?? controller?.get('*');
-    if (own !== undefined) return own;
-    return this.prefixes.find(([prefix]) => identity.startsWith(prefix))?.[1] ?? this.global;
+    return this.actions.get(identity) ?? this.prefixes.find(([prefix]) => identity.startsWith(prefix))?.[1] ?? this.global;
   }
 
   private chain(target: PolicyTarget): PolicyChain {
