@@ -120,4 +120,10 @@ describe('PolicyMap reads every key as Sails 1 does, as action paths', () => {
   ] as [Record<string, unknown>, string, unknown][])('%j: %s runs %j', (config, identity, expected) => {
     expect(runs(config, identity)).toEqual(expected);
   });
+
+  it('refuses a key whose * matches nothing', () => {
+    for (const key of ['user/*/x', 'user*', 'user/**']) {
+      expect(() => new PolicyMap({ [key]: 'a' }, loaded as never), key).toThrow(`config/policies.ts: the key '${key}' has a * that is not a whole last segment`);
+    }
+  });
 });

@@ -74,6 +74,10 @@ export class PolicyMap {
     for (const [key, value] of Object.entries(config)) {
       if (key === '*') {
         this.global = this.target(value, "'*'");
+      } else if (key.slice(0, key.endsWith('/*') ? -2 : undefined).includes('*')) {
+        throw new LiftError(
+          `config/policies.ts: the key '${key}' has a * that is not a whole last segment, which matches no action; write '*', 'folder/*' or an action path such as 'user/signup'.`,
+        );
       } else if (key.endsWith('/*')) {
         setPrefix(key.slice(0, -1).toLowerCase(), this.target(value, `'${key}'`));
       } else if (key.includes('/')) {
