@@ -20,6 +20,19 @@ async function mapIn(text: string | undefined, targets: string[], policy = 'isLo
 /** The text of a one-line policies file, for the table tests. */
 const file = (object: string): string => `export const policies = ${object};\n`;
 
+/** One test per row: mapping `target` in a file of `before` leaves `after` (undefined: unchanged), and says `message`. */
+function itMaps(rows: readonly (readonly [name: string, before: string, target: string, after: string | undefined, outcome: PolicyMapping['outcome'], message: string])[]): void {
+  for (const [name, before, target, after, outcome, message] of rows) {
+    it(name, async () => {
+      const result = await mapIn(file(before), [target]);
+      expect(result.error).toBeUndefined();
+      expect(result.text).toBe(file(after ?? before));
+      expect(result.changed).toBe(after !== undefined);
+      expect(result.mappings).toEqual([{ target, outcome, message }]);
+    });
+  }
+}
+
 describe('mapPolicy on the config/policies.ts `sails-rt new` writes', () => {
   it('adds UserController: { * } after the commented examples, keeping them and the doc comment', async () => {
     expect(TEMPLATE).toContain("export const policies: PoliciesConfig = {\n  '*': true,\n  // UserController:");
@@ -85,7 +98,7 @@ export const policies: PoliciesConfig = {
 });
 
 describe('mapPolicy: what a key that has a value already becomes', () => {
-  for (const [name, before, target, after, outcome, message] of [
+  itMaps([
     ['the policy: left alone', "{ UserController: { create: 'isLoggedIn' } }", 'UserController.create', undefined, 'present', 'config/policies.ts already maps UserController.create to isLoggedIn; nothing to change.'],
     ['an array that has it: left alone', "{ UserController: { create: ['isAdmin', 'isLoggedIn'] } }", 'UserController.create', undefined, 'present', 'config/policies.ts already maps UserController.create to isLoggedIn; nothing to change.'],
     ['another policy: this one after it', "{ UserController: { create: 'isAdmin' } }", 'UserController.create', "{ UserController: { create: ['isAdmin', 'isLoggedIn'] } }", 'appended', 'config/policies.ts: UserController.create now runs isAdmin, then isLoggedIn.'],
@@ -96,15 +109,7 @@ describe('mapPolicy: what a key that has a value already becomes', () => {
     ["a controller's one value: appended", "{ UserController: 'isAdmin' }", 'UserController', "{ UserController: ['isAdmin', 'isLoggedIn'] }", 'appended', 'config/policies.ts: every action of UserController now runs isAdmin, then isLoggedIn.'],
     ["a controller's '*': appended", "{ UserController: { '*': 'isAdmin', find: false } }", 'user', "{ UserController: { '*': ['isAdmin', 'isLoggedIn'], find: false } }", 'appended', 'config/policies.ts: every action of UserController now runs isAdmin, then isLoggedIn.'],
     ['a standalone action, case aside', "{ 'User/SignUp': true }", 'user/signup', "{ 'User/SignUp': 'isLoggedIn' }", 'replaced', 'config/policies.ts: user/signup was open to everyone (true) and now runs isLoggedIn.'],
-  ] as const) {
-    it(name, async () => {
-      const result = await mapIn(file(before), [target]);
-      expect(result.error).toBeUndefined();
-      expect(result.text).toBe(file(after ?? before));
-      expect(result.changed).toBe(after !== undefined);
-      expect(result.mappings).toEqual([{ target, outcome, message }]);
-    });
-  }
+  ]);
 
   it('refuses false on the key itself: it denies everyone already', async () => {
     for (const [before, target, shown] of [
@@ -144,7 +149,7 @@ describe('mapPolicy: what a key that has a value already becomes', () => {
 });
 
 describe('mapPolicy: a new key keeps what it inherited', () => {
-  for (const [name, before, target, after, outcome, message] of [
+  itMaps([
     ["a folder of standalone actions: its own key", "{ '*': true }", 'user/*', "{ '*': true, 'user/*': 'isLoggedIn' }", 'added', 'config/policies.ts: user/* now runs isLoggedIn.'],
     ["a standalone action inherits its folder's wildcard: left alone", "{ 'User/*': 'isLoggedIn' }", 'user/signup', undefined, 'present', "config/policies.ts already runs isLoggedIn before user/signup, through 'User/*'; nothing to change."],
     ["other policies from the longest folder wildcard: copied in front", "{ 'user/*': 'isAdmin', 'user/profile/*': 'isOwner' }", 'user/profile/show', "{ 'user/*': 'isAdmin', 'user/profile/*': 'isOwner', 'user/profile/show': ['isOwner', 'isLoggedIn'] }", 'added', "config/policies.ts: user/profile/show now runs isOwner (kept from 'user/profile/*'), then isLoggedIn."],
@@ -160,15 +165,7 @@ describe('mapPolicy: a new key keeps what it inherited', () => {
     ["other policies from the controller's one value: it becomes its '*'", "{ UserController: ['isAdmin'] }", 'UserController.create', "{ UserController: { '*': ['isAdmin'], create: ['isAdmin', 'isLoggedIn'] } }", 'added', "config/policies.ts: UserController.create now runs isAdmin (kept from UserController), then isLoggedIn."],
     ["denied by '*': false, the more specific key lets the policy decide, and says so", "{ '*': false }", 'PetController', "{ '*': false, PetController: { '*': 'isLoggedIn' } }", 'added', "config/policies.ts: every action of PetController was denied to everyone by '*' (false) and now runs isLoggedIn instead, so whoever isLoggedIn lets through gets in."],
     ["no '*' at all is Sails' default, open", '{}', 'user/signup', "{\n  'user/signup': 'isLoggedIn',\n}", 'added', 'config/policies.ts: user/signup now runs isLoggedIn.'],
-  ] as const) {
-    it(name, async () => {
-      const result = await mapIn(file(before), [target]);
-      expect(result.error).toBeUndefined();
-      expect(result.text).toBe(file(after ?? before));
-      expect(result.changed).toBe(after !== undefined);
-      expect(result.mappings).toEqual([{ target, outcome, message }]);
-    });
-  }
+  ]);
 });
 
 describe('mapPolicy keeps your formatting and comments', () => {
