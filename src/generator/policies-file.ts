@@ -189,6 +189,13 @@ class PoliciesEdit {
     }
 
     const controller = this.controllerEntry(target.identity);
+    // `'user/*'` is the same folder written as a path: of the two, lift reads the later one.
+    const folder = this.entries.findLast((entry) => entry.key.toLowerCase() === `${target.identity}/*`);
+    if (target.kind === 'controller' && folder && (!controller || this.entries.indexOf(folder) > this.entries.indexOf(controller))) {
+      return this.map(quote(folder.key), folder, global, () => []);
+    }
+    // What a new controller `'*'` replaces, and so keeps: an earlier `'user/*'`, else `'*'`.
+    const folderDefault: Inherited = folder ? { value: this.read(folder.value), entry: folder, from: quote(folder.key) } : global;
     const controllerValue = controller ? this.read(controller.value) : undefined;
     const action = target.kind === 'action' ? target.action : '*';
     const shown = target.kind === 'action' ? `${controller?.key ?? target.controller}.${target.action}` : `every action of ${controller?.key ?? target.controller}`;
@@ -198,7 +205,7 @@ class PoliciesEdit {
     }
     if (controllerValue?.kind !== 'object') {
       // `UserController: 'isAdmin'`: one value for every action.
-      if (target.kind === 'controller') return this.map(shown, controller, global, () => []);
+      if (target.kind === 'controller') return this.map(shown, controller, folderDefault, () => []);
       const node = controller.value;
       if (node === undefined) throw this.unreadable(controller.key, controller);
       const inherited: Inherited = { value: this.read(node), entry: controller, from: controller.key };
@@ -207,7 +214,7 @@ class PoliciesEdit {
     const actions = this.entriesOf(controllerValue.object, controller.key);
     const star = actions.findLast((entry) => entry.key === '*');
     if (target.kind === 'controller') {
-      return this.map(shown, star, global, (value) => this.addTo(controllerValue.object, [`'*': ${value}`]));
+      return this.map(shown, star, folderDefault, (value) => this.addTo(controllerValue.object, [`'*': ${value}`]));
     }
     const entry = actions.findLast((candidate) => candidate.key.toLowerCase() === target.action.toLowerCase());
     const inherited = this.inheritedByPath(`${target.identity}/${target.action}`, global);
