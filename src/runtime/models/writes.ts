@@ -34,6 +34,18 @@ export interface LinkChange {
 
 type ManyLink = Extract<Link, { kind: 'many' }>;
 
+/** One edit of a parent's to-many list: whose, which link, and where its messages go. */
+interface LinkEdit {
+  model: NormalizedModel;
+  parentId: number;
+  link: ManyLink;
+  options: WriteOptions;
+  /** Messages to send once the whole write is done (and only if it publishes). */
+  notices: (() => void)[];
+  /** Also addedTo/removedFrom on the parent: for add/remove/replace; a create or update says it in its own message. */
+  parentNotices: boolean;
+}
+
 export class RecordWriter {
   constructor(
     private readonly store: Store,
@@ -53,7 +65,7 @@ export class RecordWriter {
     const lists = await this.checkCollections(model, collections, 'E_INVALID_NEW_RECORD');
     const record = await this.store.create(model, values);
     const notices: (() => void)[] = [];
-    for (const [link, ids] of lists) await this.replaceLinks(model, record.id, link, ids, options, notices, false);
+    for (const [link, ids] of lists) await this.replaceLinks({ model, parentId: record.id, link, options, notices, parentNotices: false }, ids);
     if (!options.publish) return record;
     const identity = model.identity;
     this.pubsub.introduce(identity, record.id);
@@ -84,7 +96,7 @@ export class RecordWriter {
     const result = await this.store.update(model, id, values);
     if (result === undefined) return undefined;
     const notices: (() => void)[] = [];
-    for (const [link, ids] of lists) await this.replaceLinks(model, id, link, ids, options, notices, false);
+    for (const [link, ids] of lists) await this.replaceLinks({ model, parentId: id, link, options, notices, parentNotices: false }, ids);
     if (options.publish) {
       const data: Record<string, unknown> = { ...values, id };
       for (const [link, ids] of lists) data[link.name] = ids;
@@ -172,41 +184,26 @@ export class RecordWriter {
     const ids = parseAssociatedIds(target, rawIds, `${model.identity}.${alias}`);
     if (how !== 'remove') await this.checkExist(target, ids, 'E_INVALID_ASSOCIATED_IDS', `${model.identity}.${alias}`);
     if ((await this.store.findOne(model, parentId)) === undefined) return undefined;
-    const notices: (() => void)[] = [];
+    const edit: LinkEdit = { model, parentId, link, options, notices: [], parentNotices: true };
     let change: LinkChange;
-    if (how === 'replace') change = await this.replaceLinks(model, parentId, link, ids, options, notices, true);
-    else if (how === 'add') change = { added: await this.addLinks(model, parentId, link, ids, options, notices, true), removed: [] };
-    else change = { added: [], removed: await this.removeLinks(model, parentId, link, ids, options, notices, true) };
-    if (options.publish) notices.forEach((notice) => notice());
+    if (how === 'replace') change = await this.replaceLinks(edit, ids);
+    else if (how === 'add') change = { added: await this.addLinks(edit, ids), removed: [] };
+    else change = { added: [], removed: await this.removeLinks(edit, ids) };
+    if (options.publish) edit.notices.forEach((notice) => notice());
     return change;
   }
 
-  private async replaceLinks(
-    model: NormalizedModel,
-    parentId: number,
-    link: ManyLink,
-    ids: readonly number[],
-    options: WriteOptions,
-    notices: (() => void)[],
-    parentNotices: boolean,
-  ): Promise<LinkChange> {
+  private async replaceLinks(edit: LinkEdit, ids: readonly number[]): Promise<LinkChange> {
+    const { link, parentId } = edit;
     const current = await linkedIds(this.store, modelOf(this.models, link.target), link, parentId);
     const wanted = new Set(ids);
-    const removed = await this.removeLinks(model, parentId, link, current.filter((id) => !wanted.has(id)), options, notices, parentNotices);
-    const added = await this.addLinks(model, parentId, link, [...wanted].filter((id) => !current.includes(id)), options, notices, parentNotices);
+    const removed = await this.removeLinks(edit, current.filter((id) => !wanted.has(id)));
+    const added = await this.addLinks(edit, [...wanted].filter((id) => !current.includes(id)));
     return { added, removed };
   }
 
   /** The ids newly linked; messages for each go into `notices`. */
-  private async addLinks(
-    model: NormalizedModel,
-    parentId: number,
-    link: ManyLink,
-    ids: readonly number[],
-    options: WriteOptions,
-    notices: (() => void)[],
-    parentNotices: boolean,
-  ): Promise<number[]> {
+  private async addLinks({ model, parentId, link, options, notices, parentNotices }: LinkEdit, ids: readonly number[]): Promise<number[]> {
     const { collection } = link;
     const target = modelOf(this.models, link.target);
     const requester = options.requester;
@@ -238,15 +235,7 @@ export class RecordWriter {
   }
 
   /** The ids that were linked and no longer are. */
-  private async removeLinks(
-    model: NormalizedModel,
-    parentId: number,
-    link: ManyLink,
-    ids: readonly number[],
-    options: WriteOptions,
-    notices: (() => void)[],
-    parentNotices: boolean,
-  ): Promise<number[]> {
+  private async removeLinks({ model, parentId, link, options, notices, parentNotices }: LinkEdit, ids: readonly number[]): Promise<number[]> {
     const { collection } = link;
     const target = modelOf(this.models, link.target);
     const requester = options.requester;
