@@ -203,7 +203,7 @@ export async function superviseLift(context: CliContext, options: WatchOptions):
  */
 function watchFolder(appPath: string, folder: string, watchers: Map<string, FSWatcher>, onChange: (path: string) => void): void {
   const full = join(appPath, folder);
-  if (watchers.has(folder) || !isFolder(full)) return;
+  if (watchers.has(folder) || isHidden(folder) || !isFolder(full)) return;
   let watcher: FSWatcher;
   try {
     watcher = watch(full, (_event, file) => {
@@ -214,7 +214,7 @@ function watchFolder(appPath: string, folder: string, watchers: Map<string, FSWa
         gone.close();
         watchers.delete(path);
       }
-      if (!path.split('/').some((part) => part.startsWith('.'))) watchFolder(appPath, path, watchers, onChange);
+      watchFolder(appPath, path, watchers, onChange);
       onChange(path);
     });
   } catch {
@@ -233,8 +233,13 @@ function watchFolder(appPath: string, folder: string, watchers: Map<string, FSWa
     // Removed already: the error handler above forgets it.
   }
   for (const entry of entries) {
-    if (entry.isDirectory() && !entry.name.startsWith('.')) watchFolder(appPath, `${folder}/${entry.name}`, watchers, onChange);
+    if (entry.isDirectory()) watchFolder(appPath, `${folder}/${entry.name}`, watchers, onChange);
   }
+}
+
+/** A path with a hidden file or folder in it (`api/.git/x`, `api/models/.User.ts.swp`). */
+function isHidden(path: string): boolean {
+  return path.split('/').some((part) => part.startsWith('.'));
 }
 
 function isFolder(path: string): boolean {
@@ -250,7 +255,7 @@ export function restartsFor(path: string): boolean {
   const parts = path.split('/');
   const name = parts[parts.length - 1] ?? '';
   // Hidden files and folders (.#x emacs locks, .x.swp vim swaps, .DS_Store), and the rest of the usual editor litter.
-  if (parts.some((part) => part.startsWith('.'))) return false;
+  if (isHidden(path)) return false;
   if (/~$|^#.*#$|\.sw[a-p]$|^4913$|\.tmp$|___jb_(?:tmp|old)___$|\.orig(?:\.\d+)?$|\.bak$/.test(name)) return false;
   if (parts[0] === 'assets' || parts.length === 1) return true;
   return /\.(?:[cm]?[jt]s|json)$/.test(name);

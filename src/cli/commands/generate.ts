@@ -195,12 +195,11 @@ async function runRegenerate(context: CliContext, flags: GenerateFlags): Promise
  * that is about to lift, which imports the same models next, from its module cache.
  */
 export async function regenerateApp(context: CliContext, appPath: string, flags: GenerateFlags = {}): Promise<void> {
-  const app = { path: appPath };
   const notes: string[] = [];
-  const models = normalizeModels(await loadModelSources(app.path), { missingTargets: 'allow', pending: notes });
-  const tree = new VirtualTree(diskReader(app.path));
+  const models = normalizeModels(await loadModelSources(appPath), { missingTargets: 'allow', pending: notes });
+  const tree = new VirtualTree(diskReader(appPath));
   regenerate(tree, models, readTemplates());
-  await finish(context, app.path, tree.listChanges(), emptyReport(), flags);
+  await finish(context, appPath, tree.listChanges(), emptyReport(), flags);
   printNotes(context, notes);
 }
 

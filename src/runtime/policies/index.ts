@@ -55,7 +55,7 @@ export class PolicyMap {
   /** By lowercased action path: `user/signup`. */
   private readonly actions = new Map<string, PolicyTarget>();
   /** By lowercased folder prefix (`user/`), longest first; of two keys for one folder, the later wins. */
-  private readonly prefixes: [string, PolicyTarget][] = [];
+  private readonly prefixes: [string, PolicyTarget][];
 
   constructor(
     config: unknown,

@@ -15,10 +15,6 @@ export class DeferredStore implements Store {
     this.#inner = inner;
   }
 
-  get opened(): boolean {
-    return this.#inner !== undefined;
-  }
-
   get changes(): SchemaChanges {
     return this.#store().changes;
   }

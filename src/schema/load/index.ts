@@ -15,14 +15,10 @@ import { normalizeModels, type ModelSource } from '../normalize.js';
 let loaderReady = false;
 
 /**
- * Registers the loader (tsx and the 'sails-rt' resolve hook) now rather than at the first app
- * import: a `lift --watch` spare does it while it waits. Registering twice is a no-op.
+ * Registers the loader (tsx and the 'sails-rt' resolve hook), once: at the first app import, or
+ * ahead of it, as a `lift --watch` spare does while it waits. Registering twice is a no-op.
  */
 export function prepareAppLoader(): void {
-  ensureLoader();
-}
-
-function ensureLoader(): void {
   if (loaderReady) return;
   loaderReady = true;
   // Registered globally (not tsx's namespaced tsImport) so that every app file and the test
@@ -38,7 +34,7 @@ function ensureLoader(): void {
 
 /** Imports a .ts (or .js) file of an app and returns its module namespace. */
 export async function importAppFile(file: string): Promise<Record<string, unknown>> {
-  ensureLoader();
+  prepareAppLoader();
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
