@@ -2,13 +2,25 @@
  * Shared by the runtime tests: lift the fixture app on port 0 with its own database, and talk to
  * it over HTTP, socket.io-client 4, and the official sails.io.js 1.2.1 (socket.io-client 2.0.3).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
+import { onTestFinished } from 'vitest';
 import { lift, type LiftOptions, type SailsApp } from '../../src/runtime/index.js';
+
+/** A throwaway app folder of `files` (path to text), removed when the test finishes. */
+export function tempApp(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sails-rt-app-'));
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 export const FIXTURE_APP = fileURLToPath(new URL('./fixture-app', import.meta.url));
 

@@ -1,22 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { lift, sails } from '../../src/runtime/index.js';
-import { connect, FIXTURE_APP, liftFixture, rawSocket, sleep } from './helpers.js';
-
-/** A throwaway app folder; its files need no imports, so any name works. */
-function tempApp(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sails-rt-app-'));
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    writeFileSync(join(dir, file), text);
-  }
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { connect, FIXTURE_APP, liftFixture, rawSocket, sleep, tempApp } from './helpers.js';
 
 /** What production needs that development does not: a session secret, a socket handshake rule, guarded writes. */
 const PRODUCTION = {

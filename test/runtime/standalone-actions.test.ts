@@ -1,19 +1,7 @@
 /** Sails' standalone actions: api/controllers/<path>.ts default-exporting one action, routed by its path. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { lift } from '../../src/runtime/index.js';
-
-function tempApp(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sails-rt-app-'));
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    writeFileSync(join(dir, file), text);
-  }
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempApp } from './helpers.js';
 
 async function liftError(appPath: string): Promise<string> {
   try {
