@@ -43,6 +43,10 @@ export const ERROR_CATALOG = {
     status: 400,
     summary: 'The HTTP request body could not be parsed.',
   },
+  E_TOO_MANY_REQUESTS: {
+    status: 429,
+    summary: 'One connection (a socket, or an HTTP keep-alive connection) already has as many requests waiting for an answer as sockets.maxInFlight or http.maxInFlight allow.',
+  },
   E_FORBIDDEN: {
     status: 403,
     summary: 'A policy refused the request (or config/policies.ts maps the action to false), or the request may not use this route over this transport.',

@@ -91,6 +91,44 @@ export interface SocketsConfig {
   sendResponseHeaders?: boolean;
   /** false leaves `statusCode` out of every socket reply, so sails.io.js reports 200 (default true, as Sails). */
   sendStatusCode?: boolean;
+  /**
+   * Requests one socket may have waiting for an answer (default 64); one more is answered 429
+   * E_TOO_MANY_REQUESTS at once. Sent faster than they are answered, a socket's requests start
+   * one per turn of the event loop, so one client cannot hold the server while others wait.
+   */
+  maxInFlight?: number;
+  /**
+   * Bytes of replies and messages one socket may leave unread (default 16 MiB). Its requests
+   * wait while half of that is unread; past all of it the socket is disconnected, with a line in
+   * the log. Keep it above twice `blueprints.maxPageBytes` so a full page never ends a socket.
+   */
+  maxBufferedBytes?: number;
+}
+
+/** `config/http.ts`: limits per HTTP connection, the same as `sockets.maxInFlight` and `maxBufferedBytes`. */
+export interface HttpConfig {
+  /** Pipelined requests one keep-alive connection may have waiting for an answer (default 16). */
+  maxInFlight?: number;
+  /** Bytes of responses one connection may leave unread before it is closed (default 16 MiB). */
+  maxBufferedBytes?: number;
+}
+
+/** The defaults of the per-connection limits, the same in production (never looser there). */
+export const CONNECTION_LIMITS = {
+  sockets: { maxInFlight: 64, maxBufferedBytes: 16 * 1024 * 1024 },
+  http: { maxInFlight: 16, maxBufferedBytes: 16 * 1024 * 1024 },
+} as const;
+
+/** The limits of one socket or HTTP connection, defaults filled in. */
+export function connectionLimits(config: SocketsConfig | HttpConfig | undefined, kind: keyof typeof CONNECTION_LIMITS = 'sockets'): {
+  maxInFlight: number;
+  maxBufferedBytes: number;
+} {
+  const defaults = CONNECTION_LIMITS[kind];
+  return {
+    maxInFlight: config?.maxInFlight ?? defaults.maxInFlight,
+    maxBufferedBytes: config?.maxBufferedBytes ?? defaults.maxBufferedBytes,
+  };
 }
 
 export interface DatastoreConfig {
@@ -126,6 +164,8 @@ export interface SailsConfig {
   sockets: SocketsConfig;
   datastores: DatastoresConfig;
   security: SecurityConfig;
+  /** config/http.ts */
+  http?: HttpConfig;
   /** config/models.ts */
   models?: ModelsConfig;
   /** config/session.ts */
@@ -214,6 +254,24 @@ function checkConfig(config: SailsConfig): SailsConfig {
     (typeof sockets.maxHttpBufferSize !== 'number' || !(sockets.maxHttpBufferSize > 0))
   ) {
     fail('sockets.maxHttpBufferSize (config/sockets.ts)', `is ${JSON.stringify(sockets.maxHttpBufferSize)}`, 'use a number of bytes such as 1e6');
+  }
+  const http = config.http;
+  if (http !== undefined && !isPlainObject(http)) fail('"http" (config/http.ts)', 'must be an object', 'write `export const http = { … }`');
+  for (const [setting, value] of [
+    ['sockets.maxInFlight (config/sockets.ts)', sockets.maxInFlight],
+    ['http.maxInFlight (config/http.ts)', http?.maxInFlight],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) {
+      fail(setting, `is ${JSON.stringify(value)}`, 'use a whole number of 1 or more, such as 64');
+    }
+  }
+  for (const [setting, value] of [
+    ['sockets.maxBufferedBytes (config/sockets.ts)', sockets.maxBufferedBytes],
+    ['http.maxBufferedBytes (config/http.ts)', http?.maxBufferedBytes],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1024)) {
+      fail(setting, `is ${JSON.stringify(value)}`, 'use a number of bytes of 1024 or more, such as 16 * 1024 * 1024');
+    }
   }
   for (const key of ['sendResponseHeaders', 'sendStatusCode', 'grant3rdPartyCookie'] as const) {
     if (sockets[key] !== undefined && typeof sockets[key] !== 'boolean') {

@@ -4,9 +4,11 @@
  */
 import { existsSync } from 'node:fs';
 import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
+import type { Socket } from 'node:net';
 import { parse as parseQueryString } from 'node:querystring';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { ConnectionGate, GatedSink, type ConnectionLimits } from '../pipeline/backpressure.js';
 import { Req, Res, splitUrl, type ResponseSink } from '../pipeline/index.js';
 import { VERBS, type Router } from '../router/index.js';
 import { SailsRtError } from '../errors.js';
@@ -44,8 +46,29 @@ export async function createHttpServer(options: {
   router: Router;
   production: boolean;
   assetsDir: string;
+  limits: ConnectionLimits;
+  /** The app's log, for connections closed for not reading their responses. */
+  log: (line: string) => void;
 }): Promise<FastifyInstance> {
-  const { router, production, assetsDir } = options;
+  const { router, production, assetsDir, limits, log } = options;
+  const gates = new WeakMap<Socket, ConnectionGate>();
+  /** One gate per keep-alive connection (docs in pipeline/backpressure.ts). Node's HTTP server stops reading a connection whose output backs up by itself. */
+  const gateOf = (socket: Socket): ConnectionGate => {
+    let gate = gates.get(socket);
+    if (gate === undefined) {
+      gate = new ConnectionGate(limits, {
+        unreadBytes: () => socket.writableLength,
+        drop(reason) {
+          log(`sails-rt: closed the HTTP connection from ${socket.remoteAddress ?? 'an unknown address'}: ${reason} (http.maxBufferedBytes).`);
+          socket.destroy();
+        },
+      });
+      const opened = gate;
+      socket.once('close', () => opened.close());
+      gates.set(socket, gate);
+    }
+    return gate;
+  };
   const app = Fastify({
     logger: false,
     forceCloseConnections: true,
@@ -104,10 +127,19 @@ export async function createHttpServer(options: {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
       const body = request.body ?? {};
+      const gate = gateOf(raw.socket);
+      if (!gate.admit()) {
+        const error = new SailsRtError(
+          'E_TOO_MANY_REQUESTS',
+          `This connection already has ${limits.maxInFlight} requests waiting for an answer (http.maxInFlight); wait for some answers before sending more.`,
+        );
+        return reply.code(error.status).type('application/json; charset=utf-8').send(JSON.stringify(error.toJSON()));
+      }
       const req = new Req(raw.method ?? 'GET', url, path, query, body, headers, 'http', undefined, request.ip);
       req.protocol = request.protocol;
       req.port = request.port ?? null;
-      router.dispatch(req, new Res(new ReplySink(reply), production));
+      const res = new Res(new GatedSink(new ReplySink(reply), gate), production);
+      gate.run(() => router.dispatch(req, res));
       return reply;
     },
   });

@@ -11,7 +11,7 @@ import { blueprintRoutes, type BlueprintAction, type NormalizedModel } from '../
 import { loadModels } from '../../schema/load/index.js';
 import { forgetApp, setCurrentApp, type SailsApp } from '../app/index.js';
 import { blueprintActions } from '../blueprints/index.js';
-import { loadConfig, type RouteTarget, type SailsConfig } from '../config/index.js';
+import { connectionLimits, loadConfig, type RouteTarget, type SailsConfig } from '../config/index.js';
 import { actionIdentity, loadControllers, type ActionTable } from '../controllers/index.js';
 import { LiftError } from '../errors.js';
 import { createHttpServer } from '../http/index.js';
@@ -76,9 +76,9 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     opened.store = store;
 
     const router = new Router();
-    const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets') });
+    const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets'), limits: connectionLimits(config.http, 'http'), log });
     opened.http = http;
-    const io = createSocketServer(http.server, config.sockets, router, production, security.serverOptions);
+    const io = createSocketServer(http.server, config.sockets, router, production, log, security.serverOptions);
     opened.io = io;
     security.attachSockets(io);
     const pubsub = new PubSub(io, config.blueprints.mirror === true);

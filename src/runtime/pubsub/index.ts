@@ -23,8 +23,13 @@ export class PubSub {
     private readonly mirror: boolean,
   ) {}
 
-  /** Joins `socket` to the instance room of each id. */
+  /**
+   * Joins `socket` to the instance room of each id. A socket that disconnected while its request
+   * ran joins nothing: socket.io would add it to the rooms after it already left them all, and
+   * nothing would ever take it out.
+   */
   subscribe(socket: Socket, identity: string, ids: readonly (number | string)[]): void | Promise<void> {
+    if (socket.disconnected) return;
     if (ids.length === 1) return socket.join(instanceRoom(identity, ids[0] as number | string));
     return socket.join(ids.map((id) => instanceRoom(identity, id)));
   }
@@ -35,6 +40,7 @@ export class PubSub {
 
   /** Joins `socket` to the class room, where `created` messages go. */
   watch(socket: Socket, identity: string): void | Promise<void> {
+    if (socket.disconnected) return;
     return socket.join(classRoom(identity));
   }
 

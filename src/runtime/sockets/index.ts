@@ -1,7 +1,7 @@
 /** socket.io 4 on the app's HTTP server, speaking to sails.io.js 1.2.1 (EIO3) and socket.io-client 4 alike. */
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
-import type { SocketsConfig } from '../config/index.js';
+import { connectionLimits, type SocketsConfig } from '../config/index.js';
 import type { Router } from '../router/index.js';
 import { handleVirtualRequests } from './virtual-request.js';
 
@@ -15,6 +15,7 @@ export function createSocketServer(
   config: SocketsConfig,
   router: Router,
   production: boolean,
+  log: (line: string) => void,
   extra: Partial<ServerOptions> = {},
 ): Server {
   const io = new Server(http, {
@@ -29,9 +30,11 @@ export function createSocketServer(
     cookie: false,
     ...extra,
   });
-  handleVirtualRequests(io, router, production, {
-    headers: config.sendResponseHeaders !== false,
-    statusCode: config.sendStatusCode !== false,
+  handleVirtualRequests(io, router, {
+    production,
+    shape: { headers: config.sendResponseHeaders !== false, statusCode: config.sendStatusCode !== false },
+    limits: connectionLimits(config),
+    log,
   });
   return io;
 }

@@ -6,7 +6,8 @@
  */
 import createDebug from 'debug';
 import type { Server, Socket } from 'socket.io';
-import { SailsRtError } from '../errors.js';
+import { SailsRtError, type ErrorCode } from '../errors.js';
+import { ConnectionGate, GatedSink, type ConnectionLimits } from '../pipeline/backpressure.js';
 import { Req, Res, splitUrl, type ResponseSink } from '../pipeline/index.js';
 import { VERBS, type Router, type Verb } from '../router/index.js';
 
@@ -29,6 +30,7 @@ interface Connection {
   /** Why every request of this socket is refused (an SDK older than 0.11.0), if it is. */
   refusal: string | undefined;
   shape: JwrShape;
+  gate: ConnectionGate;
 }
 
 /** Which JWR keys go out: Sails' `sockets.sendResponseHeaders` / `sendStatusCode` (PROTOCOL 2.3). */
@@ -64,11 +66,21 @@ class AckSink implements ResponseSink {
 
 const NO_REPLY: ResponseSink = { deliver() {} };
 
+export interface VirtualRequestOptions {
+  production: boolean;
+  shape?: JwrShape;
+  limits: ConnectionLimits;
+  /** The app's log, for sockets dropped for not reading their output. */
+  log: (line: string) => void;
+}
+
 /** Wires request handling onto every socket that connects to `io`. */
-export function handleVirtualRequests(io: Server, router: Router, production: boolean, shape: JwrShape = FULL_JWR): void {
+export function handleVirtualRequests(io: Server, router: Router, options: VirtualRequestOptions): void {
+  const { production, limits, log } = options;
+  let shape = options.shape ?? FULL_JWR;
   if (shape.headers && shape.statusCode) shape = FULL_JWR;
   io.on('connection', (socket) => {
-    const connection = connect(socket, shape);
+    const connection = connect(socket, shape, gateFor(socket, limits, log));
     for (const [event, verb] of EVENT_VERBS) {
       socket.on(event, (envelope: unknown, ...rest: unknown[]) => {
         // socket.io puts the ack last: with extra arguments (`emit('get', env, 2, 3, ack)`) it is
@@ -98,7 +110,55 @@ export function handleVirtualRequests(io: Server, router: Router, production: bo
   });
 }
 
-function connect(socket: Socket, shape: JwrShape): Connection {
+/** The socket's gate (docs in pipeline/backpressure.ts), measuring what engine.io and ws hold for it. */
+function gateFor(socket: Socket, limits: ConnectionLimits, log: (line: string) => void): ConnectionGate {
+  const conn = socket.conn;
+  // Bytes engine.io holds for this socket before handing them to the transport. Counted from its
+  // events, because its buffer is private; what the transport holds is ws's bufferedAmount.
+  let queued = 0;
+  const gate = new ConnectionGate(limits, {
+    unreadBytes: () => queued + (websocketOf(conn)?.bufferedAmount ?? 0),
+    pause: () => websocketOf(conn)?.pause(),
+    resume: () => websocketOf(conn)?.resume(),
+    drop(reason) {
+      log(`sails-rt: disconnected socket ${socket.id} (${socket.handshake.address}): ${reason} (sockets.maxBufferedBytes).`);
+      // Closed at once: a polite close waits for the unread output to drain, which is the problem.
+      const ws = websocketOf(conn);
+      if (ws) ws.terminate();
+      else conn.close(true);
+    },
+  });
+  conn.on('packetCreate', (packet: { data?: unknown }) => {
+    queued += packetBytes(packet.data);
+    gate.checkOutput();
+  });
+  conn.on('flush', (buffer: { data?: unknown }[]) => {
+    for (const packet of buffer) queued -= packetBytes(packet.data);
+  });
+  socket.on('disconnect', () => gate.close());
+  return gate;
+}
+
+/** The ws WebSocket under engine.io's websocket transport (not in its public types), or undefined on polling. */
+function websocketOf(conn: Socket['conn']): WsLike | undefined {
+  const transport = conn.transport as unknown as { name: string; socket?: WsLike };
+  return transport.name === 'websocket' ? transport.socket : undefined;
+}
+
+interface WsLike {
+  readonly bufferedAmount: number;
+  pause(): void;
+  resume(): void;
+  terminate(): void;
+}
+
+function packetBytes(data: unknown): number {
+  if (typeof data === 'string') return data.length;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return 0;
+}
+
+function connect(socket: Socket, shape: JwrShape, gate: ConnectionGate): Connection {
   const { headers, query, address } = socket.handshake;
   const version = query['__sails_io_sdk_version'];
   let refusal: string | undefined;
@@ -114,6 +174,7 @@ function connect(socket: Socket, shape: JwrShape): Connection {
     ip: address,
     refusal,
     shape,
+    gate,
   };
 }
 
@@ -126,6 +187,15 @@ function receive(connection: Connection, method: Verb, envelope: unknown, ackArg
   }
   const problem = connection.refusal ?? envelopeProblem(envelope);
   if (problem !== undefined) return refuse(connection.socket, ack, problem);
+  const gate = connection.gate;
+  if (!gate.admit()) {
+    return refuse(
+      connection.socket,
+      ack,
+      `This socket already has ${gate.limits.maxInFlight} requests waiting for an answer (sockets.maxInFlight); wait for some answers before sending more.`,
+      'E_TOO_MANY_REQUESTS',
+    );
+  }
   const { url, headers: sentHeaders, data, params } = envelope as Envelope;
   let body: unknown;
   if (Array.isArray(data)) body = data;
@@ -147,8 +217,8 @@ function receive(connection: Connection, method: Verb, envelope: unknown, ackArg
 
   const { path, query } = splitUrl(url);
   const req = new Req(method, url, path, query, body, headers, 'socket.io', connection.socket, connection.ip);
-  const res = new Res(ack === undefined ? NO_REPLY : new AckSink(ack, connection.shape), production);
-  router.dispatch(req, res);
+  const res = new Res(new GatedSink(ack === undefined ? NO_REPLY : new AckSink(ack, connection.shape), gate), production);
+  gate.run(() => router.dispatch(req, res));
 }
 
 interface Envelope {
@@ -212,10 +282,12 @@ function unexpected(socket: Socket, ack: unknown, error: unknown, production: bo
   }
 }
 
-function refuse(socket: Socket, ack: Ack | undefined, message: string): void {
-  const body = new SailsRtError('E_BAD_SOCKET_REQUEST', message).toJSON();
+/** Answers a request that never reaches the router; without an ack, the error goes out as `sails:parseError`. */
+function refuse(socket: Socket, ack: Ack | undefined, message: string, code: ErrorCode = 'E_BAD_SOCKET_REQUEST'): void {
+  const error = new SailsRtError(code, message);
+  const body = error.toJSON();
   if (debug.enabled) debug('socket %s: %s', socket.id, message);
-  if (ack) ack({ body, headers: {}, statusCode: 400 });
+  if (ack) ack({ body, headers: {}, statusCode: error.status });
   else socket.emit('sails:parseError', body);
 }
 

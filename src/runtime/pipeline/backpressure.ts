@@ -1,0 +1,179 @@
+/**
+ * Backpressure for one client connection (a socket, or an HTTP keep-alive connection): what one
+ * client can make the server hold and do at once.
+ *
+ * - At most `maxInFlight` of its requests wait for an answer; one more is answered at once with
+ *   429 E_TOO_MANY_REQUESTS, which costs next to nothing.
+ * - Its requests start one per turn of the event loop when it sends them faster than they are
+ *   answered (pipelining), so a client that floods takes its turn with everybody else instead of
+ *   running hundreds of requests back to back while the other clients wait.
+ * - A request starts only while less than half of `maxBufferedBytes` of output waits unread for
+ *   this client; past that its requests wait for the client to read (and a socket stops being
+ *   read, so TCP slows the sender down). Output past `maxBufferedBytes` (a client that does not
+ *   read what it asked for, or the pub-sub messages it is sent) ends the connection, with a line
+ *   in the app's log: nobody can make the server hold their output without bound.
+ *
+ * The transports say how output is measured and how reading is paused (see `ConnectionIo`).
+ */
+import type { ResponseSink } from './response.js';
+
+/** The limits of one connection; docs/runtime.md lists the settings and their defaults. */
+export interface ConnectionLimits {
+  maxInFlight: number;
+  maxBufferedBytes: number;
+}
+
+/** What the gate needs from a transport's connection. */
+export interface ConnectionIo {
+  /** Bytes written for this client that it has not read yet, as far as the server can tell. */
+  unreadBytes(): number;
+  /** Stop reading from the client (optional: HTTP pauses itself when its output backs up). */
+  pause?(): void;
+  resume?(): void;
+  /** Ends the connection; `reason` goes to the app's log. */
+  drop(reason: string): void;
+}
+
+/** While a request waits on unread output, how often the output is looked at again. */
+const RECHECK_MS = 10;
+
+let turn = 0;
+let ticking = false;
+
+/** A number that changes once per turn of the event loop (while someone asks). */
+function currentTurn(): number {
+  if (!ticking) {
+    ticking = true;
+    setImmediate(() => {
+      turn++;
+      ticking = false;
+    });
+  }
+  return turn;
+}
+
+/**
+ * One per connection. `admit()` before anything else, then `run(start)`; the request's response
+ * calls `release()` once.
+ *
+ * @example
+ * if (!gate.admit()) return answer429();
+ * gate.run(() => router.dispatch(req, new Res(new GatedSink(inner, gate), production)));
+ */
+export class ConnectionGate {
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  private lastStartTurn = -1;
+  private scheduled: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  private paused = false;
+  private closed = false;
+  private dropped = false;
+
+  constructor(
+    readonly limits: ConnectionLimits,
+    private readonly io: ConnectionIo,
+  ) {}
+
+  /** False when the connection already has `maxInFlight` requests waiting for an answer. */
+  admit(): boolean {
+    if (this.inFlight >= this.limits.maxInFlight) return false;
+    this.inFlight++;
+    return true;
+  }
+
+  /** Starts an admitted request now, or when its turn comes. */
+  run(start: () => void): void {
+    if (this.waiting.length === 0 && this.canStart()) {
+      this.lastStartTurn = currentTurn();
+      start();
+      return;
+    }
+    this.waiting.push(start);
+    if (!this.paused && !this.closed && this.io.pause) {
+      this.paused = true;
+      this.io.pause();
+    }
+    this.schedule();
+  }
+
+  /** The request has its answer (or failed trying): its place is free. Call once per admit(). */
+  release(): void {
+    this.inFlight--;
+  }
+
+  /** Called as output is written for this client: past `maxBufferedBytes` the connection ends. */
+  checkOutput(): void {
+    if (this.dropped || this.closed) return;
+    const unread = this.io.unreadBytes();
+    if (unread <= this.limits.maxBufferedBytes) return;
+    this.dropped = true;
+    this.io.drop(
+      `${formatBytes(unread)} of replies and messages waited unread, over the limit of ${formatBytes(this.limits.maxBufferedBytes)}`,
+    );
+  }
+
+  /** The connection is gone: requests still waiting run (their writes happen, as in Sails), with nothing left to wait for. */
+  close(): void {
+    this.closed = true;
+    if (this.waiting.length > 0) this.schedule();
+  }
+
+  private canStart(): boolean {
+    if (this.closed) return true;
+    return this.lastStartTurn !== currentTurn() && this.io.unreadBytes() < this.limits.maxBufferedBytes / 2;
+  }
+
+  private schedule(): void {
+    if (this.scheduled !== undefined) return;
+    this.scheduled = setImmediate(() => this.pump());
+  }
+
+  /** Starts the next waiting request if it may start now, and comes back for the rest. */
+  private pump(): void {
+    this.scheduled = undefined;
+    const start = this.waiting[0];
+    if (start === undefined) return;
+    if (!this.closed && this.io.unreadBytes() >= this.limits.maxBufferedBytes / 2) {
+      // The client is not reading: look again shortly (there is no cheap event for "it read").
+      this.scheduled = setTimeout(() => this.pump(), RECHECK_MS);
+      this.scheduled.unref();
+      return;
+    }
+    this.waiting.shift();
+    this.lastStartTurn = currentTurn();
+    start();
+    if (this.waiting.length > 0) {
+      this.schedule();
+    } else if (this.paused) {
+      this.paused = false;
+      if (!this.closed) this.io.resume?.();
+    }
+  }
+}
+
+/** A response sink that frees the request's place in its gate when the answer goes out. */
+export class GatedSink implements ResponseSink {
+  private released = false;
+
+  constructor(
+    private readonly inner: ResponseSink,
+    private readonly gate: ConnectionGate,
+  ) {}
+
+  deliver(statusCode: number, headers: Record<string, string>, body: unknown, json: boolean): void {
+    // Freed on the first attempt: when it throws (a body that cannot be encoded), Res answers a
+    // 500 through this same sink at once, and the request is over either way.
+    if (!this.released) {
+      this.released = true;
+      this.gate.release();
+    }
+    this.inner.deliver(statusCode, headers, body, json);
+    this.gate.checkOutput();
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
