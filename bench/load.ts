@@ -1,6 +1,6 @@
 /**
  * The load side of `npm run bench`, run in its own process so it has its own core. It speaks
- * to any server that answers the Sails envelope (PROTOCOL.md section 2) and prints one JSON
+ * to any server that answers the Sails envelope (docs/protocol.md section 2) and prints one JSON
  * line with what it measured.
  *
  *   tsx bench/load.ts throughput <url> <sockets> <seconds> <path>

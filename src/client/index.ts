@@ -5,7 +5,7 @@
  * It runs in browsers and in Node: no node: imports.
  */
 
-/** The JWR a sails-rt (or Sails) server acks a virtual request with (PROTOCOL.md 2.3). */
+/** The JWR a sails-rt (or Sails) server acks a virtual request with (docs/protocol.md 2.3). */
 export interface Jwr<B = unknown> {
   body: B;
   headers: Record<string, string>;
@@ -17,7 +17,7 @@ type Ack = (response: unknown) => void;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Listener = (...args: any[]) => void;
 
-/** A socket.io-client 4 `Socket`: requests are events with an ack (PROTOCOL.md 2.1). */
+/** A socket.io-client 4 `Socket`: requests are events with an ack (docs/protocol.md 2.1). */
 export interface SocketIoLike {
   emit(event: string, ...args: unknown[]): unknown;
   on(event: string, listener: Listener): unknown;
@@ -37,7 +37,7 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface RequestOptions {
   headers?: Record<string, string>;
-  /** Milliseconds before the request fails; Sails' SDK waits forever (PROTOCOL.md 10, item 20). */
+  /** Milliseconds before the request fails; Sails' SDK waits forever (docs/protocol.md 10, item 20). */
   timeout?: number;
 }
 
@@ -82,7 +82,7 @@ export function request<B = unknown>(
     const timer = setTimeout(() => {
       settle(new SailsRequestError(`${method.toUpperCase()} ${url} got no answer within ${timeout} ms.`, { body: undefined as B, headers: {}, statusCode: 0 }));
     }, timeout);
-    // Settles once, whatever the transport does afterwards (PROTOCOL.md 10, item 5).
+    // Settles once, whatever the transport does afterwards (docs/protocol.md 10, item 5).
     function settle(outcome: Jwr<B> | SailsRequestError<B>): void {
       if (settled) return;
       settled = true;
@@ -122,7 +122,7 @@ function summarize(body: unknown): string {
   return text === undefined ? 'no body' : text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
-/** The pub-sub messages a model's subscribers receive (PROTOCOL.md 3.1-3.3). */
+/** The pub-sub messages a model's subscribers receive (docs/protocol.md 3.1-3.3). */
 export type ModelMessage<R> =
   | { verb: 'created'; id: number; data: R }
   | { verb: 'updated'; id: number; data: Partial<R>; previous?: R }
@@ -138,7 +138,7 @@ type Where<R> = { [K in keyof R]?: R[K] | R[K][] | Record<string, unknown> } & {
   and?: Where<R>[];
 };
 
-/** Blueprint find criteria (PROTOCOL.md 7). */
+/** Blueprint find criteria (docs/protocol.md 7). */
 export interface Criteria<R> {
   where?: Where<R>;
   limit?: number;
@@ -154,7 +154,7 @@ export type Populated<R, K> = K extends keyof R ? (undefined extends R[K] ? NonN
 export interface ModelClientOptions {
   /**
    * Repeat the find, findOne and populate calls that subscribed this socket once it reconnects
-   * (default true): the server forgets a socket's rooms when its connection drops (PROTOCOL.md
+   * (default true): the server forgets a socket's rooms when its connection drops (docs/protocol.md
    * 9.4 and 10, item 1). Messages sent while it was away are not replayed; refetch if they matter.
    */
   resubscribe?: boolean;

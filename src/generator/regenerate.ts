@@ -126,7 +126,7 @@ const JOINS: Record<BlueprintRoute['subscribes'], (identity: string) => string> 
   none: () => 'leaves the record\'s room',
 };
 
-/** What a route does to subscriptions, in words (PROTOCOL.md 6.2). */
+/** What a route does to subscriptions, in words (docs/protocol.md 6.2). */
 function routeComment(route: BlueprintRoute): string {
   const to =
     route.publishes === 'created' ? 'the class room' : route.alias !== undefined ? "the parent's room (and notices to the linked records' rooms)" : "the record's room";

@@ -3,7 +3,7 @@ import type { NormalizedModel } from './model.js';
 export type BlueprintAction = 'find' | 'findOne' | 'create' | 'update' | 'destroy' | 'add' | 'remove' | 'replace' | 'populate';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** One blueprint route, with what it does to the requesting socket's subscriptions (PROTOCOL.md 6.2). */
+/** One blueprint route, with what it does to the requesting socket's subscriptions (docs/protocol.md 6.2). */
 export interface BlueprintRoute {
   method: HttpMethod;
   path: string;
@@ -31,7 +31,7 @@ export interface BlueprintRouteOptions {
 /**
  * The blueprint routes of every model, in the order they are bound (after the app's own
  * routes): REST routes under `prefix + restPrefix`, then shortcut routes under `prefix`
- * (PROTOCOL.md 6.1). The runtime binds exactly this table and the generator writes it out.
+ * (docs/protocol.md 6.1). The runtime binds exactly this table and the generator writes it out.
  */
 export function blueprintRoutes(models: readonly NormalizedModel[], options: BlueprintRouteOptions = {}): BlueprintRoute[] {
   const rest = options.rest !== false;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { createModelClient, request, SailsRequestError, type ModelMessage } from '../../src/client/index.js';
 import { defineModel, type InferCreate, type InferRecord } from '../../src/schema/index.js';
 
-// The client is tested against a socket.io server speaking PROTOCOL.md section 2 with canned
+// The client is tested against a socket.io server speaking docs/protocol.md section 2 with canned
 // answers: what is under test here is the client's side of the envelope, not the server.
 let server: Server;
 let url: string;

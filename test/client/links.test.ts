@@ -102,7 +102,7 @@ describe('the typed client on links', () => {
   });
 });
 
-describe('resubscribe (PROTOCOL 10, item 1)', () => {
+describe('resubscribe (docs/protocol.md 10, item 1)', () => {
   it('after the connection drops and comes back, the socket hears updates to what it had found', async () => {
     const { lifted, sockets } = await setup(2, true);
     const [watcherSocket, writerSocket] = sockets as [Socket, Socket];

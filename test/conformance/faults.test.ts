@@ -96,7 +96,7 @@ async function expectServerHealthy(): Promise<void> {
 }
 
 describe('a client that disconnects while its request runs', () => {
-  it('sails.io.js calls back once with statusCode 0 (PROTOCOL 2.5); the server stays up and other clients are unaffected', async () => {
+  it('sails.io.js calls back once with statusCode 0 (docs/protocol.md 2.5); the server stays up and other clients are unaffected', async () => {
     const leaver = await connectSails();
     const bystander = await connectSails();
     const calls: unknown[][] = [];
@@ -219,7 +219,7 @@ describe('garbage on the wire', () => {
     ['a request whose envelope is a deeply nested array', `42["post",${'['.repeat(5000)}${']'.repeat(5000)}]`, 'either'],
   ];
 
-  it('an acked request event with extra arguments gets a 400 JWR instead of no answer (PROTOCOL 10 item 4)', async () => {
+  it('an acked request event with extra arguments gets a 400 JWR instead of no answer (docs/protocol.md 10, item 4)', async () => {
     const socket = await connect4();
     const jwr = await new Promise((resolve) => socket.emit('get', { url: '/probe/status/200' }, 2, 3, resolve));
     expect(jwr).toStrictEqual({

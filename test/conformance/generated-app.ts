@@ -1,5 +1,5 @@
 /**
- * The app the conformance and fault suites drive: `sails-rt new` in a temp folder, the PROTOCOL.md
+ * The app the conformance and fault suites drive: `sails-rt new` in a temp folder, the docs/protocol.md
  * test models made with `generate model`, sails-rt linked to this checkout (no npm install), a
  * probe controller that shows what a request looks like from inside an action, and
  * `sails-rt lift --port 0` in a child process, stopped by its PID.
@@ -15,7 +15,7 @@ const run = promisify(execFile);
 export const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const BIN = join(ROOT, 'bin', 'sails-rt.js');
 
-/** The models PROTOCOL.md's observations used (its introduction), as `generate model` specs. */
+/** The models docs/protocol.md's observations used (its introduction), as `generate model` specs. */
 const MODELS = [
   ['User', 'name:string:required', 'age:number', 'pets:collection:pet:owner', 'tags:collection:tag:users'],
   ['Pet', 'name:string', 'owner:model:user'],

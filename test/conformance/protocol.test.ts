@@ -1,8 +1,8 @@
 /**
- * The conformance suite: PROTOCOL.md sections 1 to 8, walked with the official sails.io.js 1.2.1
+ * The conformance suite: docs/protocol.md sections 1 to 8, walked with the official sails.io.js 1.2.1
  * client (socket.io-client 2.0.3, EIO3) against a generated app lifted with `sails-rt lift`.
  * Each `it` names the subsection it checks. Where sails-rt differs from Sails on purpose, the
- * test asserts sails-rt's behaviour and names the PROTOCOL section-10 item or the entry of
+ * test asserts sails-rt's behaviour and names the docs/protocol.md section-10 item or the entry of
  * docs/sails-differences.md.
  */
 import { createRequire } from 'node:module';
@@ -18,7 +18,7 @@ interface Jwr {
   statusCode: number;
 }
 
-/** sails.io.js's JWR as its callback gets it (PROTOCOL 2.5). */
+/** sails.io.js's JWR as its callback gets it (docs/protocol.md 2.5). */
 interface SailsJwr extends Jwr {
   error?: Error;
   toPOJO(): Jwr;

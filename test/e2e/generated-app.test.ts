@@ -1,5 +1,5 @@
 /**
- * The generated app for real (DESIGN.md section 5): `sails-rt new` into a temp folder with
+ * The generated app for real: `sails-rt new` into a temp folder with
  * sails-rt installed from this checkout, `generate model`, a strict type-check, the app's own
  * tests, then `sails-rt lift` driven over HTTP, sails.io.js 1.2.1 and socket.io-client 4.
  */

@@ -1,6 +1,6 @@
 /**
  * Links over the wire: populate, add/remove/replace/populate, the addedTo/removedFrom messages
- * and reverse notices, subscribeDeep, shortcut routes and model API writes, on PROTOCOL.md's test
+ * and reverse notices, subscribeDeep, shortcut routes and model API writes, on docs/protocol.md's test
  * models user{name!, age, pets:[pet via owner], tags:[tag via users]}, pet{name, owner:->user},
  * tag{label! unique, users:[user via tags]} (test/runtime/links-app).
  */
@@ -59,12 +59,12 @@ function roomSize(lifted: Lifted, room: string): number {
   return lifted.app.io.of('/').adapter.rooms.get(room)?.size ?? 0;
 }
 
-describe('populate (PROTOCOL 6.2, 7.4)', () => {
+describe('populate (docs/protocol.md 6.2, 7.4)', () => {
   it('findOne and find populate every link by default: to-one as the record, to-many as lists', async () => {
     const { clients } = await setup(['socket.io-client 4']);
     const [a] = clients as [Client];
     const bob = await post(a, '/user', { name: 'bob', age: 30 });
-    // PROTOCOL 3.1/2.6: a created record comes back populated, to-many lists first.
+    // docs/protocol.md 3.1/2.6: a created record comes back populated, to-many lists first.
     expect(bob).toStrictEqual({ pets: [], tags: [], id: NUMBER, createdAt: NUMBER, updatedAt: NUMBER, name: 'bob', age: 30 });
     expect(Object.keys(bob).slice(0, 2)).toStrictEqual(['pets', 'tags']);
     const rex = await post(a, '/pet', { name: 'rex', owner: bob.id });
@@ -117,7 +117,7 @@ describe('populate (PROTOCOL 6.2, 7.4)', () => {
 });
 
 describe.each(SOCKET_KINDS)('links over the wire, %s as the requester', (kind) => {
-  it('add to a one-to-many: addedTo to the parent, updated {owner} to the child, removedFrom to the old parent (PROTOCOL 3.4, 3.7, 6.2)', async () => {
+  it('add to a one-to-many: addedTo to the parent, updated {owner} to the child, removedFrom to the old parent (docs/protocol.md 3.4, 3.7, 6.2)', async () => {
     const { lifted, clients } = await setup([kind, 'socket.io-client 4', 'sails.io.js 1.2.1']);
     const [requester, watcher, other] = clients as [Client, Client, Client];
     const ann = await post(requester, '/user', { name: 'ann' });
@@ -176,7 +176,7 @@ describe.each(SOCKET_KINDS)('links over the wire, %s as the requester', (kind) =
     expect(requester.events('tag')).toStrictEqual([]);
   });
 
-  it('replace: one addedTo / removedFrom per id (not the documented addedIds arrays), reverse notices to the children (PROTOCOL 3.4, 10 item 7)', async () => {
+  it('replace: one addedTo / removedFrom per id (not the documented addedIds arrays), reverse notices to the children (docs/protocol.md 3.4 and 10, item 7)', async () => {
     const { clients } = await setup([kind, 'socket.io-client 4']);
     const [requester, watcher] = clients as [Client, Client];
     const bob = await post(requester, '/user', { name: 'bob' });
@@ -201,7 +201,7 @@ describe.each(SOCKET_KINDS)('links over the wire, %s as the requester', (kind) =
     }
   });
 
-  it('destroy: children get updated {owner:null}, linked tags removedFrom, the old parent removedFrom; nothing dangles (PROTOCOL 3.3, 3.7, 6.2)', async () => {
+  it('destroy: children get updated {owner:null}, linked tags removedFrom, the old parent removedFrom; nothing dangles (docs/protocol.md 3.3, 3.7, 6.2)', async () => {
     const { lifted, clients } = await setup([kind, 'socket.io-client 4']);
     const [requester, watcher] = clients as [Client, Client];
     const bob = await post(requester, '/user', { name: 'bob' });
@@ -224,7 +224,7 @@ describe.each(SOCKET_KINDS)('links over the wire, %s as the requester', (kind) =
   });
 });
 
-describe('reverse notices of create and update (PROTOCOL 3.7)', () => {
+describe('reverse notices of create and update (docs/protocol.md 3.7)', () => {
   it('create with a to-one: the parent gets addedTo; update moving it: removedFrom to the old, addedTo to the new', async () => {
     const { clients } = await setup(['sails.io.js 1.2.1', 'socket.io-client 4']);
     const [requester, watcher] = clients as [Client, Client];
@@ -258,7 +258,7 @@ describe('reverse notices of create and update (PROTOCOL 3.7)', () => {
   });
 });
 
-describe('subscriptions of find, findOne and populate (PROTOCOL 6.2)', () => {
+describe('subscriptions of find, findOne and populate (docs/protocol.md 6.2)', () => {
   it('findOne joins the record, the populated linked records and the class rooms of the linked models', async () => {
     const { lifted, clients } = await setup(['socket.io-client 4', 'socket.io-client 4']);
     const [a, b] = clients as [Client, Client];
@@ -336,7 +336,7 @@ describe('model API writes publish like the blueprints (docs/runtime.md)', () =>
     expect(a.events('user')).toHaveLength(1);
   });
 
-  it('subscribe, getRoomName and publish from an action (PROTOCOL 3.6, 5)', async () => {
+  it('subscribe, getRoomName and publish from an action (docs/protocol.md 3.6, 5)', async () => {
     const { lifted, clients } = await setup(['sails.io.js 1.2.1']);
     const [a] = clients as [Client];
     const bob = await post(a, '/user', { name: 'bob' });
@@ -346,7 +346,7 @@ describe('model API writes publish like the blueprints (docs/runtime.md)', () =>
   });
 });
 
-describe('shortcut routes (PROTOCOL 6.1)', () => {
+describe('shortcut routes (docs/protocol.md 6.1)', () => {
   it('are off by default, and with shortcuts: true answer GET under the prefix, typed from the query string', async () => {
     const off = await setup(['socket.io-client 4']);
     // Without shortcuts, /user/create is findOne with the id "create".

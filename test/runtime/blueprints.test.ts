@@ -62,7 +62,7 @@ describe.each(ALL_KINDS)('blueprints over %s', (kind) => {
     expect(await client.request('patch', `/user/${a.id}`, { age: 3 })).toMatchObject({ statusCode: 404, body: 'Not Found' });
   });
 
-  it('DELETE /user takes the id from the body or query (PROTOCOL 6.1: DELETE /M/:id?)', async () => {
+  it('DELETE /user takes the id from the body or query (docs/protocol.md 6.1: DELETE /M/:id?)', async () => {
     // The HTTP client sends DELETE data as the query string; the socket clients in the body.
     const a = (await client.request('post', '/user', { name: 'delete-no-path-id' })).body as { id: number };
     const destroyed = await client.request('delete', '/user', { id: a.id });

@@ -29,7 +29,7 @@ function rawEmit(client: Client, event: string, args: unknown[], waitMs = 300): 
   });
 }
 
-describe('Req over a socket (PROTOCOL 2.2)', () => {
+describe('Req over a socket (docs/protocol.md 2.2)', () => {
   it('method from the event, flat query, body = {...params, ...data}, params over body over query', async () => {
     await withClient('socket.io-client 4', async (client) => {
       const jwr = (await rawEmit(client, 'post', [
@@ -125,7 +125,7 @@ describe('an HTTP request can never look like a socket', () => {
   });
 });
 
-describe('Res (PROTOCOL 2.3, with the fixes of 10.12 and 10.13)', () => {
+describe('Res (docs/protocol.md 2.3, with the fixes of 10, items 12 and 13)', () => {
   it('over a socket: only the headers the action set, lowercased, once; a JSON string is not encoded twice', async () => {
     await withClient('socket.io-client 4', async (client) => {
       expect(await client.request('get', '/echo/headers')).toStrictEqual({
@@ -233,7 +233,7 @@ describe('Res (PROTOCOL 2.3, with the fixes of 10.12 and 10.13)', () => {
   });
 });
 
-describe('socket envelope errors (PROTOCOL 2.4, with the fix of 10.4)', () => {
+describe('socket envelope errors (docs/protocol.md 2.4, with the fix of 10, item 4)', () => {
   const badRequest = (message: string) => ({ statusCode: 400, headers: {}, body: { code: 'E_BAD_SOCKET_REQUEST', message } });
   const HINT = 'send { method, headers, data, url } with url a path such as "/user/1"';
 
@@ -298,7 +298,7 @@ describe('socket envelope errors (PROTOCOL 2.4, with the fix of 10.4)', () => {
   });
 });
 
-describe('sockets.sendResponseHeaders / sendStatusCode (PROTOCOL 2.3; section 10 item 3: Sails crashes)', () => {
+describe('sockets.sendResponseHeaders / sendStatusCode (docs/protocol.md 2.3; 10, item 3: Sails crashes)', () => {
   it('false leaves the key out of every JWR, and the server keeps answering', async () => {
     const lifted = await liftFixture({ sockets: { sendResponseHeaders: false, sendStatusCode: false } });
     try {

@@ -177,7 +177,7 @@ describe('an empty list of rooms or ids reaches nobody', () => {
   });
 });
 
-describe('automatic OPTIONS (PROTOCOL 2.3)', () => {
+describe('automatic OPTIONS (docs/protocol.md 2.3)', () => {
   it('over a socket: 200, the allowed verbs in `allow`, and no body key', async () => {
     await withClient('socket.io-client 4', async (client) => {
       const jwr = await new Promise((resolve) => rawSocket(client).emit('options', { method: 'options', headers: {}, data: {}, url: '/user/1' }, resolve));

@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { connect, SOCKET_KINDS } from './helpers.js';
 import { httpSession, liftSecure } from './secure-helpers.js';
 
-describe('sessions (PROTOCOL 1.4)', () => {
+describe('sessions (docs/protocol.md 1.4)', () => {
   it('an HTTP session is kept by its signed sails.sid cookie; a forged cookie gets a new session', async () => {
     const lifted = await liftSecure();
     onTestFinished(() => lifted.close());

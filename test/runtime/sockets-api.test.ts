@@ -41,7 +41,7 @@ describe('the seed: SayController.hello from the Sails realtime page', () => {
   });
 });
 
-describe('sails.sockets.broadcast and blast honour omit in every argument form (fix of PROTOCOL 10 item 2)', () => {
+describe('sails.sockets.broadcast and blast honour omit in every argument form (fix of docs/protocol.md 10, item 2)', () => {
   const cases: [form: string, event: string, omitted: boolean][] = [
     ['room-data', 'message', false],
     ['room-data-req', 'message', true],

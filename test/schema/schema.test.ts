@@ -116,7 +116,7 @@ describe('parseAttributeSpec()', () => {
 });
 
 describe('blueprintRoutes()', () => {
-  it('lists the REST routes of PROTOCOL.md 6.1 with prefixes', () => {
+  it('lists the REST routes of docs/protocol.md 6.1 with prefixes', () => {
     const routes = blueprintRoutes([normalizeModel('User', { attributes: {} })], { prefix: '/api' });
     expect(routes.map((r) => `${r.method} ${r.path} ${r.action}`)).toEqual([
       'GET /api/user find',

@@ -61,7 +61,7 @@ export async function connectSocketIo4(url: string): Promise<Socket> {
   return socket;
 }
 
-/** Sends the Sails envelope (PROTOCOL.md 2.1) from a socket.io-client 4 socket. */
+/** Sends the Sails envelope (docs/protocol.md 2.1) from a socket.io-client 4 socket. */
 export function socketRequest(socket: Socket, method: string, url: unknown, data: unknown = {}, headers: Record<string, string> = {}): Promise<Jwr> {
   return new Promise((resolve) => socket.emit(method, { method, headers, data, url }, resolve));
 }

@@ -1,5 +1,5 @@
 /**
- * Blueprint actions (PROTOCOL.md section 6): find, findOne, create, update, destroy, and for links
+ * Blueprint actions (docs/protocol.md section 6): find, findOne, create, update, destroy, and for links
  * add, remove, replace and populate, with the subscriptions and messages of 6.2. They are
  * ordinary actions, registered as `<identity>/<action>` so a controller action of the same name
  * replaces one, as in Sails. Every write goes through the model layer's RecordWriter, the same
@@ -112,7 +112,7 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
     },
 
     async destroy(req, res) {
-      // `DELETE /user` (PROTOCOL 6.1: the id is optional in the route) reads it from the body or query.
+      // `DELETE /user` (docs/protocol.md 6.1: the id is optional in the route) reads it from the body or query.
       const id = req.params['id'] === undefined ? parseId(model, req.param('id'), `${where(req)}, the id in the body or query`) : idOf(req);
       const previous = await writer.destroy(model, id, { requester: req.socket, publish: true });
       if (previous === undefined) return res.notFound();
@@ -146,7 +146,7 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
     async replace(req, res) {
       const link = linkOf(req);
       const parentId = idOf(req, 'parentid');
-      // REST: the body is the JSON array of ids. The shortcut route: `?pets=[1,2]` (PROTOCOL 7.5).
+      // REST: the body is the JSON array of ids. The shortcut route: `?pets=[1,2]` (docs/protocol.md 7.5).
       let ids: unknown = req.body;
       if (!Array.isArray(ids)) {
         if (req.method !== 'GET') {
@@ -172,7 +172,7 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
       const target = modelOf(models, link.target);
       let value: StoredRecord | StoredRecord[];
       if (link.kind === 'many') {
-        // where, limit, skip, sort, select and omit apply to the linked list (PROTOCOL 7.4).
+        // where, limit, skip, sort, select and omit apply to the linked list (docs/protocol.md 7.4).
         const params = req.allParams();
         for (const key of ['parentid', 'alias', 'populate']) delete params[key];
         const criteria = parseFindCriteria(target, params);

@@ -84,7 +84,7 @@ export interface SocketsConfig {
   beforeConnect?: BeforeConnect;
   /**
    * Serve `GET /__getcookie` (default true, as Sails): sails.io.js in a page of another origin
-   * loads it to get the session cookie before it connects (PROTOCOL 1.5).
+   * loads it to get the session cookie before it connects (docs/protocol.md 1.5).
    */
   grant3rdPartyCookie?: boolean;
   /** false leaves `headers` out of every socket reply (default true, as Sails; Sails then crashes, sails-rt does not). */

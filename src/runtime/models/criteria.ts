@@ -1,5 +1,5 @@
 /**
- * Sails' query language (PROTOCOL.md section 7), read from request params and checked against
+ * Sails' query language (docs/protocol.md section 7), read from request params and checked against
  * the model: `where` with every Waterline modifier, stray params as equality filters, `sort` in
  * every accepted form, `limit`, `skip`, `select` and `omit` (comma strings or arrays). Anything
  * that cannot be used is a 400 E_INVALID_CRITERIA that says what to send instead, never a 500.
@@ -202,7 +202,7 @@ function scalar(attribute: NormalizedAttribute, value: unknown, modifier: string
   }
 }
 
-/** `sort` in every form of PROTOCOL.md 7.2. */
+/** `sort` in every form of docs/protocol.md 7.2. */
 export function parseSort(model: NormalizedModel, raw: unknown): SortClause[] {
   if (raw === undefined || raw === null || raw === '') return [];
   let value = raw;

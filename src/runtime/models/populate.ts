@@ -1,5 +1,5 @@
 /**
- * Links read back (PROTOCOL.md 6.2, 7.4): which aliases a request populates, and filling them
+ * Links read back (docs/protocol.md 6.2, 7.4): which aliases a request populates, and filling them
  * in. A populated to-one is the linked record or null; a populated to-many is the list of linked
  * records (capped at 30 by the blueprints, as in Sails). Linked records come as stored: their
  * own to-one links as ids, their to-many links left out.

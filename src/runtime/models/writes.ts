@@ -1,6 +1,6 @@
 /**
  * The one write path: every create, update, destroy and link change, from a blueprint or from
- * `sails.models.<identity>`, goes through here, and so publishes the same messages (PROTOCOL.md
+ * `sails.models.<identity>`, goes through here, and so publishes the same messages (docs/protocol.md
  * 3.1-3.5 and the reverse notices of 3.7), leaving out the requesting socket. Sails only
  * publishes from blueprints; sails-rt publishes from the model API too unless told not to (see
  * docs/runtime.md), so no write is silent by accident.
@@ -71,7 +71,7 @@ export class RecordWriter {
     this.pubsub.introduce(identity, record.id);
     const [populated] = await this.populateAll(model, [record]);
     this.pubsub.publishCreated(identity, populated ?? record, options.requester);
-    // The new record's to-one links: each linked parent hears of its new child (PROTOCOL 3.7).
+    // The new record's to-one links: each linked parent hears of its new child (docs/protocol.md 3.7).
     for (const [attribute, parentId] of toOneValues(model, values)) {
       if (parentId !== null) this.noticeAdded(model, attribute, parentId, record.id, options, notices);
     }
@@ -101,7 +101,7 @@ export class RecordWriter {
       const data: Record<string, unknown> = { ...values, id };
       for (const [link, ids] of lists) data[link.name] = ids;
       this.pubsub.publishUpdated(model.identity, id, data, previous, options.requester);
-      // A to-one that moved: the old parent loses the child, the new one gains it (PROTOCOL 3.7).
+      // A to-one that moved: the old parent loses the child, the new one gains it (docs/protocol.md 3.7).
       for (const [attribute, parentId] of toOneValues(model, values)) {
         const old = before[attribute];
         if (old === parentId) continue;
@@ -152,7 +152,7 @@ export class RecordWriter {
       this.pubsub.publishDestroyed(model.identity, id, previous, requester);
       notices.forEach((notice) => notice());
     }
-    // Everyone leaves the dead record's room, the requester included (PROTOCOL 10 item 9).
+    // Everyone leaves the dead record's room, the requester included (docs/protocol.md 10, item 9).
     this.pubsub.retire(model.identity, id);
     return previous;
   }

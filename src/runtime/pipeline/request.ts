@@ -20,7 +20,7 @@ export class Req {
   session: SessionData = {};
   /** Values policies hand to the action, e.g. `req.locals.me` (Sails apps set arbitrary props on req). */
   locals: Record<string, unknown> = {};
-  /** `http` or `https` as the HTTP server saw it; `ws` for a socket request (PROTOCOL 2.2). */
+  /** `http` or `https` as the HTTP server saw it; `ws` for a socket request (docs/protocol.md 2.2). */
   protocol: 'http' | 'https' | 'ws';
   /** The port an HTTP request came in on; null for a socket request, as in Sails. */
   port: number | null = null;

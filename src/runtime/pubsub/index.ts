@@ -1,7 +1,7 @@
 /**
- * Resourceful pub-sub (PROTOCOL.md sections 3 and 4) over socket.io rooms, so the socket.io
+ * Resourceful pub-sub (docs/protocol.md sections 3 and 4) over socket.io rooms, so the socket.io
  * adapter decides how far a message reaches. Every action reads `mirror` the same way (fix of
- * PROTOCOL 10 item 8), and an id of 0 is a room like any other (item 11).
+ * docs/protocol.md 10, item 8), and an id of 0 is a room like any other (item 11).
  */
 import type { Server, Socket } from 'socket.io';
 import type { StoredRecord } from '../store/index.js';
@@ -59,7 +59,7 @@ export class PubSub {
     this.emit(classRoom(identity), identity, { verb: 'created', data: record, id: record.id }, requester);
   }
 
-  /** `previous` is left out of reverse notices (PROTOCOL 3.2, 3.7). */
+  /** `previous` is left out of reverse notices (docs/protocol.md 3.2, 3.7). */
   publishUpdated(
     identity: string,
     id: number,
@@ -71,12 +71,12 @@ export class PubSub {
     this.emit(instanceRoom(identity, id), identity, payload, requester);
   }
 
-  /** One message per child id, `addedId` singular, as Sails' code sends it (PROTOCOL 3.4, 10 item 7). */
+  /** One message per child id, `addedId` singular, as Sails' code sends it (docs/protocol.md 3.4 and 10, item 7). */
   publishAddedTo(identity: string, id: number, attribute: string, addedId: number, requester: Socket | undefined): void {
     this.emit(instanceRoom(identity, id), identity, { id, verb: 'addedTo', attribute, addedId }, requester);
   }
 
-  /** PROTOCOL 3.5. */
+  /** docs/protocol.md 3.5. */
   publishRemovedFrom(identity: string, id: number, attribute: string, removedId: number, requester: Socket | undefined): void {
     this.emit(instanceRoom(identity, id), identity, { id, verb: 'removedFrom', attribute, removedId }, requester);
   }

@@ -51,7 +51,7 @@ export class Router {
         return;
       }
       // Express's automatic OPTIONS: the verbs in `Allow`, and as the text body over HTTP. Over a
-      // socket Sails sent no body key at all (PROTOCOL 2.3).
+      // socket Sails sent no body key at all (docs/protocol.md 2.3).
       res.set('allow', allow);
       if (req.isSocket) res.send();
       else res.send(allow);

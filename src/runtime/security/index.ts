@@ -20,7 +20,7 @@ export type { BeforeConnect, OriginSettings } from './origins.js';
 
 /** The action identity of `GET /csrfToken`, as Sails names it. */
 export const GRANT_CSRF_TOKEN = 'security/grant-csrf-token';
-/** The action identity of `GET /__getcookie`, sails.io.js's cross-origin cookie bootstrap (PROTOCOL 1.5). */
+/** The action identity of `GET /__getcookie`, sails.io.js's cross-origin cookie bootstrap (docs/protocol.md 1.5). */
 export const GET_COOKIE = 'sockets/get-cookie';
 /** Reachable whatever the policies say: a login page needs a token, a cross-origin page a cookie. */
 const UNGUARDED = new Set([GRANT_CSRF_TOKEN, GET_COOKIE]);

@@ -1,5 +1,5 @@
 /**
- * Who may open a socket: `sockets.onlyAllowOrigins` (exact Origin match, PROTOCOL.md 1.3) and
+ * Who may open a socket: `sockets.onlyAllowOrigins` (exact Origin match, docs/protocol.md 1.3) and
  * `sockets.beforeConnect(handshake)`, both through socket.io's `allowRequest`, so a refused
  * client never gets a connection.
  */

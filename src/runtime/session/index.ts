@@ -1,5 +1,5 @@
 /**
- * Sessions shared by HTTP and sockets (PROTOCOL.md 1.4): a signed `sails.sid` cookie names a
+ * Sessions shared by HTTP and sockets (docs/protocol.md 1.4): a signed `sails.sid` cookie names a
  * session in a store. An HTTP request reads it from its Cookie header; a socket reads it once,
  * from its handshake, so a socket that connects with the browser's cookie shares the HTTP
  * session. A socket without a cookie gets a fresh session that lives as long as the socket.

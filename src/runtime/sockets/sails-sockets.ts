@@ -1,6 +1,6 @@
 /**
- * `sails.sockets` (PROTOCOL.md section 5) over socket.io rooms. Differences from Sails, all
- * fixes from PROTOCOL 10: `omit` is honoured in every argument form of broadcast and blast
+ * `sails.sockets` (docs/protocol.md section 5) over socket.io rooms. Differences from Sails, all
+ * fixes from docs/protocol.md section 10: `omit` is honoured in every argument form of broadcast and blast
  * (item 2), and join/leave return a promise (and call `cb`) once the join has happened (item 19).
  */
 import createDebug from 'debug';

@@ -1,5 +1,5 @@
 /**
- * Socket virtual requests (PROTOCOL.md section 2): each `get`/`post`/… event with the envelope
+ * Socket virtual requests (docs/protocol.md section 2): each `get`/`post`/… event with the envelope
  * `{ method, headers, data, url }` is turned into a Req and dispatched straight to the router,
  * and the response goes back through the ack as the JWR `{ body, headers, statusCode }`.
  * This is the hot path: no fake HTTP objects, no per-request closures or regexes.
@@ -33,7 +33,7 @@ interface Connection {
   gate: ConnectionGate;
 }
 
-/** Which JWR keys go out: Sails' `sockets.sendResponseHeaders` / `sendStatusCode` (PROTOCOL 2.3). */
+/** Which JWR keys go out: Sails' `sockets.sendResponseHeaders` / `sendStatusCode` (docs/protocol.md 2.3). */
 export interface JwrShape {
   headers: boolean;
   statusCode: boolean;
@@ -48,7 +48,7 @@ class AckSink implements ResponseSink {
   ) {}
 
   deliver(statusCode: number, headers: Record<string, string>, body: unknown): void {
-    // As in Sails (PROTOCOL 2.3), a cookie set by an action never travels in a JWR.
+    // As in Sails (docs/protocol.md 2.3), a cookie set by an action never travels in a JWR.
     if (headers['set-cookie'] !== undefined) {
       const { 'set-cookie': _dropped, ...rest } = headers;
       headers = rest;
@@ -56,7 +56,7 @@ class AckSink implements ResponseSink {
     // socket.io encodes the packet before it marks the ack as used, so when a body cannot be
     // encoded (circular, BigInt) this throws and Res can still ack a 500 through the same ack.
     if (this.shape === FULL_JWR) return this.ack({ body, headers, statusCode });
-    // Sails crashes when headers are left out (PROTOCOL 10 item 3); here the key is just absent.
+    // Sails crashes when headers are left out (docs/protocol.md 10, item 3); here the key is just absent.
     const jwr: Record<string, unknown> = { body };
     if (this.shape.headers) jwr['headers'] = headers;
     if (this.shape.statusCode) jwr['statusCode'] = statusCode;
@@ -84,7 +84,7 @@ export function handleVirtualRequests(io: Server, router: Router, options: Virtu
     for (const [event, verb] of EVENT_VERBS) {
       socket.on(event, (envelope: unknown, ...rest: unknown[]) => {
         // socket.io puts the ack last: with extra arguments (`emit('get', env, 2, 3, ack)`) it is
-        // not the second one, and the client would wait forever (PROTOCOL 10 item 4).
+        // not the second one, and the client would wait forever (docs/protocol.md 10, item 4).
         const ack = rest[rest.length - 1];
         // Nothing a client sends may throw out of a socket.io listener: that is an uncaught
         // exception, which ends the process.

@@ -1,6 +1,6 @@
 import { defineModel } from 'sails-rt';
 
-// PROTOCOL.md's test models: user{name!, age:number, pets:[pet via owner], tags:[tag via users]}.
+// docs/protocol.md's test models: user{name!, age:number, pets:[pet via owner], tags:[tag via users]}.
 export default defineModel({
   attributes: {
     name: { type: 'string', required: true },
