@@ -918,6 +918,20 @@ describe('6. Blueprint actions', () => {
     });
   });
 
+  it('6.3 text a store cannot keep as sent (a lone surrogate, NUL) is 400 naming the attribute; other text round-trips (docs/sails-differences.md: text)', async () => {
+    const socket = await connect();
+    const surrogate = await request(socket, 'post', '/user', { name: 'x\ud800y' });
+    expect(surrogate.statusCode).toBe(400);
+    expect(surrogate.body).toMatchObject({ code: 'E_INVALID_NEW_RECORD', message: expect.stringContaining('"name" holds a lone surrogate') });
+    const text = `${label('text')} 👨\u200d👩\u200d👧 cafe\u0301 \u200fשלום\ufeff`;
+    const user = await createUser(socket, { name: text });
+    expect(user.name).toBe(text);
+    const nul = await request(socket, 'patch', `/user/${user.id}`, { name: 'a\u0000b' });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.body).toMatchObject({ code: 'E_INVALID_VALUES_TO_SET', message: expect.stringContaining('"name" holds a NUL character') });
+    expect((await request(socket, 'get', `/user/${user.id}`)).body).toMatchObject({ name: text });
+  });
+
   it('6.3 a uniqueness conflict is 400 E_UNIQUE with modelIdentity and attrNames', async () => {
     const socket = await connect();
     const text = label('dup');
