@@ -13,8 +13,25 @@ import { Req, Res, splitUrl, type ResponseSink } from '../pipeline/index.js';
 import { VERBS, type Router } from '../router/index.js';
 import { SailsRtError } from '../errors.js';
 
+/**
+ * Bytes of responses on one connection that have not been flushed to the kernel yet. Node holds
+ * the responses to pipelined requests until those before them are sent, outside the socket's
+ * own buffer, so they are counted from the time they are handed over until 'finish'.
+ */
+class Unsent {
+  bytes = 0;
+
+  add(reply: FastifyReply, bytes: number): void {
+    this.bytes += bytes;
+    reply.raw.once('finish', () => (this.bytes -= bytes));
+  }
+}
+
 class ReplySink implements ResponseSink {
-  constructor(private readonly reply: FastifyReply) {}
+  constructor(
+    private readonly reply: FastifyReply,
+    private readonly unsent: Unsent,
+  ) {}
 
   deliver(statusCode: number, headers: Record<string, string>, body: unknown, json: boolean): void {
     // Serialized and checked before the reply is touched: if this throws, Res can still answer
@@ -32,11 +49,14 @@ class ReplySink implements ResponseSink {
     } else if (json) {
       if (headers['content-type'] === undefined) reply.type('application/json; charset=utf-8');
       // undefined: a function or a symbol, which JSON has no text for.
+      this.unsent.add(reply, text?.length ?? 0);
       reply.send(text);
     } else if (typeof body === 'string') {
       if (headers['content-type'] === undefined) reply.type('text/plain; charset=utf-8');
+      this.unsent.add(reply, body.length);
       reply.send(body);
     } else {
+      if (Buffer.isBuffer(body)) this.unsent.add(reply, body.byteLength);
       reply.send(body);
     }
   }
@@ -51,23 +71,24 @@ export async function createHttpServer(options: {
   log: (line: string) => void;
 }): Promise<FastifyInstance> {
   const { router, production, assetsDir, limits, log } = options;
-  const gates = new WeakMap<Socket, ConnectionGate>();
+  const gates = new WeakMap<Socket, { gate: ConnectionGate; unsent: Unsent }>();
   /** One gate per keep-alive connection (docs in pipeline/backpressure.ts). Node's HTTP server stops reading a connection whose output backs up by itself. */
-  const gateOf = (socket: Socket): ConnectionGate => {
-    let gate = gates.get(socket);
-    if (gate === undefined) {
-      gate = new ConnectionGate(limits, {
-        unreadBytes: () => socket.writableLength,
+  const gateOf = (socket: Socket): { gate: ConnectionGate; unsent: Unsent } => {
+    let entry = gates.get(socket);
+    if (entry === undefined) {
+      const unsent = new Unsent();
+      const gate = new ConnectionGate(limits, {
+        unreadBytes: () => unsent.bytes,
         drop(reason) {
           log(`sails-rt: closed the HTTP connection from ${socket.remoteAddress ?? 'an unknown address'}: ${reason} (http.maxBufferedBytes).`);
           socket.destroy();
         },
       });
-      const opened = gate;
-      socket.once('close', () => opened.close());
-      gates.set(socket, gate);
+      socket.once('close', () => gate.close());
+      entry = { gate, unsent };
+      gates.set(socket, entry);
     }
-    return gate;
+    return entry;
   };
   const app = Fastify({
     logger: false,
@@ -127,7 +148,7 @@ export async function createHttpServer(options: {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
       const body = request.body ?? {};
-      const gate = gateOf(raw.socket);
+      const { gate, unsent } = gateOf(raw.socket);
       if (!gate.admit()) {
         const error = new SailsRtError(
           'E_TOO_MANY_REQUESTS',
@@ -138,7 +159,7 @@ export async function createHttpServer(options: {
       const req = new Req(raw.method ?? 'GET', url, path, query, body, headers, 'http', undefined, request.ip);
       req.protocol = request.protocol;
       req.port = request.port ?? null;
-      const res = new Res(new GatedSink(new ReplySink(reply), gate), production);
+      const res = new Res(new GatedSink(new ReplySink(reply, unsent), gate), production);
       gate.run(() => router.dispatch(req, res));
       return reply;
     },
