@@ -5,6 +5,9 @@
  *
  *   tsx bench/load.ts throughput <url> <sockets> <seconds> <path>
  *   tsx bench/load.ts fanout <url> <subscribers> <creates>
+ *   tsx bench/load.ts flood <url> <sockets> <seconds> <path> <flood path>
+ *     the throughput loops, while one more socket pipelines <flood path> without waiting for
+ *     answers (up to 1,000 unanswered at a time); it also prints how the flood was answered
  */
 import { io, type Socket } from 'socket.io-client';
 
@@ -29,8 +32,9 @@ function send(socket: Socket, method: string, url: string, data: unknown = {}): 
   return new Promise((resolve) => socket.emit(method, { method, headers: {}, data, url }, resolve));
 }
 
-async function throughput(sockets: number, seconds: number): Promise<void> {
+async function throughput(sockets: number, seconds: number, floodPath?: string): Promise<void> {
   const all = await connect(sockets);
+  const flood = floodPath === undefined ? undefined : await startFlood(floodPath);
   let running = true;
   let done = 0;
   let failed = 0;
@@ -56,10 +60,34 @@ async function throughput(sockets: number, seconds: number): Promise<void> {
   const counted = done;
   running = false;
   await Promise.all(warm);
+  const flooded = flood?.stop();
   latencies.sort((x, y) => x - y);
   const pct = (p: number): number => Number((latencies[Math.floor((latencies.length - 1) * p)] ?? 0).toFixed(2));
-  console.log(JSON.stringify({ requests: counted, failed, seconds: Number(elapsed.toFixed(2)), perSecond: Math.round(counted / elapsed), p50ms: pct(0.5), p99ms: pct(0.99) }));
+  console.log(JSON.stringify({ requests: counted, failed, seconds: Number(elapsed.toFixed(2)), perSecond: Math.round(counted / elapsed), p50ms: pct(0.5), p99ms: pct(0.99), ...(flooded ? { flood: flooded } : {}) }));
   for (const socket of all) socket.close();
+}
+
+/** One socket that keeps up to 1,000 requests unanswered, sending more every few ms; it reads what comes back. */
+async function startFlood(floodPath: string): Promise<{ stop(): { sent: number; byStatus: Record<number, number> } }> {
+  const [socket] = await connect(1);
+  let sent = 0;
+  let unanswered = 0;
+  const byStatus: Record<number, number> = {};
+  const timer = setInterval(() => {
+    for (; unanswered < 1000; unanswered++, sent++) {
+      socket!.emit('get', { method: 'get', headers: {}, data: {}, url: floodPath }, (jwr: Jwr) => {
+        unanswered--;
+        byStatus[jwr.statusCode] = (byStatus[jwr.statusCode] ?? 0) + 1;
+      });
+    }
+  }, 5);
+  return {
+    stop() {
+      clearInterval(timer);
+      socket!.close();
+      return { sent, byStatus };
+    },
+  };
 }
 
 async function fanout(subscribers: number, creates: number): Promise<void> {
@@ -94,6 +122,7 @@ async function fanout(subscribers: number, creates: number): Promise<void> {
 }
 
 if (mode === 'throughput') await throughput(Number(a), Number(b));
+else if (mode === 'flood') await throughput(Number(a), Number(b), process.argv[7] ?? '/user');
 else if (mode === 'fanout') await fanout(Number(a), Number(b));
 else throw new Error(`Unknown mode "${mode}": use throughput or fanout.`);
 process.exit(0);

@@ -2,7 +2,9 @@
  * `npm run bench`: measures, asserts nothing. For a generated app lifted by `sails-rt lift` and
  * for a bare socket.io 4 server answering the same envelope with a constant body, in the same
  * run: socket request throughput (closed loops of GET /user/:id) and fan-out (subscribers that
- * hear every `created`). Servers and the load each run in their own process. Then the CLI's own
+ * hear every `created`). Then, on the generated app, the same closed loops while one more socket
+ * floods it with pipelined 1 MB reads: their p99 next to the p99 without the flood, measured
+ * just before, and the server's peak memory. Servers and the load each run in their own process. Then the CLI's own
  * times, from bench/cli-times.ts: `new`, `generate` with 50 models, `lift --watch` restarts.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -57,6 +59,28 @@ function measure(name: string, server: { child: ChildProcess; url: string }, pat
   return { throughput, fanout, cpuMicros };
 }
 
+/** The peak resident memory of a process so far, in MB (VmHWM). */
+function peakRssMb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Math.round(Number(match?.[1] ?? 0) / 1024);
+}
+
+/** 50 well-behaved sockets' p99 with and without one socket flooding the app with 1 MB pages. */
+async function measureFlood(server: { child: ChildProcess; url: string }, path: string): Promise<void> {
+  // 20 users of 50 KB: the flood path's page is about 1 MB.
+  for (let i = 0; i < 20; i++) {
+    await fetch(`${server.url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `${i}`.padEnd(50_000, 'x'), email: 'big@example.com' }) });
+  }
+  const quiet = load(['throughput', server.url, String(SOCKETS), String(SECONDS), path]) as Throughput;
+  const rssBefore = peakRssMb(server.child.pid!);
+  const flooded = load(['flood', server.url, String(SOCKETS), String(SECONDS), path, '/user?email=big@example.com']) as Throughput & { flood: { sent: number; byStatus: Record<string, number> } };
+  console.log(
+    `flood (one socket pipelining 1 MB pages, up to 1,000 unanswered): ${SOCKETS} other sockets p99 ${flooded.p99ms} ms (p50 ${flooded.p50ms} ms, ${flooded.perSecond} req/s, ${flooded.failed} failed) ` +
+      `vs ${quiet.p99ms} ms (p50 ${quiet.p50ms} ms, ${quiet.perSecond} req/s) without it: p99 ratio ${(flooded.p99ms / quiet.p99ms).toFixed(1)}; ` +
+      `flood answered ${JSON.stringify(flooded.flood.byStatus)}; server peak RSS ${rssBefore} MB before, ${peakRssMb(server.child.pid!)} MB after`,
+  );
+}
+
 const work = mkdtempSync(join(tmpdir(), 'sails-rt-bench-'));
 const app = join(work, 'bench-app');
 const children: ChildProcess[] = [];
@@ -78,6 +102,7 @@ try {
   const base = measure('bare socket.io 4 (constant body)      ', bare, `/user/${id}`);
   const ratio = ours.throughput.perSecond / base.throughput.perSecond;
   console.log(`ratio sails-rt / bare socket.io: ${ratio.toFixed(2)} (throughput), ${(ours.fanout.eventsPerSecond / base.fanout.eventsPerSecond).toFixed(2)} (fan-out events/s)`);
+  await measureFlood(lifted, `/user/${id}`);
   for (const child of children.splice(0)) child.kill('SIGTERM');
   // After the servers stop: the CLI figures are not measured against their CPU load.
   await measureCliTimes(root, work);

@@ -15,6 +15,8 @@ export interface RawJwr {
 export interface RawSocket {
   /** Sends a virtual request with ack id `id`; the answer lands in `acks`. */
   request(id: number, method: string, url: string, data?: unknown): void;
+  /** Sends one Engine.IO message as it is (e.g. '42["get",{…}]', a request without an ack). */
+  send(frame: string): void;
   /** Every ack received so far, by id. */
   readonly acks: Map<number, RawJwr>;
   /** Every event received so far, by name, in order. */
@@ -65,6 +67,7 @@ export async function rawSocket(baseUrl: string): Promise<RawSocket> {
     acks,
     events,
     closed,
+    send: (frame) => ws.send(frame),
     request(id, method, url, data = {}) {
       ws.send(`42${id}${JSON.stringify([method, { method, url, headers: {}, data }])}`);
     },

@@ -208,6 +208,12 @@ describe('lift', () => {
     expect((await liftError({ appPath: csrf })).message).toBe('The setting security.csrf (config/security.ts) is "yes"; use true or false.');
     const cors = tempApp({ 'config/security.ts': "export const security = { cors: { allowOrigins: '*' } };\n" });
     expect((await liftError({ appPath: cors })).message).toMatch(/^The setting security.cors \(config\/security.ts\) is set, but sails-rt does not support CORS yet/);
+    const inFlight = tempApp({ 'config/sockets.ts': 'export const sockets = { maxInFlight: 0 };\n' });
+    expect((await liftError({ appPath: inFlight })).message).toBe('The setting sockets.maxInFlight (config/sockets.ts) is 0; use a whole number of 1 or more, such as 64.');
+    const buffered = tempApp({ 'config/http.ts': "export const http = { maxBufferedBytes: '16mb' };\n" });
+    expect((await liftError({ appPath: buffered })).message).toBe(
+      'The setting http.maxBufferedBytes (config/http.ts) is "16mb"; use a number of bytes of 1024 or more, such as 16 * 1024 * 1024.',
+    );
     const twice = tempApp({ 'config/a.ts': 'export const port = 1;\n', 'config/b.ts': 'export const port = 2;\n' });
     expect((await liftError({ appPath: twice })).message).toBe('config/b.ts exports "port", which config/a.ts already exports; keep one of them.');
   });

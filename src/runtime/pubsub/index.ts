@@ -23,13 +23,8 @@ export class PubSub {
     private readonly mirror: boolean,
   ) {}
 
-  /**
-   * Joins `socket` to the instance room of each id. A socket that disconnected while its request
-   * ran joins nothing: socket.io would add it to the rooms after it already left them all, and
-   * nothing would ever take it out.
-   */
+  /** Joins `socket` to the instance room of each id. */
   subscribe(socket: Socket, identity: string, ids: readonly (number | string)[]): void | Promise<void> {
-    if (socket.disconnected) return;
     if (ids.length === 1) return socket.join(instanceRoom(identity, ids[0] as number | string));
     return socket.join(ids.map((id) => instanceRoom(identity, id)));
   }
@@ -40,7 +35,6 @@ export class PubSub {
 
   /** Joins `socket` to the class room, where `created` messages go. */
   watch(socket: Socket, identity: string): void | Promise<void> {
-    if (socket.disconnected) return;
     return socket.join(classRoom(identity));
   }
 

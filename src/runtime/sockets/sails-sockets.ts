@@ -53,8 +53,6 @@ export function createSocketsApi(io: Server): SocketsApi {
       for (const target of Array.isArray(targets) ? (targets as readonly SocketTarget[]) : [targets as SocketTarget]) {
         const socket = typeof target === 'string' ? local(target) : parseSocket(target);
         // Done synchronously where the adapter allows it, so a broadcast right after join() reaches the socket.
-        // A socket that has disconnected (its request was still running) joins nothing: it would never leave.
-        if (socket?.disconnected) continue;
         if (socket) {
           const done = kind === 'join' ? socket.join(room) : socket.leave(room);
           if (done instanceof Promise) pending.push(done);

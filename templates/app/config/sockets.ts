@@ -4,4 +4,7 @@ import type { SocketsConfig } from 'sails-rt';
 /** socket.io settings; sails.io.js 1.2.1 and socket.io-client 4 both connect with these. */
 export const sockets: SocketsConfig = {
   transports: ['websocket', 'polling'],
+  // What one socket may cost the server (sails-rt's docs/runtime.md, Limits). These are the defaults.
+  // maxInFlight: 64,                    // requests waiting for an answer; one more gets a 429
+  // maxBufferedBytes: 16 * 1024 * 1024, // replies and messages left unread; past it the socket is dropped
 };

@@ -25,4 +25,5 @@ export const routes: RoutesConfig = {
   'GET /echo/responses/:kind': 'EchoController.responses',
   'POST /echo/join': 'EchoController.join',
   'POST /echo/broadcast': 'EchoController.broadcast',
+  'GET /echo/slow': 'EchoController.slow',
 };

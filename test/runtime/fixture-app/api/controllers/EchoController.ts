@@ -105,6 +105,14 @@ export default defineController({
     await sails.sockets.join(req, String(req.param('room')));
     return res.json({ joined: sails.sockets.getId(req) ?? null });
   },
+  /** Answers after `ms` (default 200); with `room`, joins it first, with `subscribe`, subscribes to that user after the wait. */
+  async slow(req) {
+    if (req.param('room') !== undefined) await sails.sockets.join(req, String(req.param('room')));
+    await new Promise((resolve) => setTimeout(resolve, Number(req.param('ms') ?? 200)));
+    if (req.param('subscribe') !== undefined) await sails.models['user']!.subscribe(req, [Number(req.param('subscribe'))]);
+    if (req.param('joinAfter') !== undefined) await sails.sockets.join(req, String(req.param('joinAfter')));
+    return { slept: true };
+  },
   broadcast(req, res) {
     const { form, room, event, data } = req.body as { form: string; room: string; event: string; data: unknown };
     const s = sails.sockets;
