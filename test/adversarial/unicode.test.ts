@@ -211,6 +211,20 @@ describe('what HTTP delivers before the model sees it', () => {
     expect(await response.json()).toMatchObject({ code: 'E_INVALID_NEW_RECORD', message: expect.stringContaining('"nick" holds a lone surrogate') });
   });
 
+  it('a body whose bytes are not UTF-8 (JSON or a form) is a 400 E_BAD_REQUEST_BODY, and nothing is stored', async () => {
+    const count = async (): Promise<number> => ((await (await fetch(`${lifted.app.url}/note?limit=-1`)).json()) as Note[]).length;
+    const before = await count();
+    for (const [type, body] of [
+      ['application/json', Buffer.concat([Buffer.from('{"title":"bytes","nick":"x'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('y"}')])],
+      ['application/x-www-form-urlencoded', Buffer.concat([Buffer.from('title=form&nick=x'), Buffer.from([0xff]), Buffer.from('y')])],
+    ] as const) {
+      const response = await fetch(`${lifted.app.url}/note`, { method: 'POST', headers: { 'content-type': type }, body });
+      expect(response.status, type).toBe(400);
+      expect(await response.json(), type).toMatchObject({ code: 'E_BAD_REQUEST_BODY', message: expect.stringContaining('not valid UTF-8') });
+    }
+    expect(await count()).toBe(before);
+  });
+
   it('a \\ud800 escape in the JSON of a shortcut route’s json parameter is refused', async () => {
     const query = new URLSearchParams({ title: 'shortcut', meta: '{"a":"\\ud800"}' });
     const response = await fetch(`${lifted.app.url}/note/create?${query.toString()}`);

@@ -104,15 +104,20 @@ export async function createHttpServer(options: {
   app.setNotFoundHandler((_request, reply) => plain(reply, 404));
 
   // An empty JSON body is {} (Express's body-parser, so Sails, does this; Fastify refuses it), e.g.
-  // DELETE /user/1 from a front end that sets content-type on every request.
+  // DELETE /user/1 from a front end that sets content-type on every request. Bodies are decoded
+  // strictly: bytes that are not UTF-8 would become U+FFFD, and a record would be stored changed.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, {});
-    else void parseJson(request, body as string, done);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const text = utf8(body as Buffer);
+    if (text === undefined) done(notUtf8(), undefined);
+    else if (text === '') done(null, {});
+    else void parseJson(request, text, done);
   });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, { ...parseQueryString(body as string) });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => {
+    const text = utf8(body as Buffer);
+    if (text === undefined) done(notUtf8(), undefined);
+    else done(null, { ...parseQueryString(text) });
   });
   // Any other body type reaches the action as text, as Sails' body parser leaves it.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -165,6 +170,22 @@ export async function createHttpServer(options: {
     },
   });
   return app;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as text, or undefined when its bytes are not UTF-8. */
+function utf8(body: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Answered by the error handler as 400 E_BAD_REQUEST_BODY. */
+function notUtf8(): Error & { statusCode: number } {
+  return Object.assign(new Error('its bytes are not valid UTF-8, and text is never stored changed'), { statusCode: 400 });
 }
 
 /** `code` with Node's reason text as the body, as `res.sendStatus(code)` answers. */
