@@ -1,8 +1,8 @@
 /**
  * The app the conformance and fault suites drive: `sails-rt new` in a temp folder, the docs/protocol.md
  * test models made with `generate model`, sails-rt linked to this checkout (no npm install), a
- * probe controller that shows what a request looks like from inside an action, and
- * `sails-rt lift --port 0` in a child process, stopped by its PID.
+ * probe controller that shows what a request looks like from inside an action, a session store
+ * the probes can count, and `sails-rt lift --port 0` in a child process, stopped by its PID.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -72,14 +72,22 @@ export default defineController({
       rooms: socket ? [...socket.rooms].filter((room) => room !== socket.id).sort() : [],
     };
   },
-  /** Every room that is not a socket's own room, with its members; and the totals. */
+  /** Every room that is not a socket's own room, with its members; and the totals (engine.io connections and sessions too). */
   adapter() {
     const nsp = sails.io.of('/');
     const named: Record<string, string[]> = {};
     for (const [room, members] of nsp.adapter.rooms) {
       if (!nsp.sockets.has(room)) named[room] = [...members].sort();
     }
-    return { rooms: named, roomCount: nsp.adapter.rooms.size, socketCount: nsp.sockets.size, heapUsed: process.memoryUsage().heapUsed };
+    const sessionCount = (sails.config.session?.store as { size?: number } | undefined)?.size ?? null;
+    return {
+      rooms: named,
+      roomCount: nsp.adapter.rooms.size,
+      socketCount: nsp.sockets.size,
+      connectionCount: sails.io.engine.clientsCount,
+      sessionCount,
+      heapUsed: process.memoryUsage().heapUsed,
+    };
   },
   gc() {
     (globalThis as { gc?: () => void }).gc?.();
@@ -137,6 +145,44 @@ export const routes: RoutesConfig = {
 };
 `;
 
+/**
+ * The default store's behaviour (idle sessions expire after maxAge) in a store the probe
+ * controller can count, so a suite can check that sessions go away with their sockets.
+ */
+const SESSION_CONFIG = `import type { SessionConfig, SessionData, SessionStore } from 'sails-rt';
+
+class CountedSessionStore implements SessionStore {
+  private readonly sessions = new Map<string, { data: SessionData; expires: number }>();
+
+  get(sid: string): SessionData | undefined {
+    const entry = this.sessions.get(sid);
+    if (entry === undefined) return undefined;
+    if (entry.expires <= Date.now()) {
+      this.sessions.delete(sid);
+      return undefined;
+    }
+    return entry.data;
+  }
+
+  set(sid: string, data: SessionData, maxAge: number): void {
+    this.sessions.set(sid, { data, expires: Date.now() + maxAge });
+  }
+
+  destroy(sid: string): void {
+    this.sessions.delete(sid);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+}
+
+export const session: SessionConfig = {
+  secret: 'a secret for the generated test app only',
+  store: new CountedSessionStore(),
+};
+`;
+
 export interface GeneratedApp {
   dir: string;
   url: string;
@@ -162,6 +208,7 @@ export async function liftGeneratedApp(options: { files?: Record<string, string>
   const files: Record<string, string> = {
     'api/controllers/ProbeController.ts': PROBE_CONTROLLER,
     'config/routes.ts': ROUTES,
+    'config/session.ts': SESSION_CONFIG,
     ...options.files,
   };
   for (const [file, text] of Object.entries(files)) {

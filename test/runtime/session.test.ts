@@ -1,4 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
+import type { Req } from '../../src/runtime/index.js';
+import { MemorySessionStore } from '../../src/runtime/session/index.js';
 import { connect, SOCKET_KINDS } from './helpers.js';
 import { httpSession, liftSecure } from './secure-helpers.js';
 
@@ -51,6 +53,54 @@ describe('sessions (docs/protocol.md 1.4)', () => {
     expect((await none.request('get', '/count')).body).toStrictEqual({ count: 1 });
   });
 
+  it('a socket without a cookie that leaves while its request runs leaves no session behind', async () => {
+    const store = new MemorySessionStore();
+    let reached!: () => void;
+    const running = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const lifted = await liftSecure({
+      session: { store },
+      routes: {
+        'GET /held': async (req: Req) => {
+          req.session['seen'] = true;
+          reached();
+          await released;
+          return { done: true };
+        },
+      },
+    });
+    onTestFinished(() => lifted.close());
+    const socket = await connect('socket.io-client 4', lifted.app.url);
+    void socket.request('get', '/held');
+    await running;
+    expect(store.size).toBe(1);
+    socket.close();
+    await until(() => lifted.app.io.of('/').sockets.size === 0);
+    expect(store.size).toBe(0);
+    release();
+    // The held action answers (into a closed socket) before this request comes back.
+    expect((await fetch(`${lifted.app.url}/inline`)).status).toBe(200);
+    expect(store.size).toBe(0);
+  });
+
+  it('a socket.io CONNECT and a close in one polling payload leave no session behind', async () => {
+    const store = new MemorySessionStore();
+    const lifted = await liftSecure({ session: { store } });
+    onTestFinished(() => lifted.close());
+    const polling = `${lifted.app.url}/socket.io/?EIO=4&transport=polling`;
+    for (let i = 0; i < 5; i++) {
+      const open = await (await fetch(polling)).text();
+      const { sid } = JSON.parse(open.slice(1)) as { sid: string };
+      // Engine.IO 4 separates the packets of a payload with \x1e: "40" joins "/", "1" closes.
+      const posted = await fetch(`${polling}&sid=${sid}`, { method: 'POST', body: '40\x1e1', headers: { 'content-type': 'text/plain;charset=UTF-8' } });
+      expect(await posted.text()).toBe('ok');
+    }
+    await until(() => lifted.app.io.engine.clientsCount === 0);
+    expect(lifted.app.io.engine.clientsCount).toBe(0);
+    expect(store.size).toBe(0);
+  });
+
   it('in production, lift refuses a missing or placeholder session secret', async () => {
     const rest = { sockets: { beforeConnect: () => true } };
     await expect(liftSecure(rest, { environment: 'production' })).rejects.toThrow(
@@ -61,3 +111,8 @@ describe('sessions (docs/protocol.md 1.4)', () => {
     );
   });
 });
+
+/** Polls `done` (bounded) while the server processes a disconnect. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+}

@@ -133,6 +133,9 @@ export class Sessions {
     const session: SessionData = stored ?? {};
     req.session = session;
     res.beforeSend(() => {
+      // A socket's own session ended at its disconnect; a request that was still running then
+      // would store it again, for maxAge, with nothing left to destroy it.
+      if (socket !== undefined && socket.disconnected && this.socketOwned.has(socket)) return;
       // The action may have replaced the object (`req.session = {}`).
       const data = req.session;
       if (stored === undefined && Object.keys(data).length === 0 && !this.kept.has(req)) return;
@@ -167,14 +170,20 @@ export class Sessions {
         this.socketSids.set(socket, shared);
         return next();
       }
-      const sid = newSid();
-      this.save(sid, {});
-      this.socketSids.set(socket, sid);
+      this.socketSids.set(socket, newSid());
       this.socketOwned.add(socket);
+      next();
+    });
+    // Stored once connected, not in io.use: socket.io drops a socket whose connection closed
+    // while the middlewares ran (a CONNECT and a close in one polling payload) without a
+    // disconnect event, so a session stored for it there would stay until it expired.
+    io.on('connection', (socket) => {
+      const sid = this.socketSids.get(socket);
+      if (sid === undefined || !this.socketOwned.has(socket)) return;
+      this.save(sid, {});
       socket.once('disconnect', () => {
         Promise.resolve(this.store.destroy(sid)).catch((error: unknown) => debug('could not destroy the session of socket %s: %O', socket.id, error));
       });
-      next();
     });
   }
 
