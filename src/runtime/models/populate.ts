@@ -7,7 +7,8 @@
 import type { NormalizedAttribute, NormalizedCollection, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import type { Criteria, Store, StoredRecord } from '../store/index.js';
-import { splitNames } from './criteria.js';
+import { checkListLength, show, splitNames } from './criteria.js';
+import { BLUEPRINT_BOUNDS, type CriteriaBounds } from './limits.js';
 
 /** One link of a model: a to-one (an attribute holding an id) or a to-many. */
 export type Link =
@@ -32,7 +33,7 @@ export function findLink(model: NormalizedModel, alias: string): Link | undefine
  * The links a `populate` param asks for: every link when it is missing, none for `false`, else a
  * comma-separated string or an array of aliases (a JSON array string too; Sails refused arrays).
  */
-export function parsePopulate(model: NormalizedModel, raw: unknown): Link[] {
+export function parsePopulate(model: NormalizedModel, raw: unknown, bounds: CriteriaBounds = BLUEPRINT_BOUNDS): Link[] {
   const links = linksOf(model);
   if (raw === undefined || raw === null || raw === '' || raw === true || raw === 'true') return links;
   if (raw === false || raw === 'false') return [];
@@ -43,14 +44,16 @@ export function parsePopulate(model: NormalizedModel, raw: unknown): Link[] {
   if (list === undefined || list === 'unparsable') {
     throw new SailsRtError(
       'E_INVALID_POPULATES',
-      `\`populate\` must be false, a comma-separated string such as "pets,tags" or an array of link names, got ${JSON.stringify(raw)}; ${known}.`,
+      `\`populate\` must be false, a comma-separated string such as "pets,tags" or an array of link names, got ${show(raw)}; ${known}.`,
     );
   }
+  checkListLength(bounds, 'populate', list.length);
   const chosen: Link[] = [];
   for (const name of list) {
     const link = links.find((l) => l.name === name);
     if (!link) {
-      throw new SailsRtError('E_INVALID_POPULATES', `Could not populate \`${name}\`: it is not a link of ${model.identity}; ${known}.`);
+      const shown = name.length > 64 ? `${name.slice(0, 64)}...` : name;
+      throw new SailsRtError('E_INVALID_POPULATES', `Could not populate \`${shown}\`: it is not a link of ${model.identity}; ${known}.`);
     }
     if (!chosen.includes(link)) chosen.push(link);
   }
