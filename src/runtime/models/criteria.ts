@@ -412,7 +412,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function show(value: unknown): string {
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    // JSON would show Infinity (1e309 parses to it) and NaN as null.
+    text = typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
   } catch {
     // Too deep for JSON.stringify's recursion: an error message must not become a 500.
     text = Array.isArray(value) ? '[…]' : '{…}';
