@@ -13,7 +13,7 @@ export interface CatalogEntry {
 export const ERROR_CATALOG = {
   E_INVALID_CRITERIA: {
     status: 400,
-    summary: 'A where, sort, limit, skip, select or omit parameter, or a record id, could not be used.',
+    summary: 'A where, sort, limit, skip, select, omit or populate parameter, or a record id, could not be used, or passes a bound (a criteria limit, or the page byte budget).',
   },
   E_INVALID_NEW_RECORD: {
     status: 400,

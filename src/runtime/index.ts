@@ -41,4 +41,5 @@ export type {
 } from './models/index.js';
 export type { SocketsApi, SocketTarget } from './sockets/index.js';
 export type { StoredRecord } from './store/index.js';
+export type { CriteriaLimits } from './models/limits.js';
 export { SailsRtError, LiftError, ERROR_CATALOG, type ErrorCode, type ErrorBody } from './errors.js';

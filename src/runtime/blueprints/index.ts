@@ -7,7 +7,8 @@
  */
 import type { BlueprintAction, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
-import { parseFindCriteria, parseId, projection } from '../models/index.js';
+import { BLUEPRINT_BOUNDS, parseFindCriteria, parseId, projection, type CriteriaBounds } from '../models/index.js';
+import { PageBudget, pageTooLarge, showBytes } from '../models/page-budget.js';
 import { findLink, linkedRecords, modelOf, parsePopulate, populate, type Link } from '../models/populate.js';
 import { POPULATE_LIMIT, type RecordWriter } from '../models/writes.js';
 import type { Action, Req } from '../pipeline/index.js';
@@ -25,11 +26,18 @@ export interface BlueprintContext {
    * they populate, as Sails' subscribeDeep does (`blueprints.watchLinkedModels`, default true).
    */
   watchLinkedModels: boolean;
+  /** The bounds of the criteria a client may send (`blueprints.criteriaLimits`); default: BLUEPRINT_BOUNDS. */
+  criteria?: CriteriaBounds;
+  /** Most bytes one read may answer with, populated records included (`blueprints.maxPageBytes`); default: no budget. */
+  maxPageBytes?: number;
 }
+
+const PAGE_SETTING = 'blueprints.maxPageBytes';
 
 /** The blueprint actions of one model. add/remove/replace/populate read the link from `req.params.alias`. */
 export function blueprintActions(model: NormalizedModel, context: BlueprintContext): Record<BlueprintAction, Action> {
-  const { store, pubsub, writer, autoWatch, watchLinkedModels } = context;
+  const { store, pubsub, writer, autoWatch, watchLinkedModels, criteria: bounds = BLUEPRINT_BOUNDS, maxPageBytes } = context;
+  const budget = (): PageBudget | undefined => (maxPageBytes === undefined ? undefined : new PageBudget(maxPageBytes));
   const identity = model.identity;
   const models = writer.models;
   const where = (req: Req): string => `${req.method} ${req.path}`;
@@ -63,9 +71,12 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
   return {
     async find(req, res) {
       const params = req.allParams();
-      const links = parsePopulate(model, params['populate']);
-      const records = await store.find(model, parseFindCriteria(model, params));
-      const out = await populate(store, models, records, links, { limit: POPULATE_LIMIT });
+      const links = parsePopulate(model, params['populate'], bounds);
+      const criteria = parseFindCriteria(model, params, bounds);
+      const page = budget();
+      const records = await store.find(model, criteria, page ? { budget: page } : {});
+      const out = await populate(store, models, records, links, { limit: POPULATE_LIMIT, ...(page ? { budget: page } : {}) });
+      if (page?.spent) throw pageTooLarge(page, identity, criteria.limit, PAGE_SETTING);
       const socket = req.socket;
       if (socket) {
         if (records.length > 0) await pubsub.subscribe(socket, identity, records.map((r) => r.id));
@@ -78,11 +89,21 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
     async findOne(req, res) {
       const id = idOf(req);
       // Read before anything happens: a bad select/omit/populate must not leave the socket subscribed.
-      const columns = selectedColumns(model, req);
-      const links = parsePopulate(model, req.param('populate'));
+      const columns = selectedColumns(model, req, bounds);
+      const links = parsePopulate(model, req.param('populate'), bounds);
       const record = await store.findOne(model, id);
       if (record === undefined) return res.notFound();
-      const [out = record] = await populate(store, models, [columns === undefined ? record : pick(record, columns, links)], links, { limit: POPULATE_LIMIT });
+      const page = budget();
+      const [out = record] = await populate(store, models, [columns === undefined ? record : pick(record, columns, links)], links, {
+        limit: POPULATE_LIMIT,
+        ...(page ? { budget: page } : {}),
+      });
+      if (page?.spent) {
+        throw new SailsRtError(
+          'E_INVALID_CRITERIA',
+          `${identity} ${id} with the records populated into it would exceed ${showBytes(page.maxBytes)} (${PAGE_SETTING}); populate fewer links (populate=false, or a list of them) and read the rest through /${identity}/${id}/<link>?limit=…&skip=….`,
+        );
+      }
       if (req.socket) {
         await pubsub.subscribe(req.socket, identity, [id]);
         await subscribeDeep(req, [out], links);
@@ -175,10 +196,12 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
         // where, limit, skip, sort, select and omit apply to the linked list (docs/protocol.md 7.4).
         const params = req.allParams();
         for (const key of ['parentid', 'alias', 'populate']) delete params[key];
-        const criteria = parseFindCriteria(target, params);
+        const criteria = parseFindCriteria(target, params, bounds);
         const parent = await store.findOne(model, parentId);
         if (parent === undefined) return res.notFound();
-        value = await linkedRecords(store, target, link, parentId, undefined, criteria);
+        const page = budget();
+        value = await linkedRecords(store, target, link, parentId, undefined, criteria, page);
+        if (page?.spent) throw pageTooLarge(page, link.target, criteria.limit, PAGE_SETTING);
       } else {
         const parent = await store.findOne(model, parentId);
         const linkedId = parent?.[link.name];
@@ -225,11 +248,11 @@ function typedParams(model: NormalizedModel, req: Req): Record<string, unknown> 
 }
 
 /** The columns findOne answers with (`select`/`omit`), or undefined for all of them. */
-function selectedColumns(model: NormalizedModel, req: Req): string[] | undefined {
+function selectedColumns(model: NormalizedModel, req: Req, bounds: CriteriaBounds): string[] | undefined {
   const select = req.param('select');
   const omit = req.param('omit');
   if (select === undefined && omit === undefined) return undefined;
-  return projection(model, { select, omit }).select;
+  return projection(model, { select, omit }, bounds).select;
 }
 
 /** The selected columns; populated to-one links stay readable, as associations stay populated in Sails. */

@@ -8,6 +8,7 @@ import { basename, join, relative } from 'node:path';
 import { listSourceFiles } from '../../schema/load/index.js';
 import { importForLift } from '../app-files.js';
 import { LiftError } from '../errors.js';
+import { CRITERIA_LIMIT_CEILINGS, DEFAULT_CRITERIA_LIMITS, type CriteriaLimits } from '../models/limits.js';
 import type { Action } from '../pipeline/index.js';
 import type { PoliciesConfig } from '../policies/index.js';
 import type { BeforeConnect } from '../security/origins.js';
@@ -54,7 +55,20 @@ export interface BlueprintsConfig {
    * policy guards; `true` says open writes are intended (default false).
    */
   allowUnguardedWrites?: boolean;
+  /**
+   * Bounds of the criteria a blueprint read accepts (where, sort, select, omit, populate); past
+   * one, a 400 E_INVALID_CRITERIA names it. Each key left out keeps its default (docs/runtime.md, Limits).
+   */
+  criteriaLimits?: Partial<CriteriaLimits>;
+  /**
+   * Most bytes one blueprint read may answer with, populated records included, estimated while
+   * reading (default 8 MiB). A page that would be larger is a 400 saying how many records fit.
+   */
+  maxPageBytes?: number;
 }
+
+/** `blueprints.maxPageBytes` when the app sets none. */
+export const DEFAULT_MAX_PAGE_BYTES = 8 * 1024 * 1024;
 
 export interface ModelsConfig {
   /**
@@ -289,6 +303,27 @@ function checkConfig(config: SailsConfig): SailsConfig {
     if (value !== undefined && typeof value !== 'boolean') {
       fail(`blueprints.${key} (config/blueprints.ts)`, `is ${JSON.stringify(value)}`, 'use true or false');
     }
+  }
+  const limits = blueprints.criteriaLimits;
+  if (limits !== undefined) {
+    if (!isPlainObject(limits)) fail('blueprints.criteriaLimits (config/blueprints.ts)', `is ${JSON.stringify(limits)}`, 'use an object such as { maxInValues: 2000 }');
+    for (const [key, value] of Object.entries(limits as Record<string, unknown>)) {
+      const setting = `blueprints.criteriaLimits.${key} (config/blueprints.ts)`;
+      if (!Object.hasOwn(DEFAULT_CRITERIA_LIMITS, key)) {
+        fail(setting, 'is not a criteria limit', `use one of ${Object.keys(DEFAULT_CRITERIA_LIMITS).join(', ')}`);
+      }
+      const ceiling = CRITERIA_LIMIT_CEILINGS[key as keyof CriteriaLimits] ?? Number.MAX_SAFE_INTEGER;
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+        fail(setting, `is ${JSON.stringify(value)}`, `use a whole number of 1 or more (the default is ${DEFAULT_CRITERIA_LIMITS[key as keyof CriteriaLimits]})`);
+      }
+      if ((value as number) > ceiling) {
+        fail(setting, `is ${value}, more than the ${ceiling} the SQLite store can run`, `use ${ceiling} or less`);
+      }
+    }
+  }
+  const pageBytes = blueprints.maxPageBytes;
+  if (pageBytes !== undefined && (typeof pageBytes !== 'number' || !Number.isSafeInteger(pageBytes) || pageBytes < 1024)) {
+    fail('blueprints.maxPageBytes (config/blueprints.ts)', `is ${JSON.stringify(pageBytes)}`, `use a whole number of bytes of 1024 or more, such as ${DEFAULT_MAX_PAGE_BYTES} (8 MiB, the default)`);
   }
   // Sails settings that sails-rt does not build yet are refused, never silently ignored.
   const notYet: [string, unknown][] = [

@@ -11,11 +11,11 @@ import { blueprintRoutes, type BlueprintAction, type NormalizedModel } from '../
 import { loadModels } from '../../schema/load/index.js';
 import { forgetApp, setCurrentApp, type SailsApp } from '../app/index.js';
 import { blueprintActions } from '../blueprints/index.js';
-import { connectionLimits, loadConfig, type RouteTarget, type SailsConfig } from '../config/index.js';
+import { connectionLimits, DEFAULT_MAX_PAGE_BYTES, loadConfig, type RouteTarget, type SailsConfig } from '../config/index.js';
 import { actionIdentity, loadControllers, type ActionTable } from '../controllers/index.js';
 import { LiftError } from '../errors.js';
 import { createHttpServer } from '../http/index.js';
-import { createModelApi, RecordWriter, type ModelApi } from '../models/index.js';
+import { blueprintBounds, createModelApi, RecordWriter, type ModelApi } from '../models/index.js';
 import type { Action } from '../pipeline/index.js';
 import { PubSub } from '../pubsub/index.js';
 import { Router, VERBS, type RouteEntry, type Verb } from '../router/index.js';
@@ -92,6 +92,8 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
         writer,
         autoWatch: config.blueprints.autoWatch !== false,
         watchLinkedModels: config.blueprints.watchLinkedModels !== false,
+        criteria: blueprintBounds(config.blueprints.criteriaLimits),
+        maxPageBytes: config.blueprints.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES,
       });
       for (const name of BLUEPRINT_ACTIONS) {
         table.set(actionIdentity(model.identity, name), { action: blueprints[name], name: `${model.identity}/${name.toLowerCase()}` });

@@ -7,6 +7,8 @@
 import { closest, type NormalizedAttribute, type NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import type { Condition, Criteria, Scalar, SortClause } from '../store/index.js';
+import { BLUEPRINT_BOUNDS, count, CriteriaTally, overBound, type CriteriaBounds } from './limits.js';
+import { unstorableText } from './text.js';
 
 /** find's default page size, hard-coded in Sails' blueprints. */
 export const DEFAULT_LIMIT = 30;
@@ -39,9 +41,6 @@ const MODIFIERS = new Map<string, Modifier>([
 ]);
 const MODIFIER_LIST = '<, <=, >, >=, !=, in, nin, like, contains, startsWith, endsWith';
 
-/** How deep `and`/`or` may nest; deeper input would overflow the stack while it is read and compiled. */
-const MAX_WHERE_DEPTH = 32;
-
 const LIKE_SPECIALS = /[\\%_]/g;
 const NUMERIC = /^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
 const INTEGER = /^\d+$/;
@@ -50,11 +49,21 @@ function invalid(message: string): SailsRtError {
   return new SailsRtError('E_INVALID_CRITERIA', message);
 }
 
-/** The criteria of a blueprint find, from `req.allParams()`. */
-export function parseFindCriteria(model: NormalizedModel, params: Record<string, unknown>): Criteria {
+/** What reading one `where` needs besides the model: the bounds, and the running totals. */
+interface Reading {
+  bounds: CriteriaBounds;
+  tally: CriteriaTally;
+}
+
+/**
+ * The criteria of a blueprint find, from `req.allParams()`, checked against `bounds` (the
+ * blueprints' defaults unless given; the model API passes its own).
+ */
+export function parseFindCriteria(model: NormalizedModel, params: Record<string, unknown>, bounds: CriteriaBounds = BLUEPRINT_BOUNDS): Criteria {
   let where: Condition | undefined;
+  const reading: Reading = { bounds, tally: new CriteriaTally(bounds) };
   if (params['where'] !== undefined) {
-    where = parseWhere(model, params['where']);
+    where = parseWhere(model, params['where'], bounds);
   } else {
     // As in Sails: with no `where`, every other param is an equality filter.
     const filters: Record<string, unknown> = {};
@@ -65,20 +74,20 @@ export function parseFindCriteria(model: NormalizedModel, params: Record<string,
       filters[key] = value;
       any = true;
     }
-    if (any) where = whereObject(model, filters, 'the params (read as filters because no `where` was sent)');
+    if (any) where = whereObject(model, filters, 'the params (read as filters because no `where` was sent)', reading);
   }
   const limit = parseCount('limit', params['limit'], true);
   return {
     ...(where ? { where } : {}),
-    sort: parseSort(model, params['sort']),
+    sort: parseSort(model, params['sort'], bounds),
     ...(limit === -1 ? {} : { limit: limit ?? DEFAULT_LIMIT }),
     skip: parseCount('skip', params['skip'], false) ?? 0,
-    ...projection(model, params),
+    ...projection(model, params, bounds),
   };
 }
 
 /** `where`: a JSON string or an object. */
-export function parseWhere(model: NormalizedModel, raw: unknown): Condition {
+export function parseWhere(model: NormalizedModel, raw: unknown, bounds: CriteriaBounds = BLUEPRINT_BOUNDS): Condition {
   let value = raw;
   if (typeof raw === 'string') {
     try {
@@ -90,32 +99,53 @@ export function parseWhere(model: NormalizedModel, raw: unknown): Condition {
   if (!isPlainObject(value)) {
     throw invalid(`The \`where\` param must be an object such as {"name":"bob"}, got ${show(value)}.`);
   }
-  return whereObject(model, value, '`where`');
+  return whereObject(model, value, '`where`', { bounds, tally: new CriteriaTally(bounds) });
 }
 
-function whereObject(model: NormalizedModel, where: Record<string, unknown>, context: string, depth = 0): Condition {
+function whereObject(model: NormalizedModel, where: Record<string, unknown>, context: string, reading: Reading, depth = 0): Condition {
+  const { bounds, tally } = reading;
   const items: Condition[] = [];
   for (const key of Object.keys(where)) {
     const value = where[key];
     if (value === undefined) continue;
+    tally.term();
     if (key === 'or' || key === 'and') {
-      if (depth >= MAX_WHERE_DEPTH) throw invalid(`\`where\` nests \`and\`/\`or\` more than ${MAX_WHERE_DEPTH} levels deep; flatten the conditions.`);
-      if (!Array.isArray(value) || !value.every(isPlainObject)) {
+      if (depth >= bounds.limits.maxDepth) {
+        throw overBound(bounds, 'maxDepth', `\`where\` nests \`and\`/\`or\` at least ${count(depth + 1)} levels deep`, 'flatten the conditions');
+      }
+      if (!Array.isArray(value)) {
         throw invalid(`\`${key}\` in ${context} must be an array of conditions such as [{"name":"a"},{"age":3}], got ${show(value)}.`);
       }
-      items.push({ kind: key, items: value.map((item) => whereObject(model, item, `\`${key}\``, depth + 1)) });
+      // Checked before the items are looked at: the cost of reading stays bounded too.
+      if (value.length > bounds.limits.maxLogicBreadth) {
+        throw overBound(bounds, 'maxLogicBreadth', `\`${key}\` in ${context} has ${count(value.length)} conditions`, 'send fewer conditions, or split the request');
+      }
+      if (!value.every(isPlainObject)) {
+        throw invalid(`\`${key}\` in ${context} must be an array of conditions such as [{"name":"a"},{"age":3}], got ${show(value)}.`);
+      }
+      items.push({ kind: key, items: value.map((item) => whereObject(model, item, `\`${key}\``, reading, depth + 1)) });
       continue;
     }
     const attribute = findAttribute(model, key, context);
-    items.push(attributeCondition(model, attribute, value));
+    items.push(attributeCondition(attribute, value, reading));
   }
   return items.length === 1 && items[0] ? items[0] : { kind: 'and', items };
 }
 
-function attributeCondition(model: NormalizedModel, attribute: NormalizedAttribute, value: unknown): Condition {
+/** The values of an in/nin list, counted against the bounds before any is read. */
+function listValues(attribute: NormalizedAttribute, values: unknown[], modifier: string, reading: Reading): Scalar[] {
+  const { bounds, tally } = reading;
+  if (values.length > bounds.limits.maxInValues) {
+    throw overBound(bounds, 'maxInValues', `\`${modifier}\` on \`${attribute.name}\` lists ${count(values.length)} values`, 'send fewer values, or split the request');
+  }
+  tally.term(values.length);
+  return values.map((v) => scalar(attribute, v, modifier, reading));
+}
+
+function attributeCondition(attribute: NormalizedAttribute, value: unknown, reading: Reading): Condition {
   const name = attribute.name;
-  if (Array.isArray(value)) return { kind: 'in', attribute: name, values: value.map((v) => scalar(attribute, v, 'in')) };
-  if (!isPlainObject(value)) return { kind: 'compare', attribute: name, op: '=', value: scalar(attribute, value, '=') };
+  if (Array.isArray(value)) return { kind: 'in', attribute: name, values: listValues(attribute, value, 'in', reading) };
+  if (!isPlainObject(value)) return { kind: 'compare', attribute: name, op: '=', value: scalar(attribute, value, '=', reading) };
   const keys = Object.keys(value);
   if (keys.length === 0) {
     throw invalid(`The condition on \`${name}\` is an empty object; send a value or modifiers such as {">": 3} (modifiers: ${MODIFIER_LIST}).`);
@@ -123,7 +153,10 @@ function attributeCondition(model: NormalizedModel, attribute: NormalizedAttribu
   const items: Condition[] = keys.map((key): Condition => {
     const modifier = MODIFIERS.get(key);
     const operand = value[key];
+    reading.tally.term();
     if (modifier === undefined) {
+      const reason = unstorableText(key);
+      if (reason !== undefined) throw invalid(`A modifier on \`${name}\` ${reason}.`);
       // Short words are too close to everything ("foo" is two edits from "not"): suggest only for longer ones.
       const guess = key.length > 3 ? closest(key, [...MODIFIERS.keys()]) : undefined;
       throw invalid(
@@ -134,10 +167,10 @@ function attributeCondition(model: NormalizedModel, attribute: NormalizedAttribu
       case 'in':
       case 'nin':
         if (!Array.isArray(operand)) throw invalid(`\`${key}\` on \`${name}\` needs an array of values, got ${show(operand)}.`);
-        return { kind: modifier, attribute: name, values: operand.map((v) => scalar(attribute, v, key)) };
+        return { kind: modifier, attribute: name, values: listValues(attribute, operand, key, reading) };
       case '!=':
-        if (Array.isArray(operand)) return { kind: 'nin', attribute: name, values: operand.map((v) => scalar(attribute, v, key)) };
-        return { kind: 'compare', attribute: name, op: '!=', value: scalar(attribute, operand, key) };
+        if (Array.isArray(operand)) return { kind: 'nin', attribute: name, values: listValues(attribute, operand, key, reading) };
+        return { kind: 'compare', attribute: name, op: '!=', value: scalar(attribute, operand, key, reading) };
       case '<':
       case '<=':
       case '>':
@@ -145,7 +178,7 @@ function attributeCondition(model: NormalizedModel, attribute: NormalizedAttribu
         if (attribute.type === 'boolean' || attribute.type === 'json') {
           throw invalid(`\`${key}\` does not apply to \`${name}\`, a ${attribute.type} attribute; compare it with a value or \`in\`.`);
         }
-        const operandValue = scalar(attribute, operand, key);
+        const operandValue = scalar(attribute, operand, key, reading);
         if (operandValue === null) throw invalid(`\`${key}\` on \`${name}\` needs a ${attribute.type}, got null.`);
         return { kind: 'compare', attribute: name, op: modifier, value: operandValue };
       }
@@ -160,6 +193,12 @@ function attributeCondition(model: NormalizedModel, attribute: NormalizedAttribu
           throw invalid(`\`${key}\` on \`${name}\` needs a string, got ${show(operand)}.`);
         }
         const text = String(operand);
+        const { bounds } = reading;
+        if (text.length > bounds.limits.maxPatternLength) {
+          // A pattern's cost grows with its length times the length of each string it is matched against.
+          throw overBound(bounds, 'maxPatternLength', `The \`${key}\` operand on \`${name}\` is ${count(text.length)} characters`, 'send a shorter pattern');
+        }
+        checkText(attribute, text, key, reading);
         const escaped = text.replace(LIKE_SPECIALS, '\\$&');
         const pattern =
           modifier === 'like'
@@ -176,17 +215,33 @@ function attributeCondition(model: NormalizedModel, attribute: NormalizedAttribu
   return items.length === 1 && items[0] ? items[0] : { kind: 'and', items };
 }
 
+/** A string operand: within the bounds, and text every store can keep as sent. */
+function checkText(attribute: NormalizedAttribute, text: string, modifier: string, reading: Reading): void {
+  const which = `\`${attribute.name}\`${modifier === '=' ? '' : ` (\`${modifier}\`)`}`;
+  const { bounds, tally } = reading;
+  if (text.length > bounds.limits.maxStringLength) {
+    throw overBound(bounds, 'maxStringLength', `The value for ${which} is ${count(text.length)} characters`, 'send a shorter value');
+  }
+  tally.text(text.length);
+  const reason = unstorableText(text);
+  if (reason !== undefined) throw invalid(`The value for ${which} ${reason}.`);
+}
+
 /** A filter value in the attribute's own type; numeric strings (from a query string) are accepted. */
-function scalar(attribute: NormalizedAttribute, value: unknown, modifier: string): Scalar {
+function scalar(attribute: NormalizedAttribute, value: unknown, modifier: string, reading: Reading): Scalar {
   const name = attribute.name;
   if (value === null) return null;
   const wrong = (expected: string): SailsRtError =>
     invalid(`The value for \`${name}\`${modifier === '=' ? '' : ` (\`${modifier}\`)`} must be ${expected}, got ${show(value)}.`);
+  if (typeof value === 'string') checkText(attribute, value, modifier, reading);
   switch (attribute.type) {
-    case 'number':
+    case 'number': {
       if (typeof value === 'number' && Number.isFinite(value)) return value;
-      if (typeof value === 'string' && NUMERIC.test(value)) return Number(value);
+      // "1e309" passes the pattern but is Infinity, which no store compares as sent.
+      const parsed = typeof value === 'string' && NUMERIC.test(value) ? Number(value) : NaN;
+      if (Number.isFinite(parsed)) return parsed;
       throw wrong('a number');
+    }
     case 'string':
       if (typeof value === 'string') return value;
       if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -203,7 +258,7 @@ function scalar(attribute: NormalizedAttribute, value: unknown, modifier: string
 }
 
 /** `sort` in every form of docs/protocol.md 7.2. */
-export function parseSort(model: NormalizedModel, raw: unknown): SortClause[] {
+export function parseSort(model: NormalizedModel, raw: unknown, bounds: CriteriaBounds = BLUEPRINT_BOUNDS): SortClause[] {
   if (raw === undefined || raw === null || raw === '') return [];
   let value = raw;
   if (typeof raw === 'string') {
@@ -215,7 +270,8 @@ export function parseSort(model: NormalizedModel, raw: unknown): SortClause[] {
   }
   if (typeof value === 'string') return [sortString(model, value)];
   if (Array.isArray(value)) {
-    return value.map((item): SortClause => {
+    checkListLength(bounds, 'sort', value.length);
+    return dedupeSort(value.map((item): SortClause => {
       if (typeof item === 'string') return sortString(model, item);
       if (isPlainObject(item)) {
         const keys = Object.keys(item);
@@ -226,11 +282,13 @@ export function parseSort(model: NormalizedModel, raw: unknown): SortClause[] {
         }
       }
       throw invalid(`Each entry of the \`sort\` array must be "age DESC" or {"age":"DESC"} (one attribute each), got ${show(item)}.`);
-    });
+    }));
   }
   if (isPlainObject(value)) {
+    const keys = Object.keys(value);
+    checkListLength(bounds, 'sort', keys.length);
     // Mongo style: {"age": -1}. Only 1 and -1 are accepted here, as in Waterline.
-    return Object.keys(value).map((key): SortClause => {
+    return keys.map((key): SortClause => {
       const direction = value[key];
       if (direction !== 1 && direction !== -1) {
         throw invalid(
@@ -241,6 +299,19 @@ export function parseSort(model: NormalizedModel, raw: unknown): SortClause[] {
     });
   }
   throw invalid(`The \`sort\` param must be like "age DESC", ["age DESC","name ASC"] or [{"age":"DESC"}], got ${show(value)}.`);
+}
+
+/** A later clause on the same attribute cannot change the order: only the first is kept. */
+function dedupeSort(clauses: SortClause[]): SortClause[] {
+  const seen = new Set<string>();
+  return clauses.filter((clause) => !seen.has(clause.attribute) && seen.add(clause.attribute));
+}
+
+/** The 400 for a `select`, `omit`, `populate` or `sort` list past maxListLength (checked before its entries are read). */
+export function checkListLength(bounds: CriteriaBounds, param: 'select' | 'omit' | 'populate' | 'sort', length: number): void {
+  if (length > bounds.limits.maxListLength) {
+    throw overBound(bounds, 'maxListLength', `\`${param}\` lists ${count(length)} entries`, 'send each name once');
+  }
 }
 
 function sortString(model: NormalizedModel, text: string): SortClause {
@@ -263,15 +334,15 @@ function parseCount(name: 'limit' | 'skip', raw: unknown, allowAll: boolean): nu
 }
 
 /** `select` / `omit` as a column list; `select` wins when both are sent. The id is always read. */
-export function projection(model: NormalizedModel, params: Record<string, unknown>): { select?: string[] } {
-  const select = parseNameList(model, 'select', params['select']);
+export function projection(model: NormalizedModel, params: Record<string, unknown>, bounds: CriteriaBounds = BLUEPRINT_BOUNDS): { select?: string[] } {
+  const select = parseNameList(model, 'select', params['select'], bounds);
   if (select) return { select: select.includes('id') ? select : ['id', ...select] };
-  const omit = parseNameList(model, 'omit', params['omit']);
+  const omit = parseNameList(model, 'omit', params['omit'], bounds);
   if (omit) return { select: model.attributes.map((a) => a.name).filter((n) => n === 'id' || !omit.includes(n)) };
   return {};
 }
 
-function parseNameList(model: NormalizedModel, param: 'select' | 'omit', raw: unknown): string[] | undefined {
+function parseNameList(model: NormalizedModel, param: 'select' | 'omit', raw: unknown, bounds: CriteriaBounds): string[] | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   const names = splitNames(raw);
   if (names === 'unparsable') {
@@ -280,7 +351,9 @@ function parseNameList(model: NormalizedModel, param: 'select' | 'omit', raw: un
   if (names === undefined) {
     throw invalid(`\`${param}\` must be a comma-separated string such as "name,age" or an array of names, got ${show(raw)}.`);
   }
-  return names.map((n) => findAttribute(model, n, `\`${param}\``).name);
+  checkListLength(bounds, param, names.length);
+  // A name sent twice is read once: a column selected twice is still one column.
+  return [...new Set(names.map((n) => findAttribute(model, n, `\`${param}\``).name))];
 }
 
 /**
@@ -315,13 +388,19 @@ export function parseId(model: NormalizedModel, raw: unknown, where: string): nu
   throw invalid(`${show(raw)} is not a valid ${model.identity} id (${where}); ids are whole numbers, as in /${model.identity}/1.`);
 }
 
+/** Past this length a name is no typo of an attribute: no guess is computed, and the message shows its start only. */
+const GUESSABLE_NAME = 64;
+
 function findAttribute(model: NormalizedModel, name: string, context: string): NormalizedAttribute {
   const attribute = model.attributes.find((a) => a.name === name);
   if (attribute) return attribute;
+  const reason = unstorableText(name);
+  if (reason !== undefined) throw invalid(`${context} names the attribute ${show(name)}, which ${reason}.`);
   const all = model.attributes.map((a) => a.name);
-  const guess = closest(name, all);
+  const guess = name.length > GUESSABLE_NAME ? undefined : closest(name, all);
+  const shown = name.length > GUESSABLE_NAME ? `${name.slice(0, GUESSABLE_NAME)}...` : name;
   throw invalid(
-    `${context} names \`${name}\`, which is not an attribute of ${model.identity}${guess ? ` (did you mean \`${guess}\`?)` : ''}; attributes: ${all.join(', ')}.`,
+    `${context} names \`${shown}\`, which is not an attribute of ${model.identity}${guess ? ` (did you mean \`${guess}\`?)` : ''}; attributes: ${all.join(', ')}.`,
   );
 }
 
@@ -329,10 +408,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function show(value: unknown): string {
+/** A value as a message shows it: JSON, cut to 60 characters. */
+export function show(value: unknown): string {
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    // JSON would show Infinity (1e309 parses to it) and NaN as null.
+    text = typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
   } catch {
     // Too deep for JSON.stringify's recursion: an error message must not become a 500.
     text = Array.isArray(value) ? '[…]' : '{…}';

@@ -12,12 +12,14 @@ import { instanceRoom, type PubSub } from '../pubsub/index.js';
 import { SailsRtError } from '../errors.js';
 import type { Criteria, Store, StoredRecord } from '../store/index.js';
 import { parseFindCriteria } from './criteria.js';
+import { MODEL_API_BOUNDS } from './limits.js';
 import { linkedRecords, modelOf, parsePopulate, populate } from './populate.js';
 import { buildQuery, type FindQuery, type MembersQuery, type ModelQuery, type QueryCriteria, type QueryMeta, type QueryState, type SetQuery, type WriteQuery } from './query.js';
 import { valuesForUpdate } from './values.js';
 import type { LinkChange, RecordWriter, WriteOptions } from './writes.js';
 
 export { DEFAULT_LIMIT, parseFindCriteria, parseId, parseSort, parseWhere, projection } from './criteria.js';
+export { BLUEPRINT_BOUNDS, blueprintBounds, DEFAULT_CRITERIA_LIMITS, MODEL_API_BOUNDS, type CriteriaBounds, type CriteriaLimits } from './limits.js';
 export { valuesForCreate, valuesForUpdate } from './values.js';
 export { RecordWriter, POPULATE_LIMIT, type LinkChange, type WriteOptions } from './writes.js';
 export type { FindQuery, MembersQuery, ModelQuery, QueryCriteria, QueryMeta, SetQuery, WriteQuery } from './query.js';
@@ -119,7 +121,12 @@ export function createModelApi(model: NormalizedModel, store: Store, pubsub: Pub
       throw new SailsRtError('E_INVALID_CRITERIA', `${model.identity}: populate is not a criteria key in the model API; chain .populate('alias') instead.`);
     }
     // Only `where` may be left out without changing the meaning: no where is every record.
-    return parseFindCriteria(model, { limit: -1, ...params, ...chained, ...(params['where'] === undefined && chained['where'] === undefined ? { where: {} } : {}) });
+    // App code is trusted, as Waterline trusts it: MODEL_API_BOUNDS (docs/runtime.md, Limits).
+    return parseFindCriteria(
+      model,
+      { limit: -1, ...params, ...chained, ...(params['where'] === undefined && chained['where'] === undefined ? { where: {} } : {}) },
+      MODEL_API_BOUNDS,
+    );
   };
   /** The ids the criteria select; `one` refuses more than one match. */
   const matching = async (raw: unknown, one: boolean, what: string): Promise<number[]> => {
@@ -218,7 +225,7 @@ async function populateChosen(
   chosen: QueryState['populate'],
 ): Promise<StoredRecord[]> {
   if (chosen.length === 0 || records.length === 0) return records;
-  const links = parsePopulate(model, chosen.map((p) => p.alias));
+  const links = parsePopulate(model, chosen.map((p) => p.alias), MODEL_API_BOUNDS);
   const plain = links.filter((link) => link.kind === 'one' || chosen.find((p) => p.alias === link.name)?.criteria === undefined);
   const out = await populate(store, models, records, plain);
   for (const link of links) {
@@ -226,7 +233,7 @@ async function populateChosen(
     if (link.kind !== 'many' || criteria === undefined) continue;
     const target = modelOf(models, link.target);
     const params = Object.keys(criteria).some((k) => CRITERIA_KEYS.has(k)) ? criteria : { where: criteria };
-    const parsed = parseFindCriteria(target, { limit: -1, where: {}, ...params });
+    const parsed = parseFindCriteria(target, { limit: -1, where: {}, ...params }, MODEL_API_BOUNDS);
     for (const record of out) (record as Record<string, unknown>)[link.name] = await linkedRecords(store, target, link, record.id, undefined, parsed);
   }
   return out;

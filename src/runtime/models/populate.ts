@@ -7,7 +7,9 @@
 import type { NormalizedAttribute, NormalizedCollection, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import type { Criteria, Store, StoredRecord } from '../store/index.js';
-import { splitNames } from './criteria.js';
+import type { PageBudget } from './page-budget.js';
+import { checkListLength, show, splitNames } from './criteria.js';
+import { BLUEPRINT_BOUNDS, type CriteriaBounds } from './limits.js';
 
 /** One link of a model: a to-one (an attribute holding an id) or a to-many. */
 export type Link =
@@ -32,7 +34,7 @@ export function findLink(model: NormalizedModel, alias: string): Link | undefine
  * The links a `populate` param asks for: every link when it is missing, none for `false`, else a
  * comma-separated string or an array of aliases (a JSON array string too; Sails refused arrays).
  */
-export function parsePopulate(model: NormalizedModel, raw: unknown): Link[] {
+export function parsePopulate(model: NormalizedModel, raw: unknown, bounds: CriteriaBounds = BLUEPRINT_BOUNDS): Link[] {
   const links = linksOf(model);
   if (raw === undefined || raw === null || raw === '' || raw === true || raw === 'true') return links;
   if (raw === false || raw === 'false') return [];
@@ -43,14 +45,16 @@ export function parsePopulate(model: NormalizedModel, raw: unknown): Link[] {
   if (list === undefined || list === 'unparsable') {
     throw new SailsRtError(
       'E_INVALID_POPULATES',
-      `\`populate\` must be false, a comma-separated string such as "pets,tags" or an array of link names, got ${JSON.stringify(raw)}; ${known}.`,
+      `\`populate\` must be false, a comma-separated string such as "pets,tags" or an array of link names, got ${show(raw)}; ${known}.`,
     );
   }
+  checkListLength(bounds, 'populate', list.length);
   const chosen: Link[] = [];
   for (const name of list) {
     const link = links.find((l) => l.name === name);
     if (!link) {
-      throw new SailsRtError('E_INVALID_POPULATES', `Could not populate \`${name}\`: it is not a link of ${model.identity}; ${known}.`);
+      const shown = name.length > 64 ? `${name.slice(0, 64)}...` : name;
+      throw new SailsRtError('E_INVALID_POPULATES', `Could not populate \`${shown}\`: it is not a link of ${model.identity}; ${known}.`);
     }
     if (!chosen.includes(link)) chosen.push(link);
   }
@@ -60,6 +64,8 @@ export function parsePopulate(model: NormalizedModel, raw: unknown): Link[] {
 export interface PopulateOptions {
   /** Cap of each to-many list (the blueprints use 30); undefined: no cap. */
   limit?: number;
+  /** Charged for every linked record, per page record; populating stops once it is spent. */
+  budget?: PageBudget;
 }
 
 /**
@@ -74,21 +80,36 @@ export async function populate(
   options: PopulateOptions = {},
 ): Promise<StoredRecord[]> {
   if (links.length === 0 || records.length === 0) return [...records];
+  const { budget } = options;
   const filled = records.map(() => ({ many: {} as Record<string, unknown>, one: {} as Record<string, unknown> }));
-  for (const link of links) {
-    const target = modelOf(models, link.target);
-    if (link.kind === 'one') {
-      const ids = [...new Set(records.map((r) => r[link.name]).filter((id): id is number => typeof id === 'number'))];
-      const found = ids.length === 0 ? [] : await store.find(target, byIds(ids));
-      const byId = new Map(found.map((r) => [r.id, r]));
-      records.forEach((record, i) => {
+  // Without a budget, a record linked from several is read once.
+  const seen = new Map<string, StoredRecord | null>();
+  // Record by record, so a budget knows what each page record holds when it runs out.
+  for (const [i, record] of records.entries()) {
+    budget?.into(i);
+    for (const link of links) {
+      const target = modelOf(models, link.target);
+      if (link.kind === 'one') {
         const id = record[link.name];
-        (filled[i] as { one: Record<string, unknown> }).one[link.name] = typeof id === 'number' ? (byId.get(id) ?? null) : null;
-      });
-      continue;
-    }
-    for (const [i, record] of records.entries()) {
-      (filled[i] as { many: Record<string, unknown> }).many[link.name] = await linkedRecords(store, target, link, record.id, options.limit);
+        let linked: StoredRecord | null = null;
+        if (typeof id === 'number') {
+          const key = `${link.target}:${id}`;
+          if (budget) {
+            // Charged per record that shows it: the answer repeats it that many times.
+            linked = (await store.find(target, byIds([id]), { budget }))[0] ?? null;
+          } else if (seen.has(key)) {
+            linked = seen.get(key) ?? null;
+          } else {
+            linked = (await store.findOne(target, id)) ?? null;
+            seen.set(key, linked);
+          }
+        }
+        (filled[i] as { one: Record<string, unknown> }).one[link.name] = linked;
+      } else {
+        (filled[i] as { many: Record<string, unknown> }).many[link.name] = await linkedRecords(store, target, link, record.id, options.limit, undefined, budget);
+      }
+      // The caller turns a spent budget into its answer: what was read so far is not used.
+      if (budget?.spent) return [...records];
     }
   }
   return records.map((record, i) => ({ ...filled[i]?.many, ...record, ...filled[i]?.one }) as StoredRecord);
@@ -102,17 +123,19 @@ export async function linkedRecords(
   parentId: number,
   limit?: number,
   criteria?: Criteria,
+  budget?: PageBudget,
 ): Promise<StoredRecord[]> {
   const { collection } = link;
+  const options = budget ? { budget } : {};
   const base: Criteria = criteria ?? { sort: [], skip: 0, ...(limit === undefined ? {} : { limit }) };
   if (collection.junction) {
     const ids = await store.linkedIds(collection.junction, parentId);
     if (ids.length === 0) return [];
     const where = { kind: 'in' as const, attribute: 'id', values: ids };
-    return store.find(target, { ...base, where: base.where ? { kind: 'and', items: [where, base.where] } : where });
+    return store.find(target, { ...base, where: base.where ? { kind: 'and', items: [where, base.where] } : where }, options);
   }
   const where = { kind: 'compare' as const, attribute: collection.via, op: '=' as const, value: parentId };
-  return store.find(target, { ...base, where: base.where ? { kind: 'and', items: [where, base.where] } : where });
+  return store.find(target, { ...base, where: base.where ? { kind: 'and', items: [where, base.where] } : where }, options);
 }
 
 /** The ids of the records linked to `parentId` through a to-many link, without a cap. */

@@ -5,7 +5,7 @@
  */
 import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
 import type { Condition, Criteria } from './criteria.js';
-import type { SchemaChanges, Store, StoredRecord } from './index.js';
+import type { FindOptions, SchemaChanges, Store, StoredRecord } from './index.js';
 
 export class DeferredStore implements Store {
   #inner: Store | undefined;
@@ -19,8 +19,8 @@ export class DeferredStore implements Store {
     return this.#store().changes;
   }
 
-  find(model: NormalizedModel, criteria: Criteria): Promise<StoredRecord[]> {
-    return this.#store().find(model, criteria);
+  find(model: NormalizedModel, criteria: Criteria, options?: FindOptions): Promise<StoredRecord[]> {
+    return this.#store().find(model, criteria, options);
   }
 
   findOne(model: NormalizedModel, id: number): Promise<StoredRecord | undefined> {

@@ -12,6 +12,23 @@ export { DeferredStore } from './deferred.js';
 /** A record as the runtime hands it out: attribute name to value, `id` always present. */
 export type StoredRecord = Record<string, unknown> & { id: number };
 
+/**
+ * A byte budget shared by the reads that make up one response (a page and what is populated into
+ * it). A store charges every row it reads, before converting it, with a cheap estimate of its
+ * size: the length of each string value (a json column counts as its text), plus 8 for every
+ * value. A store reads row by row, so it can stop as soon as the budget is spent instead of
+ * holding a whole table in memory.
+ */
+export interface ReadBudget {
+  /** Charges one row; false means the budget is spent: stop reading, and leave this row out. */
+  charge(bytes: number): boolean;
+}
+
+export interface FindOptions {
+  /** Without one, find reads every row the criteria select. */
+  budget?: ReadBudget;
+}
+
 /** What opening the store did to the database schema. */
 export interface SchemaChanges {
   createdTables: string[];
@@ -21,7 +38,8 @@ export interface SchemaChanges {
 
 export interface Store {
   readonly changes: SchemaChanges;
-  find(model: NormalizedModel, criteria: Criteria): Promise<StoredRecord[]>;
+  /** With `options.budget`, resolves with the rows read before the budget was spent (the caller knows it was). */
+  find(model: NormalizedModel, criteria: Criteria, options?: FindOptions): Promise<StoredRecord[]>;
   findOne(model: NormalizedModel, id: number): Promise<StoredRecord | undefined>;
   count(model: NormalizedModel, where?: Condition): Promise<number>;
   /** `values` holds every column to write (defaults already applied). */

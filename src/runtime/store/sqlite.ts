@@ -23,7 +23,7 @@ import {
 import type { JunctionTable, NormalizedAttribute, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import type { Condition, Criteria, Scalar } from './criteria.js';
-import type { SchemaChanges, Store, StoredRecord } from './index.js';
+import type { FindOptions, ReadBudget, SchemaChanges, Store, StoredRecord } from './index.js';
 
 const debug = createDebug('sails-rt:store');
 
@@ -129,7 +129,7 @@ class SqliteStore implements Store {
     return removed;
   }
 
-  async find(model: NormalizedModel, criteria: Criteria): Promise<StoredRecord[]> {
+  async find(model: NormalizedModel, criteria: Criteria, options: FindOptions = {}): Promise<StoredRecord[]> {
     const plan = this.plan(model);
     if (criteria.limit === 0) return [];
     const from = this.kysely.selectFrom(model.tableName);
@@ -142,7 +142,8 @@ class SqliteStore implements Store {
     for (const { attribute, direction } of criteria.sort) built = built.orderBy(attribute, direction);
     if (criteria.limit !== undefined || criteria.skip > 0) built = built.limit(criteria.limit ?? -1);
     if (criteria.skip > 0) built = built.offset(criteria.skip);
-    const rows = this.all(built.compile());
+    const compiled = built.compile();
+    const rows = options.budget ? this.within(compiled, options.budget) : this.all(compiled);
     return rows.map((row) => this.toRecord(plan, row));
   }
 
@@ -292,9 +293,9 @@ class SqliteStore implements Store {
     switch (condition.kind) {
       case 'and':
       case 'or': {
-        const items = condition.items.map((item) => this.condition(eb, model, item));
+        const items = flatten(condition).map((item) => this.condition(eb, model, item));
         if (items.length === 0) return sql<SqlBool>`${sql.lit(condition.kind === 'and' ? 1 : 0)} = 1`;
-        return condition.kind === 'and' ? eb.and(items) : eb.or(items);
+        return balanced(eb, condition.kind, items);
       }
       case 'compare': {
         const column = eb.ref(condition.attribute);
@@ -329,15 +330,23 @@ class SqliteStore implements Store {
     try {
       return this.statement(compiled.sql).all(compiled.parameters as unknown[]) as Record<string, unknown>[];
     } catch (error) {
-      const message = (error as { message?: unknown }).message;
-      if (typeof message === 'string' && SQLITE_LIMITS.test(message)) {
-        throw new SailsRtError(
-          'E_INVALID_CRITERIA',
-          `The \`where\` clause is too large for the database (SQLite: ${message}); send fewer values or conditions, or split the request.`,
-        );
-      }
-      throw error;
+      throw limitError(error);
     }
+  }
+
+  /** Like `all`, but row by row, charging `budget`: stops at the first row it has no room for. */
+  private within(compiled: CompiledQuery, budget: ReadBudget): Record<string, unknown>[] {
+    const rows: Record<string, unknown>[] = [];
+    try {
+      // Leaving the loop early closes the iterator, which resets the statement.
+      for (const row of this.statement(compiled.sql).iterate(compiled.parameters as unknown[]) as IterableIterator<Record<string, unknown>>) {
+        if (!budget.charge(rowBytes(row))) break;
+        rows.push(row);
+      }
+    } catch (error) {
+      throw limitError(error);
+    }
+    return rows;
   }
 
   private statement(text: string): Database.Statement {
@@ -393,6 +402,61 @@ class SqliteStore implements Store {
     }
     return row as StoredRecord;
   }
+}
+
+/**
+ * The backstop behind the criteria bounds (models/limits.ts): what still reaches one of SQLite's
+ * limits (the model API has no bounds, an app may raise them) is the caller's to fix, a 400.
+ */
+function limitError(error: unknown): unknown {
+  const message = (error as { message?: unknown }).message;
+  if (typeof message === 'string' && SQLITE_LIMITS.test(message)) {
+    return new SailsRtError(
+      'E_INVALID_CRITERIA',
+      `The \`where\` clause is too large for the database (SQLite: ${message}); send fewer values or conditions, or split the request.`,
+    );
+  }
+  return error;
+}
+
+/** The estimate ReadBudget documents: string lengths (json as its text) plus 8 per value. */
+function rowBytes(row: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const key in row) {
+    const value = row[key];
+    bytes += typeof value === 'string' ? value.length + 8 : 8;
+  }
+  return bytes;
+}
+
+/**
+ * The items of an and/or, with nested ones of the same kind (and one-item ones of either kind)
+ * merged in: `and(and(a, b), c)` is `and(a, b, c)`, which keeps the built expression shallow.
+ */
+function flatten(condition: Extract<Condition, { kind: 'and' | 'or' }>): Condition[] {
+  const out: Condition[] = [];
+  const pending = [...condition.items].reverse();
+  while (pending.length > 0) {
+    const item = pending.pop() as Condition;
+    if ((item.kind === 'and' || item.kind === 'or') && (item.kind === condition.kind || item.items.length === 1)) {
+      pending.push(...[...item.items].reverse());
+    } else {
+      out.push(item);
+    }
+  }
+  return out;
+}
+
+/**
+ * `a or b or c …` as a balanced tree. Kysely's eb.or(items) chains to the left, so compiling N
+ * items recursed N deep (a stack overflow at a few thousand) and SQLite refuses an expression
+ * tree deeper than 1000; balanced, N items are log2(N) deep.
+ */
+function balanced(eb: Eb, kind: 'and' | 'or', items: readonly Expression<SqlBool>[]): Expression<SqlBool> {
+  if (items.length <= 2) return kind === 'and' ? eb.and([...items]) : eb.or([...items]);
+  const middle = items.length >> 1;
+  const halves = [balanced(eb, kind, items.slice(0, middle)), balanced(eb, kind, items.slice(middle))];
+  return kind === 'and' ? eb.and(halves) : eb.or(halves);
 }
 
 /** A to-one link holds a record id: an integer column. */
