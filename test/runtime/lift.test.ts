@@ -214,6 +214,10 @@ describe('lift', () => {
     expect((await liftError({ appPath: buffered })).message).toBe(
       'The setting http.maxBufferedBytes (config/http.ts) is "16mb"; use a number of bytes of 1024 or more, such as 16 * 1024 * 1024.',
     );
+    const page = tempApp({ 'config/blueprints.ts': 'export const blueprints = { maxPageBytes: 16 * 1024 * 1024 };\n' });
+    expect((await liftError({ appPath: page })).message).toBe(
+      'The setting blueprints.maxPageBytes (config/blueprints.ts) is 16777216, more than half of sockets.maxBufferedBytes (16777216, config/sockets.ts), so a full page would disconnect the client that asked for it; raise sockets.maxBufferedBytes to 33554432 or more, or lower maxPageBytes.',
+    );
     const twice = tempApp({ 'config/a.ts': 'export const port = 1;\n', 'config/b.ts': 'export const port = 2;\n' });
     expect((await liftError({ appPath: twice })).message).toBe('config/b.ts exports "port", which config/a.ts already exports; keep one of them.');
   });

@@ -325,6 +325,19 @@ function checkConfig(config: SailsConfig): SailsConfig {
   if (pageBytes !== undefined && (typeof pageBytes !== 'number' || !Number.isSafeInteger(pageBytes) || pageBytes < 1024)) {
     fail('blueprints.maxPageBytes (config/blueprints.ts)', `is ${JSON.stringify(pageBytes)}`, `use a whole number of bytes of 1024 or more, such as ${DEFAULT_MAX_PAGE_BYTES} (8 MiB, the default)`);
   }
+  // A connection's requests wait while half its limit is unread, and the one that starts may
+  // answer a full page: past the whole limit, the page would end the connection that asked for it.
+  for (const [kind, file] of [['sockets', 'config/sockets.ts'], ['http', 'config/http.ts']] as const) {
+    const page = pageBytes ?? DEFAULT_MAX_PAGE_BYTES;
+    const { maxBufferedBytes } = connectionLimits(config[kind], kind);
+    if (page > maxBufferedBytes / 2) {
+      fail(
+        `blueprints.maxPageBytes (config/blueprints.ts)`,
+        `is ${page}, more than half of ${kind}.maxBufferedBytes (${maxBufferedBytes}, ${file}), so a full page would disconnect the client that asked for it`,
+        `raise ${kind}.maxBufferedBytes to ${page * 2} or more, or lower maxPageBytes`,
+      );
+    }
+  }
   // Sails settings that sails-rt does not build yet are refused, never silently ignored.
   const notYet: [string, unknown][] = [
     ['blueprints.actions (config/blueprints.ts)', blueprints.actions],
