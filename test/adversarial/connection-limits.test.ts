@@ -10,7 +10,7 @@ import { rawSocket } from './raw-clients.js';
 
 let lifted: Lifted;
 beforeAll(async () => {
-  lifted = await liftFixture({ sockets: { maxInFlight: 2 }, http: { maxInFlight: 2 } });
+  lifted = await liftFixture({ sockets: { maxInFlight: 2 }, http: { maxInFlight: 2, connectionTimeout: 1000 } });
 });
 afterAll(async () => {
   await lifted.close();
@@ -86,6 +86,47 @@ describe('http.maxInFlight', () => {
     expect(received.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 429']);
     expect(received).toContain('"code":"E_TOO_MANY_REQUESTS"');
     expect(received).toContain('(http.maxInFlight)');
+  });
+});
+
+describe('http.connectionTimeout', () => {
+  it('closes a connection whose response waits unread, with a line in the log; a quiet socket.io connection is not touched', async () => {
+    lifted.lines.length = 0;
+    const quiet = await rawSocket(lifted.app.url);
+    const { hostname, port } = new URL(lifted.app.url);
+    // Under http.maxBufferedBytes (16 MiB), so the timeout is what closes it.
+    const bytes = 12_000_000;
+    const socket = tcpConnect({ host: hostname, port: Number(port) });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.pause();
+    socket.write(`GET /echo/big?bytes=${bytes} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => (received += chunk.length));
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => {
+      socket.once('close', () => resolve());
+      socket.resume();
+    });
+    expect(received).toBeLessThan(bytes);
+    expect(lifted.lines.some((line) => /^sails-rt: closed the HTTP connection from \S+: [\d.]+ MiB of responses waited unread for 1 s \(http\.connectionTimeout\)\.$/.test(line))).toBe(true);
+    // The websocket, quiet for as long, still answers: the timeout is for HTTP connections only.
+    quiet.request(1, 'get', '/echo/slow?ms=1');
+    await until(() => quiet.acks.has(1), 'the quiet socket’s answer');
+    expect(quiet.acks.get(1)?.statusCode).toBe(200);
+    quiet.close();
+  });
+
+  it('closes a connection whose unread responses pass http.maxBufferedBytes at once, with a line in the log', async () => {
+    lifted.lines.length = 0;
+    const { hostname, port } = new URL(lifted.app.url);
+    const socket = tcpConnect({ host: hostname, port: Number(port) });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.pause();
+    socket.write(`GET /echo/big?bytes=20000000 HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+    await until(() => lifted.lines.length > 0, 'the log line', 900);
+    expect(lifted.lines).toEqual([expect.stringMatching(/^sails-rt: closed the HTTP connection from \S+: 19\.1 MiB of responses waited unread, over the limit of 16\.0 MiB \(http\.maxBufferedBytes\)\.$/)]);
+    socket.destroy();
   });
 });
 

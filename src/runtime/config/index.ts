@@ -125,7 +125,15 @@ export interface HttpConfig {
   maxInFlight?: number;
   /** Bytes of responses one connection may leave unread before it is closed (default 16 MiB). */
   maxBufferedBytes?: number;
+  /**
+   * Milliseconds a connection may go without reading or sending a byte before it is closed
+   * (default 120000): a client that stops reading its responses cannot hold them for ever.
+   */
+  connectionTimeout?: number;
 }
+
+/** `http.connectionTimeout` when the app sets none: Node's own default before Node 13. */
+export const DEFAULT_CONNECTION_TIMEOUT = 120_000;
 
 /** The defaults of the per-connection limits, the same in production (never looser there). */
 export const CONNECTION_LIMITS = {
@@ -286,6 +294,10 @@ function checkConfig(config: SailsConfig): SailsConfig {
     if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1024)) {
       fail(setting, `is ${JSON.stringify(value)}`, 'use a number of bytes of 1024 or more, such as 16 * 1024 * 1024');
     }
+  }
+  const timeout = http?.connectionTimeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 1000)) {
+    fail('http.connectionTimeout (config/http.ts)', `is ${JSON.stringify(timeout)}`, `use a number of milliseconds of 1000 or more, such as ${DEFAULT_CONNECTION_TIMEOUT}`);
   }
   for (const key of ['sendResponseHeaders', 'sendStatusCode', 'grant3rdPartyCookie'] as const) {
     if (sockets[key] !== undefined && typeof sockets[key] !== 'boolean') {

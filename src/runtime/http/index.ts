@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { parse as parseQueryString } from 'node:querystring';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { ConnectionGate, GatedSink, type ConnectionLimits } from '../pipeline/backpressure.js';
+import { ConnectionGate, formatBytes, GatedSink, type ConnectionLimits } from '../pipeline/backpressure.js';
 import { Req, Res, splitUrl, type ResponseSink } from '../pipeline/index.js';
 import { VERBS, type Router } from '../router/index.js';
 import { SailsRtError } from '../errors.js';
@@ -67,10 +67,12 @@ export async function createHttpServer(options: {
   production: boolean;
   assetsDir: string;
   limits: ConnectionLimits;
+  /** Milliseconds without a byte read or sent before a connection is closed (`http.connectionTimeout`). */
+  connectionTimeout: number;
   /** The app's log, for connections closed for not reading their responses. */
   log: (line: string) => void;
 }): Promise<FastifyInstance> {
-  const { router, production, assetsDir, limits, log } = options;
+  const { router, production, assetsDir, limits, connectionTimeout, log } = options;
   const gates = new WeakMap<Socket, { gate: ConnectionGate; unsent: Unsent }>();
   /** One gate per keep-alive connection (docs in pipeline/backpressure.ts). Node's HTTP server stops reading a connection whose output backs up by itself. */
   const gateOf = (socket: Socket): { gate: ConnectionGate; unsent: Unsent } => {
@@ -79,8 +81,10 @@ export async function createHttpServer(options: {
       const unsent = new Unsent();
       const gate = new ConnectionGate(limits, {
         unreadBytes: () => unsent.bytes,
-        drop(reason) {
-          log(`sails-rt: closed the HTTP connection from ${socket.remoteAddress ?? 'an unknown address'}: ${reason} (http.maxBufferedBytes).`);
+        drop(unread) {
+          log(
+            `sails-rt: closed the HTTP connection from ${socket.remoteAddress ?? 'an unknown address'}: ${formatBytes(unread)} of responses waited unread, over the limit of ${formatBytes(limits.maxBufferedBytes)} (http.maxBufferedBytes).`,
+          );
           socket.destroy();
         },
       });
@@ -92,6 +96,7 @@ export async function createHttpServer(options: {
   };
   const app = Fastify({
     logger: false,
+    connectionTimeout,
     forceCloseConnections: true,
     exposeHeadRoutes: false,
     // A path that cannot be percent-decoded matches no route, as over a socket: 404, not Fastify's JSON.
@@ -99,6 +104,15 @@ export async function createHttpServer(options: {
       if (error.code === 'FST_ERR_BAD_URL') return plain(reply, 404);
       return plain(reply, 400);
     },
+  });
+  // With a listener here Node no longer closes a timed-out connection itself: one whose responses
+  // wait unread gets a line in the log (an idle keep-alive connection does not).
+  app.server.on('timeout', (socket: Socket) => {
+    const unsent = gates.get(socket)?.unsent.bytes ?? 0;
+    if (unsent > 0) {
+      log(`sails-rt: closed the HTTP connection from ${socket.remoteAddress ?? 'an unknown address'}: ${formatBytes(unsent)} of responses waited unread for ${connectionTimeout / 1000} s (http.connectionTimeout).`);
+    }
+    socket.destroy();
   });
   // A verb no route can take (PROPFIND): the same 404 as any unknown route.
   app.setNotFoundHandler((_request, reply) => plain(reply, 404));

@@ -11,7 +11,7 @@ import { blueprintRoutes, type BlueprintAction, type NormalizedModel } from '../
 import { loadModels } from '../../schema/load/index.js';
 import { forgetApp, setCurrentApp, type SailsApp } from '../app/index.js';
 import { blueprintActions } from '../blueprints/index.js';
-import { connectionLimits, DEFAULT_MAX_PAGE_BYTES, loadConfig, type RouteTarget, type SailsConfig } from '../config/index.js';
+import { connectionLimits, DEFAULT_CONNECTION_TIMEOUT, DEFAULT_MAX_PAGE_BYTES, loadConfig, type RouteTarget, type SailsConfig } from '../config/index.js';
 import { actionIdentity, loadControllers, type ActionTable } from '../controllers/index.js';
 import { LiftError } from '../errors.js';
 import { createHttpServer } from '../http/index.js';
@@ -76,7 +76,7 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     opened.store = store;
 
     const router = new Router();
-    const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets'), limits: connectionLimits(config.http, 'http'), log });
+    const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets'), limits: connectionLimits(config.http, 'http'), connectionTimeout: config.http?.connectionTimeout ?? DEFAULT_CONNECTION_TIMEOUT, log });
     opened.http = http;
     const io = createSocketServer(http.server, config.sockets, router, production, log, security.serverOptions);
     opened.io = io;

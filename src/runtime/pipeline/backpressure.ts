@@ -30,8 +30,8 @@ export interface ConnectionIo {
   /** Stop reading from the client (optional: HTTP pauses itself when its output backs up). */
   pause?(): void;
   resume?(): void;
-  /** Ends the connection; `reason` goes to the app's log. */
-  drop(reason: string): void;
+  /** Ends the connection, with a line in the app's log: `unread` bytes were past the limit. */
+  drop(unread: number): void;
 }
 
 /** While a request waits on unread output, how often the output is looked at again. */
@@ -107,9 +107,7 @@ export class ConnectionGate {
     const unread = this.io.unreadBytes();
     if (unread <= this.limits.maxBufferedBytes) return;
     this.dropped = true;
-    this.io.drop(
-      `${formatBytes(unread)} of replies and messages waited unread, over the limit of ${formatBytes(this.limits.maxBufferedBytes)}`,
-    );
+    this.io.drop(unread);
   }
 
   /** The connection is gone: requests still waiting run (their writes happen, as in Sails), with nothing left to wait for. */

@@ -7,7 +7,7 @@
 import createDebug from 'debug';
 import type { Server, Socket } from 'socket.io';
 import { SailsRtError, type ErrorCode } from '../errors.js';
-import { ConnectionGate, GatedSink, type ConnectionLimits } from '../pipeline/backpressure.js';
+import { ConnectionGate, formatBytes, GatedSink, type ConnectionLimits } from '../pipeline/backpressure.js';
 import { Req, Res, splitUrl, type ResponseSink } from '../pipeline/index.js';
 import { VERBS, type Router, type Verb } from '../router/index.js';
 
@@ -120,8 +120,10 @@ function gateFor(socket: Socket, limits: ConnectionLimits, log: (line: string) =
     unreadBytes: () => queued + (websocketOf(conn)?.bufferedAmount ?? 0),
     pause: () => websocketOf(conn)?.pause(),
     resume: () => websocketOf(conn)?.resume(),
-    drop(reason) {
-      log(`sails-rt: disconnected socket ${socket.id} (${socket.handshake.address}): ${reason} (sockets.maxBufferedBytes).`);
+    drop(unread) {
+      log(
+        `sails-rt: disconnected socket ${socket.id} (${socket.handshake.address}): ${formatBytes(unread)} of replies and messages waited unread, over the limit of ${formatBytes(limits.maxBufferedBytes)} (sockets.maxBufferedBytes).`,
+      );
       // Closed at once: a polite close waits for the unread output to drain, which is the problem.
       const ws = websocketOf(conn);
       if (ws) ws.terminate();

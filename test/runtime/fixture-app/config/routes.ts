@@ -26,4 +26,5 @@ export const routes: RoutesConfig = {
   'POST /echo/join': 'EchoController.join',
   'POST /echo/broadcast': 'EchoController.broadcast',
   'GET /echo/slow': 'EchoController.slow',
+  'GET /echo/big': 'EchoController.big',
 };

@@ -113,6 +113,10 @@ export default defineController({
     if (req.param('joinAfter') !== undefined) await sails.sockets.join(req, String(req.param('joinAfter')));
     return { slept: true };
   },
+  /** `bytes` of text. */
+  big(req, res) {
+    return res.send('x'.repeat(Number(req.param('bytes') ?? 1000)));
+  },
   broadcast(req, res) {
     const { form, room, event, data } = req.body as { form: string; room: string; event: string; data: unknown };
     const s = sails.sockets;
