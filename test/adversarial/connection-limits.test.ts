@@ -5,6 +5,7 @@
  */
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as ioClient } from 'socket.io-client';
 import { liftFixture, type Lifted } from '../runtime/helpers.js';
 import { rawSocket } from './raw-clients.js';
 
@@ -51,6 +52,22 @@ describe('sockets.maxInFlight', () => {
     socket.request(5, 'get', '/echo/slow?ms=1');
     await until(() => socket.acks.size === 5, 'two more answers');
     expect([socket.acks.get(4)?.statusCode, socket.acks.get(5)?.statusCode]).toEqual([200, 200]);
+    socket.close();
+  });
+
+  it('holds over long-polling too: past the limit, 429s, and every request is answered', async () => {
+    const socket = ioClient(lifted.app.url, { transports: ['polling'], forceNew: true, reconnection: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => new Promise<{ statusCode: number }>((resolve) => socket.emit('get', { method: 'get', url: '/echo/slow?ms=100', headers: {}, data: {} }, resolve))),
+    );
+    const statuses = answers.map((jwr) => jwr.statusCode).sort();
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(2);
+    expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
+    expect(statuses).toContain(429);
     socket.close();
   });
 

@@ -42,7 +42,16 @@ export class Router {
   }
 
   /** Routes `req` and runs its action; answers OPTIONS itself when no route takes it; else 404 "Not Found". */
+  /** Never throws: a request dispatched from a queue (pipeline/backpressure.ts) has nobody above it to catch. */
   dispatch(req: Req, res: Res): void {
+    try {
+      this.route(req, res);
+    } catch (error) {
+      res.serverError(error);
+    }
+  }
+
+  private route(req: Req, res: Res): void {
     const match = this.find(req.method, req.path);
     if (match === undefined) {
       const allow = req.method === 'OPTIONS' ? this.allowed(req.path) : '';
