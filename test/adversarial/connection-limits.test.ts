@@ -134,16 +134,27 @@ describe('http.connectionTimeout', () => {
     quiet.close();
   });
 
-  it('closes a connection whose unread responses pass http.maxBufferedBytes at once, with a line in the log', async () => {
-    lifted.lines.length = 0;
-    const { hostname, port } = new URL(lifted.app.url);
-    const socket = tcpConnect({ host: hostname, port: Number(port) });
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    socket.pause();
-    socket.write(`GET /echo/big?bytes=20000000 HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
-    await until(() => lifted.lines.length > 0, 'the log line', 900);
-    expect(lifted.lines).toEqual([expect.stringMatching(/^sails-rt: closed the HTTP connection from \S+: 19\.1 MiB of responses waited unread, over the limit of 16\.0 MiB \(http\.maxBufferedBytes\)\.$/)]);
-    socket.destroy();
+  it('closes a connection when its unread responses are past http.maxBufferedBytes and another is due, with a line in the log; one large response alone is sent', async () => {
+    const own = await liftFixture({ http: { maxInFlight: 4 } });
+    try {
+      const { hostname, port } = new URL(own.app.url);
+      const socket = tcpConnect({ host: hostname, port: Number(port) });
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.pause();
+      // Three slow answers of 10 MB that all start before the first is sent: the third finds 20 MB unread.
+      const one = `GET /echo/slow?ms=200&bytes=10000000 HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`;
+      socket.write(one.repeat(3));
+      await until(() => own.lines.some((line) => line.includes('http.maxBufferedBytes')), 'the log line');
+      expect(own.lines.filter((line) => line.includes('closed the HTTP connection'))).toEqual([
+        expect.stringMatching(/^sails-rt: closed the HTTP connection from \S+: [\d.]+ MiB of responses waited unread, over the limit of 16\.0 MiB \(http\.maxBufferedBytes\)\.$/),
+      ]);
+      socket.destroy();
+      // A client that reads gets a 20 MB answer whole: one answer never ends a connection.
+      const whole = await fetch(`${own.app.url}/echo/big?bytes=20000000`);
+      expect((await whole.text()).length).toBe(20_000_000);
+    } finally {
+      await own.close();
+    }
   });
 });
 

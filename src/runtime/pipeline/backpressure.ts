@@ -9,9 +9,10 @@
  *   running hundreds of requests back to back while the other clients wait.
  * - A request starts only while less than half of `maxBufferedBytes` of output waits unread for
  *   this client; past that its requests wait for the client to read (and a socket stops being
- *   read, so TCP slows the sender down). Output past `maxBufferedBytes` (a client that does not
- *   read what it asked for, or the pub-sub messages it is sent) ends the connection, with a line
- *   in the app's log: nobody can make the server hold their output without bound.
+ *   read, so TCP slows the sender down). More output for a client that already left
+ *   `maxBufferedBytes` unread (answers that came late, the pub-sub messages it is sent) ends the
+ *   connection instead, with a line in the app's log: nobody can make the server hold their
+ *   output without bound, and what one client holds is at most that plus one answer.
  *
  * The transports say how output is measured and how reading is paused (see `ConnectionIo`).
  */
@@ -101,7 +102,11 @@ export class ConnectionGate {
     this.inFlight--;
   }
 
-  /** Called as output is written for this client: past `maxBufferedBytes` the connection ends. */
+  /**
+   * Called before more output is written for this client: if what it has not read is already past
+   * `maxBufferedBytes`, the connection ends. Checked before, not after, so one large answer to a
+   * client that reads (a big download) never ends its connection; only output that piles up does.
+   */
   checkOutput(): void {
     if (this.dropped || this.closed) return;
     const unread = this.io.unreadBytes();
@@ -165,8 +170,8 @@ export class GatedSink implements ResponseSink {
       this.released = true;
       this.gate.release();
     }
-    this.inner.deliver(statusCode, headers, body, json);
     this.gate.checkOutput();
+    this.inner.deliver(statusCode, headers, body, json);
   }
 }
 

@@ -131,8 +131,8 @@ function gateFor(socket: Socket, limits: ConnectionLimits, log: (line: string) =
     },
   });
   conn.on('packetCreate', (packet: { data?: unknown }) => {
-    queued += packetBytes(packet.data);
     gate.checkOutput();
+    queued += packetBytes(packet.data);
   });
   conn.on('flush', (buffer: { data?: unknown }[]) => {
     for (const packet of buffer) queued -= packetBytes(packet.data);

@@ -105,12 +105,16 @@ export default defineController({
     await sails.sockets.join(req, String(req.param('room')));
     return res.json({ joined: sails.sockets.getId(req) ?? null });
   },
-  /** Answers after `ms` (default 200); with `room`, joins it first, with `subscribe`, subscribes to that user after the wait. */
+  /**
+   * Answers after `ms` (default 200); with `room`, joins it first, with `subscribe`, subscribes to
+   * that user after the wait, with `bytes`, answers that many characters of text.
+   */
   async slow(req) {
     if (req.param('room') !== undefined) await sails.sockets.join(req, String(req.param('room')));
     await new Promise((resolve) => setTimeout(resolve, Number(req.param('ms') ?? 200)));
     if (req.param('subscribe') !== undefined) await sails.models['user']!.subscribe(req, [Number(req.param('subscribe'))]);
     if (req.param('joinAfter') !== undefined) await sails.sockets.join(req, String(req.param('joinAfter')));
+    if (req.param('bytes') !== undefined) return 'x'.repeat(Number(req.param('bytes')));
     return { slept: true };
   },
   /** `bytes` of text. */
