@@ -14,6 +14,8 @@ export { defineController } from './controllers/define.js';
 export { definePolicy, type Policy } from './policies/define.js';
 export type { PoliciesConfig, PolicyTarget } from './policies/index.js';
 export type { SessionConfig, SessionCookieConfig, SessionData, SessionStore } from './session/index.js';
+/** The default session store (this process's memory), e.g. to keep a reference to it: `session.store = new MemorySessionStore()`. */
+export { MemorySessionStore } from './session/store.js';
 export type { BeforeConnect } from './security/index.js';
 export type { Action, Req, Res, Query, Transport } from './pipeline/index.js';
 export type {

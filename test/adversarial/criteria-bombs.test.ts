@@ -7,7 +7,7 @@
  * large as fit in a URL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, liftFixture, rawSocket, type Client, type ClientKind, type Jwr, type Lifted } from '../runtime/helpers.js';
+import { connect, liftFixture, sendRawFrames, type Client, type ClientKind, type Jwr, type Lifted } from '../runtime/helpers.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const NO_REPLY = 'no reply within 10 s';
@@ -114,23 +114,12 @@ describe('bombs only a raw socket.io frame can carry', () => {
   it('a where object nested 10,000 deep, and 1e309 as a JSON number, are 400s', async () => {
     const client = await connect('socket.io-client 4', lifted.app.url);
     try {
-      const engine = rawSocket(client).io.engine;
-      const acks = new Map<number, unknown>();
       const frames = [
         `["get",{"url":"/user","data":{"where":${'{"or":['.repeat(10_000)}{"age":1}${']}'.repeat(10_000)}}}]`,
         `["get",{"url":"/user","data":{"where":{"age":1e309}}}]`,
         `["get",{"url":"/user","data":{"limit":1e309}}]`,
       ];
-      const done = new Promise<void>((resolve) => {
-        engine.on('message', (data: unknown) => {
-          const match = typeof data === 'string' ? /^3(\d+)(.*)$/s.exec(data) : null;
-          if (!match) return;
-          acks.set(Number(match[1]), (JSON.parse(match[2] ?? 'null') as unknown[])[0]);
-          if (acks.size === frames.length) resolve();
-        });
-      });
-      frames.forEach((frame, i) => engine.write(`2${7000 + i}${frame}`));
-      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      const acks = await sendRawFrames(client, frames, { firstId: 7000, ms: 10_000 });
       expect([...acks.keys()].sort()).toStrictEqual([7000, 7001, 7002]);
       for (const [id, jwr] of acks) expect(jwr, `frame ${id - 7000}`).toMatchObject({ statusCode: 400, body: { code: 'E_INVALID_CRITERIA' } });
       expect(await client.request('get', '/user', { where: { name: 'bob' } })).toMatchObject({ statusCode: 200 });

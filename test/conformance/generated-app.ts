@@ -145,41 +145,12 @@ export const routes: RoutesConfig = {
 };
 `;
 
-/**
- * The default store's behaviour (idle sessions expire after maxAge) in a store the probe
- * controller can count, so a suite can check that sessions go away with their sockets.
- */
-const SESSION_CONFIG = `import type { SessionConfig, SessionData, SessionStore } from 'sails-rt';
-
-class CountedSessionStore implements SessionStore {
-  private readonly sessions = new Map<string, { data: SessionData; expires: number }>();
-
-  get(sid: string): SessionData | undefined {
-    const entry = this.sessions.get(sid);
-    if (entry === undefined) return undefined;
-    if (entry.expires <= Date.now()) {
-      this.sessions.delete(sid);
-      return undefined;
-    }
-    return entry.data;
-  }
-
-  set(sid: string, data: SessionData, maxAge: number): void {
-    this.sessions.set(sid, { data, expires: Date.now() + maxAge });
-  }
-
-  destroy(sid: string): void {
-    this.sessions.delete(sid);
-  }
-
-  get size(): number {
-    return this.sessions.size;
-  }
-}
+/** The default store, given by the app so the probe controller can count its sessions (`size`). */
+const SESSION_CONFIG = `import { MemorySessionStore, type SessionConfig } from 'sails-rt';
 
 export const session: SessionConfig = {
   secret: 'a secret for the generated test app only',
-  store: new CountedSessionStore(),
+  store: new MemorySessionStore(),
 };
 `;
 

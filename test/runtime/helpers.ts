@@ -184,6 +184,27 @@ export function rawSocket(client: Client): ClientSocket {
   return (client as unknown as { raw: ClientSocket }).raw;
 }
 
+/**
+ * Sends socket.io EVENT packets as raw text over a socket.io-client 4 client (a normal client's
+ * encoder would overflow on what they hold), with ack ids `firstId`, `firstId + 1` …, and
+ * resolves with the ACK payloads by id once all are in or `ms` passed.
+ */
+export async function sendRawFrames(client: Client, frames: string[], { firstId = 9000, ms = 2000 } = {}): Promise<Map<number, unknown>> {
+  const engine = rawSocket(client).io.engine;
+  const acks = new Map<number, unknown>();
+  const done = new Promise<void>((resolve) => {
+    engine.on('message', (data: unknown) => {
+      const match = typeof data === 'string' ? /^3(\d+)(.*)$/s.exec(data) : null;
+      if (!match) return;
+      acks.set(Number(match[1]), (JSON.parse(match[2] ?? 'null') as unknown[])[0]);
+      if (acks.size === frames.length) resolve();
+    });
+  });
+  frames.forEach((frame, i) => engine.write(`2${firstId + i}${frame}`));
+  await Promise.race([done, new Promise((resolve) => setTimeout(resolve, ms))]);
+  return acks;
+}
+
 interface SailsSocket {
   on(event: string, handler: (payload: unknown) => void): void;
   request(options: { method: string; url: string; data?: unknown; headers?: Record<string, string> }, cb: (body: unknown, jwr: { toPOJO(): Jwr }) => void): void;

@@ -4,7 +4,7 @@
  * bound, empty lists of rooms, automatic OPTIONS, an empty JSON body.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, flush, liftFixture, rawSocket, type Client, type Jwr, type Lifted } from './helpers.js';
+import { connect, flush, liftFixture, rawSocket, sendRawFrames, type Client, type Jwr, type Lifted } from './helpers.js';
 
 let lifted: Lifted;
 beforeAll(async () => {
@@ -95,23 +95,6 @@ describe.each(['http', 'socket.io-client 4'] as const)('one response per request
 });
 
 describe('deeply nested input from a raw socket.io frame', () => {
-  /** Sends socket.io EVENT packets as raw text (a normal client's encoder would overflow first) and collects the ACK packets. */
-  async function sendRaw(client: Client, frames: string[]): Promise<Map<number, unknown>> {
-    const engine = rawSocket(client).io.engine;
-    const acks = new Map<number, unknown>();
-    const done = new Promise<void>((resolve) => {
-      engine.on('message', (data: unknown) => {
-        const match = typeof data === 'string' ? /^3(\d+)(.*)$/s.exec(data) : null;
-        if (!match) return;
-        acks.set(Number(match[1]), (JSON.parse(match[2] ?? 'null') as unknown[])[0]);
-        if (acks.size === frames.length) resolve();
-      });
-    });
-    frames.forEach((frame, i) => engine.write(`2${9000 + i}${frame}`));
-    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 2000))]);
-    return acks;
-  }
-
   it('is answered with a 400, and never crashes the process (an uncaught RangeError did)', async () => {
     const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
     await withClient('socket.io-client 4', async (client) => {
@@ -125,7 +108,7 @@ describe('deeply nested input from a raw socket.io frame', () => {
         // A json attribute accepts arrays, but one this deep cannot be stored as text.
         `["post",{"url":"/note","data":{"title":"deep","meta":${deep(50_000)}}}]`,
       ];
-      const acks = await sendRaw(client, frames);
+      const acks = await sendRawFrames(client, frames);
       expect([...acks.keys()].sort()).toStrictEqual(frames.map((_, i) => 9000 + i));
       for (const [id, jwr] of acks) expect(jwr, `frame ${id - 9000}`).toMatchObject({ statusCode: 400 });
       expect(await client.request('get', '/user')).toMatchObject({ statusCode: 200 });
