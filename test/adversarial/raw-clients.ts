@@ -15,8 +15,8 @@ export interface RawJwr {
 export interface RawSocket {
   /** Sends a virtual request with ack id `id`; the answer lands in `acks`. */
   request(id: number, method: string, url: string, data?: unknown): void;
-  /** Sends one Engine.IO message as it is (e.g. '42["get",{…}]', a request without an ack). */
-  send(frame: string): void;
+  /** Sends one Engine.IO message as it is (e.g. '42["get",{…}]', a request without an ack; a Buffer is a binary attachment). */
+  send(frame: string | Buffer): void;
   /** Every ack received so far, by id. */
   readonly acks: Map<number, RawJwr>;
   /** Every event received so far, by name, in order. */
@@ -30,8 +30,9 @@ export interface RawSocket {
   close(): void;
 }
 
-export async function rawSocket(baseUrl: string): Promise<RawSocket> {
-  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`);
+/** `headers` go with the upgrade request, e.g. the Origin that `sockets.onlyAllowOrigins` allows. */
+export async function rawSocket(baseUrl: string, headers: Record<string, string> = {}): Promise<RawSocket> {
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers });
   const acks = new Map<number, RawJwr>();
   const events = new Map<string, unknown[]>();
   let open = false;
@@ -49,7 +50,8 @@ export async function rawSocket(baseUrl: string): Promise<RawSocket> {
         open = true;
         return resolve();
       }
-      const ack = /^43(\d+)(.*)$/s.exec(text);
+      // An id socket.io writes in exponent form (past 2^53, '431e+30[…]') is no ack this client can match.
+      const ack = /^43(\d+)(\[.*)$/s.exec(text);
       if (ack) {
         acks.set(Number(ack[1]), (JSON.parse(ack[2] ?? '[]') as RawJwr[])[0] as RawJwr);
         return;

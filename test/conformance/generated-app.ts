@@ -117,6 +117,19 @@ export default defineController({
     await sails.models['user']!.subscribe(req, ids);
     return { subscribed: ids };
   },
+  /** Whether anything reached the shared prototypes: a fresh object or array in the server must have no such key. */
+  pollution() {
+    const fresh: Record<string, unknown> = {};
+    return {
+      polluted: 'polluted' in fresh || 'polluted' in [] || 'polluted' in Object.create(Object.prototype),
+      objectPrototype: Object.getOwnPropertyNames(Object.prototype).sort(),
+    };
+  },
+  /** A stand-in for an app's login: the session's user is what the policy isLoggedIn checks. */
+  login(req) {
+    req.session['userId'] = 1;
+    return { userId: 1 };
+  },
   async slow(req) {
     await sleep(Number(req.param('ms') ?? 300));
     return { slept: true };
@@ -142,6 +155,8 @@ export const routes: RoutesConfig = {
   'POST /probe/subscribe': 'ProbeController.subscribe',
   'GET /probe/slow': 'ProbeController.slow',
   'GET /probe/count': 'ProbeController.count',
+  'GET /probe/pollution': 'ProbeController.pollution',
+  'POST /probe/login': 'ProbeController.login',
 };
 `;
 
@@ -165,9 +180,12 @@ export interface GeneratedApp {
 
 /**
  * Generates the app in a temp folder and lifts it. `files` are written over the generated app
- * (e.g. config/local.ts); `nodeOptions` go to the lifted process (e.g. --expose-gc).
+ * (e.g. config/local.ts); `nodeOptions` go to the lifted process (e.g. --expose-gc); `env` is
+ * merged over its environment, which has NODE_ENV=development unless `env` says otherwise.
  */
-export async function liftGeneratedApp(options: { files?: Record<string, string>; nodeOptions?: string[] } = {}): Promise<GeneratedApp> {
+export async function liftGeneratedApp(
+  options: { files?: Record<string, string>; nodeOptions?: string[]; env?: Record<string, string> } = {},
+): Promise<GeneratedApp> {
   const work = mkdtempSync(join(tmpdir(), 'sails-rt-conformance-'));
   const dir = join(work, 'app');
   await run(process.execPath, [BIN, 'new', dir, '--yes', '--skip-install']);
@@ -190,7 +208,7 @@ export async function liftGeneratedApp(options: { files?: Record<string, string>
   const server = spawn(process.execPath, [...(options.nodeOptions ?? []), BIN, 'lift', '--port', '0'], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'development' },
+    env: { ...process.env, NODE_ENV: 'development', ...options.env },
   });
   let output = '';
   server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

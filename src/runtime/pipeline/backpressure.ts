@@ -54,8 +54,9 @@ function currentTurn(): number {
 }
 
 /**
- * One per connection. `admit()` before anything else, then `run(start)`; the request's response
- * calls `release()` once.
+ * One per connection. `admit()`, then `run(start)` with nothing that can throw in between (an
+ * admitted request that never runs keeps its place for good); the request's response calls
+ * `release()` once.
  *
  * @example
  * if (!gate.admit()) return answer429();

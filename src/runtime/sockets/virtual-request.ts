@@ -189,15 +189,6 @@ function receive(connection: Connection, method: Verb, envelope: unknown, ackArg
   }
   const problem = connection.refusal ?? envelopeProblem(envelope);
   if (problem !== undefined) return refuse(connection.socket, ack, problem);
-  const gate = connection.gate;
-  if (!gate.admit()) {
-    return refuse(
-      connection.socket,
-      ack,
-      `This socket already has ${gate.limits.maxInFlight} requests waiting for an answer (sockets.maxInFlight); wait for some answers before sending more.`,
-      'E_TOO_MANY_REQUESTS',
-    );
-  }
   const { url, headers: sentHeaders, data, params } = envelope as Envelope;
   let body: unknown;
   if (Array.isArray(data)) body = data;
@@ -219,6 +210,17 @@ function receive(connection: Connection, method: Verb, envelope: unknown, ackArg
 
   const { path, query } = splitUrl(url);
   const req = new Req(method, url, path, query, body, headers, 'socket.io', connection.socket, connection.ip);
+  // Admitted last, once nothing above can throw: a slot taken by a request that never reaches
+  // gate.run() is never given back, and 64 of them would leave the socket answering only 429s.
+  const gate = connection.gate;
+  if (!gate.admit()) {
+    return refuse(
+      connection.socket,
+      ack,
+      `This socket already has ${gate.limits.maxInFlight} requests waiting for an answer (sockets.maxInFlight); wait for some answers before sending more.`,
+      'E_TOO_MANY_REQUESTS',
+    );
+  }
   const res = new Res(new GatedSink(ack === undefined ? NO_REPLY : new AckSink(ack, connection.shape), gate), production);
   gate.run(() => router.dispatch(req, res));
 }
@@ -239,8 +241,13 @@ function envelopeProblem(envelope: unknown): string | undefined {
   if (url === undefined) return `The request envelope has no url; ${ENVELOPE_HINT}.`;
   if (typeof url !== 'string') return `The request url must be a string, got ${describe(url)}; ${ENVELOPE_HINT}.`;
   if (url.charCodeAt(0) !== 47 /* / */) return `The request url must be a path starting with "/", got ${describe(url)}; ${ENVELOPE_HINT}.`;
-  if (headers !== undefined && headers !== null && (typeof headers !== 'object' || Array.isArray(headers))) {
-    return `The request headers must be an object of header names to values, got ${describe(headers)}.`;
+  if (headers !== undefined && headers !== null) {
+    if (typeof headers !== 'object' || Array.isArray(headers)) return `The request headers must be an object of header names to values, got ${describe(headers)}.`;
+    // An object has no header text: String() gives "[object Object]", or throws for {"toString":1}.
+    for (const name of Object.keys(headers)) {
+      const value = (headers as Record<string, unknown>)[name];
+      if (value !== null && typeof value === 'object') return `The request header ${describe(name)} must be a string, got ${describe(value)}.`;
+    }
   }
   if (data !== undefined && data !== null && typeof data !== 'object') {
     return `The request data must be an object (or an array), got ${describe(data)}; ${ENVELOPE_HINT}.`;
