@@ -13,7 +13,7 @@ import { SailsRtError } from '../errors.js';
 import type { Criteria, Store, StoredRecord } from '../store/index.js';
 import { parseFindCriteria } from './criteria.js';
 import { MODEL_API_BOUNDS } from './limits.js';
-import { linkedRecords, modelOf, parsePopulate, populate } from './populate.js';
+import { linkedLists, modelOf, parsePopulate, populate } from './populate.js';
 import { buildQuery, type FindQuery, type MembersQuery, type ModelQuery, type QueryCriteria, type QueryMeta, type QueryState, type SetQuery, type WriteQuery } from './query.js';
 import { valuesForUpdate } from './values.js';
 import type { LinkChange, RecordWriter, WriteOptions } from './writes.js';
@@ -234,7 +234,8 @@ async function populateChosen(
     const target = modelOf(models, link.target);
     const params = Object.keys(criteria).some((k) => CRITERIA_KEYS.has(k)) ? criteria : { where: criteria };
     const parsed = parseFindCriteria(target, { limit: -1, where: {}, ...params }, MODEL_API_BOUNDS);
-    for (const record of out) (record as Record<string, unknown>)[link.name] = await linkedRecords(store, target, link, record.id, undefined, parsed);
+    const lists = await linkedLists(store, target, link, out.map((record) => record.id), parsed);
+    for (const record of out) (record as Record<string, unknown>)[link.name] = [...(lists.get(record.id) ?? [])];
   }
   return out;
 }

@@ -24,6 +24,11 @@ export class PageBudget implements ReadBudget {
     return this.spentAt !== undefined;
   }
 
+  /** Bytes left before the budget is spent. */
+  get remaining(): number {
+    return this.maxBytes - this.used;
+  }
+
   charge(bytes: number): boolean {
     if (this.spent) return false;
     if (this.used + bytes > this.maxBytes) {

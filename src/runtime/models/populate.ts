@@ -6,7 +6,7 @@
  */
 import type { NormalizedAttribute, NormalizedCollection, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
-import type { Criteria, Store, StoredRecord } from '../store/index.js';
+import type { Criteria, LinkPath, ReadBudget, Store, StoredRecord } from '../store/index.js';
 import type { PageBudget } from './page-budget.js';
 import { checkListLength, show, splitNames } from './criteria.js';
 import { BLUEPRINT_BOUNDS, type CriteriaBounds } from './limits.js';
@@ -69,8 +69,28 @@ export interface PopulateOptions {
 }
 
 /**
+ * Ids per to-one read: far below SQLite's 32,766 variables (and other databases' limits), and
+ * few enough that one statement never holds the event loop for long.
+ */
+const ID_CHUNK = 1000;
+
+/** What one link holds for each of the records read, and what each of them is charged for it. */
+interface LinkFill {
+  values: unknown[];
+  bytes: number[];
+}
+
+/**
+ * How a read meets a page budget. `room`: a trial read that gives up (resolves undefined) once what
+ * it read passes that many bytes, charging nothing. `budget`: the store charges it as it reads,
+ * for one record at a time, so in the order a record-by-record populate charged.
+ */
+type Reading = { room: number } | { budget: PageBudget };
+
+/**
  * `records` with `links` filled in; to-many keys come first, as Sails sends them
- * (`{"pets":[],"tags":[],"id":1,…}`).
+ * (`{"pets":[],"tags":[],"id":1,…}`). Each link costs a few statements for the whole page, not
+ * one per record: see readLinks.
  */
 export async function populate(
   store: Store,
@@ -80,39 +100,204 @@ export async function populate(
   options: PopulateOptions = {},
 ): Promise<StoredRecord[]> {
   if (links.length === 0 || records.length === 0) return [...records];
-  const { budget } = options;
-  const filled = records.map(() => ({ many: {} as Record<string, unknown>, one: {} as Record<string, unknown> }));
-  // Without a budget, a record linked from several is read once.
-  const seen = new Map<string, StoredRecord | null>();
-  // Record by record, so a budget knows what each page record holds when it runs out.
-  for (const [i, record] of records.entries()) {
-    budget?.into(i);
-    for (const link of links) {
-      const target = modelOf(models, link.target);
-      if (link.kind === 'one') {
-        const id = record[link.name];
-        let linked: StoredRecord | null = null;
-        if (typeof id === 'number') {
-          const key = `${link.target}:${id}`;
-          if (budget) {
-            // Charged per record that shows it: the answer repeats it that many times.
-            linked = (await store.find(target, byIds([id]), { budget }))[0] ?? null;
-          } else if (seen.has(key)) {
-            linked = seen.get(key) ?? null;
-          } else {
-            linked = (await store.findOne(target, id)) ?? null;
-            seen.set(key, linked);
-          }
-        }
-        (filled[i] as { one: Record<string, unknown> }).one[link.name] = linked;
-      } else {
-        (filled[i] as { many: Record<string, unknown> }).many[link.name] = await linkedRecords(store, target, link, record.id, options.limit, undefined, budget);
-      }
-      // The caller turns a spent budget into its answer: what was read so far is not used.
-      if (budget?.spent) return [...records];
+  const read = (part: readonly StoredRecord[], reading?: Reading): Promise<LinkFill[] | undefined> =>
+    readLinks(store, models, part, links, options.limit, reading);
+  const fills = options.budget ? await readWithin(read, records, options.budget) : await read(records);
+  // The caller turns a spent budget into its answer: what was read so far is not used.
+  if (fills === undefined) return [...records];
+  return records.map((record, i) => {
+    const many: Record<string, unknown> = {};
+    const one: Record<string, unknown> = {};
+    for (const [k, link] of links.entries()) (link.kind === 'one' ? one : many)[link.name] = fills[k]?.values[i];
+    return { ...many, ...record, ...one } as StoredRecord;
+  });
+}
+
+/**
+ * Populating within a page budget charges exactly what record-by-record populating charged: each
+ * record is charged for everything populated into it (a to-one once per record that shows it),
+ * records in page order, so `fit()` names the same record. The whole page is first read on trial,
+ * which stops as soon as it passes what is left of the budget: when it fits, it is charged as if
+ * read record by record. When it does not, the page is read again in chunks of √n records, each on
+ * trial, to find the one chunk the budget runs out in; that chunk alone is read record by record.
+ * A page that does not fit costs O(√n) statements per link instead of O(n); one that fits, O(1).
+ */
+async function readWithin(
+  read: (part: readonly StoredRecord[], reading?: Reading) => Promise<LinkFill[] | undefined>,
+  records: readonly StoredRecord[],
+  budget: PageBudget,
+): Promise<LinkFill[] | undefined> {
+  if (budget.spent) return undefined;
+  const whole = await read(records, { room: budget.remaining });
+  if (whole) {
+    charge(budget, whole, 0);
+    return whole;
+  }
+  const fills: LinkFill[] = [];
+  const step = Math.ceil(Math.sqrt(records.length));
+  for (let start = 0; start < records.length; start += step) {
+    const chunk = records.slice(start, start + step);
+    const part = await read(chunk, { room: budget.remaining });
+    if (part) {
+      charge(budget, part, start);
+      append(fills, part);
+      continue;
+    }
+    for (const [j, record] of chunk.entries()) {
+      budget.into(start + j);
+      const one = await read([record], { budget });
+      if (one === undefined || budget.spent) return undefined;
+      append(fills, one);
     }
   }
-  return records.map((record, i) => ({ ...filled[i]?.many, ...record, ...filled[i]?.one }) as StoredRecord);
+  // Reached only when writes between the reads made the page fit after all.
+  return fills;
+}
+
+/** Charges what a trial read found, record by record from page record `offset`; it all fits. */
+function charge(budget: PageBudget, fills: readonly LinkFill[], offset: number): void {
+  const count = fills[0]?.values.length ?? 0;
+  for (let i = 0; i < count; i++) {
+    budget.into(offset + i);
+    // One charge for a record's whole list charges what one per row did: none is refused.
+    for (const fill of fills) {
+      const bytes = fill.bytes[i] ?? 0;
+      if (bytes > 0) budget.charge(bytes);
+    }
+  }
+}
+
+function append(fills: LinkFill[], part: readonly LinkFill[]): void {
+  for (const [k, fill] of part.entries()) {
+    const into = fills[k];
+    if (into) {
+      into.values.push(...fill.values);
+      into.bytes.push(...fill.bytes);
+    } else {
+      fills[k] = { values: [...fill.values], bytes: [...fill.bytes] };
+    }
+  }
+}
+
+/**
+ * What each link holds for each of `records`: per to-one link, one read of the distinct ids (per
+ * 1,000); per to-many link, one store.findLinked for all the records. Undefined when a trial read
+ * passed its room, or the budget it was charging got spent.
+ */
+async function readLinks(
+  store: Store,
+  models: ReadonlyMap<string, NormalizedModel>,
+  records: readonly StoredRecord[],
+  links: readonly Link[],
+  limit: number | undefined,
+  reading?: Reading,
+): Promise<LinkFill[] | undefined> {
+  const fills: LinkFill[] = [];
+  let used = 0;
+  for (const link of links) {
+    const target = modelOf(models, link.target);
+    // A trial read stops the store once this link's rows alone pass what is left of the room.
+    const meter = reading && 'room' in reading ? new Meter(reading.room - used) : undefined;
+    const budget = meter ?? (reading && 'budget' in reading ? reading.budget : undefined);
+    const fill = link.kind === 'one' ? await toOne(store, target, link, records, budget, meter) : await toMany(store, target, link, records, limit, budget, meter);
+    if (fill === undefined) return undefined;
+    if (reading && 'budget' in reading && reading.budget.spent) return undefined;
+    if (meter) {
+      for (const bytes of fill.bytes) used += bytes;
+      if (used > (reading as { room: number }).room) return undefined;
+    }
+    fills.push(fill);
+  }
+  return fills;
+}
+
+/** Records the size of every row a store charges, in order, and refuses past its room. */
+class Meter implements ReadBudget {
+  readonly sizes: number[] = [];
+  over = false;
+  private used = 0;
+
+  constructor(private readonly room: number) {}
+
+  charge(bytes: number): boolean {
+    if (this.used + bytes > this.room) {
+      this.over = true;
+      return false;
+    }
+    this.used += bytes;
+    this.sizes.push(bytes);
+    return true;
+  }
+}
+
+async function toOne(
+  store: Store,
+  target: NormalizedModel,
+  link: Extract<Link, { kind: 'one' }>,
+  records: readonly StoredRecord[],
+  budget: ReadBudget | undefined,
+  meter: Meter | undefined,
+): Promise<LinkFill | undefined> {
+  const ids = [...new Set(records.map((record) => record[link.name]).filter((id): id is number => typeof id === 'number'))];
+  const found = new Map<number, { record: StoredRecord; bytes: number }>();
+  for (let start = 0; start < ids.length; start += ID_CHUNK) {
+    const first = meter?.sizes.length ?? 0;
+    const rows = await store.find(target, byIds(ids.slice(start, start + ID_CHUNK)), budget ? { budget } : {});
+    for (const [j, record] of rows.entries()) found.set(record.id, { record, bytes: meter?.sizes[first + j] ?? 0 });
+    if (meter?.over) return undefined;
+  }
+  const linked = records.map((record) => {
+    const id = record[link.name];
+    return typeof id === 'number' ? found.get(id) : undefined;
+  });
+  // Charged per record that shows it: the answer repeats it that many times.
+  return { values: linked.map((entry) => entry?.record ?? null), bytes: linked.map((entry) => entry?.bytes ?? 0) };
+}
+
+async function toMany(
+  store: Store,
+  target: NormalizedModel,
+  link: Extract<Link, { kind: 'many' }>,
+  records: readonly StoredRecord[],
+  limit: number | undefined,
+  budget: ReadBudget | undefined,
+  meter: Meter | undefined,
+): Promise<LinkFill | undefined> {
+  const criteria: Criteria = { sort: [], skip: 0, ...(limit === undefined ? {} : { limit }) };
+  const rows = await store.findLinked(target, pathOf(link), records.map((record) => record.id), criteria, budget ? { budget } : {});
+  if (meter?.over) return undefined;
+  const lists = new Map<number, { records: StoredRecord[]; bytes: number }>();
+  for (const [j, { parentId, record }] of rows.entries()) {
+    let list = lists.get(parentId);
+    if (!list) lists.set(parentId, (list = { records: [], bytes: 0 }));
+    list.records.push(record);
+    list.bytes += meter?.sizes[j] ?? 0;
+  }
+  return {
+    values: records.map((record) => [...(lists.get(record.id)?.records ?? [])]),
+    bytes: records.map((record) => lists.get(record.id)?.bytes ?? 0),
+  };
+}
+
+/**
+ * The lists of many parents through a to-many link, in one store.findLinked: `criteria` applies to
+ * each list on its own. A parent with nothing linked has no entry.
+ */
+export async function linkedLists(
+  store: Store,
+  target: NormalizedModel,
+  link: Extract<Link, { kind: 'many' }>,
+  parentIds: readonly number[],
+  criteria: Criteria,
+  budget?: PageBudget,
+): Promise<Map<number, StoredRecord[]>> {
+  const lists = new Map<number, StoredRecord[]>();
+  for (const { parentId, record } of await store.findLinked(target, pathOf(link), parentIds, criteria, budget ? { budget } : {})) {
+    const list = lists.get(parentId);
+    if (list) list.push(record);
+    else lists.set(parentId, [record]);
+  }
+  return lists;
 }
 
 /** The records linked to `parentId` through a to-many link, oldest first. */
@@ -125,17 +310,13 @@ export async function linkedRecords(
   criteria?: Criteria,
   budget?: PageBudget,
 ): Promise<StoredRecord[]> {
-  const { collection } = link;
-  const options = budget ? { budget } : {};
   const base: Criteria = criteria ?? { sort: [], skip: 0, ...(limit === undefined ? {} : { limit }) };
-  if (collection.junction) {
-    const ids = await store.linkedIds(collection.junction, parentId);
-    if (ids.length === 0) return [];
-    const where = { kind: 'in' as const, attribute: 'id', values: ids };
-    return store.find(target, { ...base, where: base.where ? { kind: 'and', items: [where, base.where] } : where }, options);
-  }
-  const where = { kind: 'compare' as const, attribute: collection.via, op: '=' as const, value: parentId };
-  return store.find(target, { ...base, where: base.where ? { kind: 'and', items: [where, base.where] } : where }, options);
+  return (await linkedLists(store, target, link, [parentId], base, budget)).get(parentId) ?? [];
+}
+
+function pathOf(link: Extract<Link, { kind: 'many' }>): LinkPath {
+  const { junction, via } = link.collection;
+  return junction ? { junction } : { via };
 }
 
 /** The ids of the records linked to `parentId` through a to-many link, without a cap. */

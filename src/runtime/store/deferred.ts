@@ -5,7 +5,7 @@
  */
 import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
 import type { Condition, Criteria } from './criteria.js';
-import type { FindOptions, SchemaChanges, Store, StoredRecord } from './index.js';
+import type { FindOptions, LinkedRow, LinkPath, SchemaChanges, Store, StoredRecord } from './index.js';
 
 export class DeferredStore implements Store {
   #inner: Store | undefined;
@@ -41,6 +41,10 @@ export class DeferredStore implements Store {
 
   destroy(model: NormalizedModel, id: number): Promise<StoredRecord | undefined> {
     return this.#store().destroy(model, id);
+  }
+
+  findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly number[], criteria: Criteria, options?: FindOptions): Promise<LinkedRow[]> {
+    return this.#store().findLinked(model, path, parentIds, criteria, options);
   }
 
   linkedIds(junction: JunctionTable, id: number): Promise<number[]> {

@@ -29,6 +29,15 @@ export interface FindOptions {
   budget?: ReadBudget;
 }
 
+/** How a to-many link reaches its records: a to-one column of the linked model (`via`), or a join table. */
+export type LinkPath = { via: string } | { junction: JunctionTable };
+
+/** One record of a to-many list read by `findLinked`, with the parent whose list holds it. */
+export interface LinkedRow {
+  parentId: number;
+  record: StoredRecord;
+}
+
 /** What opening the store did to the database schema. */
 export interface SchemaChanges {
   createdTables: string[];
@@ -52,6 +61,17 @@ export interface Store {
   ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined>;
   /** The record as it was; undefined when there is no such record. */
   destroy(model: NormalizedModel, id: number): Promise<StoredRecord | undefined>;
+  /**
+   * The to-many lists of many parents at once, so populating a page costs a few statements per
+   * link instead of one per parent. `criteria` applies to each parent's list on its own, as if
+   * that list were read alone: `where` filters it, `sort` orders it (ties broken by id, ascending),
+   * `skip` and `limit` count within it, `select` picks the columns of its records. Resolves with
+   * the lists grouped by parent id, ascending, each in its `sort` order. Any number of parent ids:
+   * a store splits a long list into as many statements as its dialect needs. With
+   * `options.budget`, every row returned is charged once, in the order returned, and reading stops
+   * at the first row refused.
+   */
+  findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly number[], criteria: Criteria, options?: FindOptions): Promise<LinkedRow[]>;
   /** Many-to-many: the ids linked to `id` (in `junction.self`), oldest link first. */
   linkedIds(junction: JunctionTable, id: number): Promise<number[]>;
   /** Links `id` to each of `otherIds`; resolves with the ids that were not linked before. */

@@ -23,7 +23,7 @@ import {
 import type { JunctionTable, NormalizedAttribute, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import type { Condition, Criteria, Scalar } from './criteria.js';
-import type { FindOptions, ReadBudget, SchemaChanges, Store, StoredRecord } from './index.js';
+import type { FindOptions, LinkedRow, LinkPath, ReadBudget, SchemaChanges, Store, StoredRecord } from './index.js';
 
 const debug = createDebug('sails-rt:store');
 
@@ -57,6 +57,14 @@ interface ModelPlan {
 
 const SQL_TYPES = { string: 'text', number: 'real', boolean: 'integer', json: 'text' } as const;
 const STATEMENT_CACHE_LIMIT = 500;
+/**
+ * Parent ids per findLinked statement: far below SQLite's 32,766 variables, leaving room for the
+ * criteria's own values, and few enough that one statement never holds the event loop for long.
+ */
+const PARENT_CHUNK = 1000;
+/** findLinked's helper columns: `$` is not allowed in an attribute name, so they never clash with one. */
+const PARENT = '$parent';
+const ROW = '$row';
 /** SQLite's messages for a statement past its compile-time limits (variables, expression depth, LIKE pattern length, sizes). */
 const SQLITE_LIMITS = /too many SQL variables|Expression tree is too large|LIKE or GLOB pattern too complex|parser stack overflow|string or blob too big|too many terms/i;
 
@@ -145,6 +153,64 @@ class SqliteStore implements Store {
     const compiled = built.compile();
     const rows = options.budget ? this.within(compiled, options.budget) : this.all(compiled);
     return rows.map((row) => this.toRecord(plan, row));
+  }
+
+  async findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly number[], criteria: Criteria, options: FindOptions = {}): Promise<LinkedRow[]> {
+    const plan = this.plan(model);
+    const out: LinkedRow[] = [];
+    if (criteria.limit === 0) return out;
+    const ids = [...new Set(parentIds)].sort((a, b) => a - b);
+    for (let start = 0; start < ids.length; start += PARENT_CHUNK) {
+      const compiled = this.linkedQuery(model, path, ids.slice(start, start + PARENT_CHUNK), criteria);
+      try {
+        for (const row of this.statement(compiled.sql).iterate(compiled.parameters as unknown[]) as IterableIterator<Record<string, unknown>>) {
+          const parentId = Number(row[PARENT]);
+          delete row[PARENT];
+          delete row[ROW];
+          // Leaving the loop early closes the iterator, which resets the statement.
+          if (options.budget && !options.budget.charge(rowBytes(row))) return out;
+          out.push({ parentId, record: this.toRecord(plan, row) });
+        }
+      } catch (error) {
+        throw limitError(error);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Every parent's list in one statement: the linked rows, numbered within their parent's list in
+   * the criteria's order by a window function, and only the numbers in skip..skip+limit kept.
+   * Columns are qualified (`t.` for the linked model), since a join table's columns share the query.
+   */
+  private linkedQuery(model: NormalizedModel, path: LinkPath, parentIds: number[], criteria: Criteria): CompiledQuery {
+    const parent = 'via' in path ? `t.${path.via}` : `j.${path.junction.self}`;
+    const from =
+      'via' in path
+        ? this.kysely.selectFrom(`${model.tableName} as t`)
+        : this.kysely.selectFrom(`${path.junction.table} as j`).innerJoin(`${model.tableName} as t`, 't.id', `j.${path.junction.other}`);
+    let inner = (criteria.select ? from.select(criteria.select.map((c) => `t.${c}`)) : from.selectAll('t'))
+      .select((eb) => [
+        eb.ref(parent).as(PARENT),
+        eb.fn
+          .agg<number>('row_number')
+          .over((over) => {
+            let ordered = over.partitionBy(parent);
+            for (const { attribute, direction } of criteria.sort) ordered = ordered.orderBy(`t.${attribute}`, direction);
+            // A list must come out the same whichever statement reads it: ties go by id.
+            return criteria.sort.some((clause) => clause.attribute === 'id') ? ordered : ordered.orderBy('t.id', 'asc');
+          })
+          .as(ROW),
+      ])
+      .where(parent, 'in', parentIds);
+    if (criteria.where) {
+      const where = criteria.where;
+      inner = inner.where((eb) => this.condition(eb, model, where, 't'));
+    }
+    let outer = this.kysely.selectFrom(inner.as('l')).selectAll('l');
+    if (criteria.skip > 0) outer = outer.where(`l.${ROW}`, '>', criteria.skip);
+    if (criteria.limit !== undefined) outer = outer.where(`l.${ROW}`, '<=', criteria.skip + criteria.limit);
+    return outer.orderBy(`l.${PARENT}`, 'asc').orderBy(`l.${ROW}`, 'asc').compile();
   }
 
   async findOne(model: NormalizedModel, id: number): Promise<StoredRecord | undefined> {
@@ -288,17 +354,19 @@ class SqliteStore implements Store {
 
   // --- queries --------------------------------------------------------------------------------
 
-  private condition(eb: Eb, model: NormalizedModel, condition: Condition): Expression<SqlBool> {
+  /** `table`: the alias to qualify columns with, when the statement reads more than one table. */
+  private condition(eb: Eb, model: NormalizedModel, condition: Condition, table?: string): Expression<SqlBool> {
     const plan = this.plan(model);
+    const name = (attribute: string): string => (table === undefined ? attribute : `${table}.${attribute}`);
     switch (condition.kind) {
       case 'and':
       case 'or': {
-        const items = flatten(condition).map((item) => this.condition(eb, model, item));
+        const items = flatten(condition).map((item) => this.condition(eb, model, item, table));
         if (items.length === 0) return sql<SqlBool>`${sql.lit(condition.kind === 'and' ? 1 : 0)} = 1`;
         return balanced(eb, condition.kind, items);
       }
       case 'compare': {
-        const column = eb.ref(condition.attribute);
+        const column = eb.ref(name(condition.attribute));
         if (condition.value === null) return condition.op === '=' ? eb(column, 'is', null) : eb(column, 'is not', null);
         const value = toColumn(plan, condition.attribute, condition.value);
         // SQL's `!=` skips NULLs; Waterline's `!=` keeps them, so NULL counts as "not equal".
@@ -307,7 +375,7 @@ class SqliteStore implements Store {
       }
       case 'in':
       case 'nin': {
-        const column = eb.ref(condition.attribute);
+        const column = eb.ref(name(condition.attribute));
         const values = condition.values.filter((v) => v !== null).map((v) => toColumn(plan, condition.attribute, v));
         const hasNull = values.length !== condition.values.length;
         const parts: Expression<SqlBool>[] = [];
@@ -321,7 +389,7 @@ class SqliteStore implements Store {
         return parts.length === 0 ? sql<SqlBool>`1 = 1` : eb.and(parts);
       }
       case 'like':
-        return sql<SqlBool>`${sql.ref(condition.attribute)} like ${condition.pattern} escape '\\'`;
+        return sql<SqlBool>`${sql.ref(name(condition.attribute))} like ${condition.pattern} escape '\\'`;
     }
   }
 
