@@ -6,23 +6,69 @@
 export const ATTRIBUTE_TYPES = ['string', 'number', 'boolean', 'json'] as const;
 export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
 
-/** The validation rules a value is checked against, beyond its type. */
+/**
+ * The validation rules a value is checked against, beyond its type: Sails 1's (anchor's) rules.
+ * A flag rule is on with `true` and off with `false` or left out. Each fits the types listed in
+ * docs/runtime.md; on another type the model is refused.
+ */
 export interface AttributeRules {
+  /** A date (string) or timestamp (number, ms) after this one; a Date, an ISO date or ms. */
+  isAfter?: Date | string | number;
+  /** A date (string) or timestamp (number, ms) before this one; a Date, an ISO date or ms. */
+  isBefore?: Date | string | number;
+  isBoolean?: boolean;
+  isCreditCard?: boolean;
   isEmail?: boolean;
+  isHexColor?: boolean;
   isIn?: readonly (string | number)[];
+  isInteger?: boolean;
+  isIP?: boolean;
+  isNotEmptyString?: boolean;
+  isNotIn?: readonly (string | number)[];
+  isNumber?: boolean;
+  isString?: boolean;
+  isURL?: boolean;
+  isUUID?: boolean;
   min?: number;
   max?: number;
   minLength?: number;
   maxLength?: number;
+  /** The string must match. A RegExp in a .ts model; in a JSON or YAML file, the pattern as a string. */
+  regex?: RegExp | string;
+  /** The value passes when this returns true (a .ts model only: JSON and YAML cannot hold a function). */
+  custom?: (value: never) => boolean;
 }
 
-/** Sails' attribute vocabulary (the subset sails-rt implements so far). */
-export interface AttributeDefinition extends AttributeRules {
+/**
+ * What an attribute says about itself without changing what it accepts: kept on the normalized
+ * attribute for tools, never enforced.
+ */
+export interface AttributeMetadata {
+  /** The column type a SQL adapter would use. Kept; the SQLite column follows `type` (docs/runtime.md). */
+  columnType?: string;
+  description?: string;
+  extendedDescription?: string;
+  moreInfoUrl?: string;
+  example?: unknown;
+  /** Sails' marker for a sensitive value; kept as a hint, nothing is hidden or logged differently. */
+  protect?: boolean;
+}
+
+/** Sails' attribute vocabulary. */
+export interface AttributeDefinition extends AttributeRules, AttributeMetadata {
   type: AttributeType;
   required?: boolean;
   unique?: boolean;
   defaultsTo?: unknown;
   allowNull?: boolean;
+  /** Only on `id` (the primary key), which is always auto-incremented. */
+  autoIncrement?: boolean;
+  /** A number the server sets to the time of the create (ms), as `createdAt` is. */
+  autoCreatedAt?: boolean;
+  /** A number the server sets to the time of every create and update (ms), as `updatedAt` is. */
+  autoUpdatedAt?: boolean;
+  /** Encryption at rest is not supported yet: only `false` is accepted. */
+  encrypt?: false;
 }
 
 /**
@@ -48,6 +94,16 @@ export type AssociationDefinition = ModelLinkDefinition | CollectionDefinition;
 
 export interface ModelDefinition {
   attributes: Record<string, AttributeDefinition | AssociationDefinition>;
+  /** The SQLite table; the model's identity when left out. */
+  tableName?: string;
+  /** Only `'id'` for now: the routes, rooms and messages use `id`. */
+  primaryKey?: 'id';
+  /** Only `true`: unknown keys of a write are dropped, as Sails does with `schema: true`. */
+  schema?: true;
+  /** Only `'default'`: sails-rt has one datastore, the app's SQLite file. */
+  datastore?: 'default';
+  /** Accepted for Sails apps moving over; it only matters to MongoDB. */
+  dontUseObjectIds?: boolean;
   /**
    * Whether writes through `sails.models.<identity>` publish (sails-rt's model API does by
    * default, unlike Sails). Overrides the app's `models.publishWrites`; a call's
@@ -69,6 +125,13 @@ export function defineModel<const D extends ModelDefinition>(definition: D): D {
   return definition;
 }
 
+export interface NormalizedRules extends Omit<AttributeRules, 'isAfter' | 'isBefore' | 'regex' | 'custom'> {
+  isAfter?: number;
+  isBefore?: number;
+  regex?: RegExp;
+  custom?: (value: unknown) => unknown;
+}
+
 export interface NormalizedAttribute {
   name: string;
   type: AttributeType;
@@ -77,8 +140,14 @@ export interface NormalizedAttribute {
   allowNull: boolean;
   /** Present only when the definition gave one. */
   defaultsTo?: unknown;
-  rules: AttributeRules;
-  /** Set by sails-rt, never by the client: the primary key and the two timestamps. */
+  /** The rules, normalized: `isAfter`/`isBefore` as ms, `regex` as a RegExp without g or y. */
+  rules: NormalizedRules;
+  /** Present only when the definition gave some. */
+  metadata?: AttributeMetadata;
+  /**
+   * Set by sails-rt, never by the client: the primary key, and the timestamps (`createdAt`,
+   * `updatedAt`, and any attribute with autoCreatedAt or autoUpdatedAt).
+   */
   auto?: 'id' | 'createdAt' | 'updatedAt';
   /** A to-one link: the identity of the model whose record id this (number, nullable) attribute holds. */
   model?: string;
@@ -169,6 +238,15 @@ type CollectionKeys<D extends ModelDefinition> = {
   [K in keyof D['attributes']]: D['attributes'][K] extends CollectionDefinition ? K : never;
 }[keyof D['attributes']];
 
+/** Attributes the server sets: an `id`, `createdAt` or `updatedAt` override, and custom timestamps. */
+type AutoKeys<D extends ModelDefinition> = {
+  [K in keyof D['attributes']]: K extends keyof AutoAttributes
+    ? K
+    : D['attributes'][K] extends { autoCreatedAt: true } | { autoUpdatedAt: true }
+      ? K
+      : never;
+}[keyof D['attributes']];
+
 type RequiredKeys<D extends ModelDefinition> = {
   [K in keyof D['attributes']]: D['attributes'][K] extends { required: true } ? K : never;
 }[keyof D['attributes']];
@@ -195,14 +273,15 @@ export type InferRecord<D extends ModelDefinition> = Simplify<
 >;
 
 /**
- * The values a create accepts: required attributes must be there; links are given as ids (a
- * to-many as the list of ids it then holds).
+ * The values a create accepts: required attributes must be there; null only where the server
+ * takes it (allowNull, a to-one link, json); links are given as ids (a to-many as the list of
+ * ids it then holds). The attributes the server sets (id, the timestamps) are left out.
  */
 export type InferCreate<D extends ModelDefinition> = Simplify<
   {
-    [K in RequiredKeys<D>]: WriteValue<Attr<D, K>>;
+    [K in Exclude<RequiredKeys<D>, AutoKeys<D>>]: WriteValue<Attr<D, K>>;
   } & {
-    [K in Exclude<keyof D['attributes'], RequiredKeys<D> | CollectionKeys<D>>]?: WriteValue<Attr<D, K>> | null;
+    [K in Exclude<keyof D['attributes'], RequiredKeys<D> | CollectionKeys<D> | AutoKeys<D>>]?: WriteValue<Attr<D, K>>;
   } & {
     [K in CollectionKeys<D>]?: number[];
   }

@@ -1,33 +1,62 @@
+import { isIP } from 'node:net';
 import { SchemaError, type SchemaLocation } from './errors.js';
 import {
   ATTRIBUTE_TYPES,
-  type AttributeRules,
+  type AttributeMetadata,
   type AttributeType,
   type ModelDefinition,
   type NormalizedAttribute,
   type NormalizedCollection,
   type NormalizedModel,
+  type NormalizedRules,
 } from './model.js';
 import { closest } from './attribute-spec.js';
 import { names } from './names.js';
 
-const MODEL_KEYS = ['attributes', 'publishWrites'] as const;
+const MODEL_KEYS = ['attributes', 'tableName', 'primaryKey', 'schema', 'datastore', 'dontUseObjectIds', 'publishWrites'] as const;
 const RESERVED_ATTRIBUTES = ['id', 'createdAt', 'updatedAt'] as const;
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Each option an attribute may carry, with the types it fits (`undefined`: every type). */
+const METADATA_KEYS = ['columnType', 'description', 'extendedDescription', 'moreInfoUrl', 'example', 'protect'] as const;
+const STRING_FORMATS = ['isCreditCard', 'isEmail', 'isHexColor', 'isIP', 'isURL', 'isUUID'] as const;
+const TYPE_CHECKS = { isBoolean: 'boolean', isInteger: 'number', isNumber: 'number', isString: 'string' } as const;
+
+/**
+ * Each option an attribute may carry, with the types it fits (`undefined`: every type). The rules
+ * are Sails 1's (anchor's); docs/runtime.md lists what each does here.
+ */
 const OPTION_TYPES: Record<string, readonly AttributeType[] | undefined> = {
   type: undefined,
   required: undefined,
   unique: ['string', 'number'],
   defaultsTo: undefined,
   allowNull: ['string', 'number', 'boolean'],
+  autoIncrement: undefined,
+  autoCreatedAt: ['number'],
+  autoUpdatedAt: ['number'],
+  encrypt: undefined,
+  ...Object.fromEntries(METADATA_KEYS.map((key) => [key, undefined])),
+  isAfter: ['string', 'number'],
+  isBefore: ['string', 'number'],
+  isBoolean: ['boolean', 'json'],
+  isCreditCard: ['string'],
   isEmail: ['string'],
+  isHexColor: ['string'],
   isIn: ['string', 'number'],
+  isInteger: ['number', 'json'],
+  isIP: ['string'],
+  isNotEmptyString: ['string', 'json'],
+  isNotIn: ['string', 'number'],
+  isNumber: ['number', 'json'],
+  isString: ['string', 'json'],
+  isURL: ['string'],
+  isUUID: ['string'],
   min: ['number'],
   max: ['number'],
   minLength: ['string'],
   maxLength: ['string'],
+  regex: ['string'],
+  custom: undefined,
 };
 export const ATTRIBUTE_OPTIONS = Object.keys(OPTION_TYPES);
 
@@ -63,6 +92,13 @@ export function normalizeModels(sources: readonly ModelSource[], options: Normal
       );
     }
     seen.set(model.identity, model);
+    const sharer = [...seen.values()].find((other) => other !== model && other.tableName === model.tableName);
+    if (sharer) {
+      throw new SchemaError(
+        `its table "${model.tableName}" is also the table of model ${sharer.className}${sharer.file ? ` (${sharer.file})` : ''}; give one of them another "tableName".`,
+        { file: source.file, model: model.className },
+      );
+    }
     return model;
   });
   checkLinks(models, seen, options);
@@ -149,13 +185,16 @@ export function normalizeModel(
   }
   for (const key of Object.keys(definition)) {
     if (!(MODEL_KEYS as readonly string[]).includes(key)) {
-      throw new SchemaError(`unknown model setting "${key}"; allowed: ${MODEL_KEYS.join(', ')}.`, where);
+      const guess = closest(key, MODEL_KEYS);
+      throw new SchemaError(`unknown model setting "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}; allowed: ${MODEL_KEYS.join(', ')}.`, where);
     }
   }
   const publishWrites = (definition as Partial<ModelDefinition>).publishWrites;
   if (publishWrites !== undefined && typeof publishWrites !== 'boolean') {
     throw new SchemaError(`"publishWrites" must be true or false, got ${JSON.stringify(publishWrites)}.`, where);
   }
+  const tableName = modelTableName(definition, modelNames.identity, where);
+  checkModelSettings(definition, where);
   const attributes = (definition as Partial<ModelDefinition>).attributes;
   if (!isPlainObject(attributes)) {
     throw new SchemaError('"attributes" must be an object mapping attribute names to { type: ... }.', where);
@@ -174,6 +213,13 @@ export function normalizeModel(
   ];
   for (const [name, attribute] of Object.entries(attributes)) {
     const located = { ...where, attribute: name };
+    const builtIn = normalized.find((candidate) => candidate.name === name && candidate.auto !== undefined);
+    if (builtIn) {
+      // Sails' config/models.js spells these out; the same definitions here change nothing but metadata.
+      const metadata = normalizeBuiltIn(builtIn, attribute, located);
+      if (metadata) builtIn.metadata = metadata;
+      continue;
+    }
     if (isPlainObject(attribute) && ('model' in attribute || 'collection' in attribute)) {
       const link = normalizeLink(name, attribute, located);
       if ('collection' in link) collections.push(link);
@@ -185,7 +231,7 @@ export function normalizeModel(
   return {
     className: modelNames.className,
     identity: modelNames.identity,
-    tableName: modelNames.identity,
+    tableName,
     primaryKey: 'id',
     attributes: normalized,
     collections,
@@ -252,17 +298,33 @@ function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): 
 
   for (const option of Object.keys(raw)) {
     if (!(option in OPTION_TYPES)) {
-      throw new SchemaError(`unknown rule "${option}"; allowed: ${ATTRIBUTE_OPTIONS.join(', ')}.`, where);
+      const guess = closest(option, ATTRIBUTE_OPTIONS);
+      throw new SchemaError(`unknown rule "${option}"${guess ? ` (did you mean "${guess}"?)` : ''}; allowed: ${ATTRIBUTE_OPTIONS.join(', ')}.`, where);
     }
     const fits = OPTION_TYPES[option];
     if (fits && !fits.includes(attributeType)) {
       throw new SchemaError(`"${option}" does not apply to type ${attributeType}; it fits: ${fits.join(', ')}.`, where);
     }
   }
+  if (raw['autoIncrement'] !== undefined) {
+    throw new SchemaError('"autoIncrement" applies only to the primary key "id", which sails-rt always auto-increments; remove it here.', where);
+  }
+  checkEncrypt(raw, where);
 
   const required = flag(raw, 'required', where);
   const unique = flag(raw, 'unique', where);
   const allowNull = flag(raw, 'allowNull', where);
+  const metadata = normalizeMetadata(raw, where);
+  const auto = autoTimestamp(raw, where);
+  if (auto) {
+    // What the server does anyway may be said: never required, unique or null, not encrypted.
+    const harmless = (key: string): boolean => ['required', 'unique', 'allowNull', 'encrypt'].includes(key) && raw[key] === false;
+    const extra = Object.keys(raw).find((key) => !['type', 'autoCreatedAt', 'autoUpdatedAt', ...METADATA_KEYS].includes(key) && !harmless(key));
+    if (extra !== undefined) {
+      throw new SchemaError(`is set by the server (${auto === 'createdAt' ? 'autoCreatedAt' : 'autoUpdatedAt'}), so "${extra}" does not apply; remove it.`, where);
+    }
+    return { name, type: 'number', required: false, unique: false, allowNull: false, rules: {}, auto, ...(metadata ? { metadata } : {}) };
+  }
   if (required && allowNull) {
     throw new SchemaError('"required" and "allowNull" cannot both be true: a required value is never null.', where);
   }
@@ -270,8 +332,10 @@ function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): 
     throw new SchemaError('"required" and "defaultsTo" cannot both be set: a default is only used when no value is given.', where);
   }
 
-  const rules: AttributeRules = {};
-  if (flag(raw, 'isEmail', where)) rules.isEmail = true;
+  const rules: NormalizedRules = {};
+  for (const key of [...STRING_FORMATS, 'isNotEmptyString', ...(Object.keys(TYPE_CHECKS) as (keyof typeof TYPE_CHECKS)[])] as const) {
+    if (flag(raw, key, where)) rules[key] = true;
+  }
   for (const key of ['min', 'max'] as const) {
     const value = raw[key];
     if (value === undefined) continue;
@@ -294,23 +358,165 @@ function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): 
   if (rules.minLength !== undefined && rules.maxLength !== undefined && rules.minLength > rules.maxLength) {
     throw new SchemaError(`"minLength" (${rules.minLength}) is greater than "maxLength" (${rules.maxLength}).`, where);
   }
-  if (raw['isIn'] !== undefined) {
-    const isIn = raw['isIn'];
+  for (const key of ['isIn', 'isNotIn'] as const) {
+    const list = raw[key];
+    if (list === undefined) continue;
     // A number no record can hold (Infinity, NaN: YAML's .inf, .nan) would be a value nobody can write.
     const fits = (v: unknown) => typeof v === attributeType && (typeof v !== 'number' || Number.isFinite(v));
-    if (!Array.isArray(isIn) || isIn.length === 0 || !isIn.every(fits)) {
-      throw new SchemaError(`"isIn" must be a non-empty array of ${attributeType === 'number' ? 'finite numbers' : `${attributeType} values`}.`, where);
+    if (!Array.isArray(list) || list.length === 0 || !list.every(fits)) {
+      throw new SchemaError(`"${key}" must be a non-empty array of ${attributeType === 'number' ? 'finite numbers' : `${attributeType} values`}.`, where);
     }
-    rules.isIn = [...(isIn as (string | number)[])];
+    rules[key] = [...(list as (string | number)[])];
+  }
+  for (const key of ['isAfter', 'isBefore'] as const) {
+    if (raw[key] === undefined) continue;
+    const time = toTime(raw[key]);
+    if (time === undefined) {
+      throw new SchemaError(`"${key}" must be a date: a Date, an ISO 8601 string such as "2024-01-31" or a timestamp in ms, got ${describe(raw[key])}.`, where);
+    }
+    rules[key] = time;
+  }
+  if (rules.isAfter !== undefined && rules.isBefore !== undefined && rules.isAfter >= rules.isBefore) {
+    throw new SchemaError('"isAfter" is not earlier than "isBefore", so no value can pass both.', where);
+  }
+  if (raw['regex'] !== undefined) rules.regex = toRegExp(raw['regex'], where);
+  if (raw['custom'] !== undefined) {
+    const custom = raw['custom'];
+    if (typeof custom !== 'function') {
+      throw new SchemaError(
+        '"custom" must be a function (value) => boolean, which only a model file (api/models/<Name>.ts) can hold; a JSON or YAML definitions file cannot, so add the rule to the model file after generating.',
+        where,
+      );
+    }
+    rules.custom = custom as (value: unknown) => unknown;
   }
 
-  const attribute: NormalizedAttribute = { name, type: attributeType, required, unique, allowNull, rules };
+  const attribute: NormalizedAttribute = { name, type: attributeType, required, unique, allowNull, rules, ...(metadata ? { metadata } : {}) };
   if ('defaultsTo' in raw) {
     const problem = checkValue(attribute, raw['defaultsTo']);
     if (problem) throw new SchemaError(`"defaultsTo" ${problem}.`, where);
     attribute.defaultsTo = raw['defaultsTo'];
   }
   return attribute;
+}
+
+/**
+ * An `id`, `createdAt` or `updatedAt` in the attributes, as Sails' config/models.js declares them:
+ * accepted when it says what sails-rt does anyway, refused otherwise. Returns its metadata.
+ */
+function normalizeBuiltIn(builtIn: NormalizedAttribute, raw: unknown, where: SchemaLocation): AttributeMetadata | undefined {
+  const expected: Record<string, { form: string; keys: Record<string, unknown> }> = {
+    id: { form: "{ type: 'number', autoIncrement: true }", keys: { type: 'number', autoIncrement: true } },
+    createdAt: { form: "{ type: 'number', autoCreatedAt: true }", keys: { type: 'number', autoCreatedAt: true } },
+    updatedAt: { form: "{ type: 'number', autoUpdatedAt: true }", keys: { type: 'number', autoUpdatedAt: true } },
+  };
+  const { form, keys } = expected[builtIn.name] ?? { form: '', keys: {} };
+  const refuse = (problem: string): never => {
+    throw new SchemaError(
+      `${problem}; sails-rt ${builtIn.name === 'id' ? 'keeps an auto-incremented number id' : `sets "${builtIn.name}" to the time in ms`}, so this attribute may only be left out or declared as ${form} (with description, example and the like).`,
+      where,
+    );
+  };
+  if (!isPlainObject(raw)) return refuse(raw === false ? `"${builtIn.name}: false" (turning it off) is not supported` : 'must be an object');
+  for (const [key, value] of Object.entries(raw)) {
+    if (key in keys) {
+      if (value !== keys[key]) refuse(`"${key}" is ${describe(value)}`);
+    } else if (key === 'required' || key === 'unique' || key === 'allowNull' || key === 'encrypt') {
+      // What sails-rt does already: an id is unique, none of the three is ever null or required on create.
+      if (value !== (key === 'unique' && builtIn.name === 'id') && value !== false) refuse(`"${key}: ${String(value)}" is not what sails-rt does`);
+    } else if (!(METADATA_KEYS as readonly string[]).includes(key)) {
+      refuse(`"${key}" does not apply`);
+    }
+  }
+  if (raw['type'] !== 'number') refuse(raw['type'] === undefined ? 'has no type' : `the type ${describe(raw['type'])} is not supported`);
+  return normalizeMetadata(raw, where);
+}
+
+function normalizeMetadata(raw: Record<string, unknown>, where: SchemaLocation): AttributeMetadata | undefined {
+  const metadata: AttributeMetadata = {};
+  for (const key of ['columnType', 'description', 'extendedDescription', 'moreInfoUrl'] as const) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw new SchemaError(`"${key}" must be a string, got ${describe(value)}.`, where);
+    metadata[key] = value;
+  }
+  if (raw['protect'] !== undefined) metadata.protect = flag(raw, 'protect', where);
+  if ('example' in raw) metadata.example = raw['example'];
+  return Object.keys(metadata).length > 0 ? metadata : undefined;
+}
+
+function autoTimestamp(raw: Record<string, unknown>, where: SchemaLocation): 'createdAt' | 'updatedAt' | undefined {
+  const created = flag(raw, 'autoCreatedAt', where);
+  const updated = flag(raw, 'autoUpdatedAt', where);
+  if (created && updated) throw new SchemaError('"autoCreatedAt" and "autoUpdatedAt" cannot both be true; use two attributes.', where);
+  return created ? 'createdAt' : updated ? 'updatedAt' : undefined;
+}
+
+function checkEncrypt(raw: Record<string, unknown>, where: SchemaLocation): void {
+  const encrypt = raw['encrypt'];
+  if (encrypt === undefined || encrypt === false) return;
+  throw new SchemaError(
+    encrypt === true
+      ? '"encrypt: true" is not supported yet: sails-rt does not encrypt values at rest (Sails does it with config/models.js dataEncryptionKeys); remove it.'
+      : `"encrypt" must be false (encryption is not supported yet), got ${describe(encrypt)}.`,
+    where,
+  );
+}
+
+/** A Date, an ISO 8601 string or ms since 1970, as ms; undefined when it is none of these. */
+function toTime(value: unknown): number | undefined {
+  const time = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(time) ? time : undefined;
+}
+
+function toRegExp(value: unknown, where: SchemaLocation): RegExp {
+  // g and y make test() remember where it stopped, so one value would pass and the next fail.
+  if (value instanceof RegExp) return new RegExp(value.source, value.flags.replace(/[gy]/g, ''));
+  if (typeof value !== 'string') {
+    throw new SchemaError(`"regex" must be a RegExp (in a model file) or a pattern string (in a JSON or YAML file), got ${describe(value)}.`, where);
+  }
+  try {
+    return new RegExp(value, 'u');
+  } catch (error) {
+    throw new SchemaError(`"regex" ${JSON.stringify(value)} is not a valid pattern (${(error as Error).message}).`, where);
+  }
+}
+
+/** The SQLite table: `tableName` when given, else the identity. */
+function modelTableName(definition: Record<string, unknown>, identity: string, where: SchemaLocation): string {
+  const tableName = definition['tableName'];
+  if (tableName === undefined) return identity;
+  if (typeof tableName !== 'string' || !TABLE_NAME.test(tableName) || tableName.toLowerCase().startsWith('sqlite_')) {
+    throw new SchemaError(
+      `"tableName" must be a table name of letters, digits and _ (not starting with a digit or sqlite_), got ${describe(tableName)}.`,
+      where,
+    );
+  }
+  return tableName;
+}
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The Sails settings sails-rt accepts only in the form that describes what it does. */
+function checkModelSettings(definition: Record<string, unknown>, where: SchemaLocation): void {
+  const { primaryKey, schema, datastore, dontUseObjectIds } = definition;
+  if (primaryKey !== undefined && primaryKey !== 'id') {
+    throw new SchemaError(
+      `"primaryKey" is ${describe(primaryKey)}, but a primary key other than "id" is not supported yet (routes, rooms and messages use id); remove the setting or set it to 'id'.`,
+      where,
+    );
+  }
+  if (schema !== undefined && schema !== true) {
+    throw new SchemaError(
+      `"schema" is ${describe(schema)}, but only schema: true is supported: each attribute is a SQLite column, so values under undeclared keys have nowhere to go; declare them, or use one attribute of type json.`,
+      where,
+    );
+  }
+  if (datastore !== undefined && datastore !== 'default') {
+    throw new SchemaError(`"datastore" is ${describe(datastore)}, but sails-rt has one datastore, 'default' (the app's SQLite file); remove the setting.`, where);
+  }
+  if (dontUseObjectIds !== undefined && typeof dontUseObjectIds !== 'boolean') {
+    throw new SchemaError(`"dontUseObjectIds" must be true or false, got ${describe(dontUseObjectIds)}.`, where);
+  }
 }
 
 /**
@@ -362,24 +568,94 @@ export function checkValue(attribute: NormalizedAttribute, value: unknown): stri
   if (rules.isIn && !rules.isIn.includes(value as string | number)) {
     return `must be one of ${rules.isIn.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(value)}`;
   }
+  if (rules.isNotIn?.includes(value as string | number)) {
+    return `must not be any of ${rules.isNotIn.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(value)}`;
+  }
+  // On json, these say which kind of JSON value it holds (Sails uses them on type: 'ref' and 'json').
+  for (const [rule, kind] of Object.entries(TYPE_CHECKS)) {
+    if (rules[rule as keyof typeof TYPE_CHECKS] && typeof value !== kind) return `must be a ${kind}, got ${describe(value)}`;
+  }
+  if (rules.isInteger && !Number.isInteger(value)) return `must be a whole number, got ${describe(value)}`;
   if (typeof value === 'number') {
     if (rules.min !== undefined && value < rules.min) return `must be at least ${rules.min}, got ${value}`;
     if (rules.max !== undefined && value > rules.max) return `must be at most ${rules.max}, got ${value}`;
   }
   if (typeof value === 'string') {
+    if (rules.isNotEmptyString && value === '') return 'must not be an empty string';
     if (rules.minLength !== undefined && value.length < rules.minLength) {
       return `must be at least ${rules.minLength} characters long`;
     }
     if (rules.maxLength !== undefined && value.length > rules.maxLength) {
       return `must be at most ${rules.maxLength} characters long`;
     }
-    if (rules.isEmail && !EMAIL.test(value)) return `must be an email address, got ${describe(value)}`;
+    for (const rule of STRING_FORMATS) {
+      if (rules[rule] && !FORMATS[rule].test(value)) return `must be ${FORMATS[rule].what}, got ${describe(value)}`;
+    }
+    if (rules.regex && !rules.regex.test(value)) return `must match ${String(rules.regex)}, got ${describe(value)}`;
+  }
+  if ((rules.isAfter !== undefined || rules.isBefore !== undefined) && (typeof value === 'string' || typeof value === 'number')) {
+    const time = toTime(value);
+    if (time === undefined) return `must be a date (an ISO 8601 string such as "2024-01-31", or ms), got ${describe(value)}`;
+    if (rules.isAfter !== undefined && time <= rules.isAfter) return `must be after ${new Date(rules.isAfter).toISOString()}, got ${describe(value)}`;
+    if (rules.isBefore !== undefined && time >= rules.isBefore) return `must be before ${new Date(rules.isBefore).toISOString()}, got ${describe(value)}`;
+  }
+  if (rules.custom) {
+    let passed: unknown;
+    try {
+      passed = rules.custom(value);
+    } catch {
+      passed = false;
+    }
+    // As in Sails, a custom rule passes on a truthy answer and fails on a falsy one or a throw.
+    if (!passed) return `did not pass the custom rule, got ${describe(value)}`;
   }
   return undefined;
 }
 
 // Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 rejects nothing useful.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The string formats, each a test and what the value must be, in words. */
+const FORMATS: Record<(typeof STRING_FORMATS)[number], { what: string; test: (value: string) => boolean }> = {
+  isEmail: { what: 'an email address', test: (value) => EMAIL.test(value) },
+  isCreditCard: { what: 'a credit card number', test: isCreditCardNumber },
+  isHexColor: { what: 'a hex color such as #fa0 or #ffaa00', test: (value) => /^#?(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i.test(value) },
+  isIP: { what: 'an IPv4 or IPv6 address', test: (value) => isIP(value) !== 0 },
+  isURL: { what: 'a URL', test: isUrl },
+  isUUID: { what: 'a UUID', test: (value) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) },
+};
+
+/** 13 to 19 digits (spaces and dashes allowed between) with a valid Luhn check digit. */
+function isCreditCardNumber(value: string): boolean {
+  if (!/^[\d -]+$/.test(value)) return false;
+  const digits = value.replace(/[ -]/g, '');
+  if (digits.length < 13 || digits.length > 19) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let digit = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * An http, https or ftp URL with a host that has a dot (or is localhost), as validator's isURL
+ * (Sails' check) requires by default; a bare host such as example.com is one too.
+ */
+function isUrl(value: string): boolean {
+  if (/\s/.test(value)) return false;
+  // A scheme without // (mailto:, javascript:) is not a web address; host:port is.
+  if (/^[a-z][a-z0-9+.-]*:(?!\/\/|\d)/i.test(value)) return false;
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+  } catch {
+    return false;
+  }
+  if (!['http:', 'https:', 'ftp:'].includes(url.protocol)) return false;
+  return url.hostname === 'localhost' || isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0 || /^[^.]+(\.[^.]+)+$/.test(url.hostname);
+}
 
 /** Whether `value` survives JSON as it is: no NaN or Infinity (JSON writes them as null), anywhere in it. */
 function isJsonValue(value: unknown, depth = 0): boolean {

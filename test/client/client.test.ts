@@ -91,7 +91,7 @@ describe('createModelClient()', () => {
       role: 'admin' | 'member';
       age: number | null;
     }>();
-    expectTypeOf<UserCreate>().toEqualTypeOf<{ name: string; role?: 'admin' | 'member' | null; age?: number | null }>();
+    expectTypeOf<UserCreate>().toEqualTypeOf<{ name: string; role?: 'admin' | 'member'; age?: number | null }>();
     expectTypeOf<Extract<ModelMessage<User>, { verb: 'created' }>['data']>().toEqualTypeOf<User>();
   });
 

@@ -69,7 +69,7 @@ function next<R>(client: ModelClient<R, unknown, unknown>, verb: ModelMessage<R>
 
 describe('the typed client on links', () => {
   it('types to-many ids in creates and updates, link aliases, and what populate answers', () => {
-    expectTypeOf<InferCreate<typeof UserModel>>().toEqualTypeOf<{ name: string; age?: number | null; pets?: number[]; tags?: number[] }>();
+    expectTypeOf<InferCreate<typeof UserModel>>().toEqualTypeOf<{ name: string; age?: number; pets?: number[]; tags?: number[] }>();
     expectTypeOf<UserClient['add']>().parameter(1).toEqualTypeOf<'pets' | 'tags'>();
     expectTypeOf<PetClient['add']>().parameter(1).toEqualTypeOf<never>();
     expectTypeOf<ReturnType<UserClient['populate']>>().toEqualTypeOf<Promise<NonNullable<User['pets']> | NonNullable<User['tags']>>>();

@@ -57,7 +57,7 @@ describe('links in the schema', () => {
     const User = defineModel({ attributes: { name: { type: 'string', required: true }, pets: { collection: 'pet', via: 'owner' } } });
     expectTypeOf<InferRecord<typeof Pet>['owner']>().toEqualTypeOf<number | LinkedRecord | null>();
     expectTypeOf<InferRecord<typeof User>['pets']>().toEqualTypeOf<LinkedRecord[] | undefined>();
-    expectTypeOf<InferCreate<typeof Pet>>().toEqualTypeOf<{ name?: string | null; owner?: number | null }>();
+    expectTypeOf<InferCreate<typeof Pet>>().toEqualTypeOf<{ name?: string; owner?: number | null }>();
     expectTypeOf<InferCreate<typeof User>>().toEqualTypeOf<{ name: string; pets?: number[] }>();
   });
 });

@@ -38,13 +38,14 @@ describe('parseDefinitionsFile', () => {
     ['m.yaml', 'models:\n  User:\n    attributes: {}\n  user:\n    attributes: {}\n', 'm.yaml, model User: "User" and "user" are the same model (identity "user"); rename or merge one of them.'],
     ['m.yaml', 'models:\n  User:\n    attributes:\n      pets: { collection: pet, via: owner }\n', 'm.yaml, model User, attribute "pets": links to the model "pet", which the file does not define; add "Pet" under "models" or fix the link (models: user).'],
     ['m.yaml', 'models:\n  Pet:\n    attributes:\n      owner: { model: usr }\n  User:\n    attributes: {}\n', 'm.yaml, model Pet, attribute "owner": links to the model "usr", which the file does not define (did you mean "user"?); add "Usr" under "models" or fix the link (models: pet, user).'],
-    ['m.yaml', 'models:\n  User:\n    attributes:\n      id: { type: number }\n', 'm.yaml, model User, attribute "id": "id" is added to every model by sails-rt; remove it from the attributes (reserved: id, createdAt, updatedAt).'],
-    ['m.yaml', 'models:\n  User:\n    attributes:\n      createdAt: { type: number }\n', 'm.yaml, model User, attribute "createdAt": "createdAt" is added to every model by sails-rt; remove it from the attributes (reserved: id, createdAt, updatedAt).'],
+    ['m.yaml', 'models:\n  User:\n    attributes:\n      id: { type: string }\n', 'm.yaml, model User, attribute "id": "type" is "string"; sails-rt keeps an auto-incremented number id, so this attribute may only be left out or declared as { type: \'number\', autoIncrement: true } (with description, example and the like).'],
+    ['m.yaml', 'models:\n  User:\n    attributes:\n      createdAt: { type: number, autoUpdatedAt: true }\n', 'm.yaml, model User, attribute "createdAt": "autoUpdatedAt" does not apply; sails-rt sets "createdAt" to the time in ms, so this attribute may only be left out or declared as { type: \'number\', autoCreatedAt: true } (with description, example and the like).'],
+    ['m.yaml', 'models:\n  User:\n    attributes:\n      check: { type: string, custom: x }\n', 'm.yaml, model User, attribute "check": "custom" must be a function (value) => boolean, which only a model file (api/models/<Name>.ts) can hold; a JSON or YAML definitions file cannot, so add the rule to the model file after generating.'],
     ['m.yaml', 'models:\n  User:\n    attributes:\n      2fa: { type: boolean }\n', 'm.yaml, model User, attribute "2fa": an attribute name must be a valid identifier (letters, digits and _, not starting with a digit).'],
     ['m.yaml', 'models:\n  2User:\n    attributes: {}\n', 'm.yaml, model 2User: "2User" is not a valid model name: use letters and digits, starting with a letter (for example User or BlogPost).'],
     ['m.yaml', 'model:\n  User:\n    attributes: {}\n', 'm.yaml: unknown top-level key "model"; allowed: $schema, models (models go under "models").'],
     ['m.yaml', 'models:\n  User: []\n', 'm.yaml, model User: must be an object with "attributes", as in { "attributes": { "name": { "type": "string" } } }.'],
-    ['m.yaml', 'models:\n  User:\n    attributes: {}\n    publish: true\n', 'm.yaml, model User: unknown model setting "publish"; allowed: attributes, publishWrites.'],
+    ['m.yaml', 'models:\n  User:\n    attributes: {}\n    publish: true\n', 'm.yaml, model User: unknown model setting "publish"; allowed: attributes, tableName, primaryKey, schema, datastore, dontUseObjectIds, publishWrites.'],
     ['m.yaml', 'models:\n  User:\n    attributes:\n      age: { type: int }\n', 'm.yaml, model User, attribute "age": has the unknown type "int"; types: string, number, boolean, json.'],
     ['m.yaml', 'models: {}\n', 'm.yaml: "models" is empty; add at least one model, e.g. "User": { "attributes": {} }.'],
     ['m.yaml', '- a\n', 'm.yaml: must be an object with a "models" key, as in { "models": { "User": { "attributes": { "name": { "type": "string" } } } } }.'],
@@ -76,7 +77,7 @@ describe('schema/models.schema.json', () => {
 
   it('lists exactly the vocabulary of src/schema', () => {
     expect(Object.keys(schema.properties)).toEqual([...DEFINITIONS_FILE_KEYS]);
-    expect(Object.keys(schema.$defs.model.properties)).toEqual(['attributes', 'publishWrites']);
+    expect(Object.keys(schema.$defs.model.properties)).toEqual(['attributes', 'tableName', 'primaryKey', 'schema', 'datastore', 'dontUseObjectIds', 'publishWrites']);
     expect(Object.keys(schema.$defs.attribute.properties).sort()).toEqual([...ATTRIBUTE_OPTIONS].sort());
     expect(schema.$defs.attribute.properties.type.enum).toEqual([...ATTRIBUTE_TYPES]);
     expect(Object.keys(schema.$defs.toOne.properties)).toEqual(['model']);

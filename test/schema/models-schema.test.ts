@@ -95,6 +95,15 @@ describe('schema/models.schema.json and parseDefinitionsFile', () => {
     ['a to-one link', { model: 'thing' }],
     ['a to-one link by class name', { model: 'Thing' }],
     ['a many-to-many link to itself', { collection: 'thing', via: 'field' }],
+    ['every metadata key', { type: 'string', columnType: 'varchar(80)', description: 'd', extendedDescription: 'e', moreInfoUrl: 'https://x.io', example: 'x', protect: true }],
+    ['encrypt: false', { type: 'number', encrypt: false }],
+    ['every new string rule', { type: 'string', isCreditCard: true, isHexColor: false, isIP: false, isURL: false, isUUID: false, isNotEmptyString: true, isString: true, regex: '^[0-9 ]+$', isNotIn: ['0'] }],
+    ['date rules on a string', { type: 'string', isAfter: '2000-01-01', isBefore: '2100-01-01T00:00:00Z', defaultsTo: '2020-05-05' }],
+    ['date rules on a number', { type: 'number', isAfter: 0, isBefore: '2100-01-01', isInteger: true, isNumber: true, isNotIn: [5] }],
+    ['a boolean with isBoolean', { type: 'boolean', isBoolean: true }],
+    ['type checks on a json', { type: 'json', isNumber: true, isInteger: true, isString: false, isBoolean: false, isNotEmptyString: false }],
+    ['a custom createdAt', { type: 'number', autoCreatedAt: true, description: 'when it was made', required: false }],
+    ['a custom updatedAt', { type: 'number', autoUpdatedAt: true, autoCreatedAt: false }],
   ];
   it.each(GOOD)('both accept %s', (_what, attribute) => {
     expect(verdicts(attribute)).toEqual({ schema: undefined, code: undefined });
@@ -148,6 +157,27 @@ describe('schema/models.schema.json and parseDefinitionsFile', () => {
     ['a to-many link with an invalid via', { collection: 'thing', via: '2field' }],
     ['a to-many link to an invalid name', { collection: 'th ing', via: 'field' }],
     ['both model and collection', { model: 'thing', collection: 'thing', via: 'field' }],
+    ['encrypt: true', { type: 'string', encrypt: true }],
+    ['autoIncrement on an attribute', { type: 'number', autoIncrement: true }],
+    ['a custom rule (JSON cannot hold a function)', { type: 'string', custom: 'x => x' }],
+    ['a regex that is not a string', { type: 'string', regex: 3 }],
+    ['regex on a number', { type: 'number', regex: '^1$' }],
+    ['isURL on a number', { type: 'number', isURL: true }],
+    ['isInteger on a string', { type: 'string', isInteger: true }],
+    ['isString on a number', { type: 'number', isString: true }],
+    ['isBoolean on a string', { type: 'string', isBoolean: true }],
+    ['isAfter on a boolean', { type: 'boolean', isAfter: '2000-01-01' }],
+    ['isAfter on a json', { type: 'json', isAfter: 0 }],
+    ['an empty isAfter', { type: 'string', isAfter: '' }],
+    ['isNotIn on a boolean', { type: 'boolean', isNotIn: [true] }],
+    ['isNotIn with a string on a number', { type: 'number', isNotIn: ['1'] }],
+    ['a columnType that is not a string', { type: 'string', columnType: 3 }],
+    ['a protect that is not a boolean', { type: 'string', protect: 'yes' }],
+    ['autoCreatedAt on a string', { type: 'string', autoCreatedAt: true }],
+    ['both autoCreatedAt and autoUpdatedAt', { type: 'number', autoCreatedAt: true, autoUpdatedAt: true }],
+    ['autoCreatedAt with a rule', { type: 'number', autoCreatedAt: true, min: 0 }],
+    ['autoUpdatedAt with required', { type: 'number', autoUpdatedAt: true, required: true }],
+    ['autoCreatedAt with a default', { type: 'number', autoCreatedAt: true, defaultsTo: 0 }],
   ];
   it.each(BAD)('both refuse %s', (_what, attribute) => {
     const { schema, code } = verdicts(attribute);
@@ -155,7 +185,46 @@ describe('schema/models.schema.json and parseDefinitionsFile', () => {
     expect(code, 'the code accepts it').toBeDefined();
   });
 
-  const NAMES = ['id', 'createdAt', 'updatedAt', '2fa', 'a-b', 'a b', '', ...Object.getOwnPropertyNames(Object.prototype)];
+  // Sails' config/models.js declares id, createdAt and updatedAt; the same declarations are accepted.
+  const BUILT_INS: [what: string, name: string, attribute: unknown, ok: boolean][] = [
+    ['Sails\' id', 'id', { type: 'number', autoIncrement: true }, true],
+    ['a described id', 'id', { type: 'number', description: 'the key', unique: true, columnType: 'integer' }, true],
+    ['Sails\' createdAt', 'createdAt', { type: 'number', autoCreatedAt: true }, true],
+    ['Sails\' updatedAt', 'updatedAt', { type: 'number', autoUpdatedAt: true, example: 1700000000000 }, true],
+    ['a string id (uuid)', 'id', { type: 'string' }, false],
+    ['an id without a type', 'id', { autoIncrement: true }, false],
+    ['an id with autoIncrement: false', 'id', { type: 'number', autoIncrement: false }, false],
+    ['an id with a rule', 'id', { type: 'number', min: 1 }, false],
+    ['a required id', 'id', { type: 'number', required: true }, false],
+    ['createdAt as autoUpdatedAt', 'createdAt', { type: 'number', autoUpdatedAt: true }, false],
+    ['updatedAt turned off', 'updatedAt', false, false],
+    ['createdAt as a string', 'createdAt', { type: 'string', autoCreatedAt: true }, false],
+  ];
+  it.each(BUILT_INS)('agree on %s', (_what, name, attribute, ok) => {
+    const { schema, code } = verdicts(attribute, name);
+    expect({ schema: schema === undefined, code: code === undefined }, `schema: ${schema ?? 'accepts'}; code: ${code ?? 'accepts'}`).toEqual({ schema: ok, code: ok });
+  });
+
+  const SETTINGS: [what: string, settings: Record<string, unknown>, ok: boolean][] = [
+    ['every setting', { tableName: 'app_things', primaryKey: 'id', schema: true, datastore: 'default', dontUseObjectIds: true, publishWrites: false }, true],
+    ['a tableName with a digit first', { tableName: '1things' }, false],
+    ['a tableName with a space', { tableName: 'my things' }, false],
+    ['a tableName SQLite keeps for itself', { tableName: 'sqlite_things' }, false],
+    ['a tableName that is not a string', { tableName: 3 }, false],
+    ['a primaryKey other than id', { primaryKey: 'uuid' }, false],
+    ['schema: false', { schema: false }, false],
+    ['another datastore', { datastore: 'legacy' }, false],
+    ['a dontUseObjectIds that is not a boolean', { dontUseObjectIds: 'yes' }, false],
+    ['a misspelt setting', { tabelName: 'x' }, false],
+  ];
+  it.each(SETTINGS)('agree on the model settings: %s', (_what, settings, ok) => {
+    const file = { models: { Thing: { attributes: { field: { type: 'string' } }, ...settings } } };
+    const schema = schemaErrors(file);
+    const code = codeError('models.json', JSON.stringify(file));
+    expect({ schema: schema === undefined, code: code === undefined }, `schema: ${schema ?? 'accepts'}; code: ${code ?? 'accepts'}`).toEqual({ schema: ok, code: ok });
+  });
+
+  const NAMES = ['2fa', 'a-b', 'a b', '', ...Object.getOwnPropertyNames(Object.prototype)];
   it.each(NAMES)('both refuse the attribute name %j', (name) => {
     const { schema, code } = verdicts({ type: 'string' }, name);
     expect(schema, 'the schema accepts it').toBeDefined();
@@ -175,6 +244,16 @@ describe('schema/models.schema.json and parseDefinitionsFile', () => {
     ['two names for one model', { models: { User: { attributes: {} }, user: { attributes: {} } } }],
     ['a link to a model the file lacks', withField({ model: 'user' })],
     ['a via that does not point back', withField({ collection: 'thing', via: 'other' })],
+    ['isAfter later than isBefore', withField({ type: 'number', isAfter: '2020-01-01', isBefore: '2010-01-01' })],
+    ['an isAfter that is not a date', withField({ type: 'string', isAfter: 'next tuesday' })],
+    ['a regex that does not compile', withField({ type: 'string', regex: '[a-' })],
+    ['a default outside isNotIn', withField({ type: 'string', isNotIn: ['a'], defaultsTo: 'a' })],
+    ['a default that is not a URL with isURL', withField({ type: 'string', isURL: true, defaultsTo: 'nope' })],
+    ['a default that breaks regex', withField({ type: 'string', regex: '^a', defaultsTo: 'b' })],
+    ['a default before isAfter', withField({ type: 'number', isAfter: 1000, defaultsTo: 5 })],
+    ['a fractional default with isInteger', withField({ type: 'number', isInteger: true, defaultsTo: 1.5 })],
+    ['an empty default with isNotEmptyString', withField({ type: 'string', isNotEmptyString: true, defaultsTo: '' })],
+    ['two models on one table', { models: { User: { attributes: {}, tableName: 'people' }, Person: { attributes: {} , tableName: 'people' } } }],
   ];
   it.each(CODE_ONLY)('only the code refuses %s', (_what, file) => {
     expect(schemaErrors(file)).toBeUndefined();
@@ -222,10 +301,35 @@ describe('schema/models.schema.json and parseDefinitionsFile', () => {
     allowNull: () => true,
     isEmail: () => false,
     isIn: (type) => [VALUES[type]],
+    isNotIn: (type) => [VALUES[type]],
     min: () => 1,
     max: () => 1,
     minLength: () => 1,
     maxLength: () => 1,
+    autoIncrement: () => true,
+    autoCreatedAt: () => true,
+    autoUpdatedAt: () => true,
+    encrypt: () => false,
+    columnType: () => 'text',
+    description: () => 'd',
+    extendedDescription: () => 'e',
+    moreInfoUrl: () => 'https://sailsjs.com',
+    example: (type) => VALUES[type],
+    protect: () => true,
+    isAfter: () => '2000-01-01',
+    isBefore: () => 0,
+    isBoolean: () => true,
+    isCreditCard: () => true,
+    isHexColor: () => false,
+    isInteger: () => true,
+    isIP: () => true,
+    isNotEmptyString: () => true,
+    isNumber: () => false,
+    isString: () => true,
+    isURL: () => true,
+    isUUID: () => true,
+    regex: () => '^x',
+    custom: () => 'x => true',
   };
   const options = ATTRIBUTE_OPTIONS.filter((option) => option !== 'type');
   it('has a sample value for every rule of src/schema', () => {

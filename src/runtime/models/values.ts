@@ -1,7 +1,8 @@
 /**
  * The values a create or an update may write, checked with the schema's own `checkValue`, so the
- * model file and the API agree. Unknown keys are dropped (Sails with `schema: true`); `id`,
- * `createdAt` and `updatedAt` are the runtime's. Text a store cannot keep as sent (see text.ts)
+ * model file and the API agree. Unknown keys are dropped (Sails with `schema: true`); `id` and the
+ * timestamps (`createdAt`, `updatedAt`, any autoCreatedAt or autoUpdatedAt attribute) are the
+ * runtime's. Text a store cannot keep as sent (see text.ts)
  * is refused wherever it is: a string value, a string or key inside a json value, or a key of the
  * values themselves.
  */
@@ -46,9 +47,20 @@ export function valuesForCreate(model: NormalizedModel, input: unknown): Record<
     );
   }
   const now = Date.now();
-  values['createdAt'] = now;
-  values['updatedAt'] = now;
+  for (const attribute of model.attributes) {
+    if (attribute.auto === 'createdAt' || attribute.auto === 'updatedAt') values[attribute.name] = now;
+  }
   return values;
+}
+
+/**
+ * The timestamps an update sets: `updatedAt` and every attribute with autoUpdatedAt, to now.
+ *
+ * @example store.update(model, id, { ...values, ...touched(model) })
+ */
+export function touched(model: NormalizedModel): Record<string, number> {
+  const now = Date.now();
+  return Object.fromEntries(model.attributes.filter((attribute) => attribute.auto === 'updatedAt').map((attribute) => [attribute.name, now]));
 }
 
 /** The values an update writes (only known, non-automatic attributes), plus `updatedAt`. */
@@ -76,8 +88,7 @@ export function valuesForUpdate(model: NormalizedModel, input: unknown): Record<
       { details: problems.join('\n') },
     );
   }
-  values['updatedAt'] = Date.now();
-  return values;
+  return { ...values, ...touched(model) };
 }
 
 function problemWith(attribute: NormalizedAttribute, value: unknown): string | undefined {

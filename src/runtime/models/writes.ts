@@ -14,7 +14,7 @@ import { SailsRtError, type ErrorCode } from '../errors.js';
 import type { PubSub } from '../pubsub/index.js';
 import type { Store, StoredRecord } from '../store/index.js';
 import { byIds, findLink, linkedIds, linksOf, modelOf, populate, type Link } from './populate.js';
-import { valuesForCreate, valuesForUpdate } from './values.js';
+import { touched, valuesForCreate, valuesForUpdate } from './values.js';
 
 /** The cap of each populated to-many list, hard-coded in Sails' blueprints. */
 export const POPULATE_LIMIT = 30;
@@ -220,7 +220,7 @@ export class RecordWriter {
     for (const child of children) {
       const old = child[collection.via];
       if (old === parentId) continue;
-      await this.store.update(target, child.id, { [collection.via]: parentId, updatedAt: Date.now() });
+      await this.store.update(target, child.id, { [collection.via]: parentId, ...touched(target) });
       added.push(child.id);
       if (parentNotices) notices.push(() => this.pubsub.publishAddedTo(model.identity, parentId, collection.name, child.id, requester));
       notices.push(() => this.pubsub.publishUpdated(target.identity, child.id, { [collection.via]: parentId }, undefined, requester));
@@ -251,7 +251,7 @@ export class RecordWriter {
     }
     for (const child of await this.store.find(target, byIds(ids))) {
       if (child[collection.via] !== parentId) continue;
-      await this.store.update(target, child.id, { [collection.via]: null, updatedAt: Date.now() });
+      await this.store.update(target, child.id, { [collection.via]: null, ...touched(target) });
       removed.push(child.id);
       if (parentNotices) notices.push(() => this.pubsub.publishRemovedFrom(model.identity, parentId, collection.name, child.id, requester));
       notices.push(() => this.pubsub.publishUpdated(target.identity, child.id, { [collection.via]: null }, undefined, requester));
