@@ -37,12 +37,8 @@ type LinkedType = (identity: string) => string;
 
 function modelData(model: NormalizedModel, linked: LinkedType) {
   const own = model.attributes.filter((attribute) => attribute.auto === undefined);
-  const create = own.map((attribute) => ({
-    name: attribute.name,
-    required: attribute.required,
-    // As InferCreate in src/schema: leaving out an optional value may also be said with null.
-    type: attribute.required ? recordType(attribute) : withNull(valueType(attribute)),
-  }));
+  // As InferCreate in src/schema and as checkValue accepts: null only where allowNull (or a to-one, or json).
+  const create = own.map((attribute) => ({ name: attribute.name, required: attribute.required, type: recordType(attribute) }));
   // To-one: the id, or the linked record when populated (the default). To-many: there when populated.
   const recordTypeOf = (attribute: NormalizedAttribute): string =>
     attribute.model === undefined ? recordType(attribute) : `number | ${linked(attribute.model)} | null`;

@@ -4,7 +4,7 @@
  * type-checked under its strict tsconfig, and made to pass its own generated tests.
  * CI runs the whole matrix; a local run takes the default combination only (CI=true for all).
  */
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -15,12 +15,79 @@ interface Combination {
   flags: string[];
   /** generate model specs for an app that gets its models one by one. */
   model?: string[];
-  /** Test files the app's own suite has: one per model, and say.test.ts with the example. */
+  /** Test files the app's own suite has: one per model, say.test.ts with the example, and TYPES_TEST. */
   testFiles: number;
+  /** A test written into the app that holds its generated Create/Update types to what its server accepts. */
+  typesTest?: string;
 }
 
+/**
+ * For the User of the default combination: each write the generated types take compiles and the
+ * server accepts; each one marked @ts-expect-error must fail to compile (else tsc reports the unused
+ * directive) and the server refuses it. So the types can be neither looser nor stricter than the server.
+ */
+const USER_TYPES_TEST = `import { fileURLToPath } from 'node:url';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { lift } from 'sails-rt';
+import { createClient } from '../generated/client.js';
+import type { UserCreate, UserUpdate } from '../generated/models.js';
+
+const accepted: UserCreate[] = [
+  { name: 'Ada' },
+  { name: 'Ada', email: 'ada@example.com', age: 36, nick: null },
+  { name: 'Ada', nick: 'ada' },
+];
+const refused: UserCreate[] = [
+  // @ts-expect-error name is required
+  { email: 'ada@example.com' },
+  // @ts-expect-error a required value is never null
+  { name: null },
+  // @ts-expect-error email is optional but not allowNull
+  { name: 'Ada', email: null },
+  // @ts-expect-error age is a number
+  { name: 'Ada', age: '36' },
+];
+const acceptedUpdates: UserUpdate[] = [{}, { nick: null }, { age: 1 }];
+const refusedUpdates: UserUpdate[] = [
+  // @ts-expect-error a required value is never null
+  { name: null },
+  // @ts-expect-error age is not allowNull
+  { age: null },
+];
+
+let app: Awaited<ReturnType<typeof lift>>;
+let socket: Socket;
+
+beforeAll(async () => {
+  app = await lift({ appPath: fileURLToPath(new URL('..', import.meta.url)), port: 0, log: () => {}, config: { datastores: { default: { filename: ':memory:' } } } });
+  socket = io(app.url, { transports: ['websocket'], forceNew: true });
+  await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
+});
+
+afterAll(async () => {
+  socket?.close();
+  await app?.lower();
+});
+
+it('accepts exactly the writes the generated types take', async () => {
+  const users = createClient(socket).user;
+  for (const values of accepted) await expect(users.create(values), JSON.stringify(values)).resolves.toMatchObject(values);
+  for (const values of refused) await expect(users.create(values), JSON.stringify(values)).rejects.toThrow(/400/);
+  const { id } = await users.create({ name: 'Grace' });
+  for (const values of acceptedUpdates) await expect(users.update(id, values), JSON.stringify(values)).resolves.toMatchObject(values);
+  for (const values of refusedUpdates) await expect(users.update(id, values), JSON.stringify(values)).rejects.toThrow(/400/);
+});
+`;
+
 const MATRIX: Combination[] = [
-  { name: 'defaults, then generate model', flags: [], model: ['User', 'name:string:required', 'email:string:isEmail', 'age:number'], testFiles: 2 },
+  {
+    name: 'defaults, then generate model',
+    flags: [],
+    model: ['User', 'name:string:required', 'email:string:isEmail', 'age:number', 'nick:string:allowNull'],
+    typesTest: USER_TYPES_TEST,
+    testFiles: 3,
+  },
   { name: '--no-example, then generate model', flags: ['--no-example'], model: ['Note', 'text:string:required', 'done:boolean'], testFiles: 1 },
   { name: '--models fixtures/shop.json', flags: ['--models', join(ROOT, 'fixtures', 'shop.json')], testFiles: 10 },
   { name: '--no-example --models fixtures/shop.yaml', flags: ['--no-example', '--models', join(ROOT, 'fixtures', 'shop.yaml')], testFiles: 9 },
@@ -29,13 +96,14 @@ const MATRIX: Combination[] = [
 
 const combinations = process.env['CI'] ? MATRIX : MATRIX.slice(0, 1);
 
-describe.each(combinations)('sails-rt new with $name', ({ flags, model, testFiles }) => {
+describe.each(combinations)('sails-rt new with $name', ({ flags, model, testFiles, typesTest }) => {
   it('type-checks strictly and passes its own tests', async () => {
     const work = tempDir();
     const app = join(work, 'app');
     const made = await cli(work, 'new', 'app', '--yes', '--skip-install', ...flags);
     expect(made.stderr).toBe('');
     if (model) expect((await cli(app, 'generate', 'model', ...model)).stderr).toBe('');
+    if (typesTest) writeFileSync(join(app, 'test', 'types-match-server.test.ts'), typesTest);
     mkdirSync(join(app, 'node_modules'));
     symlinkSync(ROOT, join(app, 'node_modules', 'sails-rt'), 'dir');
     for (const name of ['typescript', 'vitest', 'socket.io-client', '@types', 'tsx']) {

@@ -11,13 +11,13 @@ export interface Pet {
 
 /** Pet: the values a create takes; the required attributes must be there. */
 export interface PetCreate {
-  name?: string | null;
+  name?: string;
   owner?: number | null;
 }
 
 /** Pet: the values an update takes, any of them. */
 export interface PetUpdate {
-  name?: string | null;
+  name?: string;
   owner?: number | null;
 }
 
@@ -56,7 +56,7 @@ export interface User {
 /** User: the values a create takes; the required attributes must be there. */
 export interface UserCreate {
   name: string;
-  age?: number | null;
+  age?: number;
   pets?: number[];
   tags?: number[];
 }
@@ -64,7 +64,7 @@ export interface UserCreate {
 /** User: the values an update takes, any of them. */
 export interface UserUpdate {
   name?: string;
-  age?: number | null;
+  age?: number;
   pets?: number[];
   tags?: number[];
 }

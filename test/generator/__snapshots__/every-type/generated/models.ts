@@ -13,15 +13,15 @@ export interface BlogPost {
 /** BlogPost: the values a create takes; the required attributes must be there. */
 export interface BlogPostCreate {
   headline: string;
-  body?: string | null;
-  rating?: number | null;
+  body?: string;
+  rating?: number;
 }
 
 /** BlogPost: the values an update takes, any of them. */
 export interface BlogPostUpdate {
   headline?: string;
-  body?: string | null;
-  rating?: number | null;
+  body?: string;
+  rating?: number;
 }
 
 /** Empty: a record as the server sends it (api/models/Empty.ts). */
@@ -58,25 +58,25 @@ export interface Product {
 /** Product: the values a create takes; the required attributes must be there. */
 export interface ProductCreate {
   title: string;
-  sku?: string | null;
+  sku?: string;
   price: number;
-  stock?: number | null;
-  inStock?: boolean | null;
+  stock?: number;
+  inStock?: boolean;
   featured: boolean;
   details?: unknown;
   specs: unknown;
-  contact?: string | null;
+  contact?: string;
 }
 
 /** Product: the values an update takes, any of them. */
 export interface ProductUpdate {
   title?: string;
-  sku?: string | null;
+  sku?: string;
   price?: number;
-  stock?: number | null;
-  inStock?: boolean | null;
+  stock?: number;
+  inStock?: boolean;
   featured?: boolean;
   details?: unknown;
   specs?: unknown;
-  contact?: string | null;
+  contact?: string;
 }

@@ -17,8 +17,8 @@ export interface Ticket {
 /** Ticket: the values a create takes; the required attributes must be there. */
 export interface TicketCreate {
   priority: 'low' | 'normal' | 'high';
-  status?: 'open' | 'closed' | null;
-  level?: number | null;
+  status?: 'open' | 'closed';
+  level?: number;
   assignee?: string | null;
   estimate?: number | null;
   resolved?: boolean | null;
@@ -28,8 +28,8 @@ export interface TicketCreate {
 /** Ticket: the values an update takes, any of them. */
 export interface TicketUpdate {
   priority?: 'low' | 'normal' | 'high';
-  status?: 'open' | 'closed' | null;
-  level?: number | null;
+  status?: 'open' | 'closed';
+  level?: number;
   assignee?: string | null;
   estimate?: number | null;
   resolved?: boolean | null;

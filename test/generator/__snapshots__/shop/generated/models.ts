@@ -16,8 +16,8 @@ export interface Address {
 export interface AddressCreate {
   line1: string;
   city: string;
-  postcode?: string | null;
-  country?: 'FR' | 'DE' | 'GB' | 'US' | null;
+  postcode?: string;
+  country?: 'FR' | 'DE' | 'GB' | 'US';
   customer?: number | null;
 }
 
@@ -25,8 +25,8 @@ export interface AddressCreate {
 export interface AddressUpdate {
   line1?: string;
   city?: string;
-  postcode?: string | null;
-  country?: 'FR' | 'DE' | 'GB' | 'US' | null;
+  postcode?: string;
+  country?: 'FR' | 'DE' | 'GB' | 'US';
   customer?: number | null;
 }
 
@@ -104,8 +104,8 @@ export interface Order {
 /** Order: the values a create takes; the required attributes must be there. */
 export interface OrderCreate {
   reference: string;
-  status?: 'pending' | 'paid' | 'shipped' | 'cancelled' | null;
-  total?: number | null;
+  status?: 'pending' | 'paid' | 'shipped' | 'cancelled';
+  total?: number;
   paidAt?: number | null;
   customer?: number | null;
   shippingAddress?: number | null;
@@ -115,8 +115,8 @@ export interface OrderCreate {
 /** Order: the values an update takes, any of them. */
 export interface OrderUpdate {
   reference?: string;
-  status?: 'pending' | 'paid' | 'shipped' | 'cancelled' | null;
-  total?: number | null;
+  status?: 'pending' | 'paid' | 'shipped' | 'cancelled';
+  total?: number;
   paidAt?: number | null;
   customer?: number | null;
   shippingAddress?: number | null;
@@ -172,8 +172,8 @@ export interface ProductCreate {
   name: string;
   sku: string;
   price: number;
-  stock?: number | null;
-  active?: boolean | null;
+  stock?: number;
+  active?: boolean;
   specs?: unknown;
   supplier?: number | null;
   categories?: number[];
@@ -186,8 +186,8 @@ export interface ProductUpdate {
   name?: string;
   sku?: string;
   price?: number;
-  stock?: number | null;
-  active?: boolean | null;
+  stock?: number;
+  active?: boolean;
   specs?: unknown;
   supplier?: number | null;
   categories?: number[];
@@ -209,7 +209,7 @@ export interface Review {
 /** Review: the values a create takes; the required attributes must be there. */
 export interface ReviewCreate {
   rating: number;
-  body?: string | null;
+  body?: string;
   product?: number | null;
   author?: number | null;
 }
@@ -217,7 +217,7 @@ export interface ReviewCreate {
 /** Review: the values an update takes, any of them. */
 export interface ReviewUpdate {
   rating?: number;
-  body?: string | null;
+  body?: string;
   product?: number | null;
   author?: number | null;
 }
@@ -235,14 +235,14 @@ export interface Supplier {
 /** Supplier: the values a create takes; the required attributes must be there. */
 export interface SupplierCreate {
   name: string;
-  email?: string | null;
+  email?: string;
   products?: number[];
 }
 
 /** Supplier: the values an update takes, any of them. */
 export interface SupplierUpdate {
   name?: string;
-  email?: string | null;
+  email?: string;
   products?: number[];
 }
 

@@ -13,13 +13,13 @@ export interface User {
 /** User: the values a create takes; the required attributes must be there. */
 export interface UserCreate {
   name: string;
-  email?: string | null;
-  age?: number | null;
+  email?: string;
+  age?: number;
 }
 
 /** User: the values an update takes, any of them. */
 export interface UserUpdate {
   name?: string;
-  email?: string | null;
-  age?: number | null;
+  email?: string;
+  age?: number;
 }
