@@ -1,5 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { checkValue, normalizeModel, normalizeModels, SchemaError, type NormalizedAttribute } from '../../src/schema/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  checkValue,
+  defineModel,
+  normalizeModel,
+  normalizeModels,
+  SchemaError,
+  type InferCreate,
+  type InferRecord,
+  type InferUpdate,
+  type NormalizedAttribute,
+} from '../../src/schema/index.js';
 
 /** The one attribute `field` of a model with the given definition, normalized. */
 function field(definition: Record<string, unknown>): NormalizedAttribute {
@@ -187,5 +197,51 @@ describe('model settings', () => {
         { className: 'Person', definition: { attributes: {}, tableName: 'user' }, file: 'api/models/Person.ts' },
       ]),
     ).toThrow('api/models/Person.ts, model Person: its table "user" is also the table of model User; give one of them another "tableName".');
+  });
+});
+
+describe('defineModel types', () => {
+  const Thing = defineModel({
+    tableName: 'things',
+    primaryKey: 'id',
+    schema: true,
+    datastore: 'default',
+    dontUseObjectIds: true,
+    attributes: {
+      id: { type: 'number', autoIncrement: true },
+      createdAt: { type: 'number', autoCreatedAt: true },
+      code: { type: 'string', required: true, regex: /^[A-Z]+$/, description: 'd', columnType: 'varchar(8)', example: 'AB' },
+      nick: { type: 'string', allowNull: true, isNotIn: ['root'] },
+      count: { type: 'number', isInteger: true, custom: (value: number) => value % 2 === 0 },
+      due: { type: 'string', isAfter: new Date(0), isBefore: '2100-01-01' },
+      data: { type: 'json', isString: true },
+      madeAt: { type: 'number', autoCreatedAt: true },
+    },
+  });
+
+  it('takes every property, rule and setting in a model file', () => {
+    expect(normalizeModel('Thing', Thing).tableName).toBe('things');
+  });
+
+  it('types a create as the server takes it: null only with allowNull or json, no server-set attributes', () => {
+    expectTypeOf<InferCreate<typeof Thing>>().toEqualTypeOf<{ code: string; nick?: string | null; count?: number; due?: string; data?: unknown }>();
+    expectTypeOf<InferUpdate<typeof Thing>>().toEqualTypeOf<{ code?: string; nick?: string | null; count?: number; due?: string; data?: unknown }>();
+    expectTypeOf<InferRecord<typeof Thing>['madeAt']>().toEqualTypeOf<number>();
+    // @ts-expect-error the server refuses null where allowNull is not set
+    const noNull: InferCreate<typeof Thing> = { code: 'A', count: null };
+    // @ts-expect-error code is required
+    const noCode: InferCreate<typeof Thing> = { nick: null };
+    expect([noNull, noCode]).toHaveLength(2);
+  });
+
+  it('refuses in the types what the server refuses at lift', () => {
+    // @ts-expect-error only 'id' is a supported primaryKey
+    defineModel({ primaryKey: 'uuid', attributes: {} });
+    // @ts-expect-error schema: false is not supported
+    defineModel({ schema: false, attributes: {} });
+    // @ts-expect-error encrypt: true is not supported
+    defineModel({ attributes: { secret: { type: 'string', encrypt: true } } });
+    // @ts-expect-error regex is a RegExp or a pattern string
+    defineModel({ attributes: { code: { type: 'string', regex: 3 } } });
   });
 });
