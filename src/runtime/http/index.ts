@@ -21,8 +21,12 @@ import { SailsRtError } from '../errors.js';
 class Unsent {
   bytes = 0;
 
+  /** `sent`: told of every response's bytes (the gate shares turns by them). */
+  constructor(private readonly sent: (bytes: number) => void) {}
+
   add(reply: FastifyReply, bytes: number): void {
     this.bytes += bytes;
+    this.sent(bytes);
     reply.raw.once('finish', () => (this.bytes -= bytes));
   }
 }
@@ -78,7 +82,7 @@ export async function createHttpServer(options: {
   const gateOf = (socket: Socket): { gate: ConnectionGate; unsent: Unsent } => {
     let entry = gates.get(socket);
     if (entry === undefined) {
-      const unsent = new Unsent();
+      const unsent = new Unsent((bytes) => gate.noteOutput(bytes));
       const gate = new ConnectionGate(limits, {
         unreadBytes: () => unsent.bytes,
         drop(unread) {
