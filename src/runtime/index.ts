@@ -17,7 +17,7 @@ export type { SessionConfig, SessionCookieConfig, SessionData, SessionStore } fr
 /** The default session store (this process's memory), e.g. to keep a reference to it: `session.store = new MemorySessionStore()`. */
 export { MemorySessionStore } from './session/store.js';
 export type { BeforeConnect } from './security/index.js';
-export type { Action, Req, Res, Query, Transport } from './pipeline/index.js';
+export type { Action, Req, Res, Query, Transport, IncomingFile, UploadCallback, UploadedFile, UploadOptions, Upstream } from './pipeline/index.js';
 export type {
   BlueprintsConfig,
   DatastoreConfig,

@@ -12,6 +12,7 @@ import { ConnectionGate, formatBytes, GatedSink, type ConnectionLimits } from '.
 import { Req, Res, splitUrl, type ResponseSink } from '../pipeline/index.js';
 import { VERBS, type Router } from '../router/index.js';
 import { SailsRtError } from '../errors.js';
+import { registerUploads, uploadsOf } from './uploads.js';
 
 /**
  * Bytes of responses on one connection that have not been flushed to the kernel yet. Node holds
@@ -75,6 +76,8 @@ export async function createHttpServer(options: {
   connectionTimeout: number;
   /** The app's log, for connections closed for not reading their responses. */
   log: (line: string) => void;
+  /** The app's folder: uploads go to `.tmp/uploads` in it unless an action says otherwise. */
+  appPath: string;
 }): Promise<FastifyInstance> {
   const { router, production, assetsDir, limits, connectionTimeout, log } = options;
   const gates = new WeakMap<Socket, { gate: ConnectionGate; unsent: Unsent }>();
@@ -139,6 +142,8 @@ export async function createHttpServer(options: {
   });
   // Any other body type reaches the action as text, as Sails' body parser leaves it.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // multipart/form-data: text fields as req.body, files through req.file() (uploads.ts).
+  await registerUploads(app, { appPath: options.appPath });
 
   app.setErrorHandler((error: { statusCode?: number; message: string; stack?: string }, _request, reply) => {
     const status = error.statusCode ?? 500;
@@ -182,6 +187,7 @@ export async function createHttpServer(options: {
       const req = new Req(raw.method ?? 'GET', url, path, query, body, headers, 'http', undefined, request.ip);
       req.protocol = request.protocol;
       req.port = request.port ?? null;
+      req.uploads = uploadsOf(request);
       const res = new Res(new GatedSink(new ReplySink(reply, unsent), gate), production);
       gate.run(() => router.dispatch(req, res));
       return reply;
