@@ -7,6 +7,7 @@
  */
 import type { BlueprintAction, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
+import { checkWriteBody, formValue, isFormBody } from './bodies.js';
 import { BLUEPRINT_BOUNDS, parseFindCriteria, parseId, projection, type CriteriaBounds } from '../models/index.js';
 import { PageBudget, pageTooLarge, showBytes } from '../models/page-budget.js';
 import { findLink, linkedRecords, modelOf, parsePopulate, populate, type Link } from '../models/populate.js';
@@ -112,6 +113,7 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
     },
 
     async create(req, res) {
+      checkWriteBody(model, req, 'create');
       const input = Array.isArray(req.body) ? req.body : typedParams(model, req);
       const record = await writer.create(model, input, { requester: req.socket, publish: true });
       if (req.socket) await pubsub.subscribe(req.socket, identity, [record.id]);
@@ -120,6 +122,7 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
 
     async update(req, res) {
       const id = idOf(req);
+      checkWriteBody(model, req, 'update');
       let input: unknown = req.body;
       if (!Array.isArray(req.body)) {
         const params = typedParams(model, req);
@@ -222,10 +225,16 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
 
 /**
  * Every param, with the query-string ones (always text) read as their attribute's type, so a
- * shortcut `GET /user/create?age=30&pets=[1]` writes the number 30 and a list of ids.
+ * shortcut `GET /user/create?age=30&pets=[1]` writes the number 30 and a list of ids, and the
+ * values of a form body read as Sails reads them (bodies.ts).
  */
 function typedParams(model: NormalizedModel, req: Req): Record<string, unknown> {
   const params = req.allParams();
+  if (isFormBody(req)) {
+    for (const [key, raw] of Object.entries(req.body as Record<string, unknown>)) {
+      if (params[key] === raw && req.params[key] === undefined) params[key] = formValue(model, key, raw);
+    }
+  }
   for (const [key, raw] of Object.entries(req.query)) {
     if (typeof raw !== 'string' || params[key] !== raw || req.params[key] !== undefined) continue;
     const attribute = model.attributes.find((a) => a.name === key);
