@@ -142,6 +142,18 @@ describe('req.file().upload()', () => {
     await nothingLeft();
   });
 
+  it('drops a file kept for a later upload past 15 MB, and that upload is the 413', async () => {
+    const form = new FormData();
+    form.append('second', bytes(15_000_001), 'big.bin');
+    form.append('first', new Blob(['1st']), 'one.txt');
+    const { status, body } = await post('/upload/second', form);
+    expect(status).toBe(413);
+    expect(body.code).toBe('E_EXCEEDS_UPLOAD_LIMIT');
+    // `first` was uploaded before `second` failed; the action did not clean it up.
+    for (const name of leftovers()) if (!name.startsWith('.')) rmSync(join(uploads, name));
+    await nothingLeft();
+  });
+
   it('names files with a saveAs function', async () => {
     const form = new FormData();
     form.append('doc', new Blob(['x']), 'report.pdf');

@@ -220,12 +220,19 @@ class MultipartForm implements FileSource {
     const path = join(this.uploadsDir, `.part-${randomUUID()}`);
     const budget = DEFAULT_MAX_BYTES - this.keptBytes;
     const written = await writePart(part.file, path, budget);
+    if (written.error !== undefined) throw written.error;
+    // The field's upload may have started while its file was written here.
+    const upstream = this.upstreams.get(part.fieldname);
     if (written.over) {
       this.dropped.add(part.fieldname);
+      if (upstream?.isReceiving) upstream.refuse();
       return;
     }
+    const file: TempFile = { path, size: written.size, filename: part.filename, type: part.mimetype };
+    if (upstream?.isReceiving) return upstream.adopt([file]);
+    if (upstream?.isSettled) return removeFile(path);
     const list = this.kept.get(part.fieldname) ?? [];
-    list.push({ path, size: written.size, filename: part.filename, type: part.mimetype });
+    list.push(file);
     this.kept.set(part.fieldname, list);
     this.keptBytes += written.size;
   }
@@ -302,21 +309,41 @@ class FieldUpstream implements Upstream {
       this.writing = Promise.all(files.map((file) => removeFile(file.path))).then(() => this.settle(tooLarge(this.fieldName, settings.maxBytes)));
       return;
     }
-    this.writing = (async () => {
-      for (const [i, file] of files.entries()) {
-        if (this.bytes + file.size > settings.maxBytes) {
-          for (const rest of files.slice(i)) await removeFile(rest.path);
-          throw tooLarge(this.fieldName, settings.maxBytes);
-        }
-        const fd = await settings.saveAs(incoming(file.filename, file.type, this.fieldName));
-        await mkdir(dirname(fd), { recursive: true });
-        await move(file.path, fd);
-        this.bytes += file.size;
-        this.files.push(uploaded(fd, file.size, file.filename, file.type, this.fieldName));
-      }
-    })().catch((error: unknown) => this.settle(asError(error)));
+    this.adopt(files);
     if (this.form.isEnded) void this.writing.then(() => this.settle(this.form.endError));
     else this.form.pump();
+  }
+
+  /** Moves files kept for this field before its upload started to where the upload puts them. */
+  adopt(files: readonly TempFile[]): void {
+    const settings = this.settings;
+    if (settings === undefined) return;
+    this.writing = this.writing.then(async () => {
+      for (const [i, file] of files.entries()) {
+        if (this.settled || this.bytes + file.size > settings.maxBytes) {
+          for (const rest of files.slice(i)) await removeFile(rest.path);
+          if (!this.settled) await this.settle(tooLarge(this.fieldName, settings.maxBytes));
+          return;
+        }
+        try {
+          const fd = await settings.saveAs(incoming(file.filename, file.type, this.fieldName));
+          await mkdir(dirname(fd), { recursive: true });
+          await move(file.path, fd);
+          this.bytes += file.size;
+          this.files.push(uploaded(fd, file.size, file.filename, file.type, this.fieldName));
+        } catch (error) {
+          for (const rest of files.slice(i)) await removeFile(rest.path);
+          await this.settle(asError(error));
+          return;
+        }
+      }
+    });
+  }
+
+  /** Files of this field were dropped while it was kept: the upload cannot have them all. */
+  refuse(): void {
+    const settings = this.settings;
+    if (settings !== undefined) this.writing = this.writing.then(() => this.settle(tooLarge(this.fieldName, settings.maxBytes)));
   }
 
   /** Writes one file part of this field (called by the form, one part at a time). */
