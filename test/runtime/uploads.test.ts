@@ -96,6 +96,20 @@ describe('req.file().upload()', () => {
     await nothingLeft();
   });
 
+  it('answers the 413 while the rest of a large file is still coming, and the connection serves on', async () => {
+    const form = new FormData();
+    form.append('avatar', bytes(8 * 1024 * 1024), 'big.bin');
+    const { status, body } = await post('/upload/avatar?maxBytes=1000', form);
+    expect(status).toBe(413);
+    expect(body.code).toBe('E_EXCEEDS_UPLOAD_LIMIT');
+    await nothingLeft();
+    const next = new FormData();
+    next.append('avatar', new Blob(['ok']), 'ok.txt');
+    const after = await post('/upload/avatar', next);
+    expect(after.status).toBe(200);
+    rmSync(after.body.files[0].fd);
+  });
+
   it('refuses past the default 15 MB of skipper', async () => {
     const form = new FormData();
     form.append('avatar', bytes(15_000_001), 'huge.bin');
