@@ -57,24 +57,25 @@ export interface ModelDefinition {
 
   // Waterline's lifecycle callbacks and customToJSON (docs/runtime.md, "Lifecycle callbacks and
   // customToJSON"). Each callback either calls `proceed(error?)` or is async; an error refuses a
-  // before* write and becomes the response.
+  // before* write and becomes the response. Declared as methods so that a model file may annotate
+  // them with its generated types (`afterCreate(user: User, proceed)`).
   /** Runs once per create with the new record's values (defaults filled in); may change them. */
-  beforeCreate?: (valuesToSet: Record<string, unknown>, proceed: Proceed) => unknown;
+  beforeCreate?(valuesToSet: Record<string, unknown>, proceed: Proceed): unknown;
   /** Runs after each create with the stored record (sails.models: only with `.fetch()`, as in Waterline). */
-  afterCreate?: (newRecord: LifecycleRecord, proceed: Proceed) => unknown;
+  afterCreate?(newRecord: LifecycleRecord, proceed: Proceed): unknown;
   /** Runs once per update query with the values to set; may change them. */
-  beforeUpdate?: (valuesToSet: Record<string, unknown>, proceed: Proceed) => unknown;
+  beforeUpdate?(valuesToSet: Record<string, unknown>, proceed: Proceed): unknown;
   /** Runs once per updated record with the stored record (sails.models: only with `.fetch()`). */
-  afterUpdate?: (updatedRecord: LifecycleRecord, proceed: Proceed) => unknown;
+  afterUpdate?(updatedRecord: LifecycleRecord, proceed: Proceed): unknown;
   /** Runs once per destroy query with its criteria, `{ where }`. */
-  beforeDestroy?: (criteria: { where: Record<string, unknown> }, proceed: Proceed) => unknown;
+  beforeDestroy?(criteria: { where: Record<string, unknown> }, proceed: Proceed): unknown;
   /** Runs once per destroyed record with the record as it was (sails.models: only with `.fetch()`). */
-  afterDestroy?: (destroyedRecord: LifecycleRecord, proceed: Proceed) => unknown;
+  afterDestroy?(destroyedRecord: LifecycleRecord, proceed: Proceed): unknown;
   /**
    * What a record of this model becomes when it is sent to a client (HTTP bodies, socket acks,
    * every pub-sub message), with `this` the record: e.g. `return _.omit(this, ['password'])`.
    */
-  customToJSON?: (this: LifecycleRecord) => unknown;
+  customToJSON?(this: LifecycleRecord): unknown;
 }
 
 /**
