@@ -9,6 +9,8 @@ import { scryptSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ModelApi, type SailsApp, type StoredRecord } from '../../src/runtime/index.js';
+import { RecordJson } from '../../src/runtime/models/lifecycle.js';
+import { normalizeModels } from '../../src/schema/index.js';
 import { lifecycleLog } from './lifecycle-app/log.js';
 import { ALL_KINDS, connect, liftFixture, SOCKET_KINDS, type Client, type ClientKind, type Jwr, type Lifted } from './helpers.js';
 
@@ -125,6 +127,13 @@ describe.each(ALL_KINDS)('over %s', (kind) => {
     const locked = await writer.request('delete', `/user/${carl.id}`);
     expect(locked.statusCode).toBe(403);
     expect(locked.body).toMatchObject({ code: 'E_FORBIDDEN' });
+
+    // An after callback comes too late to stop the write, but its messages stay unsent.
+    const late = await writer.request('post', '/user', { name: 'late' });
+    expect(late.statusCode).toBe(400);
+    expect(late.body).toMatchObject({ code: 'E_INVALID_NEW_RECORD', message: 'afterCreate refused "late" after it was written.' });
+    expect(await user.count({ name: 'late' })).toBe(1);
+    await user.destroyOne({ name: 'late' }).meta({ publish: false });
 
     expect(await user.count()).toBe(2);
     const stillDan = (await user.findOne(dan.id)) as StoredRecord;
@@ -251,5 +260,26 @@ describe('callbacks run as Waterline runs them', () => {
     ok(await http.request('post', '/api/password', { id: signup['id'], password: 'changed' }), 'the password action');
     await user.create({ name: 'pet-owner' }).fetch();
     ok(await http.request('get', '/api/everyone'), 'the everyone action');
+  });
+});
+
+describe('RecordJson', () => {
+  it('knows only the models whose records or populated links have a customToJSON', () => {
+    function customToJSON(this: Record<string, unknown>): unknown {
+      return { id: this['id'] };
+    }
+    const models = normalizeModels([
+      { className: 'User', definition: { attributes: { pets: { collection: 'pet', via: 'owner' } } } },
+      { className: 'Pet', definition: { attributes: { owner: { model: 'user' } }, customToJSON } },
+      { className: 'Note', definition: { attributes: { text: { type: 'string' } } } },
+    ]);
+    const json = new RecordJson(new Map(models.map((m) => [m.identity, m])));
+    expect([json.has('user'), json.has('pet'), json.has('note')]).toEqual([true, true, false]);
+    const note = { id: 1, text: 'x' };
+    expect(json.apply('note', note)).toBe(note);
+    expect(Object.getOwnPropertyNames(note)).toEqual(['id', 'text']);
+    const user = { id: 2, pets: [{ id: 3, owner: 2 }] };
+    expect(JSON.stringify(json.apply('user', user))).toBe('{"id":2,"pets":[{"id":3}]}');
+    expect(Object.keys(user.pets[0] ?? {})).toEqual(['id', 'owner']);
   });
 });

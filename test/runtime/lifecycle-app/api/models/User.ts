@@ -51,6 +51,7 @@ export default defineModel({
 
   afterCreate(newRecord, proceed) {
     lifecycleLog.push({ callback: 'afterCreate', argument: { ...newRecord } });
+    if (newRecord['name'] === 'late') return proceed(new SailsRtError('E_INVALID_NEW_RECORD', 'afterCreate refused "late" after it was written.'));
     return proceed();
   },
 
