@@ -231,6 +231,8 @@ describe('callbacks run as Waterline runs them', () => {
     expect(plain['password']).toBe(PASSWORD);
 
     lifecycleLog.length = 0;
+    await expect(user.destroyOne({ name: ['ann', 'bob'] })).rejects.toMatchObject({ code: 'E_INVALID_CRITERIA' });
+    expect(callbacks()).toEqual([]);
     const gone = await user.destroy({ name: ['ann', 'bob'] }).fetch();
     expect(gone.map((r) => r.id).sort()).toEqual([ann.id, bob.id].sort());
     expect(callbacks()).toEqual(['beforeDestroy', 'afterDestroy', 'afterDestroy']);

@@ -169,9 +169,11 @@ export function createModelApi(model: NormalizedModel, store: Store, pubsub: Pub
   const destroyAll = async (raw: unknown, one: boolean, state: QueryState): Promise<StoredRecord[]> => {
     const write = options(state);
     let criteria = raw;
-    if (write.before) {
-      // beforeDestroy sees Waterline's `{ where }` once per query, and may narrow it. Bad criteria are refused first.
-      criteriaOf(raw);
+    if (write.before && model.lifecycle?.beforeDestroy) {
+      // beforeDestroy sees Waterline's `{ where }` once per query, and may narrow it. Bad criteria,
+      // and destroyOne criteria matching several records, are refused before it runs.
+      if (one) await matching(raw, true, 'destroyOne');
+      else criteriaOf(raw);
       const given = whereCriteria(raw);
       await runLifecycle(model, 'beforeDestroy', given, 'E_INVALID_CRITERIA');
       criteria = given;

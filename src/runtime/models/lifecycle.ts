@@ -21,7 +21,8 @@ export async function runLifecycle(model: NormalizedModel, name: LifecycleCallba
   try {
     await new Promise<void>((resolve, reject) => {
       const proceed = (error?: unknown): void => (error === undefined || error === null || error === false ? resolve() : reject(error));
-      const returned = callback.call(model, argument, proceed);
+      // `this` is the model's callbacks, as Waterline calls them on its `_callbacks` object.
+      const returned = callback.call(model.lifecycle, argument, proceed);
       // A callback that takes no proceed ends when it returns (or its promise settles).
       if (isThenable(returned)) returned.then(() => resolve(), reject);
       else if (callback.length < 2) resolve();
