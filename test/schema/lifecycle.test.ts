@@ -1,6 +1,6 @@
 /** A model's lifecycle callbacks and customToJSON are carried through normalizeModel, and checked to be functions. */
-import { describe, expect, it } from 'vitest';
-import { normalizeModel } from '../../src/schema/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { defineModel, normalizeModel, type InferCreate, type InferRecord, type LifecycleRecord, type Proceed } from '../../src/schema/index.js';
 
 describe('normalizeModel() with lifecycle callbacks and customToJSON', () => {
   it('keeps each function on the normalized model', () => {
@@ -25,5 +25,37 @@ describe('normalizeModel() with lifecycle callbacks and customToJSON', () => {
       'api/models/User.ts, model User: "beforeCreate" must be a function, such as beforeCreate(values, proceed) { ... }, got "hash".',
     );
     expect(() => normalizeModel('User', { attributes: {}, customToJSON: { omit: ['password'] } })).toThrow('"customToJSON" must be a function');
+  });
+});
+
+describe('defineModel() types the callbacks', () => {
+  it('gives unannotated callbacks Waterline\'s arguments, and accepts the model\'s own types', () => {
+    const attributes = { name: { type: 'string', required: true }, age: { type: 'number' } } as const;
+    type User = InferRecord<{ attributes: typeof attributes }>;
+    type UserCreate = InferCreate<{ attributes: typeof attributes }>;
+    const model = defineModel({
+      attributes,
+      beforeCreate(values: UserCreate, proceed) {
+        expectTypeOf(proceed).toEqualTypeOf<Proceed>();
+        values.name = values.name.trim();
+        proceed();
+      },
+      async beforeUpdate(values) {
+        expectTypeOf(values).toEqualTypeOf<Record<string, unknown>>();
+      },
+      afterCreate(user: User, proceed) {
+        expectTypeOf(user.age).toEqualTypeOf<number>();
+        proceed();
+      },
+      beforeDestroy(criteria, proceed) {
+        expectTypeOf(criteria.where).toEqualTypeOf<Record<string, unknown>>();
+        proceed();
+      },
+      customToJSON() {
+        expectTypeOf(this).toEqualTypeOf<LifecycleRecord>();
+        return { id: this.id };
+      },
+    });
+    expect(normalizeModel('User', model).lifecycle).toHaveProperty('beforeCreate');
   });
 });
