@@ -200,6 +200,9 @@ describe('callbacks run as Waterline runs them', () => {
     expect(lifecycleLog[1]?.argument).toMatchObject({ id: bob['id'], password: updated['password'] });
 
     lifecycleLog.length = 0;
+    expect((await http.request('patch', '/user/9999', { password: 'other' })).statusCode).toBe(404);
+    expect((await http.request('delete', '/user/9999')).statusCode).toBe(404);
+    expect(callbacks()).toEqual([]);
     ok(await http.request('delete', `/user/${bob['id']}`), 'destroy');
     expect(callbacks()).toEqual(['beforeDestroy', 'afterDestroy']);
     expect(lifecycleLog[0]?.argument).toEqual({ where: { id: bob['id'] } });

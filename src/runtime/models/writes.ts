@@ -112,7 +112,11 @@ export class RecordWriter {
     input: unknown,
     options: WriteOptions,
   ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
-    return this.updatePrepared(model, id, await this.prepareUpdate(model, input, options), options);
+    const checked = await this.prepareUpdate(model, input, { ...options, before: false });
+    if (options.before === false || !model.lifecycle?.beforeUpdate) return this.updatePrepared(model, id, checked, options);
+    // As a Sails blueprint finds the record first: no beforeUpdate for a record that is not there.
+    if ((await this.store.findOne(model, id)) === undefined) return undefined;
+    return this.updatePrepared(model, id, await this.before(model, 'beforeUpdate', checked.values, checked.collections), options);
   }
 
   /** Checks an update's values and runs beforeUpdate on them (unless `options.before` is false). */
