@@ -7,7 +7,7 @@
  * const app = await lift({ port: 0 });
  */
 export { defineModel } from '../schema/index.js';
-export type { InferCreate, InferRecord, InferUpdate, LinkedRecord } from '../schema/index.js';
+export type { InferCreate, InferRecord, InferUpdate, LifecycleRecord, LinkedRecord, Proceed } from '../schema/index.js';
 export { lift, type LiftOptions } from './lift/lazy.js';
 export { sails, type AppModels, type Models, type SailsApp } from './app/index.js';
 export { defineController } from './controllers/define.js';
