@@ -16,7 +16,7 @@ export type { PoliciesConfig, PolicyTarget } from './policies/index.js';
 export type { SessionConfig, SessionCookieConfig, SessionData, SessionStore } from './session/index.js';
 /** The default session store (this process's memory), e.g. to keep a reference to it: `session.store = new MemorySessionStore()`. */
 export { MemorySessionStore } from './session/store.js';
-export type { BeforeConnect } from './security/index.js';
+export type { BeforeConnect, CorsSettings, RouteCors } from './security/index.js';
 export type { Action, Req, Res, Query, Transport, IncomingFile, UploadCallback, UploadedFile, UploadOptions, Upstream } from './pipeline/index.js';
 export type {
   BlueprintsConfig,

@@ -13,6 +13,7 @@ import { Req, Res, splitUrl, type ResponseSink } from '../pipeline/index.js';
 import { VERBS, type Router } from '../router/index.js';
 import { SailsRtError } from '../errors.js';
 import { registerUploads, uploadsOf } from './uploads.js';
+import { registerCors, type CorsRules } from '../security/cors.js';
 
 /**
  * Bytes of responses on one connection that have not been flushed to the kernel yet. Node holds
@@ -78,6 +79,8 @@ export async function createHttpServer(options: {
   log: (line: string) => void;
   /** The app's folder: uploads go to `.tmp/uploads` in it unless an action says otherwise. */
   appPath: string;
+  /** security.cors and the routes' cors (security/cors.ts); none: no CORS headers. */
+  cors?: CorsRules;
 }): Promise<FastifyInstance> {
   const { router, production, assetsDir, limits, connectionTimeout, log } = options;
   const gates = new WeakMap<Socket, { gate: ConnectionGate; unsent: Unsent }>();
@@ -163,6 +166,8 @@ export async function createHttpServer(options: {
     await app.register(fastifyStatic, { root: assetsDir, wildcard: false, prefix: '/' });
   }
 
+  // Before the catch-all route: registerCors takes OPTIONS over from it (security/cors.ts).
+  await registerCors(app, router, options.cors);
   app.route({
     method: [...VERBS],
     url: '*',
