@@ -1,5 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { connect, liftFixture, type Jwr } from './helpers.js';
+import { lift } from '../../src/runtime/index.js';
+import { connect, liftFixture, tempApp, type Jwr } from './helpers.js';
 import { httpSession, liftSecure } from './secure-helpers.js';
 
 const PAGE = 'http://localhost:5173';
@@ -182,6 +183,20 @@ describe('CORS (security.cors and per-route cors)', () => {
     expect(granted.headers['access-control-allow-origin']).toBe(PAGE);
     const token = (granted.body as { _csrf: string })._csrf;
     expect(await page.request('post', '/write', { a: 1 }, { origin: PAGE, 'x-csrf-token': token })).toMatchObject({ statusCode: 200, body: { wrote: { a: 1 } } });
+  });
+
+  it('assets/ get no CORS headers, as Sails serves them before its router; routes of the same app do', async () => {
+    const appPath = tempApp({
+      'config/security.ts': `export const security = { cors: { allRoutes: true, allowOrigins: ['${PAGE}'] } };\n`,
+      'config/routes.ts': "export const routes = { 'GET /ping': () => ({ pong: true }) };\n",
+      'assets/hello.txt': 'hello',
+    });
+    const app = await lift({ appPath, port: 0, environment: 'development', log: () => {}, config: { datastores: { default: { filename: ':memory:' } } } });
+    onTestFinished(() => app.lower());
+    const asset = await call(`${app.url}/hello.txt`, 'GET', { origin: PAGE });
+    expect(asset).toMatchObject({ statusCode: 200, body: 'hello' });
+    expect(cors(asset.headers)).toEqual({});
+    expect(cors((await call(`${app.url}/ping`, 'GET', { origin: PAGE })).headers)).toEqual({ 'access-control-allow-origin': PAGE });
   });
 
   it('sockets are not touched: security.cors does not decide who may connect or send requests', async () => {
