@@ -12,7 +12,11 @@ import { LiftError } from '../errors.js';
 import type { RouteEntry, Router } from '../router/index.js';
 import { originProblem } from './origins.js';
 
-/** `security.cors` in config/security.ts, with Sails' names and defaults. */
+/**
+ * `security.cors` in config/security.ts, with Sails' names and defaults.
+ *
+ * @example export const security: SecurityConfig = { cors: { allRoutes: true, allowOrigins: ['https://app.example.com'] } };
+ */
 export interface CorsSettings {
   /** Apply these settings to every route (default false: only routes with their own `cors`). */
   allRoutes?: boolean;
