@@ -4,7 +4,8 @@
  * run: socket request throughput (closed loops of GET /user/:id) and fan-out (subscribers that
  * hear every `created`). Then, on the generated app, the same closed loops while one more socket
  * floods it with pipelined 1 MB reads: their p99 next to the p99 without the flood, measured
- * just before, and the server's peak memory. Servers and the load each run in their own process. Then the CLI's own
+ * just before, and the server's peak memory. Servers and the load each run in their own process.
+ * Then a populated page of 10,000 users next to the same page unpopulated (bench/populate.ts), and the CLI's own
  * times, from bench/cli-times.ts: `new`, `generate` with 50 models, `lift --watch` restarts.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCliTimes } from './cli-times.js';
+import { measurePopulate } from './populate.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const cli = join(root, 'bin', 'sails-rt.js');
@@ -104,7 +106,8 @@ try {
   console.log(`ratio sails-rt / bare socket.io: ${ratio.toFixed(2)} (throughput), ${(ours.fanout.eventsPerSecond / base.fanout.eventsPerSecond).toFixed(2)} (fan-out events/s)`);
   await measureFlood(lifted, `/user/${id}`);
   for (const child of children.splice(0)) child.kill('SIGTERM');
-  // After the servers stop: the CLI figures are not measured against their CPU load.
+  // After the servers stop: these figures are not measured against their CPU load.
+  await measurePopulate(root);
   await measureCliTimes(root, work);
 } finally {
   for (const child of children) child.kill('SIGTERM');

@@ -43,6 +43,18 @@ export const ERROR_CATALOG = {
     status: 400,
     summary: 'The HTTP request body could not be parsed.',
   },
+  E_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    summary: 'A blueprint create or update came with a body that is not JSON, a urlencoded form or a multipart form.',
+  },
+  E_EXCEEDS_UPLOAD_LIMIT: {
+    status: 413,
+    summary: "A multipart upload passed a limit: the files of one field over the maxBytes of req.file().upload() (skipper's code), or the text fields over 1 MiB.",
+  },
+  E_UPLOAD_OVER_SOCKET: {
+    status: 400,
+    summary: 'An action called req.file() for a socket request; sockets cannot carry files.',
+  },
   E_TOO_MANY_REQUESTS: {
     status: 429,
     summary: 'One connection (a socket, or an HTTP keep-alive connection) already has as many requests waiting for an answer as sockets.maxInFlight or http.maxInFlight allow.',

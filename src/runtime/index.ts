@@ -7,7 +7,7 @@
  * const app = await lift({ port: 0 });
  */
 export { defineModel } from '../schema/index.js';
-export type { InferCreate, InferRecord, InferUpdate, LinkedRecord } from '../schema/index.js';
+export type { InferCreate, InferRecord, InferUpdate, LifecycleRecord, LinkedRecord, Proceed } from '../schema/index.js';
 export { lift, type LiftOptions } from './lift/lazy.js';
 export { sails, type AppModels, type Models, type SailsApp } from './app/index.js';
 export { defineController } from './controllers/define.js';
@@ -16,8 +16,8 @@ export type { PoliciesConfig, PolicyTarget } from './policies/index.js';
 export type { SessionConfig, SessionCookieConfig, SessionData, SessionStore } from './session/index.js';
 /** The default session store (this process's memory), e.g. to keep a reference to it: `session.store = new MemorySessionStore()`. */
 export { MemorySessionStore } from './session/store.js';
-export type { BeforeConnect } from './security/index.js';
-export type { Action, Req, Res, Query, Transport } from './pipeline/index.js';
+export type { BeforeConnect, CorsSettings, RouteCors } from './security/index.js';
+export type { Action, Req, Res, Query, Transport, IncomingFile, UploadCallback, UploadedFile, UploadOptions, Upstream } from './pipeline/index.js';
 export type {
   BlueprintsConfig,
   DatastoreConfig,

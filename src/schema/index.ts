@@ -1,11 +1,15 @@
 /** The model-definition format: types, validation with located errors, names, route table. */
-export { defineModel, ATTRIBUTE_TYPES } from './model.js';
+export { defineModel, ATTRIBUTE_TYPES, LIFECYCLE_CALLBACKS } from './model.js';
 export type {
   AssociationDefinition,
   AttributeDefinition,
   CollectionDefinition,
   JunctionTable,
   LinkedRecord,
+  LifecycleCallbackName,
+  LifecycleRecord,
+  ModelLifecycle,
+  Proceed,
   ModelLinkDefinition,
   NormalizedCollection,
   AttributeRules,

@@ -110,6 +110,28 @@ export interface ModelDefinition {
    * `.meta({ publish })` overrides both. The blueprints always publish.
    */
   publishWrites?: boolean;
+
+  // Waterline's lifecycle callbacks and customToJSON (docs/runtime.md, "Lifecycle callbacks and
+  // customToJSON"). Each callback either calls `proceed(error?)` or is async; an error refuses a
+  // before* write and becomes the response. Declared as methods so that a model file may annotate
+  // them with its generated types (`afterCreate(user: User, proceed)`).
+  /** Runs once per create with the new record's values (defaults filled in); may change them. */
+  beforeCreate?(valuesToSet: Record<string, unknown>, proceed: Proceed): unknown;
+  /** Runs after each create with the stored record (sails.models: only with `.fetch()`, as in Waterline). */
+  afterCreate?(newRecord: LifecycleRecord, proceed: Proceed): unknown;
+  /** Runs once per update query with the values to set; may change them. */
+  beforeUpdate?(valuesToSet: Record<string, unknown>, proceed: Proceed): unknown;
+  /** Runs once per updated record with the stored record (sails.models: only with `.fetch()`). */
+  afterUpdate?(updatedRecord: LifecycleRecord, proceed: Proceed): unknown;
+  /** Runs once per destroy query with its criteria, `{ where }`. */
+  beforeDestroy?(criteria: { where: Record<string, unknown> }, proceed: Proceed): unknown;
+  /** Runs once per destroyed record with the record as it was (sails.models: only with `.fetch()`). */
+  afterDestroy?(destroyedRecord: LifecycleRecord, proceed: Proceed): unknown;
+  /**
+   * What a record of this model becomes when it is sent to a client (HTTP bodies, socket acks,
+   * every pub-sub message), with `this` the record: e.g. `return _.omit(this, ['password'])`.
+   */
+  customToJSON?(this: LifecycleRecord): unknown;
 }
 
 /**
@@ -200,6 +222,10 @@ export interface NormalizedModel {
   publishWrites?: boolean;
   /** Where the definition came from, for error messages. */
   file?: string;
+  /** The definition's lifecycle callbacks, present only when it has some. */
+  lifecycle?: ModelLifecycle;
+  /** Present only when the definition has one. */
+  customToJSON?: (this: LifecycleRecord) => unknown;
 }
 
 type ValueOf<A extends AttributeDefinition> = A['type'] extends 'string'
@@ -289,3 +315,20 @@ export type InferCreate<D extends ModelDefinition> = Simplify<
 
 /** The values an update accepts: any subset. */
 export type InferUpdate<D extends ModelDefinition> = Partial<InferCreate<D>>;
+
+/** Waterline's `proceed`: call it once, with an error to refuse the write. */
+export type Proceed = (error?: unknown) => void;
+
+/** A record as a lifecycle callback or customToJSON sees it: as stored, links as ids. */
+export interface LifecycleRecord {
+  id: number;
+  createdAt: number;
+  updatedAt: number;
+  [attribute: string]: unknown;
+}
+
+export const LIFECYCLE_CALLBACKS = ['beforeCreate', 'afterCreate', 'beforeUpdate', 'afterUpdate', 'beforeDestroy', 'afterDestroy'] as const;
+export type LifecycleCallbackName = (typeof LIFECYCLE_CALLBACKS)[number];
+
+/** The lifecycle callbacks a model defines. */
+export type ModelLifecycle = { [K in LifecycleCallbackName]?: NonNullable<ModelDefinition[K]> };

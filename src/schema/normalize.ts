@@ -4,7 +4,9 @@ import {
   ATTRIBUTE_TYPES,
   type AttributeMetadata,
   type AttributeType,
+  LIFECYCLE_CALLBACKS,
   type ModelDefinition,
+  type ModelLifecycle,
   type NormalizedAttribute,
   type NormalizedCollection,
   type NormalizedModel,
@@ -14,6 +16,8 @@ import { closest } from './attribute-spec.js';
 import { names } from './names.js';
 
 const MODEL_KEYS = ['attributes', 'tableName', 'primaryKey', 'schema', 'datastore', 'dontUseObjectIds', 'publishWrites'] as const;
+/** Model settings whose value is a function (Waterline's lifecycle callbacks and customToJSON). */
+const FUNCTION_KEYS = [...LIFECYCLE_CALLBACKS, 'customToJSON'] as const;
 const RESERVED_ATTRIBUTES = ['id', 'createdAt', 'updatedAt'] as const;
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -184,11 +188,14 @@ export function normalizeModel(
     throw new SchemaError('the default export must be defineModel({ attributes: { ... } }).', where);
   }
   for (const key of Object.keys(definition)) {
+    // Functions are not listed as allowed: a definitions file (YAML, JSON) cannot hold one.
+    if ((FUNCTION_KEYS as readonly string[]).includes(key)) continue;
     if (!(MODEL_KEYS as readonly string[]).includes(key)) {
       const guess = closest(key, MODEL_KEYS);
       throw new SchemaError(`unknown model setting "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}; allowed: ${MODEL_KEYS.join(', ')}.`, where);
     }
   }
+  const functions = functionSettings(definition, where);
   const publishWrites = (definition as Partial<ModelDefinition>).publishWrites;
   if (publishWrites !== undefined && typeof publishWrites !== 'boolean') {
     throw new SchemaError(`"publishWrites" must be true or false, got ${JSON.stringify(publishWrites)}.`, where);
@@ -237,6 +244,26 @@ export function normalizeModel(
     collections,
     ...(publishWrites === undefined ? {} : { publishWrites }),
     ...(file ? { file } : {}),
+    ...functions,
+  };
+}
+
+/** The lifecycle callbacks and customToJSON a definition has, each checked to be a function. */
+function functionSettings(definition: Record<string, unknown>, where: SchemaLocation): { lifecycle?: ModelLifecycle; customToJSON?: ModelDefinition['customToJSON'] } {
+  for (const key of FUNCTION_KEYS) {
+    const value = definition[key];
+    if (value !== undefined && typeof value !== 'function') {
+      throw new SchemaError(`"${key}" must be a function, such as ${key}(${key === 'customToJSON' ? '' : 'values, proceed'}) { ... }, got ${JSON.stringify(value) ?? typeof value}.`, where);
+    }
+  }
+  const lifecycle: ModelLifecycle = {};
+  for (const key of LIFECYCLE_CALLBACKS) {
+    if (definition[key] !== undefined) Object.assign(lifecycle, { [key]: definition[key] });
+  }
+  const customToJSON = definition['customToJSON'] as ModelDefinition['customToJSON'];
+  return {
+    ...(Object.keys(lifecycle).length > 0 ? { lifecycle } : {}),
+    ...(customToJSON ? { customToJSON } : {}),
   };
 }
 

@@ -340,7 +340,10 @@ const MALFORMED_HTTP: [string, () => string | Buffer][] = [
   ['JSON sent as text/plain', () => httpText('POST', '/user', { headers: ['Content-Type: text/plain'], body: '{"name":"x"}' })],
   ['XML', () => httpText('POST', '/user', { headers: ['Content-Type: application/xml'], body: '<user><name>x</name></user>' })],
   ['a multipart body without a boundary', () => httpText('POST', '/user', { headers: ['Content-Type: multipart/form-data'], body: '--x\r\n\r\nname\r\n--x--' })],
-  ['a multipart body', () => httpText('POST', '/user', { headers: ['Content-Type: multipart/form-data; boundary=x'], body: '--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--x--\r\n' })],
+  // A well-formed multipart form is a legal write (its text fields are the body): sent where nothing is stored.
+  ['a multipart body, to the echo probe', () => httpText('POST', '/probe/echo', { headers: ['Content-Type: multipart/form-data; boundary=x'], body: '--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--x--\r\n' })],
+  ['a multipart body cut short', () => httpText('POST', '/user', { headers: ['Content-Type: multipart/form-data; boundary=x'], body: '--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nx' })],
+  ['a multipart file past the end of the body', () => httpText('POST', '/user', { headers: ['Content-Type: multipart/form-data; boundary=x'], body: '--x\r\nContent-Disposition: form-data; name="avatar"; filename="a.png"\r\n\r\nxx' })],
   ['JSON with charset latin1 (ASCII, so legal), to the echo probe', () => httpText('POST', '/probe/echo', { headers: ['Content-Type: application/json; charset=latin1'], body: '{"name":"x"}' })],
   ['a content type with parameters only', () => httpText('POST', '/user', { headers: ['Content-Type: ;;;'], body: '{"name":"x"}' })],
   ['a body without a content type', () => httpText('POST', '/user', { body: '{"name":"x"}' })],

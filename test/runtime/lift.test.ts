@@ -206,8 +206,10 @@ describe('lift', () => {
     );
     const csrf = tempApp({ 'config/security.ts': "export const security = { csrf: 'yes' };\n" });
     expect((await liftError({ appPath: csrf })).message).toBe('The setting security.csrf (config/security.ts) is "yes"; use true or false.');
-    const cors = tempApp({ 'config/security.ts': "export const security = { cors: { allowOrigins: '*' } };\n" });
-    expect((await liftError({ appPath: cors })).message).toMatch(/^The setting security.cors \(config\/security.ts\) is set, but sails-rt does not support CORS yet/);
+    const cors = tempApp({ 'config/security.ts': "export const security = { cors: { allRoutes: true, allowOrigins: 'example.com' } };\n" });
+    expect((await liftError({ appPath: cors })).message).toBe(
+      'The setting security.cors.allowOrigins (config/security.ts) has "example.com", which is not an origin; write each as protocol://host[:port] with no path, query or trailing slash, such as \'https://example.com\'.',
+    );
     const inFlight = tempApp({ 'config/sockets.ts': 'export const sockets = { maxInFlight: 0 };\n' });
     expect((await liftError({ appPath: inFlight })).message).toBe('The setting sockets.maxInFlight (config/sockets.ts) is 0; use a whole number of 1 or more, such as 64.');
     const buffered = tempApp({ 'config/http.ts': "export const http = { maxBufferedBytes: '16mb' };\n" });

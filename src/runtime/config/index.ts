@@ -11,15 +11,16 @@ import { LiftError } from '../errors.js';
 import { CRITERIA_LIMIT_CEILINGS, DEFAULT_CRITERIA_LIMITS, type CriteriaLimits } from '../models/limits.js';
 import type { Action } from '../pipeline/index.js';
 import type { PoliciesConfig } from '../policies/index.js';
+import type { CorsSettings, RouteCors } from '../security/cors.js';
 import type { BeforeConnect } from '../security/origins.js';
 import type { SessionConfig } from '../session/index.js';
 
-/** A route target, as Sails' `config/routes.js` accepts it. */
+/** A route target, as Sails' `config/routes.js` accepts it; `cors` overrides `security.cors` for the route. */
 export type RouteTarget =
   | string
   | Action
-  | { action: string; controller?: string }
-  | { controller: string; action: string };
+  | { action: string; controller?: string; cors?: RouteCors }
+  | { controller: string; action: string; cors?: RouteCors };
 
 /** `'GET /say/hello': 'SayController.hello'`; a key without a verb means every verb. */
 export type RoutesConfig = Record<string, RouteTarget>;
@@ -169,9 +170,10 @@ export interface DatastoresConfig {
   default?: DatastoreConfig;
 }
 
-/** Sails' security settings. `cors` is not built yet: lift refuses it rather than ignore it. */
+/** Sails' security settings. */
 export interface SecurityConfig {
-  cors?: Record<string, unknown>;
+  /** Which pages of other origins may call the app over HTTP (docs/runtime.md, CORS); sockets use sockets.onlyAllowOrigins. */
+  cors?: CorsSettings;
   /** Every POST, PUT, PATCH and DELETE (HTTP and sockets) needs the session's token from GET /csrfToken (default false). */
   csrf?: boolean;
 }
@@ -361,9 +363,7 @@ function checkConfig(config: SailsConfig): SailsConfig {
   if (config.security.csrf !== undefined && typeof config.security.csrf !== 'boolean') {
     fail('security.csrf (config/security.ts)', `is ${JSON.stringify(config.security.csrf)}`, 'use true or false');
   }
-  if (config.security.cors !== undefined) {
-    fail('security.cors (config/security.ts)', 'is set, but sails-rt does not support CORS yet', 'remove it (same-origin pages and socket clients work without it)');
-  }
+  // security.cors and the routes' cors are checked by Security.prepare (security/cors.ts).
   const publishWrites = isPlainObject(config.models) ? config.models['publishWrites'] : undefined;
   if (config.models !== undefined && (!isPlainObject(config.models) || (publishWrites !== undefined && typeof publishWrites !== 'boolean'))) {
     fail('models.publishWrites (config/models.ts)', `is ${JSON.stringify(publishWrites ?? config.models)}`, 'write `export const models = { publishWrites: true }` (or false)');

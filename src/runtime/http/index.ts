@@ -12,6 +12,8 @@ import { ConnectionGate, formatBytes, GatedSink, type ConnectionLimits } from '.
 import { Req, Res, splitUrl, type ResponseSink } from '../pipeline/index.js';
 import { VERBS, type Router } from '../router/index.js';
 import { SailsRtError } from '../errors.js';
+import { registerUploads, uploadsOf } from './uploads.js';
+import { registerCors, type CorsRules } from '../security/cors.js';
 
 /**
  * Bytes of responses on one connection that have not been flushed to the kernel yet. Node holds
@@ -21,8 +23,12 @@ import { SailsRtError } from '../errors.js';
 class Unsent {
   bytes = 0;
 
+  /** `sent`: told of every response's bytes (the gate shares turns by them). */
+  constructor(private readonly sent: (bytes: number) => void) {}
+
   add(reply: FastifyReply, bytes: number): void {
     this.bytes += bytes;
+    this.sent(bytes);
     reply.raw.once('finish', () => (this.bytes -= bytes));
   }
 }
@@ -71,6 +77,10 @@ export async function createHttpServer(options: {
   connectionTimeout: number;
   /** The app's log, for connections closed for not reading their responses. */
   log: (line: string) => void;
+  /** The app's folder: uploads go to `.tmp/uploads` in it unless an action says otherwise. */
+  appPath: string;
+  /** security.cors and the routes' cors (security/cors.ts); none: no CORS headers. */
+  cors?: CorsRules;
 }): Promise<FastifyInstance> {
   const { router, production, assetsDir, limits, connectionTimeout, log } = options;
   const gates = new WeakMap<Socket, { gate: ConnectionGate; unsent: Unsent }>();
@@ -78,7 +88,7 @@ export async function createHttpServer(options: {
   const gateOf = (socket: Socket): { gate: ConnectionGate; unsent: Unsent } => {
     let entry = gates.get(socket);
     if (entry === undefined) {
-      const unsent = new Unsent();
+      const unsent = new Unsent((bytes) => gate.noteOutput(bytes));
       const gate = new ConnectionGate(limits, {
         unreadBytes: () => unsent.bytes,
         drop(unread) {
@@ -135,6 +145,8 @@ export async function createHttpServer(options: {
   });
   // Any other body type reaches the action as text, as Sails' body parser leaves it.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // multipart/form-data: text fields as req.body, files through req.file() (uploads.ts).
+  await registerUploads(app, { appPath: options.appPath });
 
   app.setErrorHandler((error: { statusCode?: number; message: string; stack?: string }, _request, reply) => {
     const status = error.statusCode ?? 500;
@@ -154,6 +166,8 @@ export async function createHttpServer(options: {
     await app.register(fastifyStatic, { root: assetsDir, wildcard: false, prefix: '/' });
   }
 
+  // Before the catch-all route: registerCors takes OPTIONS over from it (security/cors.ts).
+  await registerCors(app, router, options.cors);
   app.route({
     method: [...VERBS],
     url: '*',
@@ -178,6 +192,7 @@ export async function createHttpServer(options: {
       const req = new Req(raw.method ?? 'GET', url, path, query, body, headers, 'http', undefined, request.ip);
       req.protocol = request.protocol;
       req.port = request.port ?? null;
+      req.uploads = uploadsOf(request);
       const res = new Res(new GatedSink(new ReplySink(reply, unsent), gate), production);
       gate.run(() => router.dispatch(req, res));
       return reply;

@@ -76,7 +76,7 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     opened.store = store;
 
     const router = new Router();
-    const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets'), limits: connectionLimits(config.http, 'http'), connectionTimeout: config.http?.connectionTimeout ?? DEFAULT_CONNECTION_TIMEOUT, log });
+    const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets'), limits: connectionLimits(config.http, 'http'), connectionTimeout: config.http?.connectionTimeout ?? DEFAULT_CONNECTION_TIMEOUT, log, appPath, cors: security.cors });
     opened.http = http;
     const io = createSocketServer(http.server, config.sockets, router, production, log, security.serverOptions);
     opened.io = io;
@@ -202,7 +202,7 @@ function bindRoutes(router: Router, config: SailsConfig, models: NormalizedModel
     const entry = resolveTarget(key, target, table, security);
     const verbs: readonly Verb[] = verb === undefined || verb === 'ALL' ? VERBS : [verb as Verb];
     try {
-      router.add(verbs, path, entry);
+      router.add(verbs, path, security.cors.forRoute(key, entry));
     } catch (error) {
       throw new LiftError(`config/routes.ts: the route "${key}" clashes with another route (${(error as Error).message}); remove one of them.`);
     }

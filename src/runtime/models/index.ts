@@ -14,8 +14,8 @@ import type { Criteria, Store, StoredRecord } from '../store/index.js';
 import { parseFindCriteria } from './criteria.js';
 import { MODEL_API_BOUNDS } from './limits.js';
 import { linkedLists, modelOf, parsePopulate, populate } from './populate.js';
+import { runLifecycle } from './lifecycle.js';
 import { buildQuery, type FindQuery, type MembersQuery, type ModelQuery, type QueryCriteria, type QueryMeta, type QueryState, type SetQuery, type WriteQuery } from './query.js';
-import { valuesForUpdate } from './values.js';
 import type { LinkChange, RecordWriter, WriteOptions } from './writes.js';
 
 export { DEFAULT_LIMIT, parseFindCriteria, parseId, parseSort, parseWhere, projection } from './criteria.js';
@@ -102,10 +102,18 @@ const CRITERIA_KEYS = new Set(['where', 'sort', 'limit', 'skip', 'select', 'omit
 export function createModelApi(model: NormalizedModel, store: Store, pubsub: PubSub, writer: RecordWriter, publishWrites = true): ModelApi {
   const models = writer.models;
   const list = (ids: number | readonly number[]): readonly number[] => (typeof ids === 'number' ? [ids] : ids);
-  const options = (meta: QueryMeta = {}): WriteOptions => ({
-    requester: meta.req === undefined || meta.req === null ? undefined : socketOf(meta.req as Subscriber),
-    publish: meta.publish ?? model.publishWrites ?? publishWrites,
-  });
+  const json = writer.json;
+  /** Waterline runs after* callbacks only when the query fetches; sails-rt resolves with the records either way. */
+  const options = (state: Pick<QueryState, 'meta' | 'fetch'>): WriteOptions => {
+    const { meta } = state;
+    const lifecycle = meta.skipAllLifecycleCallbacks !== true;
+    return {
+      requester: meta.req === undefined || meta.req === null ? undefined : socketOf(meta.req as Subscriber),
+      publish: meta.publish ?? model.publishWrites ?? publishWrites,
+      before: lifecycle,
+      after: lifecycle && (state.fetch === true || meta.fetch === true),
+    };
+  };
   /** Waterline criteria (a bare where, or with criteria keys; an id for the *One forms), merged with chained modifiers. */
   const criteriaOf = (raw: unknown, chained: Record<string, unknown> = {}): Criteria => {
     let params: Record<string, unknown>;
@@ -143,30 +151,45 @@ export function createModelApi(model: NormalizedModel, store: Store, pubsub: Pub
     if (one && records.length > 1) {
       throw new SailsRtError('E_INVALID_CRITERIA', `${model.identity}.findOne: the criteria ${JSON.stringify(raw)} match more than one record; use find, or narrow the criteria (e.g. { id }).`);
     }
-    return populateChosen(store, models, model, records, state.populate);
+    return json.apply(model.identity, await populateChosen(store, models, model, records, state.populate));
   };
-  const updateAll = async (ids: readonly number[], values: unknown, meta: QueryMeta): Promise<StoredRecord[]> => {
-    // Checked before the first write, and also when nothing matches, as Waterline does.
-    checkUpdateValues(model, values);
+  const updateAll = async (raw: unknown, one: boolean, state: QueryState): Promise<StoredRecord[]> => {
+    const ids = await matching(raw, one, one ? 'updateOne' : 'update');
+    const write = options(state);
+    // Checked, and through beforeUpdate, once for the whole query before the first write, also
+    // when nothing matches, as Waterline does; afterUpdate then runs once per record.
+    const prepared = await writer.prepareUpdate(model, state.values, write);
     const out: StoredRecord[] = [];
     for (const id of ids) {
-      const result = await writer.update(model, id, values, options(meta));
+      const result = await writer.updatePrepared(model, id, prepared, { ...write, before: false });
       if (result) out.push(result.record);
     }
-    return out;
+    return json.apply(model.identity, out);
   };
-  const destroyAll = async (ids: readonly number[], meta: QueryMeta): Promise<StoredRecord[]> => {
+  const destroyAll = async (raw: unknown, one: boolean, state: QueryState): Promise<StoredRecord[]> => {
+    const write = options(state);
+    let criteria = raw;
+    if (write.before && model.lifecycle?.beforeDestroy) {
+      // beforeDestroy sees Waterline's `{ where }` once per query, and may narrow it. Bad criteria,
+      // and destroyOne criteria matching several records, are refused before it runs.
+      if (one) await matching(raw, true, 'destroyOne');
+      else criteriaOf(raw);
+      const given = whereCriteria(raw);
+      await runLifecycle(model, 'beforeDestroy', given, 'E_INVALID_CRITERIA');
+      criteria = given;
+    }
+    const ids = await matching(criteria, one, one ? 'destroyOne' : 'destroy');
     const out: StoredRecord[] = [];
     for (const id of ids) {
-      const previous = await writer.destroy(model, id, options(meta));
+      const previous = await writer.destroy(model, id, { ...write, before: false });
       if (previous) out.push(previous);
     }
-    return out;
+    return json.apply(model.identity, out);
   };
   type Change = 'add' | 'remove' | 'replace';
   const linkChange = (how: Change, id: number, alias: string, childIds?: number | readonly number[], meta?: WriteMeta) =>
     buildQuery(
-      (state) => writer[how](model, id, alias, how === 'replace' ? state.members : list(state.members as number | readonly number[]), options(state.meta)),
+      (state) => writer[how](model, id, alias, how === 'replace' ? state.members : list(state.members as number | readonly number[]), options(state)),
       { meta: { ...meta }, ...(childIds === undefined ? {} : { members: childIds }) },
       'members',
     );
@@ -178,25 +201,22 @@ export function createModelApi(model: NormalizedModel, store: Store, pubsub: Pub
     find: (criteria?: unknown) => buildQuery((state) => read(state, criteria, false)),
     findOne: (idOrCriteria: unknown) => buildQuery(async (state) => (await read(state, idOrCriteria, true))[0]),
     count: (criteria?: unknown) => buildQuery(() => store.count(model, criteriaOf(criteria).where)),
-    create: (values: unknown, meta?: WriteMeta) => buildQuery((state) => writer.create(model, values, options(state.meta)), { meta: { ...meta } }),
+    create: (values: unknown, meta?: WriteMeta) =>
+      buildQuery(async (state) => json.apply(model.identity, await writer.create(model, values, options(state))), { meta: { ...meta } }),
     update(idOrCriteria: unknown, values?: unknown, meta?: WriteMeta) {
       if (typeof idOrCriteria === 'number') {
-        return buildQuery(async (state) => (await writer.update(model, idOrCriteria, values, options(state.meta)))?.record, { meta: { ...meta } });
+        return buildQuery(async (state) => json.apply(model.identity, (await writer.update(model, idOrCriteria, values, options(state)))?.record), { meta: { ...meta } });
       }
-      return buildQuery(
-        async (state) => updateAll(await matching(idOrCriteria, false, 'update'), state.values, state.meta),
-        values === undefined ? {} : { values },
-        'set',
-      );
+      return buildQuery((state) => updateAll(idOrCriteria, false, state), values === undefined ? {} : { values }, 'set');
     },
-    updateOne: (idOrCriteria: unknown) =>
-      buildQuery(async (state) => (await updateAll(await matching(idOrCriteria, true, 'updateOne'), state.values, state.meta))[0], {}, 'set'),
+    updateOne: (idOrCriteria: unknown) => buildQuery(async (state) => (await updateAll(idOrCriteria, true, state))[0], {}, 'set'),
     destroy(idOrCriteria: unknown, meta?: WriteMeta) {
-      if (typeof idOrCriteria === 'number') return buildQuery((state) => writer.destroy(model, idOrCriteria, options(state.meta)), { meta: { ...meta } });
-      return buildQuery(async (state) => destroyAll(await matching(idOrCriteria, false, 'destroy'), state.meta));
+      if (typeof idOrCriteria === 'number') {
+        return buildQuery(async (state) => json.apply(model.identity, await writer.destroy(model, idOrCriteria, options(state))), { meta: { ...meta } });
+      }
+      return buildQuery((state) => destroyAll(idOrCriteria, false, state));
     },
-    destroyOne: (idOrCriteria: unknown) =>
-      buildQuery(async (state) => (await destroyAll(await matching(idOrCriteria, true, 'destroyOne'), state.meta))[0]),
+    destroyOne: (idOrCriteria: unknown) => buildQuery(async (state) => (await destroyAll(idOrCriteria, true, state))[0]),
     addToCollection: (id: number, alias: string, childIds?: number | readonly number[], meta?: WriteMeta) => linkChange('add', id, alias, childIds, meta),
     removeFromCollection: (id: number, alias: string, childIds?: number | readonly number[], meta?: WriteMeta) => linkChange('remove', id, alias, childIds, meta),
     replaceCollection: (id: number, alias: string, childIds?: readonly number[], meta?: WriteMeta) => linkChange('replace', id, alias, childIds, meta),
@@ -240,15 +260,15 @@ async function populateChosen(
   return out;
 }
 
-/** The column values of an update, checked as the writer will check them (to-many lists are checked by the writer). */
-function checkUpdateValues(model: NormalizedModel, values: unknown): void {
-  if (typeof values !== 'object' || values === null || Array.isArray(values)) {
-    valuesForUpdate(model, values);
-    return;
-  }
-  const rest: Record<string, unknown> = { ...(values as Record<string, unknown>) };
-  for (const collection of model.collections) delete rest[collection.name];
-  valuesForUpdate(model, rest);
+/** Criteria as beforeDestroy receives them: an object with a `where`, as Waterline normalizes them. */
+function whereCriteria(raw: unknown): { where: Record<string, unknown> } & Record<string, unknown> {
+  if (typeof raw === 'number' || typeof raw === 'string') return { where: { id: raw } };
+  // criteriaOf refused every other shape before this runs.
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { where: {} };
+  const object = raw as Record<string, unknown>;
+  if (!Object.keys(object).some((k) => CRITERIA_KEYS.has(k))) return { where: { ...object } };
+  const where = object['where'];
+  return { ...object, where: typeof where === 'object' && where !== null && !Array.isArray(where) ? { ...(where as Record<string, unknown>) } : {} };
 }
 
 function socketOf(subscriber: Subscriber): Socket | undefined {

@@ -18,6 +18,10 @@ export interface QueryMeta {
   req?: unknown;
   /** False: write and tell nobody. True: publish even when `models.publishWrites` or the model says not to. */
   publish?: boolean;
+  /** Waterline's meta key, the same as chaining `.fetch()`: the after* lifecycle callbacks run only with it. */
+  fetch?: boolean;
+  /** Waterline's meta key: run none of the model's lifecycle callbacks. */
+  skipAllLifecycleCallbacks?: boolean;
 }
 
 /** Waterline criteria: `{ where, sort, limit, skip, select, omit }`, or a bare where such as `{ age: 3 }`. */
@@ -39,7 +43,10 @@ export interface ModelQuery<T> extends PromiseLike<T> {
   catch<E = never>(onrejected?: ((reason: unknown) => E | PromiseLike<E>) | null): Promise<T | E>;
 }
 
-/** A write. sails-rt always resolves with the records written; `.fetch()` is accepted for Waterline code. */
+/**
+ * A write. sails-rt always resolves with the records written; `.fetch()` decides, as in Waterline,
+ * whether the model's afterCreate/afterUpdate/afterDestroy run.
+ */
 export interface WriteQuery<T> extends ModelQuery<T> {
   fetch(): this;
 }
@@ -69,6 +76,8 @@ export interface FindQuery<T, R> extends ModelQuery<T> {
 /** What a query knows when it runs. */
 export interface QueryState {
   meta: QueryMeta;
+  /** Set by `.fetch()`. */
+  fetch?: boolean;
   /** Set by `.set()`. */
   values?: unknown;
   /** Set by `.members()`. */
@@ -113,7 +122,7 @@ export function buildQuery<T>(run: (state: QueryState) => Promise<T>, initial: P
     then: (onfulfilled, onrejected) => start().then(onfulfilled, onrejected),
     catch: (onrejected) => start().catch(onrejected),
     meta: (meta) => change('meta', () => Object.assign(state.meta, meta)),
-    fetch: () => query,
+    fetch: () => change('fetch', () => (state.fetch = true)),
     set: (values) => change('set', () => (state.values = values)),
     members: (ids) => change('members', () => (state.members = ids)),
     where: (where) => change('where', () => (state.criteria['where'] = where)),

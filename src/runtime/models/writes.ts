@@ -7,12 +7,18 @@
  *
  * Links never dangle: a to-one must name an existing record, and destroying a record nulls the
  * to-one links pointing at it and removes its join rows.
+ *
+ * The model's lifecycle callbacks run here too (docs/runtime.md, "Lifecycle callbacks and
+ * customToJSON"): a before* callback runs before anything is written, so refusing the write leaves
+ * the store as it was and publishes nothing; an after* callback runs before the messages go out.
+ * Every record a message carries has its model's customToJSON.
  */
 import type { Socket } from 'socket.io';
-import type { NormalizedCollection, NormalizedModel } from '../../schema/index.js';
+import type { LifecycleCallbackName, NormalizedCollection, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError, type ErrorCode } from '../errors.js';
 import type { PubSub } from '../pubsub/index.js';
 import type { Store, StoredRecord } from '../store/index.js';
+import { RecordJson, runLifecycle } from './lifecycle.js';
 import { byIds, findLink, linkedIds, linksOf, modelOf, populate, type Link } from './populate.js';
 import { touched, valuesForCreate, valuesForUpdate } from './values.js';
 
@@ -24,6 +30,16 @@ export interface WriteOptions {
   requester?: Socket | undefined;
   /** False: write only, tell nobody. */
   publish: boolean;
+  /** Run the model's before* callback (default true); false when the caller ran it once for a whole query. */
+  before?: boolean;
+  /** Run the model's after* callbacks (default true); sails.models runs them only with `.fetch()`, as Waterline does. */
+  after?: boolean;
+}
+
+/** An update's values, checked and through beforeUpdate: ready to write to any number of records. */
+export interface PreparedUpdate {
+  values: Record<string, unknown>;
+  collections: Map<string, unknown>;
 }
 
 /** What a link change did: the child ids newly linked and unlinked. */
@@ -47,11 +63,16 @@ interface LinkEdit {
 }
 
 export class RecordWriter {
+  /** Attaches each model's customToJSON to the records that leave the server. */
+  readonly json: RecordJson;
+
   constructor(
     private readonly store: Store,
     private readonly pubsub: PubSub,
     readonly models: ReadonlyMap<string, NormalizedModel>,
-  ) {}
+  ) {
+    this.json = new RecordJson(models);
+  }
 
   /** `records` with every link populated, to-many lists capped at 30. */
   populateAll(model: NormalizedModel, records: readonly StoredRecord[]): Promise<StoredRecord[]> {
@@ -59,18 +80,23 @@ export class RecordWriter {
   }
 
   async create(model: NormalizedModel, input: unknown, options: WriteOptions): Promise<StoredRecord> {
-    const { rest, collections } = splitCollections(model, input);
-    const values = valuesForCreate(model, rest);
+    const split = splitCollections(model, input);
+    let values = valuesForCreate(model, split.rest);
+    let collections = split.collections;
+    if (options.before !== false && model.lifecycle?.beforeCreate) {
+      ({ values, collections } = await this.before(model, 'beforeCreate', values, collections));
+    }
     await this.checkToOne(model, values, 'E_INVALID_NEW_RECORD');
     const lists = await this.checkCollections(model, collections, 'E_INVALID_NEW_RECORD');
     const record = await this.store.create(model, values);
     const notices: (() => void)[] = [];
     for (const [link, ids] of lists) await this.replaceLinks({ model, parentId: record.id, link, options, notices, parentNotices: false }, ids);
+    if (options.after !== false) await runLifecycle(model, 'afterCreate', record, 'E_INVALID_NEW_RECORD');
     if (!options.publish) return record;
     const identity = model.identity;
     this.pubsub.introduce(identity, record.id);
     const [populated] = await this.populateAll(model, [record]);
-    this.pubsub.publishCreated(identity, populated ?? record, options.requester);
+    this.pubsub.publishCreated(identity, this.json.apply(identity, populated ?? record), options.requester);
     // The new record's to-one links: each linked parent hears of its new child (docs/protocol.md 3.7).
     for (const [attribute, parentId] of toOneValues(model, values)) {
       if (parentId !== null) this.noticeAdded(model, attribute, parentId, record.id, options, notices);
@@ -86,8 +112,28 @@ export class RecordWriter {
     input: unknown,
     options: WriteOptions,
   ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
+    const checked = await this.prepareUpdate(model, input, { ...options, before: false });
+    if (options.before === false || !model.lifecycle?.beforeUpdate) return this.updatePrepared(model, id, checked, options);
+    // As a Sails blueprint finds the record first: no beforeUpdate for a record that is not there.
+    if ((await this.store.findOne(model, id)) === undefined) return undefined;
+    return this.updatePrepared(model, id, await this.before(model, 'beforeUpdate', checked.values, checked.collections), options);
+  }
+
+  /** Checks an update's values and runs beforeUpdate on them (unless `options.before` is false). */
+  async prepareUpdate(model: NormalizedModel, input: unknown, options: WriteOptions): Promise<PreparedUpdate> {
     const { rest, collections } = splitCollections(model, input);
     const values = valuesForUpdate(model, rest);
+    if (options.before === false || !model.lifecycle?.beforeUpdate) return { values, collections };
+    return this.before(model, 'beforeUpdate', values, collections);
+  }
+
+  /** `update` with values from prepareUpdate: Waterline's update(criteria) runs beforeUpdate once, then writes each record. */
+  async updatePrepared(
+    model: NormalizedModel,
+    id: number,
+    { values, collections }: PreparedUpdate,
+    options: WriteOptions,
+  ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
     await this.checkToOne(model, values, 'E_INVALID_VALUES_TO_SET');
     const lists = await this.checkCollections(model, collections, 'E_INVALID_VALUES_TO_SET');
     const before = await this.store.findOne(model, id);
@@ -97,10 +143,12 @@ export class RecordWriter {
     if (result === undefined) return undefined;
     const notices: (() => void)[] = [];
     for (const [link, ids] of lists) await this.replaceLinks({ model, parentId: id, link, options, notices, parentNotices: false }, ids);
+    if (options.after !== false) await runLifecycle(model, 'afterUpdate', result.record, 'E_INVALID_VALUES_TO_SET');
     if (options.publish) {
       const data: Record<string, unknown> = { ...values, id };
       for (const [link, ids] of lists) data[link.name] = ids;
-      this.pubsub.publishUpdated(model.identity, id, data, previous, options.requester);
+      // customToJSON runs on the changed values too: they are a part of the record.
+      this.pubsub.publishUpdated(model.identity, id, this.json.apply(model.identity, data), this.json.apply(model.identity, previous), options.requester);
       // A to-one that moved: the old parent loses the child, the new one gains it (docs/protocol.md 3.7).
       for (const [attribute, parentId] of toOneValues(model, values)) {
         const old = before[attribute];
@@ -117,6 +165,7 @@ export class RecordWriter {
   async destroy(model: NormalizedModel, id: number, options: WriteOptions): Promise<StoredRecord | undefined> {
     const before = await this.store.findOne(model, id);
     if (before === undefined) return undefined;
+    if (options.before !== false) await runLifecycle(model, 'beforeDestroy', { where: { id } }, 'E_INVALID_CRITERIA');
     const [previous = before] = await this.populateAll(model, [before]);
     await this.store.destroy(model, id);
     const notices: (() => void)[] = [];
@@ -133,7 +182,7 @@ export class RecordWriter {
         });
         for (const child of children) {
           await this.store.update(other, child.id, { [attribute.name]: null });
-          notices.push(() => this.pubsub.publishUpdated(other.identity, child.id, { [attribute.name]: null }, undefined, requester));
+          notices.push(() => this.pubsub.publishUpdated(other.identity, child.id, this.json.apply(other.identity, { [attribute.name]: null }), undefined, requester));
         }
       }
     }
@@ -148,8 +197,9 @@ export class RecordWriter {
     for (const [attribute, parentId] of toOneValues(model, before)) {
       if (parentId !== null) this.noticeRemoved(model, attribute, parentId, id, options, notices);
     }
+    if (options.after !== false) await runLifecycle(model, 'afterDestroy', before, 'E_INVALID_CRITERIA');
     if (options.publish) {
-      this.pubsub.publishDestroyed(model.identity, id, previous, requester);
+      this.pubsub.publishDestroyed(model.identity, id, this.json.apply(model.identity, previous), requester);
       notices.forEach((notice) => notice());
     }
     // Everyone leaves the dead record's room, the requester included (docs/protocol.md 10, item 9).
@@ -223,7 +273,7 @@ export class RecordWriter {
       await this.store.update(target, child.id, { [collection.via]: parentId, ...touched(target) });
       added.push(child.id);
       if (parentNotices) notices.push(() => this.pubsub.publishAddedTo(model.identity, parentId, collection.name, child.id, requester));
-      notices.push(() => this.pubsub.publishUpdated(target.identity, child.id, { [collection.via]: parentId }, undefined, requester));
+      notices.push(() => this.pubsub.publishUpdated(target.identity, child.id, this.json.apply(target.identity, { [collection.via]: parentId }), undefined, requester));
       // A stolen child: its old parent loses it.
       if (typeof old === 'number') {
         for (const inverse of inversesOf(target, collection.via, this.models)) {
@@ -254,7 +304,7 @@ export class RecordWriter {
       await this.store.update(target, child.id, { [collection.via]: null, ...touched(target) });
       removed.push(child.id);
       if (parentNotices) notices.push(() => this.pubsub.publishRemovedFrom(model.identity, parentId, collection.name, child.id, requester));
-      notices.push(() => this.pubsub.publishUpdated(target.identity, child.id, { [collection.via]: null }, undefined, requester));
+      notices.push(() => this.pubsub.publishUpdated(target.identity, child.id, this.json.apply(target.identity, { [collection.via]: null }), undefined, requester));
     }
     return removed;
   }
@@ -270,6 +320,28 @@ export class RecordWriter {
     for (const inverse of inversesOf(model, attribute, this.models)) {
       notices.push(() => this.pubsub.publishRemovedFrom(inverse.model, parentId, inverse.name, childId, options.requester));
     }
+  }
+
+  /**
+   * Runs beforeCreate or beforeUpdate on the values (to-many lists as given), and reads back what
+   * it left: Waterline writes the values as the callback leaves them, without checking them again.
+   */
+  private async before(
+    model: NormalizedModel,
+    name: Extract<LifecycleCallbackName, 'beforeCreate' | 'beforeUpdate'>,
+    values: Record<string, unknown>,
+    collections: Map<string, unknown>,
+  ): Promise<PreparedUpdate> {
+    const given: Record<string, unknown> = { ...values, ...Object.fromEntries(collections) };
+    await runLifecycle(model, name, given, name === 'beforeCreate' ? 'E_INVALID_NEW_RECORD' : 'E_INVALID_VALUES_TO_SET');
+    const after = splitCollections(model, given);
+    const rest = after.rest as Record<string, unknown>;
+    for (const key of Object.keys(rest)) {
+      if (!model.attributes.some((a) => a.name === key)) {
+        throw new Error(`${model.className}.${name} set "${key}", which is not an attribute of ${model.identity}${model.file ? ` (${model.file})` : ''}; set only its attributes.`);
+      }
+    }
+    return { values: rest, collections: after.collections };
   }
 
   /** Each to-one value names an existing record. */

@@ -37,6 +37,15 @@ export interface ConnectionIo {
 
 /** While a request waits on unread output, how often the output is looked at again. */
 const RECHECK_MS = 10;
+/**
+ * Turns are shared by bytes, not only by requests: a connection waits one turn for each
+ * QUANTUM of output it was sent, so one whose answers are 1 MB pages starts one every 16 turns
+ * while others with small answers start one each turn. On an idle server a turn takes
+ * microseconds, so this costs a lone client nothing; on a busy one it is the others' share.
+ */
+const QUANTUM = 64 * 1024;
+/** Output owed beyond this is forgiven, so a long-quiet subscriber is not held back for old messages. */
+const MAX_OWED = 64 * QUANTUM;
 
 let turn = 0;
 let ticking = false;
@@ -70,6 +79,9 @@ export class ConnectionGate {
   private paused = false;
   private closed = false;
   private dropped = false;
+  /** Bytes of output this connection was sent, and how many of them it has waited turns for. */
+  private sent = 0;
+  private paid = 0;
 
   constructor(
     readonly limits: ConnectionLimits,
@@ -98,6 +110,11 @@ export class ConnectionGate {
     this.schedule();
   }
 
+  /** `bytes` more output was written for this client (answers and messages alike). */
+  noteOutput(bytes: number): void {
+    this.sent += bytes;
+  }
+
   /** The request has its answer (or failed trying): its place is free. Call once per admit(). */
   release(): void {
     this.inFlight--;
@@ -124,7 +141,12 @@ export class ConnectionGate {
 
   private canStart(): boolean {
     if (this.closed) return true;
-    return this.lastStartTurn !== currentTurn() && this.io.unreadBytes() < this.limits.maxBufferedBytes / 2;
+    return this.lastStartTurn !== currentTurn() && this.owed() < QUANTUM && this.io.unreadBytes() < this.limits.maxBufferedBytes / 2;
+  }
+
+  private owed(): number {
+    if (this.sent - this.paid > MAX_OWED) this.paid = this.sent - MAX_OWED;
+    return this.sent - this.paid;
   }
 
   private schedule(): void {
@@ -141,6 +163,11 @@ export class ConnectionGate {
       // The client is not reading: look again shortly (there is no cheap event for "it read").
       this.scheduled = setTimeout(() => this.pump(), RECHECK_MS);
       this.scheduled.unref();
+      return;
+    }
+    if (!this.closed && this.owed() >= QUANTUM) {
+      this.paid += QUANTUM;
+      this.schedule();
       return;
     }
     this.waiting.shift();

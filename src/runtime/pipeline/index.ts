@@ -2,3 +2,4 @@
 export { Req, splitUrl, type Query, type Transport } from './request.js';
 export { Res, type ResponseSink } from './response.js';
 export { runAction, type Action } from './run-action.js';
+export { emptyUpstream, type FileSource, type IncomingFile, type UploadCallback, type UploadedFile, type UploadOptions, type Upstream } from './uploads.js';

@@ -1,6 +1,8 @@
 import { parse as parseQueryString } from 'node:querystring';
 import type { Socket } from 'socket.io';
+import { SailsRtError } from '../errors.js';
 import type { SessionData } from '../session/index.js';
+import { emptyUpstream, type FileSource, type Upstream } from './uploads.js';
 
 export type Transport = 'socket.io' | 'http';
 
@@ -24,6 +26,8 @@ export class Req {
   protocol: 'http' | 'https' | 'ws';
   /** The port an HTTP request came in on; null for a socket request, as in Sails. */
   port: number | null = null;
+  /** The files of a multipart HTTP body, set by the HTTP transport. */
+  uploads: FileSource | undefined;
 
   constructor(
     /** Upper case: `GET`. Over a socket, the event name. */
@@ -71,6 +75,22 @@ export class Req {
       if (fromBody !== undefined) return fromBody;
     }
     return this.query[name];
+  }
+
+  /**
+   * The files sent under a form field, with skipper's API. A request without a multipart body
+   * uploads none. A socket request cannot carry files: this throws a 400.
+   *
+   * @example const [avatar] = await req.file('avatar').upload({ maxBytes: 2_000_000 });
+   */
+  file(name: string): Upstream {
+    if (this.isSocket) {
+      throw new SailsRtError(
+        'E_UPLOAD_OVER_SOCKET',
+        `${this.method} ${this.path} called req.file(${JSON.stringify(name)}) for a socket request, and sockets cannot carry files (in Sails neither); send the file over HTTP as multipart/form-data.`,
+      );
+    }
+    return this.uploads?.file(name) ?? emptyUpstream(name);
   }
 
   /** Every param: the query string, the body over it, the route params over both. */

@@ -12,9 +12,11 @@ import type { Action } from '../pipeline/index.js';
 import { loadPolicies, PolicyMap, runPolicies } from '../policies/index.js';
 import type { RouteEntry, Router } from '../router/index.js';
 import { checkSessionConfig, Sessions } from '../session/index.js';
+import { CorsRules } from './cors.js';
 import { checkCsrf, csrfToken } from './csrf.js';
 import { checkOriginSettings, originOptions } from './origins.js';
 
+export { CorsRules, registerCors, type CorsSettings, type RouteCors } from './cors.js';
 export { checkCsrf, csrfToken } from './csrf.js';
 export type { BeforeConnect, OriginSettings } from './origins.js';
 
@@ -35,13 +37,16 @@ export class Security {
     private readonly socketOptions: Partial<ServerOptions>,
     private readonly originsChecked: boolean,
     private readonly grantCookie: boolean,
+    /** security.cors and the routes' own cors, for the HTTP server and lift's route binding. */
+    readonly cors: CorsRules,
   ) {}
 
-  /** Reads and checks config/session.ts, config/policies.ts, api/policies and the socket origin settings. */
+  /** Reads and checks config/session.ts, config/policies.ts, api/policies, the socket origin settings and CORS. */
   static async prepare(config: SailsConfig, production: boolean): Promise<Security> {
     const sessions = new Sessions(checkSessionConfig(config['session'], production));
     const policies = new PolicyMap(config['policies'], await loadPolicies(config.appPath));
     checkOriginSettings(config.sockets, production);
+    const cors = CorsRules.prepare(config.security.cors, config.routes, production);
     return new Security(
       sessions,
       policies,
@@ -49,6 +54,7 @@ export class Security {
       originOptions(config.sockets),
       config.sockets.onlyAllowOrigins !== undefined,
       config.sockets.grant3rdPartyCookie !== false,
+      cors,
     );
   }
 

@@ -25,6 +25,25 @@ export interface OriginSettings {
 
 const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i;
 
+/**
+ * What is wrong with `origin` as an entry of an origin list (sockets.onlyAllowOrigins,
+ * security.cors.allowOrigins), and the fix; undefined when a browser could send it as its Origin
+ * header, which is compared exactly.
+ */
+export function originProblem(origin: unknown): { problem: string; fix: string } | undefined {
+  const text = typeof origin === 'string' ? origin : '';
+  if (!ORIGIN.test(text)) {
+    return {
+      problem: `has ${JSON.stringify(origin)}, which is not an origin`,
+      fix: "write each as protocol://host[:port] with no path, query or trailing slash, such as 'https://example.com'",
+    };
+  }
+  if (/^http:\/\/.*:80$/i.test(text) || /^https:\/\/.*:443$/i.test(text)) {
+    return { problem: `has ${JSON.stringify(origin)}`, fix: `leave out the default port: ${JSON.stringify(text.replace(/:\d+$/, ''))}` };
+  }
+  return undefined;
+}
+
 /** Checks both settings as Sails does; in production one of them must be set. */
 export function checkOriginSettings(sockets: OriginSettings, production: boolean): void {
   const fail = (setting: string, problem: string, fix: string): never => {
@@ -34,18 +53,9 @@ export function checkOriginSettings(sockets: OriginSettings, production: boolean
   if (origins !== undefined) {
     if (!Array.isArray(origins)) fail('sockets.onlyAllowOrigins', `is ${JSON.stringify(origins)}`, "use an array such as ['https://example.com']");
     for (const origin of origins as unknown[]) {
-      const text = typeof origin === 'string' ? origin : '';
-      if (text === 'file://') continue;
-      if (!ORIGIN.test(text)) {
-        fail(
-          'sockets.onlyAllowOrigins',
-          `has ${JSON.stringify(origin)}, which is not an origin`,
-          "write each as protocol://host[:port] with no path, query or trailing slash, such as 'https://example.com'",
-        );
-      }
-      if (/^http:\/\/.*:80$/i.test(text) || /^https:\/\/.*:443$/i.test(text)) {
-        fail('sockets.onlyAllowOrigins', `has ${JSON.stringify(origin)}`, `leave out the default port: ${JSON.stringify(text.replace(/:\d+$/, ''))}`);
-      }
+      if (origin === 'file://') continue;
+      const bad = originProblem(origin);
+      if (bad !== undefined) fail('sockets.onlyAllowOrigins', bad.problem, bad.fix);
     }
   }
   if (beforeConnect !== undefined && typeof beforeConnect !== 'function') {

@@ -132,7 +132,9 @@ function gateFor(socket: Socket, limits: ConnectionLimits, log: (line: string) =
   });
   conn.on('packetCreate', (packet: { data?: unknown }) => {
     gate.checkOutput();
-    queued += packetBytes(packet.data);
+    const bytes = packetBytes(packet.data);
+    queued += bytes;
+    gate.noteOutput(bytes);
   });
   conn.on('flush', (buffer: { data?: unknown }[]) => {
     for (const packet of buffer) queued -= packetBytes(packet.data);

@@ -1,0 +1,8 @@
+import { defineModel } from 'sails-rt';
+
+export default defineModel({
+  attributes: {
+    name: { type: 'string' },
+    owner: { model: 'person' },
+  },
+});
