@@ -22,6 +22,8 @@ export type {
   BlueprintsConfig,
   DatastoreConfig,
   DatastoresConfig,
+  HttpConfig,
+  LogConfig,
   ModelsConfig,
   RoutesConfig,
   RouteTarget,
@@ -42,6 +44,8 @@ export type {
   WriteQuery,
 } from './models/index.js';
 export type { SocketsApi, SocketTarget } from './sockets/index.js';
+export type { LogDestination, LogLevel, SailsLog } from './log/index.js';
+export type { TrustProxy } from './proxies/index.js';
 export type { StoredRecord } from './store/index.js';
 export type { CriteriaLimits } from './models/limits.js';
 export { SailsRtError, LiftError, ERROR_CATALOG, type ErrorCode, type ErrorBody } from './errors.js';

@@ -85,6 +85,21 @@ function expectClean(body: unknown, sent: string): void {
   }
 }
 
+/** The 500s the app wrote to its log so far, as parsed JSON lines. */
+function errorLines(): { reqId?: string; level?: number }[] {
+  return app
+    .output()
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as { reqId?: string; level?: number; statusCode?: number }];
+      } catch {
+        return []; // not a JSON line, or the last one still being written
+      }
+    })
+    .filter((line) => line.statusCode === 500 && line.level === 50);
+}
+
 function expectAlive(): void {
   expect(app.server.exitCode, app.output()).toBeNull();
   expect(app.server.signalCode).toBeNull();
@@ -288,12 +303,25 @@ afterEach(() => {
 describe('production lift', () => {
   afterAll(expectHealthy);
 
-  it('hides what an action threw: 500 "Internal Server Error", no stack, over HTTP and sockets', async () => {
+  it('hides what an action threw: 500 "Internal Server Error" and a request id, no stack, over HTTP and sockets; the log has the stack under that id', async () => {
     const res = await fetch(`${app.url}/probe/throws`);
     expect(res.status).toBe(500);
-    expect(await res.text()).toBe('Internal Server Error');
+    const text = await res.text();
+    expectClean(text, '');
+    const httpId = /^Internal Server Error \(request id: ([0-9a-f]{6}-[0-9a-z]+)\)$/.exec(text)?.[1];
+    expect(httpId, text).toBeDefined();
+    expect(res.headers.get('x-request-id')).toBe(httpId);
     const socket = await connectSocket();
-    expect(await request(socket, 'get', '/probe/throws')).toMatchObject({ statusCode: 500, body: 'Internal Server Error' });
+    const jwr = await request(socket, 'get', '/probe/throws');
+    expectClean(jwr.body, '');
+    const socketId = /^Internal Server Error \(request id: ([0-9a-f]{6}-[0-9a-z]+)\)$/.exec(String(jwr.body))?.[1];
+    expect(socketId, String(jwr.body)).toBeDefined();
+    expect(socketId).not.toBe(httpId);
+    // The app's stdout: pino's JSON lines, one of them the 500 with the stack under the body's id.
+    await expect.poll(() => errorLines().map((line) => line.reqId)).toEqual(expect.arrayContaining([httpId, socketId]));
+    for (const line of errorLines().filter((l) => l.reqId === httpId || l.reqId === socketId)) {
+      expect(line).toMatchObject({ level: 50, statusCode: 500, url: '/probe/throws', err: { stack: expect.stringMatching(/ {4}at /) } });
+    }
   });
 
   it('keeps blueprint writes behind the policy and CSRF: a logged-out session with a token is refused', async () => {

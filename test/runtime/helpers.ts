@@ -26,7 +26,10 @@ export const FIXTURE_APP = fileURLToPath(new URL('./fixture-app', import.meta.ur
 
 export interface Lifted {
   app: SailsApp;
+  /** Lift's own lines (LiftOptions.log). */
   lines: string[];
+  /** What the app's log wrote (LiftOptions.logDestination), one entry a line, without the newline. */
+  logs: string[];
   dir: string;
   close(): Promise<void>;
 }
@@ -35,6 +38,7 @@ export interface Lifted {
 export async function liftFixture(config: Record<string, unknown> = {}, options: LiftOptions = {}): Promise<Lifted> {
   const dir = mkdtempSync(join(tmpdir(), 'sails-rt-test-'));
   const lines: string[] = [];
+  const logs: string[] = [];
   // A datastore setting the test gives (e.g. exclusive) goes over the per-test file.
   const { datastores: given, ...rest } = config as { datastores?: { default?: Record<string, unknown> } };
   const datastores = { default: { filename: join(dir, 'db.sqlite'), ...given?.default } };
@@ -43,12 +47,14 @@ export async function liftFixture(config: Record<string, unknown> = {}, options:
     port: 0,
     environment: 'development',
     log: (line) => lines.push(line),
+    logDestination: { write: (text: string) => logs.push(...text.replace(/\n$/, '').split('\n')) },
     ...options,
     config: { ...rest, datastores },
   });
   return {
     app,
     lines,
+    logs,
     dir,
     async close() {
       await app.lower();

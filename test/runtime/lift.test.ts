@@ -274,15 +274,17 @@ describe('lift', () => {
     expect(lines.slice(4)).toStrictEqual([`sails-rt: app lifted at ${third.url} (sockets on /socket.io)`]);
   });
 
-  it('in production a thrown error answers "Internal Server Error", and the process keeps serving', async () => {
+  it('in production a thrown error answers "Internal Server Error" with a request id, and the process keeps serving', async () => {
     const lifted = await liftFixture(PRODUCTION, { environment: 'production' });
     onTestFinished(() => lifted.close());
     const client = await connect('socket.io-client 4', lifted.app.url);
     onTestFinished(() => client.close());
-    expect(await client.request('get', '/echo/throws')).toStrictEqual({ statusCode: 500, headers: {}, body: 'Internal Server Error' });
+    const thrown = await client.request('get', '/echo/throws');
+    const id = thrown.headers['x-request-id'];
+    expect(thrown).toStrictEqual({ statusCode: 500, headers: { 'x-request-id': id }, body: `Internal Server Error (request id: ${id})` });
     const response = await fetch(`${lifted.app.url}/echo/rejects`);
     expect(response.status).toBe(500);
-    expect(await response.text()).toBe('Internal Server Error');
+    expect(await response.text()).toBe(`Internal Server Error (request id: ${response.headers.get('x-request-id')})`);
     await sleep(10);
     expect((await client.request('get', '/user')).statusCode).toBe(200);
   });

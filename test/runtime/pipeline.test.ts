@@ -168,7 +168,10 @@ describe('Res (docs/protocol.md 2.3, with the fixes of 10, items 12 and 13)', ()
       expect(await call('badRequest', 'why')).toMatchObject({ statusCode: 400, body: 'why' });
       expect(await call('forbidden')).toMatchObject({ statusCode: 403, body: 'Forbidden' });
       expect(await call('notFound', { dropped: true })).toMatchObject({ statusCode: 404, body: 'Not Found' });
-      expect(await call('serverError')).toMatchObject({ statusCode: 500, body: 'Internal Server Error' });
+      // Without an error, the body is the text and the id of the 500's line in the log.
+      const bare = await call('serverError');
+      expect(bare).toMatchObject({ statusCode: 500, body: `Internal Server Error (request id: ${bare.headers['x-request-id']})` });
+      expect(bare.headers['x-request-id']).toMatch(/^[0-9a-f]{6}-[0-9a-z]+$/);
       const failed = await call('serverError', 'kaput');
       expect(failed.statusCode).toBe(500);
       expect(failed.body).toMatch(/^Error: kaput\n\s+at /);

@@ -5,6 +5,7 @@
  */
 import type { Server } from 'socket.io';
 import type { SailsConfig } from '../config/index.js';
+import type { SailsLog } from '../log/index.js';
 import type { ModelApi } from '../models/index.js';
 import type { SocketsApi } from '../sockets/index.js';
 
@@ -30,6 +31,8 @@ export interface SailsApp {
   io: Server;
   /** `sails.sockets` */
   sockets: SocketsApi;
+  /** `sails.log`: `sails.log.info(…)`, `warn`, `error`, `debug` (also `sails.log(…)`), `verbose`, `silly`. */
+  log: SailsLog;
   /** Closes the sockets, the socket.io server, HTTP and the database. Safe to call twice. */
   lower(): Promise<void>;
 }
@@ -67,7 +70,7 @@ export function currentApp(): SailsApp | undefined {
 
 /**
  * The lifted app, as Sails' global `sails`: `sails.sockets`, `sails.config`, `sails.models`,
- * `sails.io`. Reading it before `lift()` resolves throws.
+ * `sails.io`, `sails.log`. Reading it before `lift()` resolves throws.
  *
  * @example import { sails } from 'sails-rt'; sails.sockets.join(req, 'funSockets');
  */

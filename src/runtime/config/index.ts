@@ -14,6 +14,8 @@ import type { PoliciesConfig } from '../policies/index.js';
 import type { CorsSettings, RouteCors } from '../security/cors.js';
 import type { BeforeConnect } from '../security/origins.js';
 import type { SessionConfig } from '../session/index.js';
+import { LOG_LEVELS, type LogLevel } from '../log/levels.js';
+import { trustProxyProblem, type TrustProxy } from '../proxies/index.js';
 
 /** A route target, as Sails' `config/routes.js` accepts it; `cors` overrides `security.cors` for the route. */
 export type RouteTarget =
@@ -131,6 +133,19 @@ export interface HttpConfig {
    * (default 120000): a client that stops reading its responses cannot hold them for ever.
    */
   connectionTimeout?: number;
+  /**
+   * Which proxies in front of the app to believe (default: none), as Sails' `http.trustProxy`:
+   * `true`, a number of hops, addresses or CIDR ranges (`['loopback', '10.0.0.0/8']`), or a
+   * function `(address, hop) => boolean`. Trusted X-Forwarded-For and X-Forwarded-Proto set
+   * `req.ip`, `req.ips`, `req.protocol` and `req.secure`, over HTTP and at the socket handshake.
+   */
+  trustProxy?: TrustProxy;
+}
+
+/** `config/log.ts`, as Sails' `sails.config.log`. */
+export interface LogConfig {
+  /** The least severe level written (default 'info'): silent, error, warn, debug, info, verbose, silly. */
+  level?: LogLevel;
 }
 
 /** `http.connectionTimeout` when the app sets none: Node's own default before Node 13. */
@@ -190,6 +205,8 @@ export interface SailsConfig {
   security: SecurityConfig;
   /** config/http.ts */
   http?: HttpConfig;
+  /** config/log.ts */
+  log?: LogConfig;
   /** config/models.ts */
   models?: ModelsConfig;
   /** config/session.ts */
@@ -300,6 +317,14 @@ function checkConfig(config: SailsConfig): SailsConfig {
   const timeout = http?.connectionTimeout;
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 1000)) {
     fail('http.connectionTimeout (config/http.ts)', `is ${JSON.stringify(timeout)}`, `use a number of milliseconds of 1000 or more, such as ${DEFAULT_CONNECTION_TIMEOUT}`);
+  }
+  const trustProblem = trustProxyProblem(http?.trustProxy);
+  if (trustProblem !== undefined) {
+    fail('http.trustProxy (config/http.ts)', trustProblem, "use true, a number of hops such as 1, addresses or ranges such as ['loopback', '10.0.0.0/8'], or a function (address, hop) => boolean");
+  }
+  const log = config.log;
+  if (log !== undefined && (!isPlainObject(log) || (log['level'] !== undefined && !(LOG_LEVELS as readonly unknown[]).includes(log['level'])))) {
+    fail('log.level (config/log.ts)', `is ${JSON.stringify(isPlainObject(log) ? log['level'] : log)}`, `use one of ${LOG_LEVELS.join(', ')}`);
   }
   for (const key of ['sendResponseHeaders', 'sendStatusCode', 'grant3rdPartyCookie'] as const) {
     if (sockets[key] !== undefined && typeof sockets[key] !== 'boolean') {

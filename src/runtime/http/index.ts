@@ -9,7 +9,9 @@ import { parse as parseQueryString } from 'node:querystring';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ConnectionGate, formatBytes, GatedSink, type ConnectionLimits } from '../pipeline/backpressure.js';
-import { Req, Res, splitUrl, type ResponseSink } from '../pipeline/index.js';
+import type { AppLog } from '../log/index.js';
+import { internalError, Req, Res, splitUrl, type RequestTrace, type ResponseSink } from '../pipeline/index.js';
+import { originOf, type TrustFunction } from '../proxies/index.js';
 import { VERBS, type Router } from '../router/index.js';
 import { SailsRtError } from '../errors.js';
 import { registerUploads, uploadsOf } from './uploads.js';
@@ -33,11 +35,21 @@ class Unsent {
   }
 }
 
-class ReplySink implements ResponseSink {
+class ReplySink implements ResponseSink, RequestTrace {
   constructor(
     private readonly reply: FastifyReply,
     private readonly unsent: Unsent,
+    private readonly log: AppLog,
   ) {}
+
+  get id(): string {
+    return this.reply.request.id;
+  }
+
+  serverError(error: unknown): void {
+    const { request } = this.reply;
+    this.log.serverError(false, request.method, request.url, request.id, error);
+  }
 
   deliver(statusCode: number, headers: Record<string, string>, body: unknown, json: boolean): void {
     // Serialized and checked before the reply is touched: if this throws, Res can still answer
@@ -75,14 +87,18 @@ export async function createHttpServer(options: {
   limits: ConnectionLimits;
   /** Milliseconds without a byte read or sent before a connection is closed (`http.connectionTimeout`). */
   connectionTimeout: number;
-  /** The app's log, for connections closed for not reading their responses. */
+  /** Lift's log, for connections closed for not reading their responses. */
   log: (line: string) => void;
   /** The app's folder: uploads go to `.tmp/uploads` in it unless an action says otherwise. */
   appPath: string;
   /** security.cors and the routes' cors (security/cors.ts); none: no CORS headers. */
   cors?: CorsRules;
+  /** The app's log (pino, through Fastify): request lines and 500s. */
+  appLog: AppLog;
+  /** `http.trustProxy`, compiled. */
+  trust: TrustFunction;
 }): Promise<FastifyInstance> {
-  const { router, production, assetsDir, limits, connectionTimeout, log } = options;
+  const { router, production, assetsDir, limits, connectionTimeout, log, appLog, trust } = options;
   const gates = new WeakMap<Socket, { gate: ConnectionGate; unsent: Unsent }>();
   /** One gate per keep-alive connection (docs in pipeline/backpressure.ts). Node's HTTP server stops reading a connection whose output backs up by itself. */
   const gateOf = (socket: Socket): { gate: ConnectionGate; unsent: Unsent } => {
@@ -105,7 +121,10 @@ export async function createHttpServer(options: {
     return entry;
   };
   const app = Fastify({
-    logger: false,
+    logger: appLog.fastifyOptions(),
+    // Fastify's own request lines are at info, below its logger's level (log/index.ts): request
+    // lines are the app log's, the same for HTTP and sockets.
+    genReqId: appLog.newId,
     connectionTimeout,
     forceCloseConnections: true,
     exposeHeadRoutes: false,
@@ -115,6 +134,13 @@ export async function createHttpServer(options: {
       return plain(reply, 400);
     },
   });
+  appLog.attach(app.log);
+  if (appLog.requests) {
+    app.addHook('onResponse', (request, reply, done) => {
+      appLog.request(false, request.method, request.url, reply.statusCode, reply.elapsedTime, request.id);
+      done();
+    });
+  }
   // With a listener here Node no longer closes a timed-out connection itself: one whose responses
   // wait unread gets a line in the log (an idle keep-alive connection does not).
   app.server.on('timeout', (socket: Socket) => {
@@ -148,7 +174,7 @@ export async function createHttpServer(options: {
   // multipart/form-data: text fields as req.body, files through req.file() (uploads.ts).
   await registerUploads(app, { appPath: options.appPath });
 
-  app.setErrorHandler((error: { statusCode?: number; message: string; stack?: string }, _request, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; message: string; stack?: string }, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status === 400) {
       const body = new SailsRtError(
@@ -158,7 +184,12 @@ export async function createHttpServer(options: {
       return reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify(body));
     }
     if (status < 500) return reply.code(status).type('text/plain; charset=utf-8').send(error.message);
-    return reply.code(500).type('text/plain; charset=utf-8').send(production ? 'Internal Server Error' : (error.stack ?? error.message));
+    appLog.serverError(false, request.method, request.url, request.id, error);
+    return reply
+      .code(500)
+      .header('x-request-id', request.id)
+      .type('text/plain; charset=utf-8')
+      .send(production ? internalError(request.id) : (error.stack ?? error.message));
   });
 
   if (existsSync(assetsDir)) {
@@ -189,11 +220,16 @@ export async function createHttpServer(options: {
         );
         return reply.code(error.status).type('application/json; charset=utf-8').send(JSON.stringify(error.toJSON()));
       }
-      const req = new Req(raw.method ?? 'GET', url, path, query, body, headers, 'http', undefined, request.ip);
-      req.protocol = request.protocol;
+      // Not Fastify's request.ip/protocol: the same reading of the proxies' headers as at a socket handshake.
+      const socket = raw.socket as Socket & { encrypted?: boolean };
+      const origin = originOf(socket.remoteAddress, raw.headers, socket.encrypted === true, trust);
+      const req = new Req(raw.method ?? 'GET', url, path, query, body, headers, 'http', undefined, origin.ip);
+      req.protocol = origin.protocol;
+      req.ips = origin.ips;
       req.port = request.port ?? null;
       req.uploads = uploadsOf(request);
-      const res = new Res(new GatedSink(new ReplySink(reply, unsent), gate), production);
+      const sink = new ReplySink(reply, unsent, appLog);
+      const res = new Res(new GatedSink(sink, gate), production, sink);
       gate.run(() => router.dispatch(req, res));
       return reply;
     },

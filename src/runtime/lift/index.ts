@@ -15,8 +15,10 @@ import { connectionLimits, DEFAULT_CONNECTION_TIMEOUT, DEFAULT_MAX_PAGE_BYTES, l
 import { actionIdentity, loadControllers, type ActionTable } from '../controllers/index.js';
 import { LiftError } from '../errors.js';
 import { createHttpServer } from '../http/index.js';
+import { AppLog, type LogDestination } from '../log/index.js';
 import { blueprintBounds, createModelApi, RecordWriter, type ModelApi } from '../models/index.js';
 import type { Action } from '../pipeline/index.js';
+import { compileTrust } from '../proxies/index.js';
 import { PubSub } from '../pubsub/index.js';
 import { Router, VERBS, type RouteEntry, type Verb } from '../router/index.js';
 import { Security } from '../security/index.js';
@@ -34,8 +36,13 @@ export interface LiftOptions {
   host?: string;
   /** Default: NODE_ENV, else 'development'. 'production' hides error details from clients. */
   environment?: string;
-  /** Where lift's own lines go (default: console.log). */
+  /** Where lift's own lines go (default: console.log): "app lifted at …", "database …". */
   log?: (line: string) => void;
+  /**
+   * Where the app's log is written (default: process.stdout): `sails.log`, request lines and
+   * 500s, as lines for a person in development and pino's JSON lines in production.
+   */
+  logDestination?: LogDestination;
   /**
    * Settings merged over the app's config files, as Sails' `sails.lift(overrides)` does,
    * e.g. `{ datastores: { default: { filename: ':memory:' } } }`.
@@ -76,9 +83,11 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     opened.store = store;
 
     const router = new Router();
-    const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets'), limits: connectionLimits(config.http, 'http'), connectionTimeout: config.http?.connectionTimeout ?? DEFAULT_CONNECTION_TIMEOUT, log, appPath, cors: security.cors });
+    const appLog = new AppLog(config.log?.level ?? 'info', production, options.logDestination ?? process.stdout);
+    const trust = compileTrust(config.http?.trustProxy);
+    const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets'), limits: connectionLimits(config.http, 'http'), connectionTimeout: config.http?.connectionTimeout ?? DEFAULT_CONNECTION_TIMEOUT, log, appPath, cors: security.cors, appLog, trust });
     opened.http = http;
-    const io = createSocketServer(http.server, config.sockets, router, production, log, security.serverOptions);
+    const io = createSocketServer(http.server, config.sockets, router, production, log, { appLog, trust }, security.serverOptions);
     opened.io = io;
     security.attachSockets(io);
     const pubsub = new PubSub(io, config.blueprints.mirror === true);
@@ -133,6 +142,7 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
       models: modelApis,
       io,
       sockets: createSocketsApi(io),
+      log: appLog.sails,
       lower() {
         lowering ??= (async () => {
           forgetApp(app);

@@ -6,6 +6,8 @@ import { emptyUpstream, type FileSource, type Upstream } from './uploads.js';
 
 export type Transport = 'socket.io' | 'http';
 
+const NO_IPS: readonly string[] = Object.freeze([]);
+
 /** `req.query`: flat, as Node's `querystring` parses it (`a[b]=1` stays the key `a[b]`). */
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -22,8 +24,16 @@ export class Req {
   session: SessionData = {};
   /** Values policies hand to the action, e.g. `req.locals.me` (Sails apps set arbitrary props on req). */
   locals: Record<string, unknown> = {};
-  /** `http` or `https` as the HTTP server saw it; `ws` for a socket request (docs/protocol.md 2.2). */
-  protocol: 'http' | 'https' | 'ws';
+  /**
+   * `http` or `https`; `ws` for a socket request (docs/protocol.md 2.2), `wss` when its handshake
+   * was `https`. Behind a proxy that `http.trustProxy` trusts, from its X-Forwarded-Proto.
+   */
+  protocol: 'http' | 'https' | 'ws' | 'wss';
+  /**
+   * The addresses trusted proxies forwarded the request for, client first, as Express's
+   * `req.ips`; empty unless `http.trustProxy` trusts the peer. Over a socket, its handshake's.
+   */
+  ips: readonly string[] = NO_IPS;
   /** The port an HTTP request came in on; null for a socket request, as in Sails. */
   port: number | null = null;
   /** The files of a multipart HTTP body, set by the HTTP transport. */
@@ -45,9 +55,15 @@ export class Req {
     readonly transport: Transport,
     /** The socket.io socket, for socket requests only. */
     readonly socket: Socket | undefined,
+    /** The client's address: the peer's, or behind trusted proxies the one they forwarded for (docs/runtime.md, Proxies). */
     readonly ip: string,
   ) {
     this.protocol = transport === 'socket.io' ? 'ws' : 'http';
+  }
+
+  /** True when the request came over TLS (`https`, or `wss` for a socket), as the proxies tell it. */
+  get secure(): boolean {
+    return this.protocol === 'https' || this.protocol === 'wss';
   }
 
   /** True only for a socket virtual request. */

@@ -13,6 +13,18 @@ export interface ResponseSink {
 }
 
 /**
+ * What a transport knows of a request for the log: its id, and where a 500 is written. A 500
+ * always goes through `serverError`, whatever produced it (a throw, `res.serverError()`, a
+ * response that could not be sent).
+ */
+export interface RequestTrace {
+  /** The request id, the same in the log line and in the 500's body and `x-request-id` header. */
+  readonly id: string;
+  /** Writes a 500 to the app's log with the error's stack (`undefined`: no error was given). */
+  serverError(error: unknown): void;
+}
+
+/**
  * The response an action answers with, the same class for both transports. Exactly one
  * response is sent per request; a second one is ignored (and logged at debug level).
  *
@@ -29,6 +41,7 @@ export class Res {
   constructor(
     private readonly sink: ResponseSink,
     private readonly production: boolean,
+    private readonly trace?: RequestTrace,
   ) {}
 
   status(code: number): this {
@@ -71,10 +84,20 @@ export class Res {
     this.sendStatus(404);
   }
 
-  /** 500. Outside production the error's stack (or the data) is sent; in production "Internal Server Error". */
+  /**
+   * 500, written to the app's log with the error's stack and the request id. Outside production
+   * the error's stack (or the data) is sent; in production "Internal Server Error (request id:
+   * <id>)". The id is also in the `x-request-id` header.
+   */
   serverError(error?: unknown): void {
-    if (this.production || error === undefined) return this.sendStatus(500);
+    if (this.sent) return this.end(undefined, false);
+    const trace = this.trace;
+    if (trace !== undefined) {
+      trace.serverError(error);
+      this.set('x-request-id', trace.id);
+    }
     this.status(500);
+    if (this.production || error === undefined) return this.end(internalError(trace?.id), false);
     if (error instanceof Error) return this.end(error.stack ?? `${error.name}: ${error.message}`, false);
     this.end(error, typeof error !== 'string');
   }
@@ -122,14 +145,25 @@ export class Res {
   private undeliverable(error: unknown): void {
     if (debug.enabled) debug('a response (status %d) could not be sent: %O', this.statusCode, error);
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const trace = this.trace;
+    trace?.serverError(error);
     const text = this.production
-      ? (STATUS_CODES[500] ?? 'Internal Server Error')
+      ? internalError(trace?.id)
       : `Error: The response could not be sent (${reason}); answer with plain JSON data (no circular references, no BigInt values) and header values of printable ASCII.`;
     this.statusCode = 500;
     try {
-      this.sink.deliver(500, {}, text, false);
+      this.sink.deliver(500, trace === undefined ? {} : { 'x-request-id': trace.id }, text, false);
     } catch (again) {
       if (debug.enabled) debug('the 500 for an undeliverable response could not be sent either: %O', again);
     }
   }
+}
+
+/**
+ * The production body of a 500: text, as Sails sends it (front ends show `res.body` as it is),
+ * with the id that finds the error, its stack and the request in the log.
+ */
+export function internalError(id: string | undefined): string {
+  const text = STATUS_CODES[500] ?? 'Internal Server Error';
+  return id === undefined ? text : `${text} (request id: ${id})`;
 }

@@ -2,6 +2,8 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
 import { connectionLimits, type SocketsConfig } from '../config/index.js';
+import type { AppLog } from '../log/index.js';
+import type { TrustFunction } from '../proxies/index.js';
 import type { Router } from '../router/index.js';
 import { handleVirtualRequests } from './virtual-request.js';
 
@@ -16,6 +18,7 @@ export function createSocketServer(
   router: Router,
   production: boolean,
   log: (line: string) => void,
+  logging: { appLog: AppLog; trust: TrustFunction },
   extra: Partial<ServerOptions> = {},
 ): Server {
   const io = new Server(http, {
@@ -35,6 +38,7 @@ export function createSocketServer(
     shape: { headers: config.sendResponseHeaders !== false, statusCode: config.sendStatusCode !== false },
     limits: connectionLimits(config),
     log,
+    ...logging,
   });
   return io;
 }

@@ -8,7 +8,9 @@ import createDebug from 'debug';
 import type { Server, Socket } from 'socket.io';
 import { SailsRtError, type ErrorCode } from '../errors.js';
 import { ConnectionGate, formatBytes, GatedSink, type ConnectionLimits } from '../pipeline/backpressure.js';
-import { Req, Res, splitUrl, type ResponseSink } from '../pipeline/index.js';
+import type { AppLog } from '../log/index.js';
+import { internalError, Req, Res, splitUrl, type RequestTrace, type ResponseSink } from '../pipeline/index.js';
+import { originOf, TRUST_NOTHING, type TrustFunction } from '../proxies/index.js';
 import { VERBS, type Router, type Verb } from '../router/index.js';
 
 const debug = createDebug('sails-rt:sockets');
@@ -26,7 +28,10 @@ interface Connection {
   socket: Socket;
   origin: string | undefined;
   cookie: string | undefined;
+  /** From the handshake: its address, or behind trusted proxies what they forwarded. */
   ip: string;
+  ips: readonly string[];
+  protocol: 'ws' | 'wss';
   /** Why every request of this socket is refused (an SDK older than 0.11.0), if it is. */
   refusal: string | undefined;
   shape: JwrShape;
@@ -41,13 +46,41 @@ export interface JwrShape {
 
 const FULL_JWR: JwrShape = { headers: true, statusCode: true };
 
-class AckSink implements ResponseSink {
+/**
+ * Answers one request through its ack (none: nothing is sent), and is its trace for the log. One
+ * object per request for both, and no clock read unless request lines are written.
+ */
+class AckSink implements ResponseSink, RequestTrace {
+  private madeId: string | undefined;
+  private readonly started: number;
+
   constructor(
-    private readonly ack: Ack,
+    private readonly ack: Ack | undefined,
     private readonly shape: JwrShape,
-  ) {}
+    private readonly log: AppLog,
+    private readonly req: Req,
+  ) {
+    this.started = log.requests ? performance.now() : 0;
+  }
+
+  /** Made on first read: only requests that are logged need one. */
+  get id(): string {
+    return (this.madeId ??= this.log.newId());
+  }
+
+  serverError(error: unknown): void {
+    this.log.serverError(true, this.req.method, this.req.url, this.id, error);
+  }
 
   deliver(statusCode: number, headers: Record<string, string>, body: unknown): void {
+    // Written once the ack is sent (or refused: an unencodable body throws, and the 500 that
+    // follows is this request's line).
+    if (this.ack !== undefined) this.answer(statusCode, headers, body);
+    if (this.log.requests) this.log.request(true, this.req.method, this.req.url, statusCode, performance.now() - this.started, this.madeId);
+  }
+
+  private answer(statusCode: number, headers: Record<string, string>, body: unknown): void {
+    const ack = this.ack!;
     // As in Sails (docs/protocol.md 2.3), a cookie set by an action never travels in a JWR.
     if (headers['set-cookie'] !== undefined) {
       const { 'set-cookie': _dropped, ...rest } = headers;
@@ -55,32 +88,35 @@ class AckSink implements ResponseSink {
     }
     // socket.io encodes the packet before it marks the ack as used, so when a body cannot be
     // encoded (circular, BigInt) this throws and Res can still ack a 500 through the same ack.
-    if (this.shape === FULL_JWR) return this.ack({ body, headers, statusCode });
+    if (this.shape === FULL_JWR) return ack({ body, headers, statusCode });
     // Sails crashes when headers are left out (docs/protocol.md 10, item 3); here the key is just absent.
     const jwr: Record<string, unknown> = { body };
     if (this.shape.headers) jwr['headers'] = headers;
     if (this.shape.statusCode) jwr['statusCode'] = statusCode;
-    this.ack(jwr);
+    ack(jwr);
   }
 }
-
-const NO_REPLY: ResponseSink = { deliver() {} };
 
 export interface VirtualRequestOptions {
   production: boolean;
   shape?: JwrShape;
   limits: ConnectionLimits;
-  /** The app's log, for sockets dropped for not reading their output. */
+  /** Lift's log, for sockets dropped for not reading their output. */
   log: (line: string) => void;
+  /** The app's log: request lines and 500s. */
+  appLog: AppLog;
+  /** `http.trustProxy`, compiled: read once per socket, at its handshake. */
+  trust?: TrustFunction;
 }
 
 /** Wires request handling onto every socket that connects to `io`. */
 export function handleVirtualRequests(io: Server, router: Router, options: VirtualRequestOptions): void {
-  const { production, limits, log } = options;
+  const { production, limits, log, appLog } = options;
+  const trust = options.trust ?? TRUST_NOTHING;
   let shape = options.shape ?? FULL_JWR;
   if (shape.headers && shape.statusCode) shape = FULL_JWR;
   io.on('connection', (socket) => {
-    const connection = connect(socket, shape, gateFor(socket, limits, log));
+    const connection = connect(socket, shape, gateFor(socket, limits, log), trust);
     for (const [event, verb] of EVENT_VERBS) {
       socket.on(event, (envelope: unknown, ...rest: unknown[]) => {
         // socket.io puts the ack last: with extra arguments (`emit('get', env, 2, 3, ack)`) it is
@@ -93,9 +129,9 @@ export function handleVirtualRequests(io: Server, router: Router, options: Virtu
             const given = typeof ack === 'function' ? rest.length : rest.length + 1;
             return refuse(socket, typeof ack === 'function' ? (ack as Ack) : undefined, `A request event takes one argument, the envelope, and got ${given}; ${ENVELOPE_HINT}.`);
           }
-          receive(connection, verb, envelope, ack, router, production);
+          receive(connection, verb, envelope, ack, router, production, appLog);
         } catch (error) {
-          unexpected(socket, ack, error, production);
+          unexpected(socket, verb, envelope, ack, error, production, appLog);
         }
       });
     }
@@ -104,7 +140,7 @@ export function handleVirtualRequests(io: Server, router: Router, options: Virtu
       try {
         wrongEvent(socket, event, args);
       } catch (error) {
-        unexpected(socket, args[args.length - 1], error, production);
+        unexpected(socket, event, args[0], args[args.length - 1], error, production, appLog);
       }
     });
   });
@@ -162,8 +198,9 @@ function packetBytes(data: unknown): number {
   return 0;
 }
 
-function connect(socket: Socket, shape: JwrShape, gate: ConnectionGate): Connection {
-  const { headers, query, address } = socket.handshake;
+function connect(socket: Socket, shape: JwrShape, gate: ConnectionGate, trust: TrustFunction): Connection {
+  const { headers, query, address, secure } = socket.handshake;
+  const origin = originOf(address, headers, secure, trust);
   const version = query['__sails_io_sdk_version'];
   let refusal: string | undefined;
   // Absent means a plain socket.io client (they do not send it), which is accepted. Sails
@@ -175,14 +212,16 @@ function connect(socket: Socket, shape: JwrShape, gate: ConnectionGate): Connect
     socket,
     origin: typeof headers.origin === 'string' ? headers.origin : undefined,
     cookie: typeof headers.cookie === 'string' ? headers.cookie : undefined,
-    ip: address,
+    ip: origin.ip,
+    ips: origin.ips,
+    protocol: origin.protocol === 'https' ? 'wss' : 'ws',
     refusal,
     shape,
     gate,
   };
 }
 
-function receive(connection: Connection, method: Verb, envelope: unknown, ackArg: unknown, router: Router, production: boolean): void {
+function receive(connection: Connection, method: Verb, envelope: unknown, ackArg: unknown, router: Router, production: boolean, log: AppLog): void {
   // `emit('get', ack)` puts the ack first.
   let ack = typeof ackArg === 'function' ? (ackArg as Ack) : undefined;
   if (typeof envelope === 'function' && ack === undefined) {
@@ -212,6 +251,8 @@ function receive(connection: Connection, method: Verb, envelope: unknown, ackArg
 
   const { path, query } = splitUrl(url);
   const req = new Req(method, url, path, query, body, headers, 'socket.io', connection.socket, connection.ip);
+  req.ips = connection.ips;
+  if (connection.protocol === 'wss') req.protocol = 'wss';
   // Admitted last, once nothing above can throw: a slot taken by a request that never reaches
   // gate.run() is never given back, and 64 of them would leave the socket answering only 429s.
   const gate = connection.gate;
@@ -223,7 +264,8 @@ function receive(connection: Connection, method: Verb, envelope: unknown, ackArg
       'E_TOO_MANY_REQUESTS',
     );
   }
-  const res = new Res(new GatedSink(ack === undefined ? NO_REPLY : new AckSink(ack, connection.shape), gate), production);
+  const sink = new AckSink(ack, connection.shape, log, req);
+  const res = new Res(new GatedSink(sink, gate), production, sink);
   gate.run(() => router.dispatch(req, res));
 }
 
@@ -282,12 +324,15 @@ function wrongEvent(socket: Socket, event: string, args: unknown[]): void {
 }
 
 /** A request that failed outside any action: a 500 if there is an ack (a no-op if it was already answered). */
-function unexpected(socket: Socket, ack: unknown, error: unknown, production: boolean): void {
+function unexpected(socket: Socket, event: string, envelope: unknown, ack: unknown, error: unknown, production: boolean, log: AppLog): void {
   if (debug.enabled) debug('socket %s: a request failed before reaching an action: %O', socket.id, error);
+  const id = log.newId();
+  const url = envelope !== null && typeof envelope === 'object' && typeof (envelope as Envelope).url === 'string' ? (envelope as Envelope).url : '(no url)';
+  log.serverError(true, event.toUpperCase(), url, id, error);
   if (typeof ack !== 'function') return;
-  const body = production || !(error instanceof Error) ? 'Internal Server Error' : (error.stack ?? String(error));
+  const body = production || !(error instanceof Error) ? internalError(id) : (error.stack ?? String(error));
   try {
-    (ack as Ack)({ body, headers: {}, statusCode: 500 });
+    (ack as Ack)({ body, headers: { 'x-request-id': id }, statusCode: 500 });
   } catch {
     // Nothing more can be sent on this ack.
   }
