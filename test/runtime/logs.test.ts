@@ -61,8 +61,21 @@ describe('the app log in development', () => {
     expect(lifted.logs[at + 1]).toBe('Error: kaput');
   });
 
-  it('no request lines at the default level, as Sails', async () => {
+  it('one line per request at the default level, sockets marked, a 500 with its stack; lift\'s own lines stay out of it', async () => {
     const lifted = await liftLogging();
+    const client = await connect('socket.io-client 4', lifted.app.url);
+    onTestFinished(() => client.close());
+    expect((await client.request('get', '/user')).statusCode).toBe(200);
+    expect((await fetch(`${lifted.app.url}/user?limit=1`)).status).toBe(200);
+    await expect.poll(() => lifted.logs).toEqual([
+      expect.stringMatching(/^socket GET \/user 200 \d+(\.\d)? ms$/),
+      expect.stringMatching(/^GET \/user\?limit=1 200 \d+(\.\d)? ms$/),
+    ]);
+    expect(lifted.lines.at(-1)).toMatch(/^sails-rt: app lifted at /);
+  });
+
+  it('no request lines below info (log.level: warn)', async () => {
+    const lifted = await liftLogging({ log: { level: 'warn' } });
     expect((await fetch(`${lifted.app.url}/user`)).status).toBe(200);
     await fetch(`${lifted.app.url}/echo/throws`);
     expect(lifted.logs.filter((line) => / \d+(\.\d)? ms$/.test(line))).toStrictEqual([]);
@@ -114,11 +127,11 @@ describe('log.level', () => {
     expect(lines).not.toContain('info: at info 42');
   });
 
-  it('info (the default) writes info, not verbose: no request lines', async () => {
+  it('info (the default) writes info and, in development, request lines; not verbose', async () => {
     const lines = await written('info');
     expect(lines).toContain('info: at info 42');
     expect(lines).not.toContain('verbose: at verbose');
-    expect(lines.some((line) => line.startsWith('GET '))).toBe(false);
+    expect(lines.some((line) => line.startsWith('GET /chatty 200 '))).toBe(true);
   });
 
   it('silly writes everything; silent nothing', async () => {

@@ -26,7 +26,7 @@ function connect(url: string): Promise<Socket> {
 
 beforeAll(async () => {
   // A database in memory: each test file starts empty and leaves nothing behind.
-  app = await lift({ appPath, port: 0, log: () => {}, config: { datastores: { default: { filename: ':memory:' } } } });
+  app = await lift({ appPath, port: 0, log: () => {}, config: { log: { level: 'warn' }, datastores: { default: { filename: ':memory:' } } } });
   [requester, member] = await Promise.all([connect(app.url), connect(app.url)]);
 });
 
