@@ -198,6 +198,8 @@ export async function liftGeneratedApp(
     'api/controllers/ProbeController.ts': PROBE_CONTROLLER,
     'config/routes.ts': ROUTES,
     'config/session.ts': SESSION_CONFIG,
+    // No line per request: the suites send tens of thousands; warnings and 500s are still written.
+    'config/log.ts': "export const log = { level: 'warn' };\n",
     ...options.files,
   };
   for (const [file, text] of Object.entries(files)) {
