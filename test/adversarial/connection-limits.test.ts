@@ -4,14 +4,14 @@
  * while its request still runs (it must not be put back into rooms it already left).
  */
 import { connect as tcpConnect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { io as ioClient } from 'socket.io-client';
 import { liftFixture, type Lifted } from '../runtime/helpers.js';
 import { rawSocket } from './raw-clients.js';
 
 let lifted: Lifted;
 beforeAll(async () => {
-  lifted = await liftFixture({ sockets: { maxInFlight: 2 }, http: { maxInFlight: 2, connectionTimeout: 1000 } });
+  lifted = await liftFixture({ sockets: { maxInFlight: 2 }, http: { maxInFlight: 2 } });
 });
 afterAll(async () => {
   await lifted.close();
@@ -52,6 +52,25 @@ describe('sockets.maxInFlight', () => {
     socket.request(5, 'get', '/echo/slow?ms=1');
     await until(() => socket.acks.size === 5, 'two more answers');
     expect([socket.acks.get(4)?.statusCode, socket.acks.get(5)?.statusCode]).toEqual([200, 200]);
+    socket.close();
+  });
+
+  it('is one limit per connection: leaving and rejoining the namespace on it does not reset it', async () => {
+    const socket = await rawSocket(lifted.app.url);
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 30));
+    let id = 0;
+    // Five rounds within the 600 ms the first two requests hold their places: every other request is a 429.
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 3; i++) socket.request(++id, 'get', '/echo/slow?ms=600');
+      // socket.io emits a request event on the next tick: leave only once they are in.
+      await pause();
+      socket.send('41');
+      await pause();
+      socket.send('40');
+      await pause();
+    }
+    const tooMany = () => [...socket.acks.values()].filter((jwr) => jwr.statusCode === 429).length;
+    await until(() => tooMany() >= 13, 'a 429 for every request past the first two');
     socket.close();
   });
 
@@ -108,7 +127,9 @@ describe('http.maxInFlight', () => {
 
 describe('http.connectionTimeout', () => {
   it('closes a connection whose response waits unread, with a line in the log; a quiet socket.io connection is not touched', async () => {
-    lifted.lines.length = 0;
+    // Websockets only: with long-polling on, lift refuses a timeout under 30 s (the next test).
+    const lifted = await liftFixture({ sockets: { transports: ['websocket'] }, http: { connectionTimeout: 1000 } });
+    onTestFinished(() => lifted.close());
     const quiet = await rawSocket(lifted.app.url);
     const { hostname, port } = new URL(lifted.app.url);
     // Under http.maxBufferedBytes (16 MiB), so the timeout is what closes it.
@@ -132,6 +153,12 @@ describe('http.connectionTimeout', () => {
     await until(() => quiet.acks.has(1), 'the quiet socket’s answer');
     expect(quiet.acks.get(1)?.statusCode).toBe(200);
     quiet.close();
+  });
+
+  it('is refused at lift under 30 s while sockets may long-poll', async () => {
+    await expect(liftFixture({ http: { connectionTimeout: 1000 } })).rejects.toThrow(
+      "The setting http.connectionTimeout (config/http.ts) is 1000, shorter than a long-polling socket waits for its next message (25 s), so those sockets would be cut; use 30000 or more, or sockets.transports: ['websocket'].",
+    );
   });
 
   it('closes a connection when its unread responses are past http.maxBufferedBytes and another is due, with a line in the log; one large response alone is sent', async () => {

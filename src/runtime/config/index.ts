@@ -150,6 +150,8 @@ export interface LogConfig {
 
 /** `http.connectionTimeout` when the app sets none: Node's own default before Node 13. */
 export const DEFAULT_CONNECTION_TIMEOUT = 120_000;
+/** The shortest `http.connectionTimeout` while sockets may long-poll (socket.io's ping interval is 25 s). */
+const MIN_TIMEOUT_WITH_POLLING = 30_000;
 
 /** The defaults of the per-connection limits, the same in production (never looser there). */
 export const CONNECTION_LIMITS = {
@@ -317,6 +319,15 @@ function checkConfig(config: SailsConfig): SailsConfig {
   const timeout = http?.connectionTimeout;
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 1000)) {
     fail('http.connectionTimeout (config/http.ts)', `is ${JSON.stringify(timeout)}`, `use a number of milliseconds of 1000 or more, such as ${DEFAULT_CONNECTION_TIMEOUT}`);
+  }
+  // A long-polling socket's GET waits up to socket.io's ping interval (25 s) with nothing sent.
+  const polling = sockets.transports === undefined || sockets.transports.includes('polling');
+  if (typeof timeout === 'number' && polling && timeout < MIN_TIMEOUT_WITH_POLLING) {
+    fail(
+      'http.connectionTimeout (config/http.ts)',
+      `is ${timeout}, shorter than a long-polling socket waits for its next message (25 s), so those sockets would be cut`,
+      `use ${MIN_TIMEOUT_WITH_POLLING} or more, or sockets.transports: ['websocket']`,
+    );
   }
   const trustProblem = trustProxyProblem(http?.trustProxy);
   if (trustProblem !== undefined) {

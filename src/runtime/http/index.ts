@@ -114,7 +114,9 @@ export async function createHttpServer(options: {
           socket.destroy();
         },
       });
-      socket.once('close', () => gate.close());
+      // A request can be handled after its connection closed: then 'close' has been and gone.
+      if (socket.destroyed) gate.close();
+      else socket.once('close', () => gate.close());
       entry = { gate, unsent };
       gates.set(socket, entry);
     }
@@ -212,14 +214,6 @@ export async function createHttpServer(options: {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
       const body = request.body ?? {};
-      const { gate, unsent } = gateOf(raw.socket);
-      if (!gate.admit()) {
-        const error = new SailsRtError(
-          'E_TOO_MANY_REQUESTS',
-          `This connection already has ${limits.maxInFlight} requests waiting for an answer (http.maxInFlight); wait for some answers before sending more.`,
-        );
-        return reply.code(error.status).type('application/json; charset=utf-8').send(JSON.stringify(error.toJSON()));
-      }
       // Not Fastify's request.ip/protocol: the same reading of the proxies' headers as at a socket handshake.
       const socket = raw.socket as Socket & { encrypted?: boolean };
       const origin = originOf(socket.remoteAddress, raw.headers, socket.encrypted === true, trust);
@@ -228,6 +222,16 @@ export async function createHttpServer(options: {
       req.ips = origin.ips;
       req.port = request.port ?? null;
       req.uploads = uploadsOf(request);
+      const { gate, unsent } = gateOf(raw.socket);
+      // Taken last, once nothing above can throw (the app's trustProxy function runs in originOf):
+      // a place taken by a request that never runs is never given back.
+      if (!gate.admit()) {
+        const error = new SailsRtError(
+          'E_TOO_MANY_REQUESTS',
+          `This connection already has ${limits.maxInFlight} requests waiting for an answer (http.maxInFlight); wait for some answers before sending more.`,
+        );
+        return reply.code(error.status).type('application/json; charset=utf-8').send(JSON.stringify(error.toJSON()));
+      }
       const sink = new ReplySink(reply, unsent, appLog);
       const res = new Res(new GatedSink(sink, gate), production, sink);
       gate.run(() => router.dispatch(req, res));

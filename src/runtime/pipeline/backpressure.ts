@@ -44,7 +44,7 @@ const RECHECK_MS = 10;
  * microseconds, so this costs a lone client nothing; on a busy one it is the others' share.
  */
 const QUANTUM = 64 * 1024;
-/** Output owed beyond this is forgiven, so a long-quiet subscriber is not held back for old messages. */
+/** Output owed beyond this is forgiven, so one huge answer long ago does not hold a connection back for long. */
 const MAX_OWED = 64 * QUANTUM;
 
 let turn = 0;
@@ -110,7 +110,7 @@ export class ConnectionGate {
     this.schedule();
   }
 
-  /** `bytes` more output was written for this client (answers and messages alike). */
+  /** `bytes` more of this client's answers were written (what turns are shared by). */
   noteOutput(bytes: number): void {
     this.sent += bytes;
   }
@@ -139,9 +139,13 @@ export class ConnectionGate {
     if (this.waiting.length > 0) this.schedule();
   }
 
+  /**
+   * Whether a request that arrives with none waiting may start now. The byte share (`owed`) is not
+   * asked here: it orders requests that wait, and a client that waits for its answers never waits.
+   */
   private canStart(): boolean {
     if (this.closed) return true;
-    return this.lastStartTurn !== currentTurn() && this.owed() < QUANTUM && this.io.unreadBytes() < this.limits.maxBufferedBytes / 2;
+    return this.lastStartTurn !== currentTurn() && this.io.unreadBytes() < this.limits.maxBufferedBytes / 2;
   }
 
   private owed(): number {

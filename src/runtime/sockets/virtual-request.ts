@@ -146,19 +146,31 @@ export function handleVirtualRequests(io: Server, router: Router, options: Virtu
   });
 }
 
-/** The socket's gate (docs in pipeline/backpressure.ts), measuring what engine.io and ws hold for it. */
+/**
+ * One gate per engine.io connection, not per socket.io socket: a client can leave and rejoin the
+ * namespace on one connection (`41`, `40`) as often as it likes, and each new socket must share
+ * the connection's limits and output rather than get fresh ones (docs in pipeline/backpressure.ts).
+ */
+const gates = new WeakMap<Socket['conn'], { gate: ConnectionGate; socket: Socket }>();
+
 function gateFor(socket: Socket, limits: ConnectionLimits, log: (line: string) => void): ConnectionGate {
   const conn = socket.conn;
-  // Bytes engine.io holds for this socket before handing them to the transport. Counted from its
-  // events, because its buffer is private; what the transport holds is ws's bufferedAmount.
+  const known = gates.get(conn);
+  if (known) {
+    known.socket = socket;
+    return known.gate;
+  }
+  // Bytes engine.io holds for this connection before handing them to the transport. Counted from
+  // its events, because its buffer is private; what the transport holds is ws's bufferedAmount.
   let queued = 0;
   const gate = new ConnectionGate(limits, {
     unreadBytes: () => queued + (websocketOf(conn)?.bufferedAmount ?? 0),
     pause: () => websocketOf(conn)?.pause(),
     resume: () => websocketOf(conn)?.resume(),
     drop(unread) {
+      const { socket: latest } = entry;
       log(
-        `sails-rt: disconnected socket ${socket.id} (${socket.handshake.address}): ${formatBytes(unread)} of replies and messages waited unread, over the limit of ${formatBytes(limits.maxBufferedBytes)} (sockets.maxBufferedBytes).`,
+        `sails-rt: disconnected socket ${latest.id} (${latest.handshake.address}): ${formatBytes(unread)} of replies and messages waited unread, over the limit of ${formatBytes(limits.maxBufferedBytes)} (sockets.maxBufferedBytes).`,
       );
       // Closed at once: a polite close waits for the unread output to drain, which is the problem.
       const ws = websocketOf(conn);
@@ -166,17 +178,27 @@ function gateFor(socket: Socket, limits: ConnectionLimits, log: (line: string) =
       else conn.close(true);
     },
   });
+  const entry = { gate, socket };
+  gates.set(conn, entry);
   conn.on('packetCreate', (packet: { data?: unknown }) => {
     gate.checkOutput();
     const bytes = packetBytes(packet.data);
     queued += bytes;
-    gate.noteOutput(bytes);
+    // Only answers count toward the connection's share of turns: the messages it is sent are not its doing.
+    if (isAnswer(packet.data)) gate.noteOutput(bytes);
   });
   conn.on('flush', (buffer: { data?: unknown }[]) => {
     for (const packet of buffer) queued -= packetBytes(packet.data);
   });
-  socket.on('disconnect', () => gate.close());
+  conn.once('close', () => gate.close());
   return gate;
+}
+
+/** A socket.io ACK or BINARY_ACK packet, as socket.io-parser encodes it ('3…' or '6…'). */
+function isAnswer(data: unknown): boolean {
+  if (typeof data !== 'string') return false;
+  const type = data.charCodeAt(0);
+  return type === 51 || type === 54;
 }
 
 /** The ws WebSocket under engine.io's websocket transport (not in its public types), or undefined on polling. */
