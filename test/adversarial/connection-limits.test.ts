@@ -7,7 +7,7 @@ import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { io as ioClient } from 'socket.io-client';
 import { liftFixture, type Lifted } from '../runtime/helpers.js';
-import { rawSocket } from './raw-clients.js';
+import { rawSocket, until } from './raw-clients.js';
 
 let lifted: Lifted;
 beforeAll(async () => {
@@ -16,14 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await lifted.close();
 });
-
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Rooms that are not a socket's own room. */
 function namedRooms(): string[] {

@@ -7,7 +7,7 @@
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liftGeneratedApp, type GeneratedApp } from '../conformance/generated-app.js';
-import { peakRss, pipelineHttp, rawSocket, type RawJwr } from './raw-clients.js';
+import { peakRss, pipelineHttp, rawSocket, until, within, type RawJwr } from './raw-clients.js';
 
 /** 20 users of about 50 KB each: a page of `GET /user` is about 1 MB, legal in every way. */
 const USERS = 20;
@@ -71,16 +71,6 @@ async function expectHealthy(): Promise<void> {
   expect(app.server.exitCode).toBeNull();
 }
 
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 describe('a socket that pipelines large reads', () => {
   it('and stops reading is held to sockets.maxBufferedBytes while 50 other sockets are served in full; when it reads again it gets every answer', async () => {
     const flooder = await rawSocket(app.url);
@@ -95,13 +85,7 @@ describe('a socket that pipelines large reads', () => {
     const stats = (await request(await connect(), 'get', '/probe/gc')).body as { heapUsed: number };
     console.log(`stalled flooder: app heap ${(stats.heapUsed / 1e6).toFixed(1)} MB after gc, peak RSS ${((await peakRss(app.server.pid!)) / 1e6).toFixed(0)} MB`);
     flooder.resumeReading();
-    await within(
-      (async () => {
-        while (flooder.acks.size < sent) await new Promise((resolve) => setTimeout(resolve, 50));
-      })(),
-      45_000,
-      `all ${sent} answers reaching the flooder once it reads`,
-    );
+    await until(() => flooder.acks.size >= sent, `all ${sent} answers reaching the flooder once it reads`, 45_000);
     const statuses = new Set([...flooder.acks.values()].map((jwr) => jwr.statusCode));
     expect([...statuses].every((status) => status === 200 || status === 429)).toBe(true);
     expect(flooder.isOpen()).toBe(true);
@@ -114,13 +98,7 @@ describe('a socket that pipelines large reads', () => {
     const sent = 600;
     for (let i = 0; i < sent; i++) flooder.request(i, 'get', '/user');
     const answers = await wellBehaved(
-      within(
-        (async () => {
-          while (flooder.acks.size < sent) await new Promise((resolve) => setTimeout(resolve, 50));
-        })(),
-        45_000,
-        `all ${sent} answers reaching the flooder`,
-      ),
+      until(() => flooder.acks.size >= sent, `all ${sent} answers reaching the flooder`, 45_000),
       5,
     );
     expect(answers.every((jwr) => jwr.statusCode === 200)).toBe(true);
@@ -145,13 +123,7 @@ describe('a flood of small requests on one socket', () => {
     const sent = 10_000;
     for (let i = 0; i < sent; i++) flooder.request(i, 'get', '/probe/status/200');
     const answers = await wellBehaved(
-      within(
-        (async () => {
-          while (flooder.acks.size < sent) await new Promise((resolve) => setTimeout(resolve, 50));
-        })(),
-        45_000,
-        `all ${sent} answers`,
-      ),
+      until(() => flooder.acks.size >= sent, `all ${sent} answers`, 45_000),
       10,
     );
     expect(answers.every((jwr) => jwr.statusCode === 200)).toBe(true);
@@ -166,13 +138,7 @@ describe('a subscriber that stops reading', () => {
   it('is disconnected when the messages it has not read pass sockets.maxBufferedBytes; other subscribers get every message', async () => {
     const slow = await rawSocket(app.url);
     slow.request(1, 'get', '/user?select=age&limit=1');
-    await within(
-      (async () => {
-        while (!slow.acks.has(1)) await new Promise((resolve) => setTimeout(resolve, 20));
-      })(),
-      5000,
-      'the slow subscriber’s find',
-    );
+    await until(() => slow.acks.has(1), 'the slow subscriber’s find', 5000);
     slow.stopReading();
     const good = await connect();
     await request(good, 'get', '/user?select=age&limit=1');
@@ -190,13 +156,7 @@ describe('a subscriber that stops reading', () => {
     slow.resumeReading();
     await within(slow.closed, 30_000, 'the slow subscriber being disconnected');
     expect((slow.events.get('user') ?? []).length).toBeLessThan(creates);
-    await within(
-      (async () => {
-        while (heard.length < creates) await new Promise((resolve) => setTimeout(resolve, 20));
-      })(),
-      30_000,
-      `the good subscriber hearing all ${creates} created messages`,
-    );
+    await until(() => heard.length >= creates, `the good subscriber hearing all ${creates} created messages`, 30_000);
     expect(heard).toHaveLength(creates);
     expect(app.output()).toMatch(/disconnected socket .*waited unread/);
     // The big users go again, so the other tests' pages keep their size.

@@ -11,7 +11,7 @@ import { connect as tcpConnect } from 'node:net';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { liftGeneratedApp, ROOT, type GeneratedApp } from '../conformance/generated-app.js';
-import { rawSocket, type RawJwr, type RawSocket } from './raw-clients.js';
+import { rawSocket, until, within, type RawJwr, type RawSocket } from './raw-clients.js';
 
 const ORIGIN = 'https://example.com';
 const SECRET = 'a secret for the generated test app only';
@@ -112,16 +112,6 @@ async function expectHealthy(): Promise<void> {
   const pollution = (await (await fetch(`${app.url}/probe/pollution`)).json()) as { polluted: boolean; objectPrototype: string[] };
   expect(pollution.polluted).toBe(false);
   expect(pollution.objectPrototype).toStrictEqual(Object.getOwnPropertyNames(Object.prototype).sort());
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms: ${what}`)), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -1090,7 +1080,7 @@ describe('raw socket.io frames', () => {
       if (raw.isOpen()) {
         // The socket still works.
         raw.request(2, 'get', '/user?limit=1');
-        await within(waitFor(() => raw.acks.has(2)), 10_000, 'a normal request after the frame');
+        await until(() => raw.acks.has(2), 'a normal request after the frame', 10_000);
         expect(raw.acks.get(2)?.statusCode).toBe(200);
       }
     } finally {
@@ -1104,7 +1094,7 @@ describe('raw socket.io frames', () => {
       for (let i = 0; i < 1_000; i++) raw.send('42["get",{"url":"/user","headers":{"x-a":{"toString":1,"valueOf":1}}}]');
       // 50: below sockets.maxInFlight (64), so each one has a place unless the bad envelopes kept theirs.
       for (let i = 0; i < 50; i++) raw.request(10 + i, 'get', '/user?limit=1');
-      await within(waitFor(() => raw.acks.size >= 50), 15_000, '50 requests after the flood');
+      await until(() => raw.acks.size >= 50, '50 requests after the flood', 15_000);
       for (const jwr of raw.acks.values()) expect(jwr.statusCode).toBe(200);
     } finally {
       raw.close();

@@ -105,3 +105,23 @@ export async function peakRss(pid: number): Promise<number> {
   if (!match) throw new Error(`/proc/${pid}/status has no VmHWM line`);
   return Number(match[1]) * 1024;
 }
+
+/** `promise`, or a rejection saying what did not happen once `ms` have passed. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves once `check()` is true (looked at every 10 ms), or rejects saying what did not happen after `ms`. */
+export async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
