@@ -4,6 +4,7 @@ import { SchemaError } from './errors.js';
 import type { ModelDefinition, NormalizedModel } from './model.js';
 import { names } from './names.js';
 import { normalizeModel, normalizeModels, type ModelSource } from './normalize.js';
+import { isPlainObject } from './plain-object.js';
 
 /** The keys a definitions file may have at its top level. `$schema` lets editors validate it. */
 export const DEFINITIONS_FILE_KEYS = ['$schema', 'models'] as const;
@@ -149,8 +150,4 @@ function parseYaml(file: string, text: string): unknown {
 function lineColumn(text: string, offset: number): string {
   const before = text.slice(0, offset).split('\n');
   return `${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -14,6 +14,7 @@ import {
 } from './model.js';
 import { closest } from './attribute-spec.js';
 import { names } from './names.js';
+import { isPlainObject } from './plain-object.js';
 
 const MODEL_KEYS = ['attributes', 'tableName', 'primaryKey', 'schema', 'datastore', 'dontUseObjectIds', 'publishWrites'] as const;
 /** Model settings whose value is a function (Waterline's lifecycle callbacks and customToJSON). */
@@ -704,8 +705,4 @@ function flag(raw: Record<string, unknown>, key: string, where: SchemaLocation):
   if (value === undefined) return false;
   if (typeof value !== 'boolean') throw new SchemaError(`"${key}" must be true or false.`, where);
   return value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

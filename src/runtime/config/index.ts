@@ -5,6 +5,7 @@
  * once here, so a bad value fails lift with a sentence naming the file and the fix.
  */
 import { basename, join, relative } from 'node:path';
+import { isPlainObject } from '../../schema/index.js';
 import { listSourceFiles } from '../../schema/load/index.js';
 import { importForLift } from '../app-files.js';
 import { LiftError } from '../errors.js';
@@ -430,8 +431,4 @@ function deepMerge(target: Record<string, unknown>, source: Record<string, unkno
       target[key] = value;
     }
   }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -4,7 +4,7 @@
  * every accepted form, `limit`, `skip`, `select` and `omit` (comma strings or arrays). Anything
  * that cannot be used is a 400 E_INVALID_CRITERIA that says what to send instead, never a 500.
  */
-import { closest, type NormalizedAttribute, type NormalizedModel } from '../../schema/index.js';
+import { closest, type NormalizedAttribute, type NormalizedModel, isPlainObject } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import type { Condition, Criteria, Scalar, SortClause } from '../store/index.js';
 import { BLUEPRINT_BOUNDS, count, CriteriaTally, overBound, type CriteriaBounds } from './limits.js';
@@ -402,10 +402,6 @@ function findAttribute(model: NormalizedModel, name: string, context: string): N
   throw invalid(
     `${context} names \`${shown}\`, which is not an attribute of ${model.identity}${guess ? ` (did you mean \`${guess}\`?)` : ''}; attributes: ${all.join(', ')}.`,
   );
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A value as a message shows it: JSON, cut to 60 characters. */

@@ -6,7 +6,7 @@
  * is refused wherever it is: a string value, a string or key inside a json value, or a key of the
  * values themselves.
  */
-import { checkValue, type NormalizedAttribute, type NormalizedModel } from '../../schema/index.js';
+import { checkValue, type NormalizedAttribute, type NormalizedModel, isPlainObject } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import { baseValue } from '../store/index.js';
 import { unstorableText } from './text.js';
@@ -193,8 +193,4 @@ function show(value: unknown): string {
   } catch {
     return 'a value nested too deeply to show';
   }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

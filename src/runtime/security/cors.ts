@@ -8,6 +8,7 @@
  */
 import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { isPlainObject } from '../../schema/index.js';
 import { LiftError } from '../errors.js';
 import type { RouteEntry, Router } from '../router/index.js';
 import { originProblem } from './origins.js';
@@ -262,8 +263,4 @@ function tokens(settings: Record<string, unknown>, key: 'allowRequestMethods' | 
   const names = (list as string[]).map((token) => token.trim()).filter((token) => token !== '');
   if (names.length === 0) return null;
   return typeof value === 'string' ? value : names.join(',');
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
