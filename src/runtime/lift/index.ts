@@ -83,7 +83,7 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     opened.store = store;
 
     const router = new Router();
-    const appLog = new AppLog(config.log?.level ?? 'info', production, options.logDestination ?? process.stdout);
+    const appLog = new AppLog(config.log ?? {}, production, options.logDestination ?? process.stdout);
     const trust = compileTrust(config.http?.trustProxy);
     const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets'), limits: connectionLimits(config.http, 'http'), connectionTimeout: config.http?.connectionTimeout ?? DEFAULT_CONNECTION_TIMEOUT, log, appPath, cors: security.cors, appLog, trust });
     opened.http = http;
