@@ -67,8 +67,12 @@ export interface AttributeDefinition extends AttributeRules, AttributeMetadata {
   autoCreatedAt?: boolean;
   /** A number the server sets to the time of every create and update (ms), as `updatedAt` is. */
   autoUpdatedAt?: boolean;
-  /** Encryption at rest is not supported yet: only `false` is accepted. */
-  encrypt?: false;
+  /**
+   * Encrypted at rest, as Waterline 0.13 does it, with the model's (or config/models.ts')
+   * `dataEncryptionKeys`; reads return the ciphertext unless the query asks `.decrypt()`.
+   * Not with `defaultsTo`, and not on id, timestamps or links.
+   */
+  encrypt?: boolean;
 }
 
 /**
@@ -110,6 +114,12 @@ export interface ModelDefinition {
    * `.meta({ publish })` overrides both. The blueprints always publish.
    */
   publishWrites?: boolean;
+  /**
+   * Data encryption keys by id, each 32 random bytes in base64, for attributes with
+   * `encrypt: true`; `default` encrypts. Replaces config/models.ts' `dataEncryptionKeys`.
+   * Keep them out of the source: `{ default: process.env['DATA_ENCRYPTION_KEY'] }`.
+   */
+  dataEncryptionKeys?: Record<string, string | undefined>;
 
   // Waterline's lifecycle callbacks and customToJSON (docs/runtime.md, "Lifecycle callbacks and
   // customToJSON"). Each callback either calls `proceed(error?)` or is async; an error refuses a
@@ -173,6 +183,8 @@ export interface NormalizedAttribute {
   auto?: 'id' | 'createdAt' | 'updatedAt';
   /** A to-one link: the identity of the model whose record id this (number, nullable) attribute holds. */
   model?: string;
+  /** Encrypted at rest (runtime/models/encryption.ts). */
+  encrypt?: true;
 }
 
 /**
@@ -220,6 +232,8 @@ export interface NormalizedModel {
   collections: NormalizedCollection[];
   /** Present only when the definition set it: model API writes publish (true) or not (false). */
   publishWrites?: boolean;
+  /** The model's own keys, or (after lift) the app's config/models.ts keys; checked at lift. */
+  dataEncryptionKeys?: Record<string, string>;
   /** Where the definition came from, for error messages. */
   file?: string;
   /** The definition's lifecycle callbacks, present only when it has some. */

@@ -16,7 +16,7 @@ import { closest } from './attribute-spec.js';
 import { names } from './names.js';
 import { isPlainObject } from './plain-object.js';
 
-const MODEL_KEYS = ['attributes', 'tableName', 'primaryKey', 'schema', 'datastore', 'dontUseObjectIds', 'publishWrites'] as const;
+const MODEL_KEYS = ['attributes', 'tableName', 'primaryKey', 'schema', 'datastore', 'dontUseObjectIds', 'publishWrites', 'dataEncryptionKeys'] as const;
 /** Model settings whose value is a function (Waterline's lifecycle callbacks and customToJSON). */
 const FUNCTION_KEYS = [...LIFECYCLE_CALLBACKS, 'customToJSON'] as const;
 const RESERVED_ATTRIBUTES = ['id', 'createdAt', 'updatedAt'] as const;
@@ -201,6 +201,11 @@ export function normalizeModel(
   if (publishWrites !== undefined && typeof publishWrites !== 'boolean') {
     throw new SchemaError(`"publishWrites" must be true or false, got ${JSON.stringify(publishWrites)}.`, where);
   }
+  const dataEncryptionKeys = (definition as Partial<ModelDefinition>).dataEncryptionKeys;
+  // The keys themselves are checked at lift, with the app's own (config/models.ts).
+  if (dataEncryptionKeys !== undefined && !(isPlainObject(dataEncryptionKeys) && Object.values(dataEncryptionKeys).every((key) => typeof key === 'string' || key === undefined))) {
+    throw new SchemaError(`"dataEncryptionKeys" must be an object of keys by id, such as { default: process.env['DATA_ENCRYPTION_KEY'] }, got ${describe(dataEncryptionKeys)}.`, where);
+  }
   const tableName = modelTableName(definition, modelNames.identity, where);
   checkModelSettings(definition, where);
   const attributes = (definition as Partial<ModelDefinition>).attributes;
@@ -244,6 +249,7 @@ export function normalizeModel(
     attributes: normalized,
     collections,
     ...(publishWrites === undefined ? {} : { publishWrites }),
+    ...(dataEncryptionKeys === undefined ? {} : { dataEncryptionKeys: { ...(dataEncryptionKeys as Record<string, string>) } }),
     ...(file ? { file } : {}),
     ...functions,
   };
@@ -337,7 +343,7 @@ function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): 
   if (raw['autoIncrement'] !== undefined) {
     throw new SchemaError('"autoIncrement" applies only to the primary key "id", which sails-rt always auto-increments; remove it here.', where);
   }
-  checkEncrypt(raw, where);
+  const encrypt = checkEncrypt(raw, where);
 
   const required = flag(raw, 'required', where);
   const unique = flag(raw, 'unique', where);
@@ -419,7 +425,7 @@ function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): 
     rules.custom = custom as (value: unknown) => unknown;
   }
 
-  const attribute: NormalizedAttribute = { name, type: attributeType, required, unique, allowNull, rules, ...(metadata ? { metadata } : {}) };
+  const attribute: NormalizedAttribute = { name, type: attributeType, required, unique, allowNull, rules, ...(metadata ? { metadata } : {}), ...(encrypt ? { encrypt } : {}) };
   if ('defaultsTo' in raw) {
     const problem = checkValue(attribute, raw['defaultsTo']);
     if (problem) throw new SchemaError(`"defaultsTo" ${problem}.`, where);
@@ -480,15 +486,19 @@ function autoTimestamp(raw: Record<string, unknown>, where: SchemaLocation): 'cr
   return created ? 'createdAt' : updated ? 'updatedAt' : undefined;
 }
 
-function checkEncrypt(raw: Record<string, unknown>, where: SchemaLocation): void {
+/**
+ * `encrypt: true` as Waterline 0.13 accepts it (lib/waterline.js): on a plain attribute, never on
+ * the primary key, a timestamp or a link (refused where those are read), and never with
+ * `defaultsTo`, since Waterline does not encrypt defaults.
+ */
+function checkEncrypt(raw: Record<string, unknown>, where: SchemaLocation): true | undefined {
   const encrypt = raw['encrypt'];
-  if (encrypt === undefined || encrypt === false) return;
-  throw new SchemaError(
-    encrypt === true
-      ? '"encrypt: true" is not supported yet: sails-rt does not encrypt values at rest (Sails does it with config/models.js dataEncryptionKeys); remove it.'
-      : `"encrypt" must be false (encryption is not supported yet), got ${describe(encrypt)}.`,
-    where,
-  );
+  if (encrypt === undefined || encrypt === false) return undefined;
+  if (encrypt !== true) throw new SchemaError(`"encrypt" must be true or false, got ${describe(encrypt)}.`, where);
+  if ('defaultsTo' in raw) {
+    throw new SchemaError('"encrypt: true" cannot be used with "defaultsTo" (Waterline does not encrypt defaults, so the default would be stored in clear); remove one of them.', where);
+  }
+  return true;
 }
 
 /** A Date, an ISO 8601 string or ms since 1970, as ms; undefined when it is none of these. */

@@ -96,7 +96,8 @@ describe('every Sails 1 validation rule', () => {
     [{ type: 'string', custom: 'value.length > 2' }, '"custom" must be a function (value) => boolean, which only a model file'],
     [{ type: 'string', isURL: 'yes' }, '"isURL" must be true or false.'],
     [{ type: 'string', isNotIn: [] }, '"isNotIn" must be a non-empty array of string values.'],
-    [{ type: 'string', encrypt: true }, '"encrypt: true" is not supported yet: sails-rt does not encrypt values at rest'],
+    [{ type: 'string', encrypt: true, defaultsTo: 'x' }, '"encrypt: true" cannot be used with "defaultsTo"'],
+    [{ type: 'string', encrypt: 'yes' }, '"encrypt" must be true or false, got "yes".'],
     [{ type: 'number', autoIncrement: true }, '"autoIncrement" applies only to the primary key "id", which sails-rt always auto-increments; remove it here.'],
     [{ type: 'string', description: 3 }, '"description" must be a string, got 3.'],
   ])('refuses a malformed rule: %j', (definition, message) => {
@@ -239,8 +240,6 @@ describe('defineModel types', () => {
     defineModel({ primaryKey: 'uuid', attributes: {} });
     // @ts-expect-error schema: false is not supported
     defineModel({ schema: false, attributes: {} });
-    // @ts-expect-error encrypt: true is not supported
-    defineModel({ attributes: { secret: { type: 'string', encrypt: true } } });
     // @ts-expect-error regex is a RegExp or a pattern string
     defineModel({ attributes: { code: { type: 'string', regex: 3 } } });
   });

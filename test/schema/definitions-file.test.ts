@@ -45,7 +45,7 @@ describe('parseDefinitionsFile', () => {
     ['m.yaml', 'models:\n  2User:\n    attributes: {}\n', 'm.yaml, model 2User: "2User" is not a valid model name: use letters and digits, starting with a letter (for example User or BlogPost).'],
     ['m.yaml', 'model:\n  User:\n    attributes: {}\n', 'm.yaml: unknown top-level key "model"; allowed: $schema, models (models go under "models").'],
     ['m.yaml', 'models:\n  User: []\n', 'm.yaml, model User: must be an object with "attributes", as in { "attributes": { "name": { "type": "string" } } }.'],
-    ['m.yaml', 'models:\n  User:\n    attributes: {}\n    publish: true\n', 'm.yaml, model User: unknown model setting "publish"; allowed: attributes, tableName, primaryKey, schema, datastore, dontUseObjectIds, publishWrites.'],
+    ['m.yaml', 'models:\n  User:\n    attributes: {}\n    publish: true\n', 'm.yaml, model User: unknown model setting "publish"; allowed: attributes, tableName, primaryKey, schema, datastore, dontUseObjectIds, publishWrites, dataEncryptionKeys.'],
     ['m.yaml', 'models:\n  User:\n    attributes:\n      age: { type: int }\n', 'm.yaml, model User, attribute "age": has the unknown type "int"; types: string, number, boolean, json.'],
     ['m.yaml', 'models: {}\n', 'm.yaml: "models" is empty; add at least one model, e.g. "User": { "attributes": {} }.'],
     ['m.yaml', '- a\n', 'm.yaml: must be an object with a "models" key, as in { "models": { "User": { "attributes": { "name": { "type": "string" } } } } }.'],

@@ -58,7 +58,7 @@ describe('normalizeModel()', () => {
     ['a name every object has', { attributes: { constructor: { type: 'string' } } }, 'attribute "constructor": "constructor" is a name every JavaScript object already has, so it cannot be an attribute; choose another name, e.g. constructorValue.'],
     // As a model file's object literal writes it: the key sets the prototype and vanishes.
     ['__proto__ in a literal', { attributes: { __proto__: { type: 'string' } } }, 'model User: "attributes" has an attribute named __proto__, which JavaScript reads as the object\'s prototype; choose another name.'],
-    ['an unknown model setting', { attributes: {}, tabelName: 'x' }, 'unknown model setting "tabelName" (did you mean "tableName"?); allowed: attributes, tableName, primaryKey, schema, datastore, dontUseObjectIds, publishWrites.'],
+    ['an unknown model setting', { attributes: {}, tabelName: 'x' }, 'unknown model setting "tabelName" (did you mean "tableName"?); allowed: attributes, tableName, primaryKey, schema, datastore, dontUseObjectIds, publishWrites, dataEncryptionKeys.'],
     ['a publishWrites that is not a boolean', { attributes: {}, publishWrites: 'no' }, 'model User: "publishWrites" must be true or false, got "no".'],
   ];
   it.each(bad)('refuses %s with a located message', (_case, definition, message) => {

@@ -7,7 +7,7 @@
  */
 import type { BlueprintAction, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
-import { checkWriteBody, formValue, isFormBody } from './bodies.js';
+import { checkWriteBody } from './bodies.js';
 import { BLUEPRINT_BOUNDS, parseFindCriteria, parseId, projection, type CriteriaBounds } from '../models/index.js';
 import { PageBudget, pageTooLarge, showBytes } from '../models/page-budget.js';
 import { findLink, linkedRecords, modelOf, parsePopulate, populate, type Link } from '../models/populate.js';
@@ -227,17 +227,13 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
 }
 
 /**
- * Every param, with the query-string ones (always text) read as their attribute's type, so a
- * shortcut `GET /user/create?age=30&pets=[1]` writes the number 30 and a list of ids, and the
- * values of a form body read as Sails reads them (bodies.ts).
+ * Every param, with the query-string ones that hold JSON parsed, so a shortcut
+ * `GET /user/create?meta={"a":1}&pets=[1]` writes an object and a list of ids, and `owner=null`
+ * unlinks. Every other value is read against its attribute by the write itself, as Waterline
+ * reads it (models/coerce.ts): `age=30` is the number 30 from a query string, a form or JSON alike.
  */
 function typedParams(model: NormalizedModel, req: Req): Record<string, unknown> {
   const params = req.allParams();
-  if (isFormBody(req)) {
-    for (const [key, raw] of Object.entries(req.body as Record<string, unknown>)) {
-      if (params[key] === raw && req.params[key] === undefined) params[key] = formValue(model, key, raw);
-    }
-  }
   for (const [key, raw] of Object.entries(req.query)) {
     if (typeof raw !== 'string' || params[key] !== raw || req.params[key] !== undefined) continue;
     const attribute = model.attributes.find((a) => a.name === key);
@@ -248,12 +244,8 @@ function typedParams(model: NormalizedModel, req: Req): Record<string, unknown> 
       } catch {
         // Left as text: the write refuses it with a message naming the attribute.
       }
-    } else if (attribute?.type === 'number' && /^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/.test(raw)) {
-      params[key] = Number(raw);
-    } else if (attribute?.type === 'number' && attribute.model !== undefined && raw === 'null') {
+    } else if (attribute?.model !== undefined && raw === 'null') {
       params[key] = null;
-    } else if (attribute?.type === 'boolean' && (raw === 'true' || raw === 'false')) {
-      params[key] = raw === 'true';
     }
   }
   return params;

@@ -81,6 +81,12 @@ export interface ModelsConfig {
    * unless called with `{ publish: true }`.
    */
   publishWrites?: boolean;
+  /**
+   * Data encryption keys by id (32 random bytes in base64 each) for attributes with
+   * `encrypt: true`, given to every model without its own, as Sails does. Keep them out of the
+   * source: `{ default: process.env['DATA_ENCRYPTION_KEY'] }`.
+   */
+  dataEncryptionKeys?: Record<string, string | undefined>;
 }
 
 export interface SocketsConfig {

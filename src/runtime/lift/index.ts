@@ -17,6 +17,7 @@ import { LiftError } from '../errors.js';
 import { createHttpServer } from '../http/index.js';
 import { AppLog, type LogDestination } from '../log/index.js';
 import { blueprintBounds, createModelApi, RecordWriter, type ModelApi } from '../models/index.js';
+import { resolveEncryptionKeys } from '../models/encryption.js';
 import type { Action } from '../pipeline/index.js';
 import { compileTrust } from '../proxies/index.js';
 import { PubSub } from '../pubsub/index.js';
@@ -73,6 +74,7 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
 
   const config = await loadConfig(appPath, environment, options.config);
   const models = await loadModels(appPath);
+  resolveEncryptionKeys(models, config.models?.dataEncryptionKeys);
   const actions = await loadControllers(appPath);
   const security = await Security.prepare(config, production);
 

@@ -7,6 +7,7 @@
 import { closest, type NormalizedAttribute, type NormalizedModel, isPlainObject } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import type { Condition, Criteria, Scalar, SortClause } from '../store/index.js';
+import { looseValue } from './coerce.js';
 import { BLUEPRINT_BOUNDS, count, CriteriaTally, overBound, type CriteriaBounds } from './limits.js';
 import { unstorableText } from './text.js';
 
@@ -42,7 +43,6 @@ const MODIFIERS = new Map<string, Modifier>([
 const MODIFIER_LIST = '<, <=, >, >=, !=, in, nin, like, contains, startsWith, endsWith';
 
 const LIKE_SPECIALS = /[\\%_]/g;
-const NUMERIC = /^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
 const INTEGER = /^\d+$/;
 
 function invalid(message: string): SailsRtError {
@@ -227,29 +227,26 @@ function checkText(attribute: NormalizedAttribute, text: string, modifier: strin
   if (reason !== undefined) throw invalid(`The value for ${which} ${reason}.`);
 }
 
-/** A filter value in the attribute's own type; numeric strings (from a query string) are accepted. */
+/**
+ * A filter value in the attribute's own type, read as Waterline reads a value to compare
+ * (rttc's loose validation, coerce.ts): `'5'` is 5 for a number, `45` is `'45'` for a string.
+ */
 function scalar(attribute: NormalizedAttribute, value: unknown, modifier: string, reading: Reading): Scalar {
   const name = attribute.name;
   if (value === null) return null;
   const wrong = (expected: string): SailsRtError =>
     invalid(`The value for \`${name}\`${modifier === '=' ? '' : ` (\`${modifier}\`)`} must be ${expected}, got ${show(value)}.`);
   if (typeof value === 'string') checkText(attribute, value, modifier, reading);
+  const read = looseValue(attribute.type, value);
   switch (attribute.type) {
-    case 'number': {
-      if (typeof value === 'number' && Number.isFinite(value)) return value;
-      // "1e309" passes the pattern but is Infinity, which no store compares as sent.
-      const parsed = typeof value === 'string' && NUMERIC.test(value) ? Number(value) : NaN;
-      if (Number.isFinite(parsed)) return parsed;
+    case 'number':
+      if (typeof read === 'number' && Number.isFinite(read)) return read;
       throw wrong('a number');
-    }
     case 'string':
-      if (typeof value === 'string') return value;
-      if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+      if (typeof read === 'string') return read;
       throw wrong('a string');
     case 'boolean':
-      if (typeof value === 'boolean') return value;
-      if (value === 'true' || value === 1 || value === '1') return true;
-      if (value === 'false' || value === 0 || value === '0') return false;
+      if (typeof read === 'boolean') return read;
       throw wrong('true or false');
     case 'json':
       if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;

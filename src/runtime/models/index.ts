@@ -12,6 +12,7 @@ import { instanceRoom, type PubSub } from '../pubsub/index.js';
 import { SailsRtError } from '../errors.js';
 import type { Criteria, Store, StoredRecord } from '../store/index.js';
 import { parseFindCriteria } from './criteria.js';
+import { decryptDeep } from './encryption.js';
 import { MODEL_API_BOUNDS } from './limits.js';
 import { linkedLists, modelOf, parsePopulate, populate } from './populate.js';
 import { runLifecycle } from './lifecycle.js';
@@ -112,7 +113,16 @@ export function createModelApi(model: NormalizedModel, store: Store, pubsub: Pub
       publish: meta.publish ?? model.publishWrites ?? publishWrites,
       before: lifecycle,
       after: lifecycle && (state.fetch === true || meta.fetch === true),
+      encryption: {
+        ...(meta.encryptWith === undefined ? {} : { encryptWith: meta.encryptWith }),
+        ...(meta.skipEncryption === undefined ? {} : { skipEncryption: meta.skipEncryption }),
+      },
     };
+  };
+  /** The records a query resolves with: decrypted when it asks (`.decrypt()`), with customToJSON attached. */
+  const resolved = <T extends StoredRecord | StoredRecord[] | undefined>(state: QueryState, records: T): T => {
+    if (records !== undefined && state.meta.decrypt === true) decryptDeep(models, model, Array.isArray(records) ? records : [records]);
+    return json.apply(model.identity, records);
   };
   /** Waterline criteria (a bare where, or with criteria keys; an id for the *One forms), merged with chained modifiers. */
   const criteriaOf = (raw: unknown, chained: Record<string, unknown> = {}): Criteria => {
@@ -151,7 +161,7 @@ export function createModelApi(model: NormalizedModel, store: Store, pubsub: Pub
     if (one && records.length > 1) {
       throw new SailsRtError('E_INVALID_CRITERIA', `${model.identity}.findOne: the criteria ${JSON.stringify(raw)} match more than one record; use find, or narrow the criteria (e.g. { id }).`);
     }
-    return json.apply(model.identity, await populateChosen(store, models, model, records, state.populate));
+    return resolved(state, await populateChosen(store, models, model, records, state.populate));
   };
   const updateAll = async (raw: unknown, one: boolean, state: QueryState): Promise<StoredRecord[]> => {
     const ids = await matching(raw, one, one ? 'updateOne' : 'update');
@@ -164,7 +174,7 @@ export function createModelApi(model: NormalizedModel, store: Store, pubsub: Pub
       const result = await writer.updatePrepared(model, id, prepared, { ...write, before: false });
       if (result) out.push(result.record);
     }
-    return json.apply(model.identity, out);
+    return resolved(state, out);
   };
   const destroyAll = async (raw: unknown, one: boolean, state: QueryState): Promise<StoredRecord[]> => {
     const write = options(state);
@@ -184,7 +194,7 @@ export function createModelApi(model: NormalizedModel, store: Store, pubsub: Pub
       const previous = await writer.destroy(model, id, { ...write, before: false });
       if (previous) out.push(previous);
     }
-    return json.apply(model.identity, out);
+    return resolved(state, out);
   };
   type Change = 'add' | 'remove' | 'replace';
   const linkChange = (how: Change, id: number, alias: string, childIds?: number | readonly number[], meta?: WriteMeta) =>
@@ -202,17 +212,17 @@ export function createModelApi(model: NormalizedModel, store: Store, pubsub: Pub
     findOne: (idOrCriteria: unknown) => buildQuery(async (state) => (await read(state, idOrCriteria, true))[0]),
     count: (criteria?: unknown) => buildQuery(() => store.count(model, criteriaOf(criteria).where)),
     create: (values: unknown, meta?: WriteMeta) =>
-      buildQuery(async (state) => json.apply(model.identity, await writer.create(model, values, options(state))), { meta: { ...meta } }),
+      buildQuery(async (state) => resolved(state, await writer.create(model, values, options(state))), { meta: { ...meta } }),
     update(idOrCriteria: unknown, values?: unknown, meta?: WriteMeta) {
       if (typeof idOrCriteria === 'number') {
-        return buildQuery(async (state) => json.apply(model.identity, (await writer.update(model, idOrCriteria, values, options(state)))?.record), { meta: { ...meta } });
+        return buildQuery(async (state) => resolved(state, (await writer.update(model, idOrCriteria, values, options(state)))?.record), { meta: { ...meta } });
       }
       return buildQuery((state) => updateAll(idOrCriteria, false, state), values === undefined ? {} : { values }, 'set');
     },
     updateOne: (idOrCriteria: unknown) => buildQuery(async (state) => (await updateAll(idOrCriteria, true, state))[0], {}, 'set'),
     destroy(idOrCriteria: unknown, meta?: WriteMeta) {
       if (typeof idOrCriteria === 'number') {
-        return buildQuery(async (state) => json.apply(model.identity, await writer.destroy(model, idOrCriteria, options(state))), { meta: { ...meta } });
+        return buildQuery(async (state) => resolved(state, await writer.destroy(model, idOrCriteria, options(state))), { meta: { ...meta } });
       }
       return buildQuery((state) => destroyAll(idOrCriteria, false, state));
     },

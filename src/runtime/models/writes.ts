@@ -12,12 +12,16 @@
  * customToJSON"): a before* callback runs before anything is written, so refusing the write leaves
  * the store as it was and publishes nothing; an after* callback runs before the messages go out.
  * Every record a message carries has its model's customToJSON.
+ *
+ * Attributes with `encrypt: true` are encrypted once their values are checked, before beforeCreate
+ * and beforeUpdate see them, as in Waterline; messages carry them encrypted, as Sails' do.
  */
 import type { Socket } from 'socket.io';
 import type { LifecycleCallbackName, NormalizedCollection, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError, type ErrorCode } from '../errors.js';
 import type { PubSub } from '../pubsub/index.js';
 import type { Store, StoredRecord } from '../store/index.js';
+import { encryptValues } from './encryption.js';
 import { RecordJson, runLifecycle } from './lifecycle.js';
 import { byIds, findLink, linkedIds, linksOf, modelOf, populate, type Link } from './populate.js';
 import { touched, valuesForCreate, valuesForUpdate } from './values.js';
@@ -34,6 +38,8 @@ export interface WriteOptions {
   before?: boolean;
   /** Run the model's after* callbacks (default true); sails.models runs them only with `.fetch()`, as Waterline does. */
   after?: boolean;
+  /** Waterline's meta keys for attributes with `encrypt: true`: the key to encrypt with (default 'default'), or none. */
+  encryption?: { encryptWith?: string; skipEncryption?: boolean };
 }
 
 /** An update's values, checked and through beforeUpdate: ready to write to any number of records. */
@@ -82,6 +88,8 @@ export class RecordWriter {
   async create(model: NormalizedModel, input: unknown, options: WriteOptions): Promise<StoredRecord> {
     const split = splitCollections(model, input);
     let values = valuesForCreate(model, split.rest);
+    // Checked, then encrypted, then handed to beforeCreate, in Waterline's order.
+    encryptValues(model, values, options.encryption);
     let collections = split.collections;
     if (options.before !== false && model.lifecycle?.beforeCreate) {
       ({ values, collections } = await this.before(model, 'beforeCreate', values, collections));
@@ -123,6 +131,7 @@ export class RecordWriter {
   async prepareUpdate(model: NormalizedModel, input: unknown, options: WriteOptions): Promise<PreparedUpdate> {
     const { rest, collections } = splitCollections(model, input);
     const values = valuesForUpdate(model, rest);
+    encryptValues(model, values, options.encryption);
     if (options.before === false || !model.lifecycle?.beforeUpdate) return { values, collections };
     return this.before(model, 'beforeUpdate', values, collections);
   }

@@ -22,6 +22,7 @@ import {
 } from 'kysely';
 import type { JunctionTable, NormalizedAttribute, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
+import { ENCRYPTED_PREFIX } from '../models/encryption.js';
 import type { Condition, Criteria, Scalar } from './criteria.js';
 import type { FindOptions, LinkedRow, LinkPath, ReadBudget, SchemaChanges, Store, StoredRecord } from './index.js';
 
@@ -461,10 +462,11 @@ class SqliteStore implements Store {
   private toRecord(plan: ModelPlan, row: Record<string, unknown>): StoredRecord {
     for (const name of plan.booleans) {
       const value = row[name];
-      if (value !== null && value !== undefined) row[name] = value === 1;
+      if (value !== null && value !== undefined && !isCiphertext(value)) row[name] = value === 1;
     }
     for (const name of plan.jsons) {
       const value = row[name];
+      if (isCiphertext(value)) continue;
       // undefined: the column was not selected, so the key must stay absent.
       if (value !== undefined) row[name] = typeof value === 'string' ? JSON.parse(value) : null;
     }
@@ -535,9 +537,16 @@ function sqlType(attribute: NormalizedAttribute): (typeof SQL_TYPES)[keyof typeo
 function toColumn(plan: ModelPlan, name: string, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   const attribute = plan.columns.get(name);
+  // Ciphertext is stored as the text it is, whatever the attribute's type (models/encryption.ts).
+  if (attribute?.encrypt && isCiphertext(value)) return value;
   if (attribute?.type === 'boolean') return value ? 1 : 0;
   if (attribute?.type === 'json') return JSON.stringify(value);
   return value as Scalar;
+}
+
+/** An encrypted value: no JSON text, number or boolean starts this way. */
+function isCiphertext(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(ENCRYPTED_PREFIX);
 }
 
 /** The value a record gets for an optional attribute that was not given, as in Waterline. */
