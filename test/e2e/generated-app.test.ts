@@ -199,7 +199,7 @@ describe('sails-rt lift on the generated app', () => {
 
         // The models are listed and the first is watched, with nothing typed.
         for (const page of [creator, watcher]) {
-          expect(await page.locator('#model option').evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value))).toEqual(['user']);
+          expect(await page.locator('#model option').evaluateAll((options) => options.map((option) => (option as unknown as { value: string }).value))).toEqual(['user']);
           expect(await page.locator('#model').inputValue()).toBe('user');
           await page.locator('#records tbody tr[data-id]').first().waitFor({ timeout: 5_000 });
         }
