@@ -1,7 +1,8 @@
 /**
  * The load side of `npm run bench`, run in its own process so it has its own core. It speaks
  * to any server that answers the Sails envelope (docs/protocol.md section 2) and prints one JSON
- * line with what it measured.
+ * line with what it measured. The closed loops print `counting` and `counted` around the
+ * measured window (after a second of warm-up), so a caller can read the server's CPU time there.
  *
  *   tsx bench/load.ts throughput <url> <sockets> <seconds> <path>
  *   tsx bench/load.ts fanout <url> <subscribers> <creates>
@@ -60,10 +61,13 @@ async function throughput(sockets: number, seconds: number, floodPath?: string):
   done = 0;
   failed = 0;
   latencies.length = 0;
+  // The window markers: bench/run.ts reads the server's CPU time at each.
+  console.log('counting');
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const elapsed = (performance.now() - started) / 1000;
   const counted = done;
+  console.log('counted');
   running = false;
   await Promise.all(warm);
   const flooded = flood?.stop();
@@ -157,10 +161,13 @@ async function httpThroughput(connections: number, seconds: number): Promise<voi
   done = 0;
   failed = 0;
   latencies.length = 0;
+  // The window markers: bench/run.ts reads the server's CPU time at each.
+  console.log('counting');
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const elapsed = (performance.now() - started) / 1000;
   const counted = done;
+  console.log('counted');
   running = false;
   await Promise.all(loops);
   agent.destroy();

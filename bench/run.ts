@@ -38,6 +38,8 @@ const SUBSCRIBERS = Number(process.env['BENCH_SUBSCRIBERS'] ?? 500);
 const CREATES = Number(process.env['BENCH_CREATES'] ?? 200);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const SAILS_CPU = process.env['BENCH_SAILS_CPU'] !== '0';
+/** BENCH_ONLY=cpu: only ratios 4 and 5 (with their servers), for measuring a change to the request path. */
+const ONLY_CPU = process.env['BENCH_ONLY'] === 'cpu';
 const ENV = { ...process.env, NODE_ENV: 'development' };
 
 interface Throughput { requests: number; failed: number; seconds: number; perSecond: number; p50ms: number; p99ms: number }
@@ -130,13 +132,26 @@ function load(args: string[]): unknown {
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
-/** Closed loops of `mode` (socket `throughput` or `http`) against `server`: throughput and the server's CPU per request. */
-function measureCpu(name: string, mode: 'throughput' | 'http', server: Server, path: string): { throughput: Throughput; cpuMicros: number } {
-  const before = cpuSeconds(server.child.pid!);
-  const throughput = load([mode, server.url, String(mode === 'http' ? CONNECTIONS : SOCKETS), String(SECONDS), path]) as Throughput;
-  const cpu = cpuSeconds(server.child.pid!) - before;
-  // Warm-up second included in the CPU figure: it overstates the cost a little, never understates it.
-  const cpuMicros = Math.round((cpu * 1e6) / (throughput.requests * (1 + 1 / SECONDS)));
+/**
+ * Closed loops of `mode` (socket `throughput` or `http`) against `server`: throughput, and the
+ * server's CPU per request over the counted window only (read when the load prints `counting`
+ * and `counted`), so neither the warm-up second nor the JIT's first compiles are in the figure.
+ */
+async function measureCpu(name: string, mode: 'throughput' | 'http', server: Server, path: string): Promise<{ throughput: Throughput; cpuMicros: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'load.ts'), mode, server.url, String(mode === 'http' ? CONNECTIONS : SOCKETS), String(SECONDS), path], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let before = 0;
+  let cpu = 0;
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    if (text.includes('counting')) before = cpuSeconds(server.child.pid!);
+    if (text.includes('counted')) cpu = cpuSeconds(server.child.pid!) - before;
+    output += text;
+  });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench/load.ts ${mode} exited with ${String(code)}:\n${output}`);
+  const throughput = JSON.parse(output.trim().split('\n').at(-1)!) as Throughput;
+  const cpuMicros = Math.round((cpu * 1e6) / throughput.requests);
   console.log(`${name}: ${throughput.perSecond} req/s (p50 ${throughput.p50ms} ms, p99 ${throughput.p99ms} ms, ${throughput.failed} failed), ~${cpuMicros} µs server CPU/request`);
   return { throughput, cpuMicros };
 }
@@ -199,49 +214,52 @@ try {
   console.log(`sails-rt bench, Node ${process.version}; the Sails peer is ${JSON.parse(readFileSync(join(root, 'bench', 'sails', 'node_modules', 'sails', 'package.json'), 'utf8')).version as string}.`);
 
   // 1. Lift to first answer, interleaved.
-  const lifts = await interleaved(
-    async () => {
-      const lifted = await liftUntilAnswered([cli, 'lift'], app);
-      await stop(lifted.child);
-      return lifted.ms;
-    },
-    async () => {
-      const lifted = await liftUntilAnswered([sails, 'lift'], sailsApp);
-      await stop(lifted.child);
-      return lifted.ms;
-    },
-  );
-  console.log(`lift to first 200 on GET /user: sails-rt ${times(lifts.ours)}; Sails ${times(lifts.theirs)}`);
-  ratio('1. lift to first answer, sails-rt vs Sails 1.5', median(lifts.ours), median(lifts.theirs), 'ms', '<= 0.4x');
+  if (!ONLY_CPU) await measureCli();
+  async function measureCli(): Promise<void> {
+    const lifts = await interleaved(
+      async () => {
+        const lifted = await liftUntilAnswered([cli, 'lift'], app);
+        await stop(lifted.child);
+        return lifted.ms;
+      },
+      async () => {
+        const lifted = await liftUntilAnswered([sails, 'lift'], sailsApp);
+        await stop(lifted.child);
+        return lifted.ms;
+      },
+    );
+    console.log(`lift to first 200 on GET /user: sails-rt ${times(lifts.ours)}; Sails ${times(lifts.theirs)}`);
+    ratio('1. lift to first answer, sails-rt vs Sails 1.5', median(lifts.ours), median(lifts.theirs), 'ms', '<= 0.4x');
 
-  // 2. generate model, each in a fresh app of its own CLI, the files removed after each run.
-  const ourModel = join(work, 'model-ours');
-  const sailsModel = join(work, 'model-sails');
-  execFileSync(process.execPath, [cli, 'new', ourModel, '--yes', '--skip-install'], { stdio: 'ignore' });
-  execFileSync(process.execPath, [sails, ...sailsNewArgs(sailsModel)], { stdio: 'ignore' });
-  const models = await interleaved(
-    () => {
-      const ms = timed([cli, 'generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number'], ourModel);
-      for (const file of ['api/models/User.ts', 'api/controllers/UserController.ts', 'test/user.test.ts']) rmSync(join(ourModel, file), { force: true });
-      return ms;
-    },
-    () => {
-      const ms = timed([sails, ...SAILS_MODEL_ARGS], sailsModel);
-      rmSync(join(sailsModel, 'api', 'models', 'User.js'), { force: true });
-      return ms;
-    },
-  );
-  console.log(`generate model User: sails-rt ${times(models.ours)}; Sails ${times(models.theirs)}`);
-  ratio('2. generate model, sails-rt vs sails generate model', median(models.ours), median(models.theirs), 'ms', '<= 0.5x');
+    // 2. generate model, each in a fresh app of its own CLI, the files removed after each run.
+    const ourModel = join(work, 'model-ours');
+    const sailsModel = join(work, 'model-sails');
+    execFileSync(process.execPath, [cli, 'new', ourModel, '--yes', '--skip-install'], { stdio: 'ignore' });
+    execFileSync(process.execPath, [sails, ...sailsNewArgs(sailsModel)], { stdio: 'ignore' });
+    const models = await interleaved(
+      () => {
+        const ms = timed([cli, 'generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number'], ourModel);
+        for (const file of ['api/models/User.ts', 'api/controllers/UserController.ts', 'test/user.test.ts']) rmSync(join(ourModel, file), { force: true });
+        return ms;
+      },
+      () => {
+        const ms = timed([sails, ...SAILS_MODEL_ARGS], sailsModel);
+        rmSync(join(sailsModel, 'api', 'models', 'User.js'), { force: true });
+        return ms;
+      },
+    );
+    console.log(`generate model User: sails-rt ${times(models.ours)}; Sails ${times(models.theirs)}`);
+    ratio('2. generate model, sails-rt vs sails generate model', median(models.ours), median(models.theirs), 'ms', '<= 0.5x');
 
-  // 3. new, without installing.
-  let made = 0;
-  const news = await interleaved(
-    () => timed([cli, 'new', join(work, `new-ours-${made}`), '--yes', '--skip-install'], work),
-    () => timed([sails, ...sailsNewArgs(join(work, `new-sails-${made++}`))], work),
-  );
-  console.log(`new: sails-rt --skip-install ${times(news.ours)}; sails new --fast ${times(news.theirs)}`);
-  ratio('3. new --skip-install vs sails new --fast', median(news.ours), median(news.theirs), 'ms', '<= 0.5x');
+    // 3. new, without installing.
+    let made = 0;
+    const news = await interleaved(
+      () => timed([cli, 'new', join(work, `new-ours-${made}`), '--yes', '--skip-install'], work),
+      () => timed([sails, ...sailsNewArgs(join(work, `new-sails-${made++}`))], work),
+    );
+    console.log(`new: sails-rt --skip-install ${times(news.ours)}; sails new --fast ${times(news.theirs)}`);
+    ratio('3. new --skip-install vs sails new --fast', median(news.ours), median(news.theirs), 'ms', '<= 0.5x');
+  }
 
   // 4 and 5. CPU per request, with the bare servers answering the record the app answers with.
   const lifted = await start(process.execPath, [cli, 'lift', '--port', '0'], app);
@@ -255,33 +273,36 @@ try {
   children.push(bare.child);
 
   console.log(`CPU per request: ${CONNECTIONS} HTTP keep-alive connections / ${SOCKETS} sockets in closed loops for ${SECONDS}s (GET ${path}).`);
-  const ourHttp = measureCpu('sails-rt HTTP   (lifted generated app, SQLite)', 'http', lifted, path);
-  const bareHttpCpu = measureCpu('bare Node http  (constant body)              ', 'http', bareHttp, path);
-  const ourSocket = measureCpu('sails-rt socket (lifted generated app, SQLite)', 'throughput', lifted, path);
-  const bareSocket = measureCpu('bare socket.io 4 (constant body)             ', 'throughput', bare, path);
+  const ourHttp = await measureCpu('sails-rt HTTP   (lifted generated app, SQLite)', 'http', lifted, path);
+  const bareHttpCpu = await measureCpu('bare Node http  (constant body)              ', 'http', bareHttp, path);
+  const ourSocket = await measureCpu('sails-rt socket (lifted generated app, SQLite)', 'throughput', lifted, path);
+  const bareSocket = await measureCpu('bare socket.io 4 (constant body)             ', 'throughput', bare, path);
   ratio('4. HTTP GET /user/:id server CPU, sails-rt vs bare Node http', ourHttp.cpuMicros, bareHttpCpu.cpuMicros, 'µs', '<= 1.5x');
   ratio('5. socket GET /user/:id server CPU, sails-rt vs bare socket.io', ourSocket.cpuMicros, bareSocket.cpuMicros, 'µs', '<= 1.3x');
 
-  const ourFanout = measureFanout('sails-rt        ', lifted);
-  const bareFanout = measureFanout('bare socket.io 4', bare);
-  console.log(`ratio sails-rt / bare socket.io: ${(ourSocket.throughput.perSecond / bareSocket.throughput.perSecond).toFixed(2)} (socket throughput), ${(ourFanout.eventsPerSecond / bareFanout.eventsPerSecond).toFixed(2)} (fan-out events/s)`);
-  await measureFlood(lifted, path);
-  for (const child of children.splice(0)) await stop(child);
-
-  if (SAILS_CPU) {
-    // The same loops against Sails itself (sails-disk, its default datastore), for reference.
-    const sailsLifted = await liftUntilAnswered([sails, 'lift'], sailsApp);
-    children.push(sailsLifted.child);
-    const seeded = await seed(sailsLifted.url);
-    const sailsHttp = measureCpu('Sails 1.5 HTTP   (sails-disk)', 'http', sailsLifted, `/user/${seeded.id}`);
-    const sailsSocket = measureCpu('Sails 1.5 socket (sails-disk)', 'throughput', sailsLifted, `/user/${seeded.id}`);
-    ratios.push(`   for reference, Sails 1.5's own server CPU per GET /user/:id: HTTP ${sailsHttp.cpuMicros} µs (sails-rt ${(ourHttp.cpuMicros / sailsHttp.cpuMicros).toFixed(2)}x), socket ${sailsSocket.cpuMicros} µs (sails-rt ${(ourSocket.cpuMicros / sailsSocket.cpuMicros).toFixed(2)}x)`);
+  if (!ONLY_CPU) await measureRest();
+  async function measureRest(): Promise<void> {
+    const ourFanout = measureFanout('sails-rt        ', lifted);
+    const bareFanout = measureFanout('bare socket.io 4', bare);
+    console.log(`ratio sails-rt / bare socket.io: ${(ourSocket.throughput.perSecond / bareSocket.throughput.perSecond).toFixed(2)} (socket throughput), ${(ourFanout.eventsPerSecond / bareFanout.eventsPerSecond).toFixed(2)} (fan-out events/s)`);
+    await measureFlood(lifted, path);
     for (const child of children.splice(0)) await stop(child);
+
+    if (SAILS_CPU) {
+      // The same loops against Sails itself (sails-disk, its default datastore), for reference.
+      const sailsLifted = await liftUntilAnswered([sails, 'lift'], sailsApp);
+      children.push(sailsLifted.child);
+      const seeded = await seed(sailsLifted.url);
+      const sailsHttp = await measureCpu('Sails 1.5 HTTP   (sails-disk)', 'http', sailsLifted, `/user/${seeded.id}`);
+      const sailsSocket = await measureCpu('Sails 1.5 socket (sails-disk)', 'throughput', sailsLifted, `/user/${seeded.id}`);
+      ratios.push(`   for reference, Sails 1.5's own server CPU per GET /user/:id: HTTP ${sailsHttp.cpuMicros} µs (sails-rt ${(ourHttp.cpuMicros / sailsHttp.cpuMicros).toFixed(2)}x), socket ${sailsSocket.cpuMicros} µs (sails-rt ${(ourSocket.cpuMicros / sailsSocket.cpuMicros).toFixed(2)}x)`);
+      for (const child of children.splice(0)) await stop(child);
   }
 
   // After the servers stop: these figures are not measured against their CPU load.
   await measurePopulate(root);
   await measureCliTimes(root, work);
+  }
   console.log(`\nRatios (each figure next to its peer measured in this run; wall-clock medians of ${RUNS} interleaved runs, CPU from /proc):`);
   for (const line of ratios) console.log(line);
 } finally {
