@@ -57,13 +57,16 @@ export function isFormBody(req: Req): boolean {
  * Anything else is left as sent, and the write refuses it with a message naming the attribute.
  */
 export function formValue(model: NormalizedModel, name: string, raw: unknown): unknown {
-  if (model.collections.some((c) => c.name === name)) {
+  const collection = model.collections.find((c) => c.name === name);
+  if (collection) {
+    // A list of string keys stays as sent; number keys are read from their text.
+    if (collection.keyType === 'string') return raw;
     const items = Array.isArray(raw) ? raw : [raw];
     return items.every((item) => typeof item === 'string' && isNaturalNumberText(item)) ? items.map(Number) : raw;
   }
   const attribute = model.attributes.find((a) => a.name === name);
   if (attribute === undefined || typeof raw !== 'string') return raw;
-  if (attribute.model !== undefined) return isNaturalNumberText(raw) ? Number(raw) : raw;
+  if (attribute.model !== undefined) return attribute.type === 'number' && isNaturalNumberText(raw) ? Number(raw) : raw;
   if (attribute.type === 'number') {
     if (raw === '' || /\s/.test(raw)) return raw;
     const number = Number(raw);
