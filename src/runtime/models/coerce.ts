@@ -49,15 +49,18 @@ export function looseValue(type: AttributeType, value: unknown): unknown {
 }
 
 /**
- * A value to write, read against its attribute as Waterline reads it: a link's id as
- * `normalize-pk-value.js` reads a numeric id (a number, or text of digits only that is a safe
- * integer), any other attribute with `looseValue`. `null` and `undefined` stay as they are.
+ * A value to write, read against its attribute as Waterline reads it: a primary key or a link as
+ * `normalize-pk-value.js` reads a key (a string key as given; a number key from a number, or from
+ * text of digits only that is a safe integer), any other attribute with `looseValue`. `null` and
+ * `undefined` stay as they are.
  *
  * @example valueToSet(ageAttribute, '5') // 5
  */
 export function valueToSet(attribute: NormalizedAttribute, value: unknown): unknown {
   if (value === null || value === undefined) return value;
-  if (attribute.model !== undefined || attribute.auto === 'id') {
+  if (attribute.model !== undefined || attribute.primaryKey) {
+    // A key of type string is taken only as text, as normalize-pk-value.js takes it.
+    if (attribute.type !== 'number') return value;
     return typeof value === 'string' && /^[0-9]+$/.test(value) && Number.isSafeInteger(+value) ? +value : value;
   }
   return looseValue(attribute.type, value);

@@ -9,7 +9,7 @@
  * Changing a query after it started throws rather than being ignored.
  */
 import { SailsRtError } from '../errors.js';
-import type { StoredRecord } from '../store/index.js';
+import type { PkValue, StoredRecord } from '../store/index.js';
 import type { LinkChange } from './writes.js';
 
 /** How a model API call is told about its request (`.meta({ req })`, or the last argument of the id forms). */
@@ -66,7 +66,7 @@ export interface SetQuery<T, U> extends ModelQuery<T> {
 
 /** `addToCollection(id, alias)`: nothing happens until `.members(ids)`. */
 export interface MembersQuery extends ModelQuery<LinkChange | undefined> {
-  members(childIds: number | readonly number[]): WriteQuery<LinkChange | undefined>;
+  members(childIds: PkValue | readonly PkValue[]): WriteQuery<LinkChange | undefined>;
 }
 
 /** find / findOne: Waterline's chainable modifiers. */
@@ -89,7 +89,7 @@ export interface QueryState {
   /** Set by `.set()`. */
   values?: unknown;
   /** Set by `.members()`. */
-  members?: number | readonly number[];
+  members?: PkValue | readonly PkValue[];
   /** Criteria modifiers chained after find(). */
   criteria: Record<string, unknown>;
   populate: { alias: string; criteria?: Record<string, unknown> | undefined }[];
