@@ -12,6 +12,11 @@ export interface PolicyOptions {
    * `UserController.create`, `user/signup`, `*`.
    */
   on?: readonly string[] | undefined;
+  /**
+   * The app's controllers by name, `UserController` (one per model too: its blueprints), for a
+   * "did you mean" when a target names none of them. The tree cannot list folders.
+   */
+  controllers?: readonly string[] | undefined;
   /** Overwrite the policy file if it differs, keeping the old content as `<file>.orig`. */
   force?: boolean | undefined;
   templates: TemplateSet;
@@ -44,7 +49,7 @@ export async function generatePolicy(tree: Tree, options: PolicyOptions): Promis
   const report = emptyReport();
   // The mapping first: a policies file that refuses it fails before the policy is written.
   const mapped = await mapPolicy(tree, policyName, targets);
-  const missing = targets.map((target) => missingTargetNote(tree, target)).filter((note) => note !== undefined);
+  const missing = targets.map((target) => missingTargetNote(tree, target, options.controllers)).filter((note) => note !== undefined);
   writeOwnedFile(tree, policyFile, options.templates.render('policy/policy.ts.hbs', { policyName }), options, report);
   return { ...report, policyName, policyFile, mappings: mapped.mappings, notes: [...missing, ...mapped.notes] };
 }

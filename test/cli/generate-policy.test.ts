@@ -124,20 +124,20 @@ describe('sails-rt generate policy --on', () => {
     expect(snapshotDir(app)['api/policies/isGuest.ts']).toBeUndefined();
   });
 
-  it('maps a policy you changed, leaves the file alone and exits 1, as generate controller does', async () => {
+  it('refuses a policy you changed whole, the mapping included, naming the entry to add by hand', async () => {
     const file = join(app, 'api/policies/isMine.ts');
     mkdirSync(join(app, 'api/policies'), { recursive: true });
     writeFileSync(file, "import { definePolicy } from 'sails-rt';\nexport default definePolicy((req, res, proceed) => proceed());\n");
-    const run = await cli(app, 'generate', 'policy', 'isMine', '--on', 'UserController');
+    const before = snapshotDir(app);
+    const run = await cli(app, 'generate', 'policy', 'isMine', '--on', 'UserController', '--on', 'user/signup');
     expect(changeLines(run.stdout)).toEqual([
-      'UPDATE config/policies.ts',
       'CONFLICT api/policies/isMine.ts (yours differs from what sails-rt would write; left as it is, --force overwrites it and keeps yours as api/policies/isMine.ts.orig)',
     ]);
     expect(run.stderr).toBe(
-      'Error: api/policies/isMine.ts already exists and differs from what sails-rt would write, so it was left alone (it was mapped in config/policies.ts); keep yours, or pass --force to replace it (yours is kept as api/policies/isMine.ts.orig).',
+      "Error: api/policies/isMine.ts already exists and differs from what sails-rt would write, so nothing was written; to map yours, add UserController: { '*': 'isMine' }, 'user/signup': 'isMine' to config/policies.ts yourself; or pass --force to replace it (yours is kept as api/policies/isMine.ts.orig).",
     );
     expect(run.exitCode).toBe(1);
-    expect(readFileSync(policiesFile, 'utf8')).toContain("  UserController: { '*': 'isMine' },\n};");
+    expect(snapshotDir(app)).toEqual(before);
   });
 
   it('lists --on in --help, with an example of each form', async () => {
