@@ -35,6 +35,8 @@ describe('sails-rt generate policy --on', () => {
       'UPDATE config/policies.ts',
       'config/policies.ts: user/signup now runs isLoggedIn.',
       'config/policies.ts: SayController.hello now runs isLoggedIn.',
+      // test/say.test.ts, the example's test, says hello without a session.
+      "Note: test/say.test.ts drives those actions without a logged-in session, so it is now refused (403). To go on testing the actions apart from isLoggedIn, add policies: { SayController: { hello: true } } to the config it passes to lift() (in the tests only: config/policies.ts keeps guarding the app); to test isLoggedIn itself, log a user in first (req.session.userId).",
     ]);
     expect(readFileSync(policiesFile, 'utf8')).toBe(
       template.replace("  // SayController: { hello: ['isLoggedIn', 'isAdmin'] },\n};", "  // SayController: { hello: ['isLoggedIn', 'isAdmin'] },\n  'user/signup': 'isLoggedIn',\n  SayController: { hello: 'isLoggedIn' },\n};"),
@@ -63,6 +65,7 @@ describe('sails-rt generate policy --on', () => {
       'config/policies.ts: SayController.hello now runs isLoggedIn, then isAdmin.',
       'config/policies.ts: every action of PetController now runs isAdmin.',
       'Note: there is no api/controllers/PetController.ts or api/models/Pet.ts yet, so the mapping for PetController guards nothing until you add one.',
+      "Note: test/say.test.ts drives those actions without a logged-in session, so it is now refused (403). To go on testing the actions apart from isAdmin, add policies: { SayController: { hello: true } } to the config it passes to lift() (in the tests only: config/policies.ts keeps guarding the app); to test isAdmin itself, log a user in first (req.session.userId).",
     ]);
     expect(readFileSync(policiesFile, 'utf8')).toContain("  SayController: { hello: ['isLoggedIn', 'isAdmin'] },\n  PetController: { '*': 'isAdmin' },\n};");
   });
