@@ -61,7 +61,7 @@ describe('sails-rt generate controller, action and api', () => {
       'CONFLICT api/controllers/ByeController.ts (yours differs from what sails-rt would write; left as it is, --force overwrites it and keeps yours as api/controllers/ByeController.ts.orig)',
     ]);
     expect(run.stderr).toBe(
-      "Error: api/controllers/ByeController.ts already exists and differs from what sails-rt would write, so nothing was written; to keep yours, add now, later to it and 'GET /bye/now': 'ByeController.now', 'GET /bye/later': 'ByeController.later' to config/routes.ts yourself; or pass --force to replace it (yours is kept as api/controllers/ByeController.ts.orig).",
+      "Error: api/controllers/ByeController.ts already exists and differs from what sails-rt would write, so nothing was written; to keep yours, add now, later to it and 'GET /bye/now': 'ByeController.now', 'GET /bye/later': 'ByeController.later' to config/routes.ts yourself, or pass --force to replace it (yours is kept as api/controllers/ByeController.ts.orig).",
     );
     expect(run.exitCode).toBe(1);
     expect(snapshotDir(app)).toEqual(before);
@@ -77,7 +77,7 @@ describe('sails-rt generate controller, action and api', () => {
     const before = snapshotDir(app);
     const run = await cli(app, 'generate', 'action', 'user/logout');
     expect(run.stderr).toBe(
-      "Error: api/controllers/user/logout.ts already exists and differs from what sails-rt would write, so nothing was written; to keep yours, add 'POST /user/logout': 'user/logout' to config/routes.ts yourself; or pass --force to replace it (yours is kept as api/controllers/user/logout.ts.orig).",
+      "Error: api/controllers/user/logout.ts already exists and differs from what sails-rt would write, so nothing was written; to keep yours, add 'POST /user/logout': 'user/logout' to config/routes.ts yourself, or pass --force to replace it (yours is kept as api/controllers/user/logout.ts.orig).",
     );
     expect(run.exitCode).toBe(1);
     expect(snapshotDir(app)).toEqual(before);

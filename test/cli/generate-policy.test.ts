@@ -137,7 +137,7 @@ describe('sails-rt generate policy --on', () => {
       'CONFLICT api/policies/isMine.ts (yours differs from what sails-rt would write; left as it is, --force overwrites it and keeps yours as api/policies/isMine.ts.orig)',
     ]);
     expect(run.stderr).toBe(
-      "Error: api/policies/isMine.ts already exists and differs from what sails-rt would write, so nothing was written; to map yours, add UserController: { '*': 'isMine' }, 'user/signup': 'isMine' to config/policies.ts yourself; or pass --force to replace it (yours is kept as api/policies/isMine.ts.orig).",
+      "Error: api/policies/isMine.ts already exists and differs from what sails-rt would write, so nothing was written; to map yours, add UserController: { '*': 'isMine' }, 'user/signup': 'isMine' to config/policies.ts yourself, or pass --force to replace it (yours is kept as api/policies/isMine.ts.orig).",
     );
     expect(run.exitCode).toBe(1);
     expect(snapshotDir(app)).toEqual(before);

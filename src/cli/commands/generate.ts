@@ -239,7 +239,7 @@ async function runPolicy(context: CliContext, name: string, flags: PolicyFlags):
     // All or nothing: the mapping is not written either, so that a refused command leaves the app as it was.
     const added = report.mappings.filter((mapping) => mapping.outcome !== 'present');
     const entries = added.map((mapping) => handEdit(report.policyName, parseMappingTarget(mapping.target)));
-    const byHand = entries.length === 0 ? '' : `; to map yours, add ${entries.join(', ')} to config/policies.ts yourself`;
+    const byHand = entries.length === 0 ? '' : `to map yours, add ${entries.join(', ')} to config/policies.ts yourself`;
     refuseConflict(context, report, report.policyFile, byHand);
   }
   const changes = tree.listChanges();
@@ -268,7 +268,7 @@ async function runController(context: CliContext, name: string, actions: string[
       report.controllerFile,
       missing.length === 0
         ? ''
-        : `; to keep yours, add ${missing.map(({ action }) => action).join(', ')} to it and ${missing.map(({ key, action }) => `'${key}': '${controller}.${action}'`).join(', ')} to config/routes.ts yourself`,
+        : `to keep yours, add ${missing.map(({ action }) => action).join(', ')} to it and ${missing.map(({ key, action }) => `'${key}': '${controller}.${action}'`).join(', ')} to config/routes.ts yourself`,
     );
   }
   await finish(context, app.path, tree.listChanges(), report, flags);
@@ -280,7 +280,7 @@ async function runAction(context: CliContext, path: string, flags: OwnedFlags): 
   const report = await generateAction(tree, { path, force: flags.force, templates: readTemplates() });
   if (report.conflicts.includes(report.actionFile)) {
     const target = report.actionFile.replace(/^api\/controllers\//, '').replace(/\.ts$/, '');
-    refuseConflict(context, report, report.actionFile, report.routesAdded.map((key) => `; to keep yours, add '${key}': '${target}' to config/routes.ts yourself`).join(''));
+    refuseConflict(context, report, report.actionFile, report.routesAdded.map((key) => `to keep yours, add '${key}': '${target}' to config/routes.ts yourself`).join(''));
   }
   await finish(context, app.path, tree.listChanges(), report, flags);
 }
@@ -289,12 +289,12 @@ async function runAction(context: CliContext, path: string, flags: OwnedFlags): 
  * A user-owned file the command would replace differs from what sails-rt writes: the command is
  * refused whole, routes and policies included, so that nothing points at code that is not there
  * (a route to an action your controller lacks stops the next lift). `byHand` is how to get the
- * rest without --force, starting with `; `.
+ * rest without --force; nothing when there is no rest.
  */
 function refuseConflict(context: CliContext, report: GenerateReport, file: string, byHand: string): never {
   printChanges(context, [], report);
   throw new CliError(
-    `${file} already exists and differs from what sails-rt would write, so nothing was written${byHand}; or pass --force to replace it (yours is kept as ${file}.orig).`,
+    `${file} already exists and differs from what sails-rt would write, so nothing was written; ${byHand || 'keep yours'}, or pass --force to replace it (yours is kept as ${file}.orig).`,
   );
 }
 
