@@ -12,7 +12,7 @@ import {
   type NormalizedModel,
   type NormalizedRules,
 } from './model.js';
-import { closest } from './attribute-spec.js';
+import { closest, TYPE_ALIASES } from './attribute-spec.js';
 import { names } from './names.js';
 import { isPlainObject } from './plain-object.js';
 
@@ -343,6 +343,12 @@ function normalizeLink(name: string, raw: Record<string, unknown>, where: Schema
   return { name, collection: identity, via, kind: 'pending' };
 }
 
+/** ` (did you mean "boolean"?)` for a type that is close to one, else nothing. */
+function typeGuess(type: unknown): string {
+  const guess = typeof type === 'string' ? closest(type, ATTRIBUTE_TYPES, TYPE_ALIASES) : undefined;
+  return guess ? ` (did you mean "${guess}"?)` : '';
+}
+
 /** `primaryKey`: the model's primary key, whose own rules normalizePrimaryKey has checked (its name may be `id`). */
 function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation, { primaryKey = false } = {}): NormalizedAttribute {
   const nameProblem = primaryKey ? undefined : attributeNameProblem(name);
@@ -353,7 +359,7 @@ function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation, {
   const type = raw['type'];
   if (typeof type !== 'string' || !(ATTRIBUTE_TYPES as readonly string[]).includes(type)) {
     throw new SchemaError(
-      `${type === undefined ? 'has no type' : `has the unknown type ${JSON.stringify(type)}`}; types: ${ATTRIBUTE_TYPES.join(', ')}.`,
+      `${type === undefined ? 'has no type' : `has the unknown type ${JSON.stringify(type)}${typeGuess(type)}`}; types: ${ATTRIBUTE_TYPES.join(', ')}.`,
       where,
     );
   }

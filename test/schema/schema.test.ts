@@ -42,7 +42,7 @@ describe('normalizeModel()', () => {
   });
 
   const bad: [string, unknown, string][] = [
-    ['an unknown type', { attributes: { age: { type: 'nmber' } } }, 'api/models/User.ts, model User, attribute "age": has the unknown type "nmber"; types: string, number, boolean, json.'],
+    ['an unknown type', { attributes: { age: { type: 'nmber' } } }, 'api/models/User.ts, model User, attribute "age": has the unknown type "nmber" (did you mean "number"?); types: string, number, boolean, json.'],
     ['no type', { attributes: { age: {} } }, 'api/models/User.ts, model User, attribute "age": has no type; types: string, number, boolean, json.'],
     ['an unknown rule', { attributes: { age: { type: 'number', minimum: 3 } } }, 'attribute "age": unknown rule "minimum"; allowed: type, required, unique, defaultsTo, allowNull, autoIncrement, autoCreatedAt, autoUpdatedAt, encrypt, columnType, description, extendedDescription, moreInfoUrl, example, protect, isAfter, isBefore, isBoolean, isCreditCard, isEmail, isHexColor, isIn, isInteger, isIP, isNotEmptyString, isNotIn, isNumber, isString, isURL, isUUID, min, max, minLength, maxLength, regex, custom.'],
     ['a rule that does not fit the type', { attributes: { age: { type: 'number', isEmail: true } } }, 'attribute "age": "isEmail" does not apply to type number; it fits: string.'],
