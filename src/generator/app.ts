@@ -2,7 +2,7 @@ import { emptyReport, writeOwnedFile, type GenerateReport } from './owned-files.
 import { regenerate } from './regenerate.js';
 import { outputPath, type TemplateSet } from './templates.js';
 import type { Tree } from './tree.js';
-import { appDevDependencies } from './versions.js';
+import { ALLOWED_INSTALL_SCRIPTS, appDevDependencies, NODE_20_OVERRIDES, NODE_ENGINES } from './versions.js';
 
 export interface AppOptions {
   /** The npm package name of the app (see appPackageName). */
@@ -82,6 +82,9 @@ export function packageJson(options: Pick<AppOptions, 'name' | 'runtimeSpec' | '
       'sails-rt': options.runtimeSpec,
     },
     devDependencies: appDevDependencies(),
+    engines: { node: NODE_ENGINES },
+    overrides: { ...NODE_20_OVERRIDES },
+    allowScripts: { ...ALLOWED_INSTALL_SCRIPTS },
     sailsRt: {
       version: options.sailsRtVersion,
     },

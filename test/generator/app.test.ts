@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { appPackageName, generateApp, versions } from '../../src/generator/index.js';
+import { ALLOWED_INSTALL_SCRIPTS, appPackageName, generateApp, NODE_20_OVERRIDES, NODE_ENGINES, versions } from '../../src/generator/index.js';
 import { APP_OPTIONS, newApp, run, summary } from './fixtures.js';
 
 const LAYOUT = [
@@ -136,6 +136,9 @@ describe('generateApp', () => {
         typescript: '~5.9.3',
         vitest: '^4.1.0',
       },
+      engines: { node: '^20.19.0 || ^22.12.0 || >=24.0.0' },
+      overrides: { 'content-disposition': '^2.0.1', 'light-my-request': '~6.6.0' },
+      allowScripts: { 'better-sqlite3': true, esbuild: true },
       sailsRt: { version: '9.8.7' },
     });
     await expect(files['package.json']).toMatchFileSnapshot('__snapshots__/app/package.json');
@@ -168,6 +171,14 @@ describe('generateApp', () => {
     for (const [name, range] of Object.entries(versions)) {
       expect(own.devDependencies[name] ?? own.dependencies[name], name).toBe(range);
     }
+  });
+
+  it('gives the app the engines, overrides and allowScripts sails-rt itself is installed with', () => {
+    // npm reads overrides and allowScripts from the root package.json only: an app needs its own.
+    const own = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    expect(own['engines']).toEqual({ node: NODE_ENGINES });
+    expect(own['overrides']).toEqual(NODE_20_OVERRIDES);
+    expect(own['allowScripts']).toEqual(ALLOWED_INSTALL_SCRIPTS);
   });
 
   it('changes nothing when run again over its own output', () => {
