@@ -16,8 +16,9 @@ export interface AppOptions {
   /** The official browser SDK (sails.io.js-dist's sails.io.js), served from assets/. */
   sailsIoJs: string;
   /**
-   * Signs the app's session cookies (config/session.ts): 64 hex characters the caller draws from
-   * a secure random source, so that each app gets its own and this function stays pure.
+   * Signs the app's session cookies on the developer's machine: written into config/local.ts,
+   * which the app's .gitignore keeps out of git. 64 hex characters the caller draws from a secure
+   * random source, so that each app gets its own and this function stays pure.
    */
   sessionSecret: string;
   /** Overwrite user-owned files that differ, keeping the old content as `<file>.orig`. */

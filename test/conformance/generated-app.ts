@@ -164,9 +164,13 @@ export const routes: RoutesConfig = {
 const SESSION_CONFIG = `import { MemorySessionStore, type SessionConfig } from 'sails-rt';
 
 export const session: SessionConfig = {
-  secret: 'a secret for the generated test app only',
+  secret: process.env['SESSION_SECRET'],
   store: new MemorySessionStore(),
 };
+`;
+
+/** In place of the secret `sails-rt new` drew: a known one, which the production suite looks for in every answer. */
+const LOCAL_CONFIG = `export const session = { secret: 'a secret for the generated test app only' };
 `;
 
 export interface GeneratedApp {
@@ -208,6 +212,7 @@ export async function liftGeneratedApp(
       'api/controllers/ProbeController.ts': PROBE_CONTROLLER,
       'config/routes.ts': ROUTES,
       'config/session.ts': SESSION_CONFIG,
+      'config/local.ts': LOCAL_CONFIG,
       // No line per request: the suites send tens of thousands; warnings and 500s are still written.
       'config/log.ts': "export const log = { level: 'warn' };\n",
       ...options.files,

@@ -14,6 +14,7 @@ const LAYOUT = [
   'assets/js/dependencies/sails.io.js',
   'config/blueprints.ts',
   'config/datastores.ts',
+  'config/local.ts',
   'config/policies.ts',
   'config/routes.ts',
   'config/security.ts',
@@ -96,15 +97,19 @@ describe('generateApp', () => {
     await expect(files['config/policies.ts']).toMatchFileSnapshot('__snapshots__/app/config/policies.ts');
   });
 
-  it('writes config/session.ts with the secret it is given, never one of its own', () => {
+  it('writes the secret it is given into config/local.ts, which .gitignore keeps out of git, and none into a committed file', () => {
     const secrets = ['0123456789abcdef'.repeat(4), 'f'.repeat(64)];
-    const [first, second] = secrets.map((sessionSecret) => newApp({ sessionSecret })['config/session.ts'] ?? '');
-    expect(first).toContain(`export const session: SessionConfig = {\n  secret: '${secrets[0]}',\n};`);
-    expect(second).toContain(`  secret: '${secrets[1]}',`);
+    const [first, second] = secrets.map((sessionSecret) => newApp({ sessionSecret }));
+    expect(first?.['config/local.ts']).toContain(`export const session: SessionConfig = {\n  secret: '${secrets[0]}',\n};`);
+    expect(second?.['config/local.ts']).toContain(`  secret: '${secrets[1]}',`);
     // Pure: the same options give the same file.
-    expect(newApp({ sessionSecret: secrets[0] })['config/session.ts']).toBe(first);
-    expect(first).toContain('Keep it secret');
-    expect(first).toContain('In production, lift refuses to start when the secret is missing or a placeholder');
+    expect(newApp({ sessionSecret: secrets[0] })['config/local.ts']).toBe(first?.['config/local.ts']);
+    expect(first?.['.gitignore']?.split('\n')).toContain('config/local.ts');
+    for (const [path, content] of Object.entries(first ?? {})) {
+      if (path !== 'config/local.ts') expect(content, path).not.toContain(secrets[0]);
+    }
+    expect(first?.['config/session.ts']).toContain("export const session: SessionConfig = {\n  secret: process.env['SESSION_SECRET'],\n};");
+    expect(first?.['config/session.ts']).toContain('production refuses to lift');
   });
 
   it('refuses a session secret that is not 64 hex characters, before writing anything', () => {
