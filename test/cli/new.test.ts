@@ -18,6 +18,7 @@ const LAYOUT = [
   'assets/js/dependencies/sails.io.js',
   'config/blueprints.ts',
   'config/datastores.ts',
+  'config/local.ts',
   'config/policies.ts',
   'config/routes.ts',
   'config/security.ts',
@@ -56,8 +57,8 @@ describe('sails-rt new', () => {
     const secrets: string[] = [];
     for (const dir of ['secret-a', 'secret-b']) {
       expect((await cli(work, 'new', dir, '--yes', '--no-example', '--skip-install')).exitCode).toBe(0);
-      const session = readFileSync(join(work, dir, 'config/session.ts'), 'utf8');
-      secrets.push(/^ {2}secret: '([0-9a-f]{64})',$/m.exec(session)?.[1] ?? `no secret in ${dir}/config/session.ts`);
+      const local = readFileSync(join(work, dir, 'config/local.ts'), 'utf8');
+      secrets.push(/^ {2}secret: '([0-9a-f]{64})',$/m.exec(local)?.[1] ?? `no secret in ${dir}/config/local.ts`);
     }
     expect(secrets[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(secrets[1]).toMatch(/^[0-9a-f]{64}$/);
