@@ -1,9 +1,9 @@
 /** main() in process, with the outside world stubbed: install, questions, terminal, colours. */
-import { existsSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CliError, main, type CliContext } from '../../src/cli/index.js';
-import { defaultRuntimeSpec } from '../../src/cli/package-info.js';
+import { defaultRuntime } from '../../src/cli/package-info.js';
 import { stubContext, tempDir } from './helpers.js';
 
 /** stubContext, with every question answered by its default. */
@@ -115,9 +115,52 @@ describe('main', () => {
   });
 });
 
-describe('defaultRuntimeSpec', () => {
-  it('points at the checkout when sails-rt runs from one, and at the version when installed', () => {
-    expect(defaultRuntimeSpec(`${sep}work${sep}sails-rt`, '1.2.3')).toBe(`file:${sep}work${sep}sails-rt`);
-    expect(defaultRuntimeSpec(`${sep}app${sep}node_modules${sep}sails-rt`, '1.2.3')).toBe('^1.2.3');
+describe('defaultRuntime', () => {
+  const work = tempDir();
+
+  /** A copy of sails-rt at `<work>/<top>/node_modules/sails-rt`, with npm's hidden lockfile saying where it came from. */
+  function installed(top: string, resolved: string | undefined, lockfile = '.package-lock.json'): string {
+    const root = join(work, top, 'node_modules', 'sails-rt');
+    mkdirSync(root, { recursive: true });
+    const entry = resolved === undefined ? {} : { 'node_modules/sails-rt': { version: '1.2.3', resolved } };
+    const file = lockfile === '.package-lock.json' ? join(work, top, 'node_modules', lockfile) : join(work, top, lockfile);
+    writeFileSync(file, JSON.stringify({ name: top, lockfileVersion: 3, packages: entry }));
+    return root;
+  }
+
+  const vendored = { spec: 'file:vendor/sails-rt-1.2.3.tgz', vendored: 'vendor/sails-rt-1.2.3.tgz' };
+
+  it('vendors a tarball of a checkout, which npm did not install', () => {
+    expect(defaultRuntime(join(work, 'checkout', 'sails-rt'), '1.2.3')).toEqual(vendored);
+  });
+
+  it.each([
+    ['the npm registry', 'https://registry.npmjs.org/sails-rt/-/sails-rt-1.2.3.tgz'],
+    ['a private registry', 'http://127.0.0.1:4873/sails-rt/-/sails-rt-1.2.3.tgz'],
+  ])('depends on ^<version> when npm installed the copy from %s', (_from, resolved) => {
+    expect(defaultRuntime(installed(`from-${_from.replaceAll(' ', '-')}`, resolved), '1.2.3')).toEqual({ spec: '^1.2.3' });
+  });
+
+  it('reads package-lock.json when node_modules has no hidden lockfile', () => {
+    const root = installed('visible-lock', 'https://registry.npmjs.org/sails-rt/-/sails-rt-1.2.3.tgz', 'package-lock.json');
+    expect(defaultRuntime(root, '1.2.3')).toEqual({ spec: '^1.2.3' });
+  });
+
+  it.each([
+    ['a tarball', 'file:../sails-rt-1.2.3.tgz'],
+    ['a folder', 'file:../sails-rt'],
+    ['a tarball on a web server', 'https://example.com/downloads/sails-rt.tgz'],
+    ['no record (another package manager)', undefined],
+  ])('vendors a tarball of a copy installed from %s', (_from, resolved) => {
+    expect(defaultRuntime(installed(`from-${_from.replaceAll(/\W+/g, '-')}`, resolved), '1.2.3')).toEqual(vendored);
+  });
+
+  it('finds a nested copy under the lockfile of the outer node_modules', () => {
+    const top = join(work, 'nested');
+    const root = join(top, 'node_modules', 'tool', 'node_modules', 'sails-rt');
+    mkdirSync(root, { recursive: true });
+    const packages = { 'node_modules/tool/node_modules/sails-rt': { resolved: 'https://registry.npmjs.org/sails-rt/-/sails-rt-1.2.3.tgz' } };
+    writeFileSync(join(top, 'node_modules', '.package-lock.json'), JSON.stringify({ packages }));
+    expect(defaultRuntime(root, '1.2.3')).toEqual({ spec: '^1.2.3' });
   });
 });
