@@ -31,12 +31,14 @@ export function defaultRuntime(root: string = PACKAGE_ROOT, version: string = VE
 }
 
 /**
- * Whether npm installed the package at `root` from a registry. npm (7 and later, npx and global
- * installs included) records each installed package in the hidden lockfile
- * `node_modules/.package-lock.json` of the folder it installed into, keyed by its path from that
- * folder; a registry download has a `resolved` URL ending in `/sails-rt/-/sails-rt-<version>.tgz`,
- * whereas a tarball or folder install has a `file:` one. A copy npm did not install (a checkout,
- * a link, another package manager) has no such entry, and counts as not from a registry.
+ * Whether npm installed the package at `root` from a registry. npm (7 and later, npx included)
+ * records each package it installs in the hidden lockfile `node_modules/.package-lock.json` of
+ * the folder it installs into, keyed by its path from that folder. A registry download has a
+ * `resolved` URL ending in `/sails-rt/-/sails-rt-<version>.tgz`, or no `resolved` at all beside
+ * its `integrity` when npm is set to leave registry URLs out (`omit-lockfile-registry-resolved`);
+ * a tarball, folder or git install always has a `file:`, `git+` or other URL. A copy npm did not
+ * record (a checkout, `npm link`, a global install, another package manager) counts as not from
+ * a registry: vendoring it works everywhere, whereas `^<version>` would fail without a registry.
  */
 export function installedFromRegistry(root: string, version: string = VERSION): boolean {
   const tarball = new RegExp(`^https?://[^\\s]+/sails-rt/-/sails-rt-${version.replace(/[.+]/g, '\\$&')}\\.tgz$`);
@@ -44,15 +46,24 @@ export function installedFromRegistry(root: string, version: string = VERSION): 
     if (basename(dir) !== 'node_modules') continue;
     const key = relative(dirname(dir), root).split(sep).join('/');
     for (const lockfile of [join(dir, '.package-lock.json'), join(dirname(dir), 'package-lock.json')]) {
-      const resolved = lockedResolved(lockfile, key);
-      if (resolved !== undefined) return tarball.test(resolved);
+      const entry = lockedEntry(lockfile, key);
+      if (entry === undefined) continue;
+      if (typeof entry.resolved === 'string') return tarball.test(entry.resolved);
+      return entry.version === version && typeof entry.integrity === 'string' && entry.link !== true;
     }
   }
   return false;
 }
 
-/** The `resolved` of `key` in an npm lockfile, or undefined when the file or the entry is missing. */
-function lockedResolved(lockfile: string, key: string): string | undefined {
+interface LockedPackage {
+  version?: unknown;
+  resolved?: unknown;
+  integrity?: unknown;
+  link?: unknown;
+}
+
+/** The entry of `key` in an npm lockfile, or undefined when the file or the entry is missing. */
+function lockedEntry(lockfile: string, key: string): LockedPackage | undefined {
   let text: string;
   try {
     text = readFileSync(lockfile, 'utf8');
@@ -60,9 +71,8 @@ function lockedResolved(lockfile: string, key: string): string | undefined {
     return undefined;
   }
   try {
-    const lock = JSON.parse(text) as { packages?: Record<string, { resolved?: unknown }> };
-    const resolved = lock.packages?.[key]?.resolved;
-    return typeof resolved === 'string' ? resolved : undefined;
+    const entry = (JSON.parse(text) as { packages?: Record<string, unknown> }).packages?.[key];
+    return entry !== null && typeof entry === 'object' ? (entry as LockedPackage) : undefined;
   } catch {
     return undefined;
   }

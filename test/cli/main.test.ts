@@ -119,10 +119,10 @@ describe('defaultRuntime', () => {
   const work = tempDir();
 
   /** A copy of sails-rt at `<work>/<top>/node_modules/sails-rt`, with npm's hidden lockfile saying where it came from. */
-  function installed(top: string, resolved: string | undefined, lockfile = '.package-lock.json'): string {
+  function installed(top: string, locked: Record<string, unknown> | undefined, lockfile = '.package-lock.json'): string {
     const root = join(work, top, 'node_modules', 'sails-rt');
     mkdirSync(root, { recursive: true });
-    const entry = resolved === undefined ? {} : { 'node_modules/sails-rt': { version: '1.2.3', resolved } };
+    const entry = locked === undefined ? {} : { 'node_modules/sails-rt': { version: '1.2.3', ...locked } };
     const file = lockfile === '.package-lock.json' ? join(work, top, 'node_modules', lockfile) : join(work, top, lockfile);
     writeFileSync(file, JSON.stringify({ name: top, lockfileVersion: 3, packages: entry }));
     return root;
@@ -134,25 +134,30 @@ describe('defaultRuntime', () => {
     expect(defaultRuntime(join(work, 'checkout', 'sails-rt'), '1.2.3')).toEqual(vendored);
   });
 
+  const integrity = 'sha512-AAAA';
+
   it.each([
-    ['the npm registry', 'https://registry.npmjs.org/sails-rt/-/sails-rt-1.2.3.tgz'],
-    ['a private registry', 'http://127.0.0.1:4873/sails-rt/-/sails-rt-1.2.3.tgz'],
-  ])('depends on ^<version> when npm installed the copy from %s', (_from, resolved) => {
-    expect(defaultRuntime(installed(`from-${_from.replaceAll(' ', '-')}`, resolved), '1.2.3')).toEqual({ spec: '^1.2.3' });
+    ['the npm registry', { resolved: 'https://registry.npmjs.org/sails-rt/-/sails-rt-1.2.3.tgz', integrity }],
+    ['a private registry', { resolved: 'http://127.0.0.1:4873/sails-rt/-/sails-rt-1.2.3.tgz', integrity }],
+    // What npm writes with omit-lockfile-registry-resolved, for npx too.
+    ['a registry, its URL left out of the lockfile', { integrity }],
+  ])('depends on ^<version> when npm installed the copy from %s', (from, locked) => {
+    expect(defaultRuntime(installed(`from-${from.replaceAll(/\W+/g, '-')}`, locked), '1.2.3')).toEqual({ spec: '^1.2.3' });
   });
 
   it('reads package-lock.json when node_modules has no hidden lockfile', () => {
-    const root = installed('visible-lock', 'https://registry.npmjs.org/sails-rt/-/sails-rt-1.2.3.tgz', 'package-lock.json');
+    const root = installed('visible-lock', { resolved: 'https://registry.npmjs.org/sails-rt/-/sails-rt-1.2.3.tgz', integrity }, 'package-lock.json');
     expect(defaultRuntime(root, '1.2.3')).toEqual({ spec: '^1.2.3' });
   });
 
   it.each([
-    ['a tarball', 'file:../sails-rt-1.2.3.tgz'],
-    ['a folder', 'file:../sails-rt'],
-    ['a tarball on a web server', 'https://example.com/downloads/sails-rt.tgz'],
-    ['no record (another package manager)', undefined],
-  ])('vendors a tarball of a copy installed from %s', (_from, resolved) => {
-    expect(defaultRuntime(installed(`from-${_from.replaceAll(/\W+/g, '-')}`, resolved), '1.2.3')).toEqual(vendored);
+    ['a tarball', { resolved: 'file:../sails-rt-1.2.3.tgz', integrity }],
+    ['a folder (a link)', { resolved: '../sails-rt', link: true }],
+    ['a tarball on a web server', { resolved: 'https://example.com/downloads/sails-rt.tgz', integrity }],
+    ['git', { resolved: 'git+ssh://git@github.com/someone/sails-rt.git#0123abc' }],
+    ['no record (a global install, another package manager)', undefined],
+  ])('vendors a tarball of a copy installed from %s', (from, locked) => {
+    expect(defaultRuntime(installed(`from-${from.replaceAll(/\W+/g, '-')}`, locked), '1.2.3')).toEqual(vendored);
   });
 
   it('finds a nested copy under the lockfile of the outer node_modules', () => {
