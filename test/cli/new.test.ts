@@ -53,6 +53,15 @@ describe('sails-rt new', () => {
     expect(files['assets/js/dependencies/sails.io.js']?.endsWith(sdk)).toBe(true);
   });
 
+  it('lists the vendored tarball in a dry run, and skips it when the same one is already there', async () => {
+    const dry = await cli(work, 'new', 'vendored', '--yes', '--skip-install', '--dry-run');
+    expect(changeLines(dry.stdout)).toContain(`CREATE vendor/sails-rt-${VERSION}.tgz`);
+    expect(existsSync(join(work, 'vendored'))).toBe(false);
+    expect((await cli(work, 'new', 'vendored', '--yes', '--skip-install')).exitCode).toBe(0);
+    const again = await cli(work, 'new', 'vendored', '--yes', '--skip-install', '--force');
+    expect(changeLines(again.stdout)).toContain(`SKIP vendor/sails-rt-${VERSION}.tgz (unchanged)`);
+  });
+
   it('gives each app a session secret of its own, drawn when the app is made', async () => {
     const secrets: string[] = [];
     for (const dir of ['secret-a', 'secret-b']) {
