@@ -122,7 +122,7 @@ try {
   if (process.env['BENCH_PROFILE_KEEP'] === '1') {
     const kept = join(tmpdir(), `sails-rt-${mode}-${Date.now()}.cpuprofile`);
     writeFileSync(kept, JSON.stringify(profile));
-    console.log(`\nprofile kept: ${kept}`);
+    console.log(`\nprofile kept: ${kept} (counted window: ${Math.round(fromMicros / 1000)} to ${Math.round(toMicros / 1000)} ms after it started)`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
