@@ -2,7 +2,7 @@
  * The load side of `npm run bench`, run in its own process so it has its own core. It speaks
  * to any server that answers the Sails envelope (docs/protocol.md section 2) and prints one JSON
  * line with what it measured. The closed loops print `counting` and `counted` around the
- * measured window (after a second of warm-up), so a caller can read the server's CPU time there.
+ * measured window (after a warm-up, see `warmUp`), so a caller can read the server's CPU time there.
  *
  *   tsx bench/load.ts throughput <url> <sockets> <seconds> <path>
  *   tsx bench/load.ts fanout <url> <subscribers> <creates>
@@ -39,6 +39,31 @@ function send(socket: Socket, method: string, url: string, data: unknown = {}): 
   return new Promise((resolve) => socket.emit(method, { method, headers: {}, data, url }, resolve));
 }
 
+/**
+ * Runs the loops already started until the server is warm: at least a second, then half-second
+ * slices until two in a row answer no more than 10% more requests than the one before (at most 10 s).
+ * A server lifted a moment ago runs in V8's interpreter until its hot functions are compiled, on
+ * background threads that a busy machine starves: on two busy cores a freshly lifted app answered
+ * its first seconds of HTTP at some 400 µs of CPU a request (what it costs with --no-opt), 4-5x its
+ * warm figure, and a fixed second of warm-up measured that instead of the request path.
+ */
+async function warmUp(answered: () => number): Promise<void> {
+  const sleep = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
+  const started = performance.now();
+  await sleep(1000);
+  let previous = 0;
+  // Two flat slices in a row: on a busy machine one slice can be flat by chance.
+  let flat = 0;
+  for (;;) {
+    const before = answered();
+    await sleep(500);
+    const slice = answered() - before;
+    flat = previous > 0 && slice <= previous * 1.1 ? flat + 1 : 0;
+    if (flat === 2 || performance.now() - started > 10_000) return;
+    previous = slice;
+  }
+}
+
 async function throughput(sockets: number, seconds: number, floodPath?: string): Promise<void> {
   const all = await connect(sockets);
   const flood = floodPath === undefined ? undefined : await startFlood(floodPath);
@@ -55,9 +80,9 @@ async function throughput(sockets: number, seconds: number, floodPath?: string):
       if ((done & 15) === 0) latencies.push(performance.now() - started);
     }
   };
-  // One second of warm-up, not counted.
+  // Warm-up, not counted.
   const warm = all.map(loop);
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await warmUp(() => done);
   done = 0;
   failed = 0;
   latencies.length = 0;
@@ -157,7 +182,7 @@ async function httpThroughput(connections: number, seconds: number): Promise<voi
     }
   };
   const loops = Array.from({ length: connections }, loop);
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await warmUp(() => done);
   done = 0;
   failed = 0;
   latencies.length = 0;

@@ -32,9 +32,10 @@ interface Profile {
 
 /**
  * Self time (µs) by key, largest first, with each key's share of the busy time: only samples
- * `skipMicros` or more after the profile started (the lift is left out), and idle ones not at all.
+ * between `fromMicros` and `toMicros` after the profile started (the load's counted window), and
+ * idle ones not at all.
  */
-function tally(profile: Profile, skipMicros: number, keyOf: (node: ProfileNode) => string): { key: string; micros: number; share: number }[] {
+function tally(profile: Profile, fromMicros: number, toMicros: number, keyOf: (node: ProfileNode) => string): { key: string; micros: number; share: number }[] {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const totals = new Map<string, number>();
   let all = 0;
@@ -43,7 +44,7 @@ function tally(profile: Profile, skipMicros: number, keyOf: (node: ProfileNode) 
     const delta = profile.timeDeltas[index] ?? 0;
     at += delta;
     const node = byId.get(id);
-    if (node === undefined || at < skipMicros || node.callFrame.functionName === '(idle)') return;
+    if (node === undefined || at < fromMicros || at > toMicros || node.callFrame.functionName === '(idle)') return;
     all += delta;
     const key = keyOf(node);
     totals.set(key, (totals.get(key) ?? 0) + delta);
@@ -90,9 +91,19 @@ try {
   });
   const created = await fetch(`${url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', email: 'bench@example.com', age: 30 }) });
   const { id } = (await created.json()) as { id: number };
-  // The load's own first second is warm-up: the profile is read from the second after it.
-  const skipMicros = (performance.now() - spawned + 1500) * 1000;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'load.ts'), mode === 'http' ? 'http' : 'throughput', url, '50', seconds, `/user/${id}`], { encoding: 'utf8' });
+  // Only the load's counted window is read (its warm-up lasts until the server is warm, bench/load.ts).
+  const load = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'load.ts'), mode === 'http' ? 'http' : 'throughput', url, '50', seconds, `/user/${id}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let fromMicros = 0;
+  let toMicros = Infinity;
+  load.stdout.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    if (text.includes('counting')) fromMicros = (performance.now() - spawned) * 1000;
+    if (text.includes('counted')) toMicros = (performance.now() - spawned) * 1000;
+    out += text;
+  });
+  const code = await new Promise((resolve) => load.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench/load.ts exited with ${String(code)}:\n${out}`);
   console.log(`load: ${out.trim().split('\n').at(-1)}`);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
@@ -106,12 +117,12 @@ try {
     console.log(`\n${title}`);
     for (const row of rows.slice(0, count)) console.log(`${(row.share * 100).toFixed(1).padStart(5)}%  ${(row.micros / 1000).toFixed(0).padStart(6)} ms  ${row.key}`);
   };
-  show(`self time by function (${mode}), under load, idle left out:`, tally(profile, skipMicros, (node) => `${node.callFrame.functionName || '(anonymous)'}  ${fileOf(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`));
-  show(`self time by file / package (${mode}):`, tally(profile, skipMicros, (node) => fileOf(node.callFrame.url)));
+  show(`self time by function (${mode}), under load, idle left out:`, tally(profile, fromMicros, toMicros, (node) => `${node.callFrame.functionName || '(anonymous)'}  ${fileOf(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`));
+  show(`self time by file / package (${mode}):`, tally(profile, fromMicros, toMicros, (node) => fileOf(node.callFrame.url)));
   if (process.env['BENCH_PROFILE_KEEP'] === '1') {
     const kept = join(tmpdir(), `sails-rt-${mode}-${Date.now()}.cpuprofile`);
     writeFileSync(kept, JSON.stringify(profile));
-    console.log(`\nprofile kept: ${kept}`);
+    console.log(`\nprofile kept: ${kept} (counted window: ${Math.round(fromMicros / 1000)} to ${Math.round(toMicros / 1000)} ms after it started)`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -135,7 +135,7 @@ function load(args: string[]): unknown {
 /**
  * Closed loops of `mode` (socket `throughput` or `http`) against `server`: throughput, and the
  * server's CPU per request over the counted window only (read when the load prints `counting`
- * and `counted`), so neither the warm-up second nor the JIT's first compiles are in the figure.
+ * and `counted`), so neither the warm-up nor the JIT's first compiles are in the figure.
  */
 async function measureCpu(name: string, mode: 'throughput' | 'http', server: Server, path: string): Promise<{ throughput: Throughput; cpuMicros: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'load.ts'), mode, server.url, String(mode === 'http' ? CONNECTIONS : SOCKETS), String(SECONDS), path], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });

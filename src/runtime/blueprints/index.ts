@@ -99,8 +99,18 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
       const links = parsePopulate(model, req.param('populate'), bounds);
       const record = await store.findOne(model, id);
       if (record === undefined) return res.notFound();
+      const selected = columns === undefined ? record : pick(record, columns, links);
+      // Hot path (GET /user/:id of a model without links): nothing to populate, so no budget, no
+      // populate() call and no await; populate() would hand the record back as it is.
+      if (links.length === 0) {
+        if (req.socket) {
+          const joined = pubsub.subscribe(req.socket, identity, [id]);
+          if (joined !== undefined) await joined;
+        }
+        return res.ok(json(selected));
+      }
       const page = budget();
-      const [out = record] = await populate(store, models, [columns === undefined ? record : pick(record, columns, links)], links, {
+      const [out = record] = await populate(store, models, [selected], links, {
         limit: POPULATE_LIMIT,
         ...(page ? { budget: page } : {}),
       });

@@ -28,10 +28,16 @@ class Unsent {
   /** `sent`: told of every response's bytes (the gate shares turns by them). */
   constructor(private readonly sent: (bytes: number) => void) {}
 
+  /** Called once `reply.send()` handed the response over. */
   add(reply: FastifyReply, bytes: number): void {
-    this.bytes += bytes;
     this.sent(bytes);
-    reply.raw.once('finish', () => (this.bytes -= bytes));
+    const raw = reply.raw;
+    // Ended and already taken by the kernel (a connection whose client waits for each answer):
+    // nothing is held, so no 'finish' listener per response. Otherwise (pipelined behind another
+    // answer, a full socket, an onSend hook still running) it is held until 'finish'.
+    if (raw.writableEnded && raw.writableLength === 0) return;
+    this.bytes += bytes;
+    raw.once('finish', () => (this.bytes -= bytes));
   }
 }
 
@@ -66,16 +72,16 @@ class ReplySink implements ResponseSink, RequestTrace {
       reply.send();
     } else if (json) {
       if (headers['content-type'] === undefined) reply.type('application/json; charset=utf-8');
+      reply.send(text);
       // undefined: a function or a symbol, which JSON has no text for.
       this.unsent.add(reply, text?.length ?? 0);
-      reply.send(text);
     } else if (typeof body === 'string') {
       if (headers['content-type'] === undefined) reply.type('text/plain; charset=utf-8');
+      reply.send(body);
       this.unsent.add(reply, body.length);
-      reply.send(body);
     } else {
-      if (Buffer.isBuffer(body)) this.unsent.add(reply, body.byteLength);
       reply.send(body);
+      if (Buffer.isBuffer(body)) this.unsent.add(reply, body.byteLength);
     }
   }
 }
@@ -230,12 +236,15 @@ export async function createHttpServer(options: {
           'E_TOO_MANY_REQUESTS',
           `This connection already has ${limits.maxInFlight} requests waiting for an answer (http.maxInFlight); wait for some answers before sending more.`,
         );
-        return reply.code(error.status).type('application/json; charset=utf-8').send(JSON.stringify(error.toJSON()));
+        reply.code(error.status).type('application/json; charset=utf-8').send(JSON.stringify(error.toJSON()));
+        return;
       }
       const sink = new ReplySink(reply, unsent, appLog);
       const res = new Res(new GatedSink(sink, gate), production, sink);
       gate.run(() => router.dispatch(req, res));
-      return reply;
+      // Nothing returned: a returned reply is a thenable, which Fastify waits on through an extra
+      // promise and 'finish' listener per request. This handler is not async, so Fastify just
+      // waits for reply.send().
     },
   });
   return app;

@@ -26,7 +26,13 @@ export class PubSub {
 
   /** Joins `socket` to the instance room of each id. */
   subscribe(socket: Socket, identity: string, ids: readonly PkValue[]): void | Promise<void> {
-    if (ids.length === 1) return socket.join(instanceRoom(identity, ids[0] as PkValue));
+    if (ids.length === 1) {
+      const room = instanceRoom(identity, ids[0] as PkValue);
+      // A socket reading the same record again is already in its room: socket.join would build a
+      // Set and walk the adapter's maps for nothing (every socket GET /user/:id comes here).
+      if (socket.rooms.has(room)) return;
+      return socket.join(room);
+    }
     return socket.join(ids.map((id) => instanceRoom(identity, id)));
   }
 

@@ -8,7 +8,7 @@ import { blueprintRoutes, type NormalizedModel } from '../../schema/index.js';
 import type { SailsConfig } from '../config/index.js';
 import type { ActionTable } from '../controllers/index.js';
 import { LiftError, SailsRtError } from '../errors.js';
-import type { Action } from '../pipeline/index.js';
+import type { Action, Req, Res } from '../pipeline/index.js';
 import { loadPolicies, PolicyMap, runPolicies } from '../policies/index.js';
 import type { RouteEntry, Router } from '../router/index.js';
 import { checkSessionConfig, Sessions } from '../session/index.js';
@@ -72,12 +72,19 @@ export class Security {
     const { sessions, csrf } = this;
     const run = entry.action;
     const exempt = identity !== undefined && UNGUARDED.has(identity);
-    const action: Action = async (req, res) => {
-      await sessions.attach(req, res);
+    const open = exempt || (chain.deny === false && chain.policies.length === 0);
+    /** After the session: CSRF, then the policies (if any), then the action. */
+    const rest = (req: Req, res: Res): unknown => {
       if (csrf) checkCsrf(req);
-      if (!exempt && !(chain.deny === false && chain.policies.length === 0) && !(await runPolicies(chain, req, res))) return undefined;
-      if (res.sent) return undefined;
-      return run(req, res);
+      if (open) return res.sent ? undefined : run(req, res);
+      return runPolicies(chain, req, res).then((allowed) => (!allowed || res.sent ? undefined : run(req, res)));
+    };
+    // Not an async function: with a store that answers at once and no policy (every blueprint
+    // read of a default app) the action starts in the same turn, with no promise made here. A
+    // throw goes to runAction's catch, as a rejection did (pipeline/run-action.ts).
+    const action: Action = (req, res) => {
+      const attached = sessions.attach(req, res);
+      return attached === undefined ? rest(req, res) : attached.then(() => rest(req, res));
     };
     return { action, name: entry.name };
   }

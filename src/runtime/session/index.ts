@@ -137,7 +137,7 @@ export class Sessions {
    * Gives `req.session` the session its cookie names (or a new, empty one) and saves it when the
    * response goes out; a new session is stored, and its cookie set, only once something is in it.
    */
-  async attach(req: Req, res: Res): Promise<void> {
+  attach(req: Req, res: Res): void | Promise<void> {
     const socket = req.socket;
     if (socket !== undefined && !this.socketSids.has(socket)) {
       // `nosession`: a session for this request only, never stored.
@@ -145,7 +145,17 @@ export class Sessions {
       return;
     }
     const signed = socket !== undefined ? this.socketSids.get(socket) : this.sidFromCookie(req.headers['cookie']);
-    const stored = signed === undefined ? undefined : await this.store.get(signed);
+    if (signed === undefined) return this.bind(req, res, undefined, undefined);
+    const stored = this.store.get(signed);
+    // A store that answers at once (the memory store) is not awaited: no promise and no turn of
+    // the microtask queue per request. A throw from get() reaches the caller either way.
+    if (isThenable(stored)) return Promise.resolve(stored).then((value) => this.bind(req, res, signed, value));
+    this.bind(req, res, signed, stored);
+  }
+
+  /** Gives `req.session` its session, and saves it when the response goes out. */
+  private bind(req: Req, res: Res, signed: string | undefined, stored: SessionData | undefined): void {
+    const socket = req.socket;
     const session: SessionData = stored ?? {};
     req.session = session;
     res.beforeSend(() => {
@@ -258,4 +268,8 @@ export class Sessions {
 
 function newSid(): string {
   return randomBytes(24).toString('base64url');
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<T>).then === 'function';
 }
