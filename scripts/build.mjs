@@ -13,10 +13,11 @@ import { build } from 'esbuild';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /**
- * Left to Node's own loader: native code (better-sqlite3, esbuild), what is loaded only by the
- * generator and the CLI's prompts and is large (ts-morph, typescript), and ws' optional native helpers.
+ * Left to Node's own loader: native code (better-sqlite3, esbuild), what only the generator loads
+ * and is large (ts-morph, typescript), prompts (the CLI turns its colours off through its own
+ * copy of kleur), and ws' optional native helpers.
  */
-const EXTERNAL = ['better-sqlite3', 'esbuild', 'ts-morph', 'typescript', 'bufferutil', 'utf-8-validate'];
+const EXTERNAL = ['better-sqlite3', 'esbuild', 'ts-morph', 'typescript', 'prompts', 'bufferutil', 'utf-8-validate'];
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], {
@@ -34,7 +35,8 @@ await build({
   platform: 'node',
   target: 'node20',
   external: EXTERNAL,
-  sourcemap: 'linked',
+  minifyWhitespace: true,
+  minifySyntax: true,
   chunkNames: 'chunks/[name]-[hash]',
   // CommonJS dependencies call require(); in an ES module it has to be made.
   banner: { js: "import { createRequire as __sailsRtCreateRequire } from 'node:module';\nconst require = __sailsRtCreateRequire(import.meta.url);" },
