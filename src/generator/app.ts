@@ -88,7 +88,7 @@ export function packageJson(options: Pick<AppOptions, 'name' | 'runtimeSpec' | '
   };
 }
 
-/** The app's tsconfig.json, as data: strict, ESM with NodeNext, checked only (tsx runs it). */
+/** The app's tsconfig.json, as data: strict, ESM with NodeNext, checked only (lift compiles it with esbuild). */
 export const TSCONFIG = {
   compilerOptions: {
     target: 'ES2022',

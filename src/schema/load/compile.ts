@@ -14,7 +14,7 @@
  * esbuild's message when imported, so a broken file fails exactly where it is imported.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -71,7 +71,9 @@ export class AppCompiler {
       mkdirSync(outDir, { recursive: true });
       return new AppCompiler(root, outDir);
     } catch {
-      return new AppCompiler(root, mkdtempSync(join(tmpdir(), 'sails-rt-compiled-')));
+      const scratch = mkdtempSync(join(tmpdir(), 'sails-rt-compiled-'));
+      process.once('exit', () => rmSync(scratch, { recursive: true, force: true }));
+      return new AppCompiler(root, scratch);
     }
   }
 
