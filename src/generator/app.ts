@@ -106,7 +106,7 @@ export const TSCONFIG = {
     forceConsistentCasingInFileNames: true,
     noEmit: true,
   },
-  include: ['app.ts', 'api', 'config', 'generated', 'test'],
+  include: ['app.ts', 'vitest.config.ts', 'api', 'config', 'generated', 'test'],
 } as const;
 
 /**
