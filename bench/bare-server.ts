@@ -1,13 +1,14 @@
 /**
  * The baseline for `npm run bench`: a bare socket.io 4 server that answers the Sails envelope
- * with a constant body, and broadcasts a constant `created` message on post. No routing, no
- * store: what socket.io itself costs. Prints `listening <url>` once it listens.
+ * with a constant body (the record in BENCH_RECORD, the one the app answers with), and broadcasts
+ * a constant `created` message on post. No routing, no store: what socket.io itself costs.
+ * Prints `listening <url>` once it listens.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 
-const record = { id: 1, createdAt: 0, updatedAt: 0, name: 'bench', email: '', age: 0 };
+const record = JSON.parse(process.env['BENCH_RECORD'] ?? '{"id":1,"createdAt":0,"updatedAt":0,"name":"bench","email":"","age":0}') as Record<string, unknown>;
 const http = createServer();
 const io = new Server(http, { allowEIO3: true, transports: ['websocket'], pingInterval: 25_000, pingTimeout: 60_000 });
 let nextId = 2;

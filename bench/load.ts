@@ -1,14 +1,18 @@
 /**
  * The load side of `npm run bench`, run in its own process so it has its own core. It speaks
  * to any server that answers the Sails envelope (docs/protocol.md section 2) and prints one JSON
- * line with what it measured.
+ * line with what it measured. The closed loops print `counting` and `counted` around the
+ * measured window (after a second of warm-up), so a caller can read the server's CPU time there.
  *
  *   tsx bench/load.ts throughput <url> <sockets> <seconds> <path>
  *   tsx bench/load.ts fanout <url> <subscribers> <creates>
+ *   tsx bench/load.ts http <url> <connections> <seconds> <path>
+ *     closed loops of HTTP GET <path>, one per keep-alive connection
  *   tsx bench/load.ts flood <url> <sockets> <seconds> <path> <flood path>
  *     the throughput loops, while one more socket pipelines <flood path> without waiting for
  *     answers (up to 1,000 unanswered at a time); it also prints how the flood was answered
  */
+import { Agent, request } from 'node:http';
 import { io, type Socket } from 'socket.io-client';
 
 type Jwr = { statusCode: number; body: unknown };
@@ -18,7 +22,10 @@ const [mode, url = '', a = '50', b = '5', path = '/user/1'] = process.argv.slice
 async function connect(count: number): Promise<Socket[]> {
   const sockets: Socket[] = [];
   for (let i = 0; i < count; i += 50) {
-    const batch = Array.from({ length: Math.min(50, count - i) }, () => io(url, { transports: ['websocket'], forceNew: true, reconnection: false }));
+    // The SDK version sails.io.js sends: Sails refuses requests from a socket without it; the others ignore it.
+    const batch = Array.from({ length: Math.min(50, count - i) }, () =>
+      io(url, { transports: ['websocket'], forceNew: true, reconnection: false, query: { __sails_io_sdk_version: '1.2.1' } }),
+    );
     await Promise.all(batch.map((s) => new Promise<void>((resolve, reject) => {
       s.once('connect', () => resolve());
       s.once('connect_error', reject);
@@ -54,10 +61,13 @@ async function throughput(sockets: number, seconds: number, floodPath?: string):
   done = 0;
   failed = 0;
   latencies.length = 0;
+  // The window markers: bench/run.ts reads the server's CPU time at each.
+  console.log('counting');
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const elapsed = (performance.now() - started) / 1000;
   const counted = done;
+  console.log('counted');
   running = false;
   await Promise.all(warm);
   const flooded = flood?.stop();
@@ -121,8 +131,54 @@ async function fanout(subscribers: number, creates: number): Promise<void> {
   for (const socket of [...listeners, creator!]) socket.close();
 }
 
+/** `connections` closed loops of GET `path` over keep-alive connections; the same JSON line as throughput. */
+async function httpThroughput(connections: number, seconds: number): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const target = new URL(path, url);
+  const get = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = request(target, { agent, method: 'GET' }, (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.once('error', reject);
+      req.end();
+    });
+  let running = true;
+  let done = 0;
+  let failed = 0;
+  const latencies: number[] = [];
+  const loop = async (): Promise<void> => {
+    while (running) {
+      const started = performance.now();
+      if ((await get()) !== 200) failed++;
+      done++;
+      if ((done & 15) === 0) latencies.push(performance.now() - started);
+    }
+  };
+  const loops = Array.from({ length: connections }, loop);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  done = 0;
+  failed = 0;
+  latencies.length = 0;
+  // The window markers: bench/run.ts reads the server's CPU time at each.
+  console.log('counting');
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const elapsed = (performance.now() - started) / 1000;
+  const counted = done;
+  console.log('counted');
+  running = false;
+  await Promise.all(loops);
+  agent.destroy();
+  latencies.sort((x, y) => x - y);
+  const pct = (p: number): number => Number((latencies[Math.floor((latencies.length - 1) * p)] ?? 0).toFixed(2));
+  console.log(JSON.stringify({ requests: counted, failed, seconds: Number(elapsed.toFixed(2)), perSecond: Math.round(counted / elapsed), p50ms: pct(0.5), p99ms: pct(0.99) }));
+}
+
 if (mode === 'throughput') await throughput(Number(a), Number(b));
 else if (mode === 'flood') await throughput(Number(a), Number(b), process.argv[7] ?? '/user');
 else if (mode === 'fanout') await fanout(Number(a), Number(b));
-else throw new Error(`Unknown mode "${mode}": use throughput or fanout.`);
+else if (mode === 'http') await httpThroughput(Number(a), Number(b));
+else throw new Error(`Unknown mode "${mode}": use throughput, flood, fanout or http.`);
 process.exit(0);

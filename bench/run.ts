@@ -1,33 +1,53 @@
 /**
- * `npm run bench`: measures, asserts nothing. For a generated app lifted by `sails-rt lift` and
- * for a bare socket.io 4 server answering the same envelope with a constant body, in the same
- * run: socket request throughput (closed loops of GET /user/:id) and fan-out (subscribers that
- * hear every `created`). Then, on the generated app, the same closed loops while one more socket
- * floods it with pipelined 1 MB reads: their p99 next to the p99 without the flood, measured
- * just before, and the server's peak memory. Servers and the load each run in their own process.
- * Then a populated page of 10,000 users next to the same page unpopulated (bench/populate.ts), and the CLI's own
- * times, from bench/cli-times.ts: `new`, `generate` with 50 models, `lift --watch` restarts.
+ * `npm run bench`: measures, asserts nothing. It ends with five ratios, each figure next to its
+ * peer measured in the same run:
+ *
+ * 1. lift to first answer (spawn to the first 200 to GET /user), `sails-rt lift` vs `sails lift`
+ *    (Sails 1.5, bench/sails-peer.ts), median of BENCH_RUNS each, interleaved;
+ * 2. `sails-rt generate model` vs `sails generate model`, the same way;
+ * 3. `sails-rt new --skip-install` vs `sails new --fast`, the same way;
+ * 4. server CPU per HTTP `GET /user/:id` (closed loops over keep-alive connections) vs a bare
+ *    Node `http` server answering the same JSON (bench/bare-http.ts);
+ * 5. server CPU per socket `GET /user/:id` vs a bare socket.io 4 server answering the same
+ *    envelope (bench/bare-server.ts).
+ *
+ * Along the way: Sails' own CPU per HTTP and socket request (BENCH_SAILS_CPU=0 skips it),
+ * fan-out (subscribers that hear every `created`), the same socket loops while one more socket
+ * floods the app with pipelined 1 MB reads (p99 next to the p99 without the flood, and the
+ * server's peak memory), a populated page of 10,000 users next to the same page unpopulated
+ * (bench/populate.ts), and the CLI's own times (bench/cli-times.ts). Servers and the load each
+ * run in their own process; CPU is read from /proc, so a busy machine slows the figures down
+ * together and their ratio holds better than each figure.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCliTimes } from './cli-times.js';
 import { measurePopulate } from './populate.js';
+import { makeSailsApp, SAILS_MODEL_ARGS, sailsCli, sailsNewArgs } from './sails-peer.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const cli = join(root, 'bin', 'sails-rt.js');
 const SOCKETS = Number(process.env['BENCH_SOCKETS'] ?? 50);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const SUBSCRIBERS = Number(process.env['BENCH_SUBSCRIBERS'] ?? 500);
 const CREATES = Number(process.env['BENCH_CREATES'] ?? 200);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
+const SAILS_CPU = process.env['BENCH_SAILS_CPU'] !== '0';
+/** BENCH_ONLY=cpu: only ratios 4 and 5 (with their servers), for measuring a change to the request path. */
+const ONLY_CPU = process.env['BENCH_ONLY'] === 'cpu';
+const ENV = { ...process.env, NODE_ENV: 'development' };
 
 interface Throughput { requests: number; failed: number; seconds: number; perSecond: number; p50ms: number; p99ms: number }
 interface Fanout { expected: number; delivered: number; lost: number; seconds: number; eventsPerSecond: number }
+interface Server { child: ChildProcess; url: string }
 
-function start(command: string, args: string[], cwd: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'development' } });
+function start(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): Promise<Server> {
+  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -37,6 +57,68 @@ function start(command: string, args: string[], cwd: string): Promise<{ child: C
     });
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening:\n${output}`)));
   });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Spawns a server told to listen on a free port and asks `GET /user` every 5 ms until it answers
+ * 200: resolves with the milliseconds from spawn to that answer, and the running server.
+ */
+async function liftUntilAnswered(args: string[], cwd: string): Promise<Server & { ms: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [...args, '--port', String(port)], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (exited) throw new Error(`${args.join(' ')} exited before answering:\n${stderr}`);
+    if (performance.now() - started > 120_000) throw new Error(`${args.join(' ')} did not answer GET /user within 120 s:\n${stderr}`);
+    const status = await fetch(`${url}/user`).then((response) => (void response.arrayBuffer(), response.status), () => 0);
+    if (status === 200) return { child, url, ms: performance.now() - started };
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Two commands, run alternately RUNS times each: their median wall-clock milliseconds. */
+async function interleaved(ours: () => Promise<number> | number, theirs: () => Promise<number> | number): Promise<{ ours: number[]; theirs: number[] }> {
+  const out = { ours: [] as number[], theirs: [] as number[] };
+  for (let run = 0; run < RUNS; run++) {
+    out.ours.push(await ours());
+    out.theirs.push(await theirs());
+  }
+  return out;
+}
+
+function timed(args: string[], cwd: string): number {
+  const started = performance.now();
+  execFileSync(process.execPath, args, { cwd, stdio: 'ignore', env: ENV });
+  return performance.now() - started;
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
@@ -50,15 +132,34 @@ function load(args: string[]): unknown {
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
-function measure(name: string, server: { child: ChildProcess; url: string }, path: string): { throughput: Throughput; fanout: Fanout; cpuMicros: number } {
-  const before = cpuSeconds(server.child.pid!);
-  const throughput = load(['throughput', server.url, String(SOCKETS), String(SECONDS), path]) as Throughput;
-  const cpu = cpuSeconds(server.child.pid!) - before;
+/**
+ * Closed loops of `mode` (socket `throughput` or `http`) against `server`: throughput, and the
+ * server's CPU per request over the counted window only (read when the load prints `counting`
+ * and `counted`), so neither the warm-up second nor the JIT's first compiles are in the figure.
+ */
+async function measureCpu(name: string, mode: 'throughput' | 'http', server: Server, path: string): Promise<{ throughput: Throughput; cpuMicros: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'load.ts'), mode, server.url, String(mode === 'http' ? CONNECTIONS : SOCKETS), String(SECONDS), path], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let before = 0;
+  let cpu = 0;
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    if (text.includes('counting')) before = cpuSeconds(server.child.pid!);
+    if (text.includes('counted')) cpu = cpuSeconds(server.child.pid!) - before;
+    output += text;
+  });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench/load.ts ${mode} exited with ${String(code)}:\n${output}`);
+  const throughput = JSON.parse(output.trim().split('\n').at(-1)!) as Throughput;
+  const cpuMicros = Math.round((cpu * 1e6) / throughput.requests);
+  console.log(`${name}: ${throughput.perSecond} req/s (p50 ${throughput.p50ms} ms, p99 ${throughput.p99ms} ms, ${throughput.failed} failed), ~${cpuMicros} µs server CPU/request`);
+  return { throughput, cpuMicros };
+}
+
+function measureFanout(name: string, server: Server): Fanout {
   const fanout = load(['fanout', server.url, String(SUBSCRIBERS), String(CREATES)]) as Fanout;
-  // Warm-up second included in the CPU figure: it overstates the cost a little, never understates it.
-  const cpuMicros = Math.round((cpu * 1e6) / (throughput.requests * (1 + 1 / SECONDS)));
-  console.log(`${name}: ${throughput.perSecond} req/s (p50 ${throughput.p50ms} ms, p99 ${throughput.p99ms} ms, ${throughput.failed} failed), ~${cpuMicros} µs server CPU/request; fan-out ${fanout.delivered}/${fanout.expected} delivered, ${fanout.lost} lost, ${fanout.eventsPerSecond} events/s`);
-  return { throughput, fanout, cpuMicros };
+  console.log(`${name}: fan-out ${fanout.delivered}/${fanout.expected} delivered, ${fanout.lost} lost, ${fanout.eventsPerSecond} events/s`);
+  return fanout;
 }
 
 /** The peak resident memory of a process so far, in MB (VmHWM). */
@@ -68,7 +169,7 @@ function peakRssMb(pid: number): number {
 }
 
 /** 50 well-behaved sockets' p99 with and without one socket flooding the app with 1 MB pages. */
-async function measureFlood(server: { child: ChildProcess; url: string }, path: string): Promise<void> {
+async function measureFlood(server: Server, path: string): Promise<void> {
   // 20 users of 50 KB: the flood path's page is about 1 MB.
   for (let i = 0; i < 20; i++) {
     await fetch(`${server.url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `${i}`.padEnd(50_000, 'x'), email: 'big@example.com' }) });
@@ -83,35 +184,127 @@ async function measureFlood(server: { child: ChildProcess; url: string }, path: 
   );
 }
 
+/** Creates the bench user through the server's own POST /user: its id, and the record GET /user/:id answers with. */
+async function seed(url: string): Promise<{ id: number; record: unknown }> {
+  const created = await fetch(`${url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', email: 'bench@example.com', age: 30 }) });
+  const { id } = (await created.json()) as { id: number };
+  return { id, record: await (await fetch(`${url}/user/${id}`)).json() };
+}
+
+const ratios: string[] = [];
+function ratio(label: string, ours: number, theirs: number, unit: string, target: string): void {
+  ratios.push(`${label}: ${ours.toFixed(unit === 'ms' ? 0 : 1)} ${unit} vs ${theirs.toFixed(unit === 'ms' ? 0 : 1)} ${unit}, ${(ours / theirs).toFixed(2)}x (target ${target})`);
+}
+const times = (values: number[]): string => `median ${Math.round(median(values))} ms (${values.map((v) => Math.round(v)).join(', ')})`;
+
 const work = mkdtempSync(join(tmpdir(), 'sails-rt-bench-'));
 const app = join(work, 'bench-app');
+const sailsApp = join(work, 'sails-app');
 const children: ChildProcess[] = [];
 try {
+  const sails = sailsCli(root);
   execFileSync(process.execPath, [cli, 'new', app, '--yes', '--skip-install'], { stdio: 'ignore' });
   execFileSync(process.execPath, [cli, 'generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number'], { cwd: app, stdio: 'ignore' });
   mkdirSync(join(app, 'node_modules'), { recursive: true });
   symlinkSync(root, join(app, 'node_modules', 'sails-rt'), 'dir');
   // The runtime is measured as it runs in production, with no line per request (development
-  // writes one to the terminal, at about 8 µs each); the bare socket.io server logs nothing either.
+  // writes one to the terminal, at about 8 µs each); the bare servers log nothing either.
   writeFileSync(join(app, 'config', 'log.ts'), "export const log = { level: 'warn' };\n");
+  makeSailsApp(sails, root, sailsApp);
+  console.log(`sails-rt bench, Node ${process.version}; the Sails peer is ${JSON.parse(readFileSync(join(root, 'bench', 'sails', 'node_modules', 'sails', 'package.json'), 'utf8')).version as string}.`);
 
+  // 1. Lift to first answer, interleaved.
+  if (!ONLY_CPU) await measureCli();
+  async function measureCli(): Promise<void> {
+    const lifts = await interleaved(
+      async () => {
+        const lifted = await liftUntilAnswered([cli, 'lift'], app);
+        await stop(lifted.child);
+        return lifted.ms;
+      },
+      async () => {
+        const lifted = await liftUntilAnswered([sails, 'lift'], sailsApp);
+        await stop(lifted.child);
+        return lifted.ms;
+      },
+    );
+    console.log(`lift to first 200 on GET /user: sails-rt ${times(lifts.ours)}; Sails ${times(lifts.theirs)}`);
+    ratio('1. lift to first answer, sails-rt vs Sails 1.5', median(lifts.ours), median(lifts.theirs), 'ms', '<= 0.4x');
+
+    // 2. generate model, each in a fresh app of its own CLI, the files removed after each run.
+    const ourModel = join(work, 'model-ours');
+    const sailsModel = join(work, 'model-sails');
+    execFileSync(process.execPath, [cli, 'new', ourModel, '--yes', '--skip-install'], { stdio: 'ignore' });
+    execFileSync(process.execPath, [sails, ...sailsNewArgs(sailsModel)], { stdio: 'ignore' });
+    const models = await interleaved(
+      () => {
+        const ms = timed([cli, 'generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number'], ourModel);
+        for (const file of ['api/models/User.ts', 'api/controllers/UserController.ts', 'test/user.test.ts']) rmSync(join(ourModel, file), { force: true });
+        return ms;
+      },
+      () => {
+        const ms = timed([sails, ...SAILS_MODEL_ARGS], sailsModel);
+        rmSync(join(sailsModel, 'api', 'models', 'User.js'), { force: true });
+        return ms;
+      },
+    );
+    console.log(`generate model User: sails-rt ${times(models.ours)}; Sails ${times(models.theirs)}`);
+    ratio('2. generate model, sails-rt vs sails generate model', median(models.ours), median(models.theirs), 'ms', '<= 0.5x');
+
+    // 3. new, without installing.
+    let made = 0;
+    const news = await interleaved(
+      () => timed([cli, 'new', join(work, `new-ours-${made}`), '--yes', '--skip-install'], work),
+      () => timed([sails, ...sailsNewArgs(join(work, `new-sails-${made++}`))], work),
+    );
+    console.log(`new: sails-rt --skip-install ${times(news.ours)}; sails new --fast ${times(news.theirs)}`);
+    ratio('3. new --skip-install vs sails new --fast', median(news.ours), median(news.theirs), 'ms', '<= 0.5x');
+  }
+
+  // 4 and 5. CPU per request, with the bare servers answering the record the app answers with.
   const lifted = await start(process.execPath, [cli, 'lift', '--port', '0'], app);
   children.push(lifted.child);
-  const seeded = await fetch(`${lifted.url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', email: 'bench@example.com', age: 30 }) });
-  const { id } = (await seeded.json()) as { id: number };
-  const bare = await start(process.execPath, ['--import', 'tsx', join(root, 'bench', 'bare-server.ts')], root);
+  const { id, record } = await seed(lifted.url);
+  const path = `/user/${id}`;
+  const peerEnv = { ...ENV, BENCH_RECORD: JSON.stringify(record) };
+  const bareHttp = await start(process.execPath, ['--import', 'tsx', join(root, 'bench', 'bare-http.ts')], root, peerEnv);
+  children.push(bareHttp.child);
+  const bare = await start(process.execPath, ['--import', 'tsx', join(root, 'bench', 'bare-server.ts')], root, peerEnv);
   children.push(bare.child);
 
-  console.log(`sails-rt bench: ${SOCKETS} sockets in closed loops for ${SECONDS}s (GET /user/${id}); fan-out to ${SUBSCRIBERS} subscribers of ${CREATES} creates. Node ${process.version}.`);
-  const ours = measure('sails-rt (lifted generated app, SQLite)', lifted, `/user/${id}`);
-  const base = measure('bare socket.io 4 (constant body)      ', bare, `/user/${id}`);
-  const ratio = ours.throughput.perSecond / base.throughput.perSecond;
-  console.log(`ratio sails-rt / bare socket.io: ${ratio.toFixed(2)} (throughput), ${(ours.fanout.eventsPerSecond / base.fanout.eventsPerSecond).toFixed(2)} (fan-out events/s)`);
-  await measureFlood(lifted, `/user/${id}`);
-  for (const child of children.splice(0)) child.kill('SIGTERM');
+  console.log(`CPU per request: ${CONNECTIONS} HTTP keep-alive connections / ${SOCKETS} sockets in closed loops for ${SECONDS}s (GET ${path}).`);
+  const ourHttp = await measureCpu('sails-rt HTTP   (lifted generated app, SQLite)', 'http', lifted, path);
+  const bareHttpCpu = await measureCpu('bare Node http  (constant body)              ', 'http', bareHttp, path);
+  const ourSocket = await measureCpu('sails-rt socket (lifted generated app, SQLite)', 'throughput', lifted, path);
+  const bareSocket = await measureCpu('bare socket.io 4 (constant body)             ', 'throughput', bare, path);
+  ratio('4. HTTP GET /user/:id server CPU, sails-rt vs bare Node http', ourHttp.cpuMicros, bareHttpCpu.cpuMicros, 'µs', '<= 1.5x');
+  ratio('5. socket GET /user/:id server CPU, sails-rt vs bare socket.io', ourSocket.cpuMicros, bareSocket.cpuMicros, 'µs', '<= 1.3x');
+
+  if (!ONLY_CPU) await measureRest();
+  async function measureRest(): Promise<void> {
+    const ourFanout = measureFanout('sails-rt        ', lifted);
+    const bareFanout = measureFanout('bare socket.io 4', bare);
+    console.log(`ratio sails-rt / bare socket.io: ${(ourSocket.throughput.perSecond / bareSocket.throughput.perSecond).toFixed(2)} (socket throughput), ${(ourFanout.eventsPerSecond / bareFanout.eventsPerSecond).toFixed(2)} (fan-out events/s)`);
+    await measureFlood(lifted, path);
+    for (const child of children.splice(0)) await stop(child);
+
+    if (SAILS_CPU) {
+      // The same loops against Sails itself (sails-disk, its default datastore), for reference.
+      const sailsLifted = await liftUntilAnswered([sails, 'lift'], sailsApp);
+      children.push(sailsLifted.child);
+      const seeded = await seed(sailsLifted.url);
+      const sailsHttp = await measureCpu('Sails 1.5 HTTP   (sails-disk)', 'http', sailsLifted, `/user/${seeded.id}`);
+      const sailsSocket = await measureCpu('Sails 1.5 socket (sails-disk)', 'throughput', sailsLifted, `/user/${seeded.id}`);
+      ratios.push(`   for reference, Sails 1.5's own server CPU per GET /user/:id: HTTP ${sailsHttp.cpuMicros} µs (sails-rt ${(ourHttp.cpuMicros / sailsHttp.cpuMicros).toFixed(2)}x), socket ${sailsSocket.cpuMicros} µs (sails-rt ${(ourSocket.cpuMicros / sailsSocket.cpuMicros).toFixed(2)}x)`);
+      for (const child of children.splice(0)) await stop(child);
+  }
+
   // After the servers stop: these figures are not measured against their CPU load.
   await measurePopulate(root);
   await measureCliTimes(root, work);
+  }
+  console.log(`\nRatios (each figure next to its peer measured in this run; wall-clock medians of ${RUNS} interleaved runs, CPU from /proc):`);
+  for (const line of ratios) console.log(line);
 } finally {
   for (const child of children) child.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });

@@ -29,3 +29,23 @@ export function printChanges(context: CliContext, changes: readonly FileChange[]
   ];
   for (const [label, text] of lines) context.stdout(`${label} ${text}\n`);
 }
+
+/**
+ * `count` with its noun, singular or plural as English needs: `1 file`, `2 files`, `0 files`.
+ *
+ * @example counted(1, 'file') // '1 file'
+ */
+export function counted(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
+/**
+ * A word as a POSIX shell reads it back: as it is when it has only safe characters, else in
+ * single quotes (a quote inside written as '\''), so a printed `cd` can be pasted as it is.
+ *
+ * @example shellWord('My App') // "'My App'"
+ */
+export function shellWord(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", "'\\''")}'`;
+}

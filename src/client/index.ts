@@ -122,14 +122,20 @@ function summarize(body: unknown): string {
   return text === undefined ? 'no body' : text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
-/** The pub-sub messages a model's subscribers receive (docs/protocol.md 3.1-3.3). */
-export type ModelMessage<R> =
-  | { verb: 'created'; id: number; data: R }
-  | { verb: 'updated'; id: number; data: Partial<R>; previous?: R }
-  | { verb: 'destroyed'; id: number; previous?: R }
+/** A primary key value: a number, or a string for a model whose key is one. */
+export type Pk = string | number;
+
+/**
+ * The pub-sub messages a model's subscribers receive (docs/protocol.md 3.1-3.3). `id` is the
+ * record's primary key value (`Id`), whatever the key is named; a linked record's key may be of another type.
+ */
+export type ModelMessage<R, Id extends Pk = number> =
+  | { verb: 'created'; id: Id; data: R }
+  | { verb: 'updated'; id: Id; data: Partial<R>; previous?: R }
+  | { verb: 'destroyed'; id: Id; previous?: R }
   /** A record was linked to this one's to-many link `attribute` (one message per id). */
-  | { verb: 'addedTo'; id: number; attribute: string; addedId: number }
-  | { verb: 'removedFrom'; id: number; attribute: string; removedId: number };
+  | { verb: 'addedTo'; id: Id; attribute: string; addedId: Pk }
+  | { verb: 'removedFrom'; id: Id; attribute: string; removedId: Pk };
 
 export type Verb = ModelMessage<unknown>['verb'];
 
@@ -162,29 +168,30 @@ export interface ModelClientOptions {
 
 /**
  * The blueprint calls of one model. `Many` names its to-many links (add, remove, replace) and
- * `One` its to-one links (populate takes both).
+ * `One` its to-one links (populate takes both); `Id` is the type of its primary key, which `:id`
+ * holds whatever the key is named (a linked record's key may be of another type, so children take `Pk`).
  */
-export interface ModelClient<R, C, U, Many extends string = string, One extends string = string> {
+export interface ModelClient<R, C, U, Many extends string = string, One extends string = string, Id extends Pk = number> {
   /** `GET /<identity>`; the socket is subscribed to every record returned and to new ones. */
   find(criteria?: Criteria<R>, options?: RequestOptions): Promise<R[]>;
   /** `GET /<identity>/:id`; the socket is subscribed to the record. */
-  findOne(id: number, options?: RequestOptions): Promise<R>;
+  findOne(id: Id, options?: RequestOptions): Promise<R>;
   /** `POST /<identity>`. */
   create(values: C, options?: RequestOptions): Promise<R>;
   /** `PATCH /<identity>/:id`. */
-  update(id: number, values: U, options?: RequestOptions): Promise<R>;
+  update(id: Id, values: U, options?: RequestOptions): Promise<R>;
   /** `DELETE /<identity>/:id`; answers the record as it was. */
-  destroy(id: number, options?: RequestOptions): Promise<R>;
+  destroy(id: Id, options?: RequestOptions): Promise<R>;
   /** `PUT /<identity>/:parentId/:alias/:childId`: links a record; answers the parent, populated. */
-  add(parentId: number, alias: Many, childId: number, options?: RequestOptions): Promise<R>;
+  add(parentId: Id, alias: Many, childId: Pk, options?: RequestOptions): Promise<R>;
   /** `DELETE /<identity>/:parentId/:alias/:childId`: unlinks a record; answers the parent, populated. */
-  remove(parentId: number, alias: Many, childId: number, options?: RequestOptions): Promise<R>;
+  remove(parentId: Id, alias: Many, childId: Pk, options?: RequestOptions): Promise<R>;
   /** `PUT /<identity>/:parentId/:alias` with the ids as the body: the link then holds exactly those. */
-  replace(parentId: number, alias: Many, ids: readonly number[], options?: RequestOptions): Promise<R>;
+  replace(parentId: Id, alias: Many, ids: readonly Pk[], options?: RequestOptions): Promise<R>;
   /** `GET /<identity>/:parentId/:alias`: the linked records (criteria apply to a to-many list); subscribes to them. */
-  populate<K extends Many | One>(parentId: number, alias: K, criteria?: Criteria<Record<string, unknown>>, options?: RequestOptions): Promise<Populated<R, K>>;
+  populate<K extends Many | One>(parentId: Id, alias: K, criteria?: Criteria<Record<string, unknown>>, options?: RequestOptions): Promise<Populated<R, K>>;
   /** Listens to one verb of this model's messages; returns the function that stops listening. */
-  on<V extends Verb>(verb: V, handler: (message: Extract<ModelMessage<R>, { verb: V }>) => void): () => void;
+  on<V extends Verb>(verb: V, handler: (message: Extract<ModelMessage<R, Id>, { verb: V }>) => void): () => void;
 }
 
 /**
@@ -196,11 +203,11 @@ export interface ModelClient<R, C, U, Many extends string = string, One extends 
  * await users.find({ where: { age: { '>=': 18 } }, sort: 'name ASC' });
  * await users.add(1, 'pets', 2);
  */
-export function createModelClient<R, C = Partial<R>, U = Partial<C>, Many extends string = string, One extends string = string>(
+export function createModelClient<R, C = Partial<R>, U = Partial<C>, Many extends string = string, One extends string = string, Id extends Pk = number>(
   socket: SocketLike,
   identity: string,
   clientOptions: ModelClientOptions = {},
-): ModelClient<R, C, U, Many, One> {
+): ModelClient<R, C, U, Many, One, Id> {
   const path = `/${identity}`;
   const body = async <T>(method: Method, url: string, data: unknown, options?: RequestOptions): Promise<T> =>
     (await request<T>(socket, method, url, data, options)).body;
@@ -211,7 +218,7 @@ export function createModelClient<R, C = Partial<R>, U = Partial<C>, Many extend
     subscriptions?.remember(url, data, options?.headers);
     return result;
   };
-  const at = (id: number, ...rest: string[]): string => [path, encodeURIComponent(id), ...rest.map(encodeURIComponent)].join('/');
+  const at = (id: Pk, ...rest: string[]): string => [path, encodeURIComponent(id), ...rest.map(encodeURIComponent)].join('/');
   return {
     find: (criteria, options) => subscribing<R[]>(path, criteria ?? {}, options),
     findOne: (id, options) => subscribing<R>(at(id), {}, options),
@@ -223,8 +230,8 @@ export function createModelClient<R, C = Partial<R>, U = Partial<C>, Many extend
     replace: (parentId, alias, ids, options) => body<R>('put', at(parentId, alias), [...ids], options),
     populate: (parentId, alias, criteria, options) => subscribing(at(parentId, alias), criteria ?? {}, options),
     on(verb, handler) {
-      const listener = (message: ModelMessage<R>): void => {
-        if (message && message.verb === verb) handler(message as Extract<ModelMessage<R>, { verb: typeof verb }>);
+      const listener = (message: ModelMessage<R, Id>): void => {
+        if (message && message.verb === verb) handler(message as Extract<ModelMessage<R, Id>, { verb: typeof verb }>);
       };
       socket.on(identity, listener);
       return () => {

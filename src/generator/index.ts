@@ -12,7 +12,7 @@ export { generatePolicy, type PolicyOptions, type PolicyReport } from './policy.
 export { generateController, type ControllerOptions, type ControllerReport } from './controller.js';
 export { generateAction, type ActionOptions, type ActionReport } from './action.js';
 export { addRoutes, ROUTES_FILE, type RouteToAdd } from './routes-file.js';
-export { mapPolicy, missingTargetNote, parseMappingTarget, POLICIES_FILE, type MappingTarget, type PolicyMapping } from './policies-file.js';
+export { handEdit, mapPolicy, missingTargetNote, parseMappingTarget, POLICIES_FILE, type MappingTarget, type PolicyMapping } from './policies-file.js';
 export { regenerate, GENERATED_FILES } from './regenerate.js';
 export { emptyReport, writeOwnedFile, type GenerateReport, type OwnedWrite } from './owned-files.js';
 export { versions, appDevDependencies, type VersionedPackage } from './versions.js';

@@ -74,6 +74,8 @@ export function generateModel(tree: Tree, options: ModelOptions): ModelReport {
     options.templates.render('model/model.test.ts.hbs', {
       ...data,
       createValues: samples.create,
+      // The messages' id and the client's calls take the primary key's value, whatever it is named.
+      primaryKey: model.primaryKey,
       hasUpdate: samples.update !== undefined,
       updateValues: samples.update ?? '',
     }),

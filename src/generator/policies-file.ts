@@ -1,5 +1,5 @@
 import type { ArrayLiteralExpression, Node as SyntaxNode, ObjectLiteralExpression, SourceFile } from 'ts-morph';
-import { names } from '../schema/index.js';
+import { closest, names } from '../schema/index.js';
 import { appendItems, applyEdits, exportedObject, keyText, quote, type Edit, type Morph } from './object-literal.js';
 import type { Tree } from './tree.js';
 
@@ -73,8 +73,10 @@ function notATarget(raw: string, cause?: unknown): Error {
 /**
  * Says when a target names nothing the app has yet: the mapping is still made (a policy may be
  * mapped before its controller is generated), but it guards nothing until the action exists.
+ * `controllers` are the app's controllers by name (`UserController`, one per model too), for a
+ * "did you mean" when the target names none of them.
  */
-export function missingTargetNote(tree: Tree, target: MappingTarget): string | undefined {
+export function missingTargetNote(tree: Tree, target: MappingTarget, controllers: readonly string[] = []): string | undefined {
   const exists = (stem: string): string | undefined => SOURCE_EXTENSIONS.map((ext) => `${stem}.${ext}`).find((path) => tree.exists(path));
   if (target.kind === 'default') return undefined;
   // A folder's actions are not listed by the tree, and a wildcard may well come before them.
@@ -87,12 +89,20 @@ export function missingTargetNote(tree: Tree, target: MappingTarget): string | u
   const modelFile = exists(`api/models/${target.className}`);
   if (target.kind === 'controller') {
     if (controllerFile || modelFile) return undefined;
-    return `there is no api/controllers/${target.controller}.ts or api/models/${target.className}.ts yet, so the mapping for ${target.controller} guards nothing until you add one.`;
+    return `there is no api/controllers/${target.controller}.ts or api/models/${target.className}.ts yet, so the mapping for ${target.controller} guards nothing until you add one${guessOf(target.controller, controllers)}.`;
   }
   if (modelFile && BLUEPRINT_ACTIONS.has(target.action.toLowerCase())) return undefined;
   // A word check, not a parse: it only decides whether to print a note.
   if (controllerFile && new RegExp(`\\b${target.action}\\b`, 'i').test(tree.read(controllerFile) ?? '')) return undefined;
-  return `sails-rt found no action ${target.controller}.${target.action} (neither in api/controllers/${target.controller}.ts nor among the blueprint actions of a model ${target.className}), so the mapping guards nothing until there is one.`;
+  const guess = controllerFile || modelFile ? '' : guessOf(target.controller, controllers);
+  return `sails-rt found no action ${target.controller}.${target.action} (neither in api/controllers/${target.controller}.ts nor among the blueprint actions of a model ${target.className}), so the mapping guards nothing until there is one${guess}.`;
+}
+
+/** ` (did you mean PetController?)` when one of `controllers` is close to `controller`. */
+function guessOf(controller: string, controllers: readonly string[]): string {
+  const stem = (name: string) => name.replace(/Controller$/, '');
+  const guess = closest(stem(controller), [...new Set(controllers.map(stem))]);
+  return guess === undefined ? '' : ` (did you mean ${guess}Controller?)`;
 }
 
 /**
@@ -430,7 +440,12 @@ class PoliciesEdit {
   }
 }
 
-function handEdit(policy: string, target: MappingTarget): string {
+/**
+ * The entry that maps `policy` to `target`, as a person would add it to config/policies.ts.
+ *
+ * @example handEdit('isLoggedIn', parseMappingTarget('UserController')) // UserController: { '*': 'isLoggedIn' }
+ */
+export function handEdit(policy: string, target: MappingTarget): string {
   switch (target.kind) {
     case 'default':
       return `'*': ${quote(policy)}`;

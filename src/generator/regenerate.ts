@@ -1,4 +1,4 @@
-import { blueprintRoutes, names, SchemaError, type BlueprintRoute, type NormalizedAttribute, type NormalizedModel } from '../schema/index.js';
+import { blueprintRoutes, names, primaryKeyOf, SchemaError, type BlueprintRoute, type NormalizedAttribute, type NormalizedModel } from '../schema/index.js';
 import type { TemplateSet } from './templates.js';
 import { tsKey, tsLiteral, tsString } from './ts-literal.js';
 import type { Tree } from './tree.js';
@@ -41,10 +41,12 @@ function modelData(model: NormalizedModel, linked: LinkedType) {
   const create = own.map((attribute) => ({ name: attribute.name, required: attribute.required, type: recordType(attribute) }));
   // To-one: the id, or the linked record when populated (the default). To-many: there when populated.
   const recordTypeOf = (attribute: NormalizedAttribute): string =>
-    attribute.model === undefined ? recordType(attribute) : `number | ${linked(attribute.model)} | null`;
+    attribute.model === undefined ? recordType(attribute) : `${attribute.type} | ${linked(attribute.model)} | null`;
   const collections = model.collections.map((collection) => ({ key: `${tsKey(collection.name)}?`, type: `${linked(collection.collection)}[]` }));
   // A create or update gives a to-many as the list of ids it then holds.
-  const collectionIds = model.collections.map((collection) => ({ key: `${tsKey(collection.name)}?`, type: 'number[]' }));
+  const collectionIds = model.collections.map((collection) => ({ key: `${tsKey(collection.name)}?`, type: `${collection.keyType ?? 'number'}[]` }));
+  // An update never changes the primary key (the server ignores it), so it is not offered.
+  const updatable = create.filter(({ name }) => name !== model.primaryKey);
   const aliases = (list: readonly string[]): string => (list.length === 0 ? 'never' : list.map((name) => tsString(name)).join(' | '));
   return {
     className: model.className,
@@ -55,7 +57,9 @@ function modelData(model: NormalizedModel, linked: LinkedType) {
     record: [...model.attributes.map((attribute) => ({ key: tsKey(attribute.name), type: recordTypeOf(attribute) })), ...collections],
     create: [...create.map(({ name, required, type }) => ({ key: required ? tsKey(name) : `${tsKey(name)}?`, type })), ...collectionIds],
     // Spelt out rather than Partial<...Create>: a model named Partial would hide the utility type.
-    update: [...create.map(({ name, type }) => ({ key: `${tsKey(name)}?`, type })), ...collectionIds],
+    update: [...updatable.map(({ name, type }) => ({ key: `${tsKey(name)}?`, type })), ...collectionIds],
+    // The type `:id` takes in the typed client: the primary key's.
+    idType: primaryKeyOf(model).type,
     // For the typed client: which aliases add/remove/replace and populate take.
     manyAliases: aliases(model.collections.map((collection) => collection.name)),
     oneAliases: aliases(model.attributes.filter((attribute) => attribute.model !== undefined).map((attribute) => attribute.name)),

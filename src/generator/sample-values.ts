@@ -18,7 +18,8 @@ export function sampleValues(model: NormalizedModel): SampleValues {
   // Unique attributes too: left out, they would all hold the same base value ('' or 0).
   const create = own.filter((attribute) => attribute.required || attribute.unique);
   // A link's sample would be the id of a record the test never made.
-  const first = own.find((attribute) => attribute.model === undefined);
+  // Nor is the primary key: an update leaves it as it is.
+  const first = own.find((attribute) => attribute.model === undefined && !attribute.primaryKey);
   return {
     create: objectSource(create.map((attribute) => [attribute.name, sampleValue(attribute, 'create')])),
     update: first ? objectSource([[first.name, sampleValue(first, 'update')]]) : undefined,

@@ -44,7 +44,7 @@ export type {
   WriteQuery,
 } from './models/index.js';
 export type { SocketsApi, SocketTarget } from './sockets/index.js';
-export type { LogDestination, LogLevel, SailsLog } from './log/index.js';
+export type { CustomLogger, LogDestination, LogLevel, SailsLog } from './log/index.js';
 export type { TrustProxy } from './proxies/index.js';
 export type { StoredRecord } from './store/index.js';
 export type { CriteriaLimits } from './models/limits.js';

@@ -31,7 +31,7 @@ export function parseAttributeSpec(spec: string): { name: string; definition: At
   if (nameProblem) throw new SchemaError(`attribute spec "${spec}": ${nameProblem}`);
   if (type === 'model' || type === 'collection') return { name, definition: parseLink(type, flags, fail) };
   if (!(ATTRIBUTE_TYPES as readonly string[]).includes(type)) {
-    const guess = closest(type, [...ATTRIBUTE_TYPES, ...LINK_KINDS]);
+    const guess = closest(type, [...ATTRIBUTE_TYPES, ...LINK_KINDS], TYPE_ALIASES);
     fail(`unknown type "${type}"${guess ? ` (did you mean ${guess}?)` : ''}; types: ${[...ATTRIBUTE_TYPES, ...LINK_KINDS].join(', ')}`);
   }
   const definition: AttributeDefinition = { type: type as AttributeType };
@@ -64,18 +64,48 @@ function parseLink(kind: 'model' | 'collection', parts: string[], fail: (problem
   return { collection: identity, via: via ?? '' };
 }
 
-/** The candidate within edit distance 2 of `word`, if there is one. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
+/**
+ * The names other tools give sails-rt's attribute types (TypeScript, SQL, YAML habits), for
+ * "did you mean": `bool` is too far from `boolean` for an edit distance to find it.
+ */
+export const TYPE_ALIASES: Readonly<Record<string, string>> = {
+  bool: 'boolean',
+  int: 'number',
+  integer: 'number',
+  float: 'number',
+  double: 'number',
+  decimal: 'number',
+  numeric: 'number',
+  str: 'string',
+  text: 'string',
+  varchar: 'string',
+  object: 'json',
+  array: 'json',
+  obj: 'json',
+};
+
+/**
+ * The candidate `word` most likely meant, if any: one it is a known alias of (`aliases`), one
+ * within edit distance 2, or one it starts (`bool` → boolean, at least three letters).
+ *
+ * @example closest('bool', ['string', 'number', 'boolean', 'json'], TYPE_ALIASES) // 'boolean'
+ * @example closest('modle', ['model', 'api']) // 'model'
+ */
+export function closest(word: string, candidates: readonly string[], aliases: Readonly<Record<string, string>> = {}): string | undefined {
+  const lower = word.toLowerCase();
+  const alias = Object.hasOwn(aliases, lower) ? aliases[lower] : undefined;
+  if (alias !== undefined && candidates.includes(alias)) return alias;
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of candidates) {
-    const d = distance(word.toLowerCase(), candidate.toLowerCase());
+    const d = distance(lower, candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
     }
   }
-  return best;
+  if (best !== undefined || lower.length < 3) return best;
+  return candidates.find((candidate) => candidate.toLowerCase().startsWith(lower));
 }
 
 function distance(a: string, b: string): number {

@@ -24,6 +24,6 @@ export type {
 export { SchemaError, type SchemaLocation } from './errors.js';
 export { names, type Names } from './names.js';
 export { isPlainObject } from './plain-object.js';
-export { normalizeModel, normalizeModels, checkValue, type NormalizeOptions, attributeNameProblem, ATTRIBUTE_OPTIONS, type ModelSource } from './normalize.js';
+export { normalizeModel, normalizeModels, checkValue, primaryKeyOf, type NormalizeOptions, attributeNameProblem, ATTRIBUTE_OPTIONS, type ModelSource } from './normalize.js';
 export { parseAttributeSpec, closest } from './attribute-spec.js';
 export { blueprintRoutes, type BlueprintAction, type BlueprintRoute, type BlueprintRouteOptions, type HttpMethod } from './blueprint-routes.js';

@@ -61,19 +61,23 @@ export interface AttributeDefinition extends AttributeRules, AttributeMetadata {
   unique?: boolean;
   defaultsTo?: unknown;
   allowNull?: boolean;
-  /** Only on `id` (the primary key), which is always auto-incremented. */
+  /** Only on the primary key, a number: the store numbers records (1, 2, ...) unless a create gives one. */
   autoIncrement?: boolean;
   /** A number the server sets to the time of the create (ms), as `createdAt` is. */
   autoCreatedAt?: boolean;
   /** A number the server sets to the time of every create and update (ms), as `updatedAt` is. */
   autoUpdatedAt?: boolean;
-  /** Encryption at rest is not supported yet: only `false` is accepted. */
-  encrypt?: false;
+  /**
+   * Encrypted at rest, as Waterline 0.13 does it, with the model's (or config/models.ts')
+   * `dataEncryptionKeys`; reads return the ciphertext unless the query asks `.decrypt()`.
+   * Not with `defaultsTo`, and not on id, timestamps or links.
+   */
+  encrypt?: boolean;
 }
 
 /**
- * A to-one link (Sails' `{ model: 'user' }`): the attribute holds the id of one record of that
- * model, or null. Stored as a nullable integer column named after the attribute.
+ * A to-one link (Sails' `{ model: 'user' }`): the attribute holds the primary key of one record of
+ * that model, or null. Stored as a nullable column named after the attribute, of that key's type.
  */
 export interface ModelLinkDefinition {
   model: string;
@@ -96,8 +100,12 @@ export interface ModelDefinition {
   attributes: Record<string, AttributeDefinition | AssociationDefinition>;
   /** The SQLite table; the model's identity when left out. */
   tableName?: string;
-  /** Only `'id'` for now: the routes, rooms and messages use `id`. */
-  primaryKey?: 'id';
+  /**
+   * The attribute that identifies a record, `'id'` by default. Another name must be declared in
+   * `attributes` as `{ type: 'string', required: true }` or `{ type: 'number', autoIncrement: true }`
+   * (docs/runtime.md, "Model settings"). Routes' `:id`, room names and messages' `id` hold its value.
+   */
+  primaryKey?: string;
   /** Only `true`: unknown keys of a write are dropped, as Sails does with `schema: true`. */
   schema?: true;
   /** Only `'default'`: sails-rt has one datastore, the app's SQLite file. */
@@ -110,6 +118,12 @@ export interface ModelDefinition {
    * `.meta({ publish })` overrides both. The blueprints always publish.
    */
   publishWrites?: boolean;
+  /**
+   * Data encryption keys by id, each 32 random bytes in base64, for attributes with
+   * `encrypt: true`; `default` encrypts. Replaces config/models.ts' `dataEncryptionKeys`.
+   * Keep them out of the source: `{ default: process.env['DATA_ENCRYPTION_KEY'] }`.
+   */
+  dataEncryptionKeys?: Record<string, string | undefined>;
 
   // Waterline's lifecycle callbacks and customToJSON (docs/runtime.md, "Lifecycle callbacks and
   // customToJSON"). Each callback either calls `proceed(error?)` or is async; an error refuses a
@@ -167,12 +181,19 @@ export interface NormalizedAttribute {
   /** Present only when the definition gave some. */
   metadata?: AttributeMetadata;
   /**
-   * Set by sails-rt, never by the client: the primary key, and the timestamps (`createdAt`,
-   * `updatedAt`, and any attribute with autoCreatedAt or autoUpdatedAt).
+   * Set by sails-rt, never by the client: an auto-incremented primary key, and the timestamps
+   * (`createdAt`, `updatedAt`, and any attribute with autoCreatedAt or autoUpdatedAt).
    */
-  auto?: 'id' | 'createdAt' | 'updatedAt';
-  /** A to-one link: the identity of the model whose record id this (number, nullable) attribute holds. */
+  auto?: 'autoIncrement' | 'createdAt' | 'updatedAt';
+  /** On the model's primary key only (always unique, never null; never changed by an update). */
+  primaryKey?: true;
+  /**
+   * A to-one link: the identity of the model whose primary key this (nullable) attribute holds;
+   * its `type` is that key's type.
+   */
   model?: string;
+  /** Encrypted at rest (runtime/models/encryption.ts). */
+  encrypt?: true;
 }
 
 /**
@@ -202,6 +223,8 @@ export interface NormalizedCollection {
   kind: 'one-to-many' | 'many-to-many' | 'pending';
   /** Many-to-many only. */
   junction?: JunctionTable;
+  /** The type of the linked model's primary key, which the list's ids have ('number' while pending). */
+  keyType?: 'string' | 'number';
 }
 
 export interface NormalizedModel {
@@ -210,16 +233,19 @@ export interface NormalizedModel {
   /** `user`: the lowercased class name; event name, room prefix and route path. */
   identity: string;
   tableName: string;
-  primaryKey: 'id';
+  /** The name of the primary key attribute: `id` unless the definition's `primaryKey` says otherwise. */
+  primaryKey: string;
   /**
-   * The columns: `id`, `createdAt`, `updatedAt` first, then the user's attributes in definition
-   * order, to-one links included (they hold an id). To-many links are in `collections`.
+   * The columns: the primary key, `createdAt`, `updatedAt` first, then the user's attributes in
+   * definition order, to-one links included (they hold a primary key). To-many links are in `collections`.
    */
   attributes: NormalizedAttribute[];
   /** The to-many links, in definition order. */
   collections: NormalizedCollection[];
   /** Present only when the definition set it: model API writes publish (true) or not (false). */
   publishWrites?: boolean;
+  /** The model's own keys, or (after lift) the app's config/models.ts keys; checked at lift. */
+  dataEncryptionKeys?: Record<string, string>;
   /** Where the definition came from, for error messages. */
   file?: string;
   /** The definition's lifecycle callbacks, present only when it has some. */
@@ -264,13 +290,20 @@ type CollectionKeys<D extends ModelDefinition> = {
   [K in keyof D['attributes']]: D['attributes'][K] extends CollectionDefinition ? K : never;
 }[keyof D['attributes']];
 
-/** Attributes the server sets: an `id`, `createdAt` or `updatedAt` override, and custom timestamps. */
+/**
+ * Attributes the server sets: `createdAt` and `updatedAt` overrides, custom timestamps, an
+ * auto-incremented key, and an `id` spelt out as Sails' config/models.js does (`{ type: 'number' }`).
+ */
 type AutoKeys<D extends ModelDefinition> = {
-  [K in keyof D['attributes']]: K extends keyof AutoAttributes
+  [K in keyof D['attributes']]: K extends 'createdAt' | 'updatedAt'
     ? K
-    : D['attributes'][K] extends { autoCreatedAt: true } | { autoUpdatedAt: true }
+    : D['attributes'][K] extends { autoCreatedAt: true } | { autoUpdatedAt: true } | { autoIncrement: true }
       ? K
-      : never;
+      : K extends 'id'
+        ? D['attributes'][K] extends { required: true }
+          ? never
+          : K
+        : never;
 }[keyof D['attributes']];
 
 type RequiredKeys<D extends ModelDefinition> = {
@@ -283,6 +316,12 @@ interface AutoAttributes {
   updatedAt: number;
 }
 
+/** The primary key's name: the definition's `primaryKey`, else 'id'. */
+type PrimaryKeyName<D extends ModelDefinition> = D['primaryKey'] extends string ? D['primaryKey'] : 'id';
+
+/** The attributes sails-rt adds that the definition does not declare: `id` only while it is the primary key. */
+type BuiltIns<D extends ModelDefinition> = Omit<PrimaryKeyName<D> extends 'id' ? AutoAttributes : Omit<AutoAttributes, 'id'>, keyof D['attributes']>;
+
 type Simplify<T> = { -readonly [K in keyof T]: T[K] } & {};
 
 /**
@@ -291,7 +330,7 @@ type Simplify<T> = { -readonly [K in keyof T]: T[K] } & {};
  * there when populated (the default) and missing with `populate=false`.
  */
 export type InferRecord<D extends ModelDefinition> = Simplify<
-  AutoAttributes & {
+  BuiltIns<D> & {
     [K in Exclude<keyof D['attributes'], CollectionKeys<D>>]: RecordValue<Attr<D, K>>;
   } & {
     [K in CollectionKeys<D>]?: LinkedRecord[];

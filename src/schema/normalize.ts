@@ -12,11 +12,11 @@ import {
   type NormalizedModel,
   type NormalizedRules,
 } from './model.js';
-import { closest } from './attribute-spec.js';
+import { closest, TYPE_ALIASES } from './attribute-spec.js';
 import { names } from './names.js';
 import { isPlainObject } from './plain-object.js';
 
-const MODEL_KEYS = ['attributes', 'tableName', 'primaryKey', 'schema', 'datastore', 'dontUseObjectIds', 'publishWrites'] as const;
+const MODEL_KEYS = ['attributes', 'tableName', 'primaryKey', 'schema', 'datastore', 'dontUseObjectIds', 'publishWrites', 'dataEncryptionKeys'] as const;
 /** Model settings whose value is a function (Waterline's lifecycle callbacks and customToJSON). */
 const FUNCTION_KEYS = [...LIFECYCLE_CALLBACKS, 'customToJSON'] as const;
 const RESERVED_ATTRIBUTES = ['id', 'createdAt', 'updatedAt'] as const;
@@ -129,7 +129,11 @@ function checkLinks(models: readonly NormalizedModel[], byIdentity: ReadonlyMap<
   };
   for (const model of models) {
     for (const attribute of model.attributes) {
-      if (attribute.model !== undefined && !byIdentity.has(attribute.model)) missing(model, attribute.name, attribute.model);
+      if (attribute.model === undefined) continue;
+      const target = byIdentity.get(attribute.model);
+      // A to-one holds the linked record's primary key, so it takes that key's type (as waterline-schema's foreign keys do).
+      if (target) attribute.type = primaryKeyOf(target).type;
+      else missing(model, attribute.name, attribute.model);
     }
     for (const collection of model.collections) {
       const where = { file: model.file, model: model.className, attribute: collection.name };
@@ -148,6 +152,7 @@ function checkLinks(models: readonly NormalizedModel[], byIdentity: ReadonlyMap<
           );
         }
         collection.kind = 'one-to-many';
+        collection.keyType = primaryKeyOf(target).type;
       } else if (backCollection) {
         if (backCollection.collection !== model.identity || backCollection.via !== collection.name) {
           throw new SchemaError(
@@ -156,6 +161,7 @@ function checkLinks(models: readonly NormalizedModel[], byIdentity: ReadonlyMap<
           );
         }
         collection.kind = 'many-to-many';
+        collection.keyType = primaryKeyOf(target).type;
         const self = `${model.identity}_${collection.name}`;
         const other = `${target.identity}_${collection.via}`;
         collection.junction = { table: [self, other].sort().join('__'), self, other };
@@ -171,6 +177,18 @@ function checkLinks(models: readonly NormalizedModel[], byIdentity: ReadonlyMap<
       }
     }
   }
+}
+
+/**
+ * The primary key attribute of a normalized model.
+ *
+ * @example primaryKeyOf(country) // { name: 'code', type: 'string', required: true, primaryKey: true, ... }
+ */
+export function primaryKeyOf(model: NormalizedModel): NormalizedAttribute & { type: 'string' | 'number' } {
+  const key = model.attributes.find((attribute) => attribute.name === model.primaryKey);
+  // normalizeModel always puts it first; a hand-made model without it is a bug in the caller.
+  if (!key || (key.type !== 'string' && key.type !== 'number')) throw new Error(`The model "${model.identity}" has no primary key attribute "${model.primaryKey}".`);
+  return key as NormalizedAttribute & { type: 'string' | 'number' };
 }
 
 function closestName(word: string, candidates: readonly string[]): string | undefined {
@@ -201,6 +219,11 @@ export function normalizeModel(
   if (publishWrites !== undefined && typeof publishWrites !== 'boolean') {
     throw new SchemaError(`"publishWrites" must be true or false, got ${JSON.stringify(publishWrites)}.`, where);
   }
+  const dataEncryptionKeys = (definition as Partial<ModelDefinition>).dataEncryptionKeys;
+  // The keys themselves are checked at lift, with the app's own (config/models.ts).
+  if (dataEncryptionKeys !== undefined && !(isPlainObject(dataEncryptionKeys) && Object.values(dataEncryptionKeys).every((key) => typeof key === 'string' || key === undefined))) {
+    throw new SchemaError(`"dataEncryptionKeys" must be an object of keys by id, such as { default: process.env['DATA_ENCRYPTION_KEY'] }, got ${describe(dataEncryptionKeys)}.`, where);
+  }
   const tableName = modelTableName(definition, modelNames.identity, where);
   checkModelSettings(definition, where);
   const attributes = (definition as Partial<ModelDefinition>).attributes;
@@ -213,14 +236,24 @@ export function normalizeModel(
     throw new SchemaError('"attributes" has an attribute named __proto__, which JavaScript reads as the object\'s prototype; choose another name.', where);
   }
 
+  const primaryKey = primaryKeyName(definition, attributes, where);
+  const declaredKey = attributes[primaryKey];
   const collections: NormalizedCollection[] = [];
   const normalized: NormalizedAttribute[] = [
-    { name: 'id', type: 'number', required: false, unique: true, allowNull: false, rules: {}, auto: 'id' },
+    declaredKey === undefined ? { ...BUILT_IN_ID } : normalizePrimaryKey(primaryKey, declaredKey, { ...where, attribute: primaryKey }),
     { name: 'createdAt', type: 'number', required: false, unique: false, allowNull: false, rules: {}, auto: 'createdAt' },
     { name: 'updatedAt', type: 'number', required: false, unique: false, allowNull: false, rules: {}, auto: 'updatedAt' },
   ];
   for (const [name, attribute] of Object.entries(attributes)) {
     const located = { ...where, attribute: name };
+    if (name === primaryKey) continue;
+    if (name === 'id') {
+      // The routes' `:id` and the messages' `id` mean the primary key: a second meaning would mislead.
+      throw new SchemaError(
+        `"id" cannot be an ordinary attribute while "primaryKey" is "${primaryKey}": the blueprint routes (/${modelNames.identity}/:id) and the pub-sub messages' id field hold the primary key; rename this attribute.`,
+        located,
+      );
+    }
     const builtIn = normalized.find((candidate) => candidate.name === name && candidate.auto !== undefined);
     if (builtIn) {
       // Sails' config/models.js spells these out; the same definitions here change nothing but metadata.
@@ -240,10 +273,11 @@ export function normalizeModel(
     className: modelNames.className,
     identity: modelNames.identity,
     tableName,
-    primaryKey: 'id',
+    primaryKey,
     attributes: normalized,
     collections,
     ...(publishWrites === undefined ? {} : { publishWrites }),
+    ...(dataEncryptionKeys === undefined ? {} : { dataEncryptionKeys: { ...(dataEncryptionKeys as Record<string, string>) } }),
     ...(file ? { file } : {}),
     ...functions,
   };
@@ -309,8 +343,15 @@ function normalizeLink(name: string, raw: Record<string, unknown>, where: Schema
   return { name, collection: identity, via, kind: 'pending' };
 }
 
-function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): NormalizedAttribute {
-  const nameProblem = attributeNameProblem(name);
+/** ` (did you mean "boolean"?)` for a type that is close to one, else nothing. */
+function typeGuess(type: unknown): string {
+  const guess = typeof type === 'string' ? closest(type, ATTRIBUTE_TYPES, TYPE_ALIASES) : undefined;
+  return guess ? ` (did you mean "${guess}"?)` : '';
+}
+
+/** `primaryKey`: the model's primary key, whose own rules normalizePrimaryKey has checked (its name may be `id`). */
+function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation, { primaryKey = false } = {}): NormalizedAttribute {
+  const nameProblem = primaryKey ? undefined : attributeNameProblem(name);
   if (nameProblem) throw new SchemaError(nameProblem, where);
   if (!isPlainObject(raw)) {
     throw new SchemaError(`must be an object such as { type: 'string' }; types: ${ATTRIBUTE_TYPES.join(', ')}.`, where);
@@ -318,7 +359,7 @@ function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): 
   const type = raw['type'];
   if (typeof type !== 'string' || !(ATTRIBUTE_TYPES as readonly string[]).includes(type)) {
     throw new SchemaError(
-      `${type === undefined ? 'has no type' : `has the unknown type ${JSON.stringify(type)}`}; types: ${ATTRIBUTE_TYPES.join(', ')}.`,
+      `${type === undefined ? 'has no type' : `has the unknown type ${JSON.stringify(type)}${typeGuess(type)}`}; types: ${ATTRIBUTE_TYPES.join(', ')}.`,
       where,
     );
   }
@@ -334,10 +375,10 @@ function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): 
       throw new SchemaError(`"${option}" does not apply to type ${attributeType}; it fits: ${fits.join(', ')}.`, where);
     }
   }
-  if (raw['autoIncrement'] !== undefined) {
-    throw new SchemaError('"autoIncrement" applies only to the primary key "id", which sails-rt always auto-increments; remove it here.', where);
+  if (raw['autoIncrement'] !== undefined && !primaryKey) {
+    throw new SchemaError('"autoIncrement" applies only to the primary key (the attribute "primaryKey" names, "id" by default); remove it here.', where);
   }
-  checkEncrypt(raw, where);
+  const encrypt = checkEncrypt(raw, where);
 
   const required = flag(raw, 'required', where);
   const unique = flag(raw, 'unique', where);
@@ -419,7 +460,8 @@ function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): 
     rules.custom = custom as (value: unknown) => unknown;
   }
 
-  const attribute: NormalizedAttribute = { name, type: attributeType, required, unique, allowNull, rules, ...(metadata ? { metadata } : {}) };
+  const attribute: NormalizedAttribute = { name, type: attributeType, required, unique, allowNull, rules, ...(metadata ? { metadata } : {}), ...(encrypt ? { encrypt } : {}) };
+  if (primaryKey) return { ...attribute, unique: true, primaryKey: true, ...(flag(raw, 'autoIncrement', where) ? { auto: 'autoIncrement' as const } : {}) };
   if ('defaultsTo' in raw) {
     const problem = checkValue(attribute, raw['defaultsTo']);
     if (problem) throw new SchemaError(`"defaultsTo" ${problem}.`, where);
@@ -428,20 +470,82 @@ function normalizeAttribute(name: string, raw: unknown, where: SchemaLocation): 
   return attribute;
 }
 
+/** The primary key of a model that declares none: Sails' config/models.js `id`, numbered by the store. */
+const BUILT_IN_ID: NormalizedAttribute = { name: 'id', type: 'number', required: false, unique: true, allowNull: false, rules: {}, primaryKey: true, auto: 'autoIncrement' };
+
+const KEY_FORMS = "{ type: 'string', required: true } or { type: 'number', autoIncrement: true }";
+
 /**
- * An `id`, `createdAt` or `updatedAt` in the attributes, as Sails' config/models.js declares them:
+ * The `primaryKey` setting, 'id' when left out. Any other name must be declared in the attributes,
+ * as Waterline requires ('id' alone is added when it is not).
+ */
+function primaryKeyName(definition: Record<string, unknown>, attributes: Record<string, unknown>, where: SchemaLocation): string {
+  const primaryKey = definition['primaryKey'];
+  if (primaryKey === undefined || primaryKey === 'id') return 'id';
+  if (typeof primaryKey !== 'string' || primaryKey === '') {
+    throw new SchemaError(`"primaryKey" must be the name of an attribute, such as 'code', got ${describe(primaryKey)}.`, where);
+  }
+  if (primaryKey === 'createdAt' || primaryKey === 'updatedAt') {
+    throw new SchemaError(`"primaryKey" is "${primaryKey}", a timestamp sails-rt sets, which two records may share; name an attribute declared as ${KEY_FORMS}.`, where);
+  }
+  if (!Object.prototype.hasOwnProperty.call(attributes, primaryKey)) {
+    const guess = closest(primaryKey, Object.keys(attributes));
+    throw new SchemaError(
+      `"primaryKey" is "${primaryKey}", but there is no attribute "${primaryKey}"${guess ? ` (did you mean "${guess}"?)` : ''}; declare it in the attributes, e.g. ${primaryKey}: ${KEY_FORMS.split(' or ')[0]}.`,
+      where,
+    );
+  }
+  return primaryKey;
+}
+
+/**
+ * The primary key attribute, by Waterline 0.13's rules (waterline-schema): a string or a number,
+ * never null, without a default, neither a timestamp nor a link. sails-rt adds one: the value comes
+ * either from the store (`autoIncrement: true`, numbers only) or from every create (`required:
+ * true`), since its SQLite store makes no other kind of key (Sails leaves that to the adapter).
+ * Sails' config/models.js `id: { type: 'number' }` (autoIncrement left out) is still numbered.
+ */
+function normalizePrimaryKey(name: string, raw: unknown, where: SchemaLocation): NormalizedAttribute {
+  const refuse = (problem: string): never => {
+    throw new SchemaError(`is the primary key, so ${problem}; declare it as ${KEY_FORMS} (rules and metadata may be added).`, where);
+  };
+  if (!isPlainObject(raw)) return refuse(raw === false ? `"${name}: false" (turning it off) is not possible` : 'it must be an object');
+  if ('model' in raw || 'collection' in raw) refuse('it cannot be a link (Waterline refuses an association as primary key)');
+  const type = raw['type'];
+  if (type !== 'string' && type !== 'number') {
+    refuse(type === undefined ? 'it needs a type' : `its type cannot be ${describe(type)} (a primary key is a string or a number, as in Waterline)`);
+  }
+  if ('defaultsTo' in raw) refuse('it cannot have "defaultsTo" (every record needs its own value)');
+  if (raw['allowNull'] === true) refuse('it cannot allow null');
+  if (raw['autoCreatedAt'] === true || raw['autoUpdatedAt'] === true) refuse('it cannot be a timestamp (two records may share one)');
+  if (raw['unique'] === false) refuse('it is always unique ("unique: false" does not apply)');
+  const autoIncrement = flag(raw, 'autoIncrement', where);
+  const required = flag(raw, 'required', where);
+  if (autoIncrement && type === 'string') refuse('"autoIncrement" does not apply to its type string (only a number key is numbered by the store)');
+  if (autoIncrement && required) refuse('it cannot be both "required" (each create sends it) and "autoIncrement" (the store numbers it)');
+  const numbered = autoIncrement || (name === 'id' && type === 'number' && raw['autoIncrement'] === undefined && !required);
+  const rule = Object.keys(raw).find((key) => !['type', 'autoIncrement', 'required', 'unique', 'allowNull', 'encrypt', ...METADATA_KEYS].includes(key));
+  if (numbered && rule !== undefined) refuse(`"${rule}" does not apply while the store numbers it`);
+  if (numbered && !autoIncrement) return normalizeAttribute(name, { ...raw, autoIncrement: true }, where, { primaryKey: true });
+  if (!autoIncrement && !required) {
+    refuse('it needs "required: true" (each create sends its value) or, for a number, "autoIncrement: true" (the store numbers records): sails-rt makes no other kind of key');
+  }
+  return normalizeAttribute(name, raw, where, { primaryKey: true });
+}
+
+/**
+ * A `createdAt` or `updatedAt` in the attributes, as Sails' config/models.js declares them:
  * accepted when it says what sails-rt does anyway, refused otherwise. Returns its metadata.
  */
 function normalizeBuiltIn(builtIn: NormalizedAttribute, raw: unknown, where: SchemaLocation): AttributeMetadata | undefined {
   const expected: Record<string, { form: string; keys: Record<string, unknown> }> = {
-    id: { form: "{ type: 'number', autoIncrement: true }", keys: { type: 'number', autoIncrement: true } },
     createdAt: { form: "{ type: 'number', autoCreatedAt: true }", keys: { type: 'number', autoCreatedAt: true } },
     updatedAt: { form: "{ type: 'number', autoUpdatedAt: true }", keys: { type: 'number', autoUpdatedAt: true } },
   };
   const { form, keys } = expected[builtIn.name] ?? { form: '', keys: {} };
   const refuse = (problem: string): never => {
     throw new SchemaError(
-      `${problem}; sails-rt ${builtIn.name === 'id' ? 'keeps an auto-incremented number id' : `sets "${builtIn.name}" to the time in ms`}, so this attribute may only be left out or declared as ${form} (with description, example and the like).`,
+      `${problem}; sails-rt sets "${builtIn.name}" to the time in ms, so this attribute may only be left out or declared as ${form} (with description, example and the like).`,
       where,
     );
   };
@@ -450,8 +554,8 @@ function normalizeBuiltIn(builtIn: NormalizedAttribute, raw: unknown, where: Sch
     if (key in keys) {
       if (value !== keys[key]) refuse(`"${key}" is ${describe(value)}`);
     } else if (key === 'required' || key === 'unique' || key === 'allowNull' || key === 'encrypt') {
-      // What sails-rt does already: an id is unique, none of the three is ever null or required on create.
-      if (value !== (key === 'unique' && builtIn.name === 'id') && value !== false) refuse(`"${key}: ${String(value)}" is not what sails-rt does`);
+      // What sails-rt does already: neither is ever null or required on create.
+      if (value !== false) refuse(`"${key}: ${String(value)}" is not what sails-rt does`);
     } else if (!(METADATA_KEYS as readonly string[]).includes(key)) {
       refuse(`"${key}" does not apply`);
     }
@@ -480,15 +584,19 @@ function autoTimestamp(raw: Record<string, unknown>, where: SchemaLocation): 'cr
   return created ? 'createdAt' : updated ? 'updatedAt' : undefined;
 }
 
-function checkEncrypt(raw: Record<string, unknown>, where: SchemaLocation): void {
+/**
+ * `encrypt: true` as Waterline 0.13 accepts it (lib/waterline.js): on a plain attribute, never on
+ * the primary key, a timestamp or a link (refused where those are read), and never with
+ * `defaultsTo`, since Waterline does not encrypt defaults.
+ */
+function checkEncrypt(raw: Record<string, unknown>, where: SchemaLocation): true | undefined {
   const encrypt = raw['encrypt'];
-  if (encrypt === undefined || encrypt === false) return;
-  throw new SchemaError(
-    encrypt === true
-      ? '"encrypt: true" is not supported yet: sails-rt does not encrypt values at rest (Sails does it with config/models.js dataEncryptionKeys); remove it.'
-      : `"encrypt" must be false (encryption is not supported yet), got ${describe(encrypt)}.`,
-    where,
-  );
+  if (encrypt === undefined || encrypt === false) return undefined;
+  if (encrypt !== true) throw new SchemaError(`"encrypt" must be true or false, got ${describe(encrypt)}.`, where);
+  if ('defaultsTo' in raw) {
+    throw new SchemaError('"encrypt: true" cannot be used with "defaultsTo" (Waterline does not encrypt defaults, so the default would be stored in clear); remove one of them.', where);
+  }
+  return true;
 }
 
 /** A Date, an ISO 8601 string or ms since 1970, as ms; undefined when it is none of these. */
@@ -526,13 +634,7 @@ const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The Sails settings sails-rt accepts only in the form that describes what it does. */
 function checkModelSettings(definition: Record<string, unknown>, where: SchemaLocation): void {
-  const { primaryKey, schema, datastore, dontUseObjectIds } = definition;
-  if (primaryKey !== undefined && primaryKey !== 'id') {
-    throw new SchemaError(
-      `"primaryKey" is ${describe(primaryKey)}, but a primary key other than "id" is not supported yet (routes, rooms and messages use id); remove the setting or set it to 'id'.`,
-      where,
-    );
-  }
+  const { schema, datastore, dontUseObjectIds } = definition;
   if (schema !== undefined && schema !== true) {
     throw new SchemaError(
       `"schema" is ${describe(schema)}, but only schema: true is supported: each attribute is a SQLite column, so values under undeclared keys have nowhere to go; declare them, or use one attribute of type json.`,
@@ -577,11 +679,19 @@ export function checkValue(attribute: NormalizedAttribute, value: unknown): stri
   }
   switch (attribute.type) {
     case 'string':
+      if (attribute.model !== undefined && !(typeof value === 'string' && value !== '')) {
+        return `must be the id of a ${attribute.model} (a non-empty string) or null, got ${describe(value)}`;
+      }
       if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
+      // Waterline refuses '' as a primary key value: it would be a record nobody can address in a route.
+      if (attribute.primaryKey && value === '') return 'must not be an empty string (it is the primary key)';
       break;
     case 'number':
       if (attribute.model !== undefined && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
         return `must be the id of a ${attribute.model} (a whole number) or null, got ${describe(value)}`;
+      }
+      if (attribute.primaryKey && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
+        return `must be a whole number of 0 or more (it is the primary key), got ${describe(value)}`;
       }
       if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number, got ${describe(value)}`;
       break;

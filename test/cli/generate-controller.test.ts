@@ -51,22 +51,36 @@ describe('sails-rt generate controller, action and api', () => {
     expect(snapshotDir(app)).toEqual(before);
   });
 
-  it('adds the routes of a controller you changed, but leaves it alone and exits 1; --force keeps yours as .orig', async () => {
+  it('refuses a controller you changed whole, routes included, naming what to add by hand; --force keeps yours as .orig', async () => {
     const file = join(app, 'api/controllers/ByeController.ts');
     mkdirSync(join(app, 'api/controllers'), { recursive: true });
     writeFileSync(file, "import { defineController } from 'sails-rt';\nexport default defineController({});\n");
-    const run = await cli(app, 'generate', 'controller', 'Bye', 'now');
+    const before = snapshotDir(app);
+    const run = await cli(app, 'generate', 'controller', 'Bye', 'now', 'later');
     expect(changeLines(run.stdout)).toEqual([
-      'UPDATE config/routes.ts',
       'CONFLICT api/controllers/ByeController.ts (yours differs from what sails-rt would write; left as it is, --force overwrites it and keeps yours as api/controllers/ByeController.ts.orig)',
     ]);
     expect(run.stderr).toBe(
-      'Error: api/controllers/ByeController.ts already exists and differs from what sails-rt would write, so it was left alone (its routes were added); keep yours, or pass --force to replace it (yours is kept as api/controllers/ByeController.ts.orig).',
+      "Error: api/controllers/ByeController.ts already exists and differs from what sails-rt would write, so nothing was written; to keep yours, add now, later to it and 'GET /bye/now': 'ByeController.now', 'GET /bye/later': 'ByeController.later' to config/routes.ts yourself, or pass --force to replace it (yours is kept as api/controllers/ByeController.ts.orig).",
     );
     expect(run.exitCode).toBe(1);
-    const forced = await cli(app, 'generate', 'controller', 'Bye', 'now', '--force');
+    expect(snapshotDir(app)).toEqual(before);
+    const forced = await cli(app, 'generate', 'controller', 'Bye', 'now', 'later', '--force');
     expect(forced.exitCode).toBe(0);
-    expect(changeLines(forced.stdout)).toEqual(['UPDATE api/controllers/ByeController.ts', 'CREATE api/controllers/ByeController.ts.orig']);
+    expect(changeLines(forced.stdout)).toEqual(['UPDATE api/controllers/ByeController.ts', 'CREATE api/controllers/ByeController.ts.orig', 'UPDATE config/routes.ts']);
+  });
+
+  it('refuses a standalone action you changed whole, its route included', async () => {
+    const file = join(app, 'api/controllers/user/logout.ts');
+    mkdirSync(join(app, 'api/controllers/user'), { recursive: true });
+    writeFileSync(file, "import type { Action } from 'sails-rt';\nconst action: Action = (req, res) => res.json({ ok: true });\nexport default action;\n");
+    const before = snapshotDir(app);
+    const run = await cli(app, 'generate', 'action', 'user/logout');
+    expect(run.stderr).toBe(
+      "Error: api/controllers/user/logout.ts already exists and differs from what sails-rt would write, so nothing was written; to keep yours, add 'POST /user/logout': 'user/logout' to config/routes.ts yourself, or pass --force to replace it (yours is kept as api/controllers/user/logout.ts.orig).",
+    );
+    expect(run.exitCode).toBe(1);
+    expect(snapshotDir(app)).toEqual(before);
   });
 
   it('refuses bad names in one sentence, exit 1, writing nothing', async () => {

@@ -35,6 +35,8 @@ describe('sails-rt generate policy --on', () => {
       'UPDATE config/policies.ts',
       'config/policies.ts: user/signup now runs isLoggedIn.',
       'config/policies.ts: SayController.hello now runs isLoggedIn.',
+      // test/say.test.ts, the example's test, says hello without a session.
+      "Note: test/say.test.ts drives those actions without a logged-in session, so it is now refused (403). To go on testing the actions apart from isLoggedIn, add policies: { SayController: { hello: true } } to the config it passes to lift() (in the tests only: config/policies.ts keeps guarding the app); to test isLoggedIn itself, log a user in first (req.session.userId).",
     ]);
     expect(readFileSync(policiesFile, 'utf8')).toBe(
       template.replace("  // SayController: { hello: ['isLoggedIn', 'isAdmin'] },\n};", "  // SayController: { hello: ['isLoggedIn', 'isAdmin'] },\n  'user/signup': 'isLoggedIn',\n  SayController: { hello: 'isLoggedIn' },\n};"),
@@ -63,6 +65,7 @@ describe('sails-rt generate policy --on', () => {
       'config/policies.ts: SayController.hello now runs isLoggedIn, then isAdmin.',
       'config/policies.ts: every action of PetController now runs isAdmin.',
       'Note: there is no api/controllers/PetController.ts or api/models/Pet.ts yet, so the mapping for PetController guards nothing until you add one.',
+      "Note: test/say.test.ts drives those actions without a logged-in session, so it is now refused (403). To go on testing the actions apart from isAdmin, add policies: { SayController: { hello: true } } to the config it passes to lift() (in the tests only: config/policies.ts keeps guarding the app); to test isAdmin itself, log a user in first (req.session.userId).",
     ]);
     expect(readFileSync(policiesFile, 'utf8')).toContain("  SayController: { hello: ['isLoggedIn', 'isAdmin'] },\n  PetController: { '*': 'isAdmin' },\n};");
   });
@@ -124,20 +127,20 @@ describe('sails-rt generate policy --on', () => {
     expect(snapshotDir(app)['api/policies/isGuest.ts']).toBeUndefined();
   });
 
-  it('maps a policy you changed, leaves the file alone and exits 1, as generate controller does', async () => {
+  it('refuses a policy you changed whole, the mapping included, naming the entry to add by hand', async () => {
     const file = join(app, 'api/policies/isMine.ts');
     mkdirSync(join(app, 'api/policies'), { recursive: true });
     writeFileSync(file, "import { definePolicy } from 'sails-rt';\nexport default definePolicy((req, res, proceed) => proceed());\n");
-    const run = await cli(app, 'generate', 'policy', 'isMine', '--on', 'UserController');
+    const before = snapshotDir(app);
+    const run = await cli(app, 'generate', 'policy', 'isMine', '--on', 'UserController', '--on', 'user/signup');
     expect(changeLines(run.stdout)).toEqual([
-      'UPDATE config/policies.ts',
       'CONFLICT api/policies/isMine.ts (yours differs from what sails-rt would write; left as it is, --force overwrites it and keeps yours as api/policies/isMine.ts.orig)',
     ]);
     expect(run.stderr).toBe(
-      'Error: api/policies/isMine.ts already exists and differs from what sails-rt would write, so it was left alone (it was mapped in config/policies.ts); keep yours, or pass --force to replace it (yours is kept as api/policies/isMine.ts.orig).',
+      "Error: api/policies/isMine.ts already exists and differs from what sails-rt would write, so nothing was written; to map yours, add UserController: { '*': 'isMine' }, 'user/signup': 'isMine' to config/policies.ts yourself, or pass --force to replace it (yours is kept as api/policies/isMine.ts.orig).",
     );
     expect(run.exitCode).toBe(1);
-    expect(readFileSync(policiesFile, 'utf8')).toContain("  UserController: { '*': 'isMine' },\n};");
+    expect(snapshotDir(app)).toEqual(before);
   });
 
   it('lists --on in --help, with an example of each form', async () => {

@@ -107,7 +107,7 @@ describe('sails-rt generate', () => {
       expect(run).toEqual({
         exitCode: 1,
         stdout: '',
-        stderr: 'Error: api/models/User.ts, model User, attribute "name": has the unknown type "strin"; types: string, number, boolean, json.',
+        stderr: 'Error: api/models/User.ts, model User, attribute "name": has the unknown type "strin" (did you mean "string"?); types: string, number, boolean, json.',
       });
       expect(snapshotDir(app)).toEqual(before);
     } finally {
@@ -202,7 +202,7 @@ describe('sails-rt generate policy', () => {
       const run = await cli(app, 'generate', ...args);
       expect(run.exitCode, args.join(' ')).toBe(0);
       expect(changeLines(run.stdout)).toEqual(['CREATE api/policies/isLoggedIn.ts']);
-      expect(run.stdout).toContain('Dry run: nothing was written (1 files would change).');
+      expect(run.stdout).toContain('Dry run: nothing was written (1 file would change).');
     }
     expect(snapshotDir(app)).toEqual(before);
   });

@@ -39,7 +39,7 @@ describe('sails-rt new --models', () => {
 
   it.each([
     ['bad.yaml', 'models:\n  Pet:\n    attributes:\n      owner: { model: person }\n', 'Error: bad.yaml, model Pet, attribute "owner": links to the model "person", which the file does not define; add "Person" under "models" or fix the link (models: pet).'],
-    ['bad.json', '{ "models": { "User": { "attributes": { "id": { "type": "string" } } } } }', 'Error: bad.json, model User, attribute "id": "type" is "string"; sails-rt keeps an auto-incremented number id, so this attribute may only be left out or declared as { type: \'number\', autoIncrement: true } (with description, example and the like).'],
+    ['bad.json', '{ "models": { "User": { "attributes": { "id": { "type": "string" } } } } }', 'Error: bad.json, model User, attribute "id": is the primary key, so it needs "required: true" (each create sends its value) or, for a number, "autoIncrement: true" (the store numbers records): sails-rt makes no other kind of key; declare it as { type: \'string\', required: true } or { type: \'number\', autoIncrement: true } (rules and metadata may be added).'],
     ['bad.json', '{ "models": {', "Error: bad.json:1:14: expected property name or '}'; fix the JSON syntax."],
     ['bad.txt', 'models: {}', 'Error: bad.txt: cannot tell the format of the file from its extension ".txt"; name it with .json, .yaml or .yml.'],
     ['missing.json', undefined, 'Error: The models file missing.json does not exist; pass --models the path of a .json or .yaml definitions file.'],

@@ -33,6 +33,53 @@ export default defineModel({
 });
 `;
 
+// Written by hand: `generate model` always keys by id; a definition may name its own key (docs/runtime.md, "Model settings").
+const COUNTRY = `import { defineModel } from 'sails-rt';
+export default defineModel({
+  primaryKey: 'code',
+  attributes: {
+    code: { type: 'string', required: true },
+    products: { collection: 'product', via: 'origin' },
+  },
+});
+`;
+const PRODUCT = `import { defineModel } from 'sails-rt';
+export default defineModel({
+  primaryKey: 'productId',
+  attributes: {
+    productId: { type: 'number', autoIncrement: true },
+    origin: { model: 'country' },
+  },
+});
+`;
+// The typed client takes each model's key type where the routes take :id.
+const KEYS_CHECK = `import type { SocketLike } from 'sails-rt/client';
+import { createClient } from '../generated/client.js';
+import type { Country, CountryCreate, ProductCreate } from '../generated/models.js';
+
+export async function keys(socket: SocketLike): Promise<string> {
+  const client = createClient(socket);
+  const made: Country = await client.country.create({ code: 'FR' } satisfies CountryCreate);
+  const product = await client.product.create({ origin: made.code } satisfies ProductCreate);
+  const found: Country = await client.country.findOne('FR');
+  await client.product.findOne(product.productId);
+  await client.country.add('FR', 'products', product.productId);
+  client.country.on('updated', (message) => {
+    const id: string = message.id;
+    return id;
+  });
+  // @ts-expect-error: a country is found by its code, a string
+  await client.country.findOne(1);
+  // @ts-expect-error: a product's key is a number
+  await client.product.findOne('1');
+  // @ts-expect-error: a product's origin is a country code
+  await client.product.create({ origin: 3 });
+  // @ts-expect-error: a country's create needs its code
+  await client.country.create({});
+  return found.code;
+}
+`;
+
 // sails.models.<identity> is typed by generated/models-api.ts: records, create and update values.
 const TYPED_CONTROLLER = `import { defineController, sails } from 'sails-rt';
 import type { BlogPost, Client } from '../../generated/models.js';
@@ -81,6 +128,9 @@ describe('a generated app with awkward names', () => {
     writeFileSync(join(app, 'config/policies.ts'), POLICIES);
     writeFileSync(join(app, 'api/models/Weird.ts'), WEIRD);
     writeFileSync(join(app, 'api/controllers/TypedController.ts'), TYPED_CONTROLLER);
+    writeFileSync(join(app, 'api/models/Country.ts'), COUNTRY);
+    writeFileSync(join(app, 'api/models/Product.ts'), PRODUCT);
+    writeFileSync(join(app, 'test/keys-check.ts'), KEYS_CHECK);
     expect((await cli(app, 'generate')).stderr).toBe('');
     // What npm install would give it, from this checkout and its node_modules: nothing from a registry.
     mkdirSync(join(app, 'node_modules'));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify, stripVTControlCharacters } from 'node:util';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collect,
@@ -181,31 +181,74 @@ describe('sails-rt lift on the generated app', () => {
   // Debian's chromium, as .ci/run installs it; a machine without it skips this one test outside CI.
   const chromiumPath = '/usr/bin/chromium';
   it.skipIf(!existsSync(chromiumPath) && !process.env['CI'])(
-    "serves a live page on which the browser SDK gets pub-sub messages and the seed's hello",
+    'serves a live page that watches the models, creates from a form and updates every tab live, and says hello as it describes',
     async () => {
       const browser = await chromium.launch({
         executablePath: chromiumPath,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
       });
       try {
-        const [watcher, greeter] = [await browser.newPage(), await browser.newPage()];
-        for (const page of [watcher, greeter]) {
+        const [creator, watcher] = [await browser.newPage(), await browser.newPage()];
+        const errors: string[] = [];
+        for (const page of [creator, watcher]) {
+          page.on('pageerror', (error) => errors.push(error.message));
           await page.goto(url);
-          await page.locator('#status', { hasText: 'connected' }).waitFor();
+          await page.locator('#status[data-state="connected"]', { hasText: /^connected$/ }).waitFor({ timeout: 10_000 });
         }
-        await watcher.fill('#identity', 'user');
-        await watcher.click('#watch button');
-        // The users earlier tests made are listed once find has answered and subscribed the page.
-        await watcher.locator('#records li').first().waitFor({ timeout: 5_000 });
-        const name = `browser-${Date.now()}`;
-        await fetch(`${url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
-        await watcher.locator('#records li', { hasText: name }).waitFor({ timeout: 5_000 });
+        const rows = (page: Page, text: string) => page.locator('#records tbody tr', { hasText: text });
 
-        await watcher.click('#say');
-        await watcher.locator('#log', { hasText: 'GET /say/hello 200' }).waitFor({ timeout: 5_000 });
-        await greeter.click('#say');
-        await watcher.locator('#log', { hasText: 'hello {"howdy":"hi there!"}' }).waitFor({ timeout: 5_000 });
-        expect(await greeter.locator('#log').textContent()).not.toContain('howdy');
+        // The models are listed and the first is watched, with nothing typed.
+        for (const page of [creator, watcher]) {
+          expect(await page.locator('#model option').evaluateAll((options) => options.map((option) => (option as unknown as { value: string }).value))).toEqual(['user']);
+          expect(await page.locator('#model').inputValue()).toBe('user');
+          await page.locator('#records tbody tr[data-id]').first().waitFor({ timeout: 5_000 });
+        }
+        expect(await creator.locator('#create label').allTextContents()).toEqual(['name *', 'email', 'age']);
+
+        // The server's 400 is shown as its sentence.
+        await creator.click('#create button[type="submit"]');
+        await creator.locator('#create-result.error', { hasText: '"name" is required' }).waitFor({ timeout: 5_000 });
+
+        // Created in one tab: the row is in both, once, with readable dates; the markup in the name stays text.
+        const name = `<b>browser-${Date.now()}</b>`;
+        await creator.fill('#field-name', name);
+        await creator.fill('#field-age', '7');
+        await creator.click('#create button[type="submit"]');
+        await creator.locator('#create-result.ok').waitFor({ timeout: 5_000 });
+        for (const page of [creator, watcher]) await rows(page, name).waitFor({ timeout: 5_000 });
+        const id = Number(await rows(creator, name).getAttribute('data-id'));
+
+        // Updated over HTTP: both tabs hear it, which also means any duplicate create would have arrived by now.
+        await fetch(`${url}/user/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ age: 8 }) });
+        for (const page of [creator, watcher]) {
+          await page.locator(`#records tr[data-id="${id}"] td:nth-child(4)`, { hasText: /^8$/ }).waitFor({ timeout: 5_000 });
+          expect(await rows(page, name).count()).toBe(1);
+          expect(await page.locator('#records b').count()).toBe(0);
+          // createdAt and updatedAt are shown as dates, not as ms since 1970.
+          for (const text of await rows(page, name).locator('td:nth-child(5), td:nth-child(6)').allTextContents()) {
+            expect(text).not.toMatch(/\d{12}/);
+            expect(text).toMatch(/\d:\d\d/);
+          }
+          const created = await rows(page, name).locator('td:nth-child(5) time').getAttribute('datetime');
+          expect(Math.abs(Date.parse(created ?? '') - Date.now())).toBeLessThan(60_000);
+        }
+        expect(await watcher.locator('#activity').textContent()).toContain(`user #${id} was created by another socket.`);
+
+        // Deleted in the other tab: gone from both.
+        await watcher.locator(`#records tr[data-id="${id}"] button`, { hasText: 'Delete' }).click();
+        for (const page of [creator, watcher]) await rows(page, name).waitFor({ state: 'detached', timeout: 5_000 });
+
+        // Say hello: each tab joined funSockets on connecting, so a press in one is heard in the other only.
+        for (const page of [creator, watcher]) await page.locator('#say-state', { hasText: 'this tab is in funSockets' }).waitFor({ timeout: 5_000 });
+        const heard = (page: Page) => page.locator('#hellos li', { hasText: 'Heard hello from another tab (howdy: hi there!).' });
+        // The watcher's joining hello to the creator may still be on its way: let it land before counting.
+        await creator.waitForTimeout(300);
+        const [creatorHeard, watcherHeard] = [await heard(creator).count(), await heard(watcher).count()];
+        await creator.click('#say');
+        await creator.locator('#hellos li', { hasText: 'You said hello; the server answered anyData: we want to send back.' }).waitFor({ timeout: 5_000 });
+        await heard(watcher).nth(watcherHeard).waitFor({ timeout: 5_000 });
+        expect(await heard(creator).count()).toBe(creatorHeard);
+        expect(errors).toEqual([]);
       } finally {
         await browser.close();
       }

@@ -88,7 +88,7 @@ describe('generateModel', () => {
         '});',
       ].join('\n'),
     );
-    expect(files['generated/client.ts']).toContain("    user: createModelClient<models.User, models.UserCreate, models.UserUpdate, never, never>(socket, 'user', options),\n");
+    expect(files['generated/client.ts']).toContain("    user: createModelClient<models.User, models.UserCreate, models.UserUpdate, never, never, number>(socket, 'user', options),\n");
   });
 
   it('creates required values that fit the rules, with unique ones unique per run', () => {
@@ -121,7 +121,7 @@ describe('generateModel', () => {
   it('keeps generated/ from the other models already in the app', () => {
     const existing = [{ className: 'Pet', definition: { attributes: { name: { type: 'string' } } }, file: 'api/models/Pet.ts' }];
     const { files } = run(newApp(), (tree) => generateModel(tree, options({ existing })));
-    expect(files['generated/client.ts']).toContain("    pet: createModelClient<models.Pet, models.PetCreate, models.PetUpdate, never, never>(socket, 'pet', options),\n    user: createModelClient");
+    expect(files['generated/client.ts']).toContain("    pet: createModelClient<models.Pet, models.PetCreate, models.PetUpdate, never, never, number>(socket, 'pet', options),\n    user: createModelClient");
   });
 
   it('names a user-owned file that differs as a conflict and leaves it, deriving generated/ from the file as it is', () => {
@@ -204,7 +204,7 @@ describe('generated/ for model names that clash with the names it uses', () => {
   it('reaches the model types through a namespace, so a model named SocketLike does not clash with the import', () => {
     const files = generate('SocketLike');
     expect(files['generated/client.ts']).toContain("import type * as models from './models.js';");
-    expect(files['generated/client.ts']).toContain('socketLike: createModelClient<models.SocketLike, models.SocketLikeCreate, models.SocketLikeUpdate, never, never>(socket, ');
+    expect(files['generated/client.ts']).toContain('socketLike: createModelClient<models.SocketLike, models.SocketLikeCreate, models.SocketLikeUpdate, never, never, number>(socket, ');
   });
 
   it('refuses models Foo and FooCreate (or FooUpdate), which would both declare the type FooCreate', () => {

@@ -106,7 +106,11 @@ describe('generatePolicy with on: the policy file and its mapping, all or nothin
         { target: 'UserController', outcome: 'added', message: 'config/policies.ts: every action of UserController now runs isLoggedIn.' },
       ],
       // The example app has SayController.hello, but no User yet.
-      notes: ['there is no api/controllers/UserController.ts or api/models/User.ts yet, so the mapping for UserController guards nothing until you add one.'],
+      notes: [
+        'there is no api/controllers/UserController.ts or api/models/User.ts yet, so the mapping for UserController guards nothing until you add one.',
+        // The example's own test says hello without a session: named, with the edit that opens the mapping there.
+        "test/say.test.ts drives those actions without a logged-in session, so it is now refused (403). To go on testing the actions apart from isLoggedIn, add policies: { SayController: { hello: true } } to the config it passes to lift() (in the tests only: config/policies.ts keeps guarding the app); to test isLoggedIn itself, log a user in first (req.session.userId).",
+      ],
     });
   });
 

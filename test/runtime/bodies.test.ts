@@ -1,6 +1,7 @@
 /**
  * Bodies of blueprint writes over HTTP: JSON, urlencoded and multipart forms read as Sails reads
- * them (a form's text coerced as Waterline coerces it), anything else a 415, never an empty record.
+ * them, anything else a 415, never an empty record; and every value of every write (JSON, form,
+ * socket, sails.models) and of criteria read against its attribute as Waterline's rttc reads it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
@@ -95,9 +96,110 @@ describe('form bodies on blueprint writes', () => {
     expect(updated.body.age).toBe(37);
   });
 
-  it('keeps JSON bodies as they are: "5" for a number is still refused', async () => {
-    const refused = await send('POST', '/person', { type: 'application/json', body: JSON.stringify({ name: 'j', age: '5' }) });
+});
+
+/** What Waterline's rttc.validate(type, value) makes of a value, and what it refuses: one table for every path. */
+const COERCED: [attribute: string, sent: unknown, written: unknown][] = [
+  ['age', '5', 5],
+  ['age', '349.86', 349.86],
+  ['age', '-1.5', -1.5],
+  ['age', '1e3', 1000],
+  ['age', '0x10', 16],
+  ['age', true, 1],
+  ['age', false, 0],
+  ['name', 45, '45'],
+  ['name', 1.5, '1.5'],
+  ['name', true, 'true'],
+  ['active', 1, true],
+  ['active', 0, false],
+  ['active', '1', true],
+  ['active', 'true', true],
+  ['active', 'false', false],
+  ['meta', '5', '5'],
+];
+const REFUSED: [attribute: string, sent: unknown][] = [
+  ['age', ''],
+  ['age', 'abc'],
+  ['age', ' 5'],
+  ['age', 'Infinity'],
+  ['age', {}],
+  ['age', [5]],
+  ['age', null],
+  ['name', { a: 1 }],
+  ['name', ['x']],
+  ['name', null],
+  ['active', 2],
+  ['active', 'yes'],
+  ['active', ''],
+];
+
+describe('every write reads its values as Waterline does (rttc loose validation)', () => {
+  const values = (attribute: string, sent: unknown): Record<string, unknown> => ({ name: 'v', [attribute]: sent });
+
+  it.each(COERCED)('a JSON body: %s %j is written as %j, on create and update', async (attribute, sent, written) => {
+    const created = await send('POST', '/person', { type: 'application/json', body: JSON.stringify(values(attribute, sent)) });
+    expect(created.status).toBe(200);
+    expect(created.body[attribute]).toEqual(written);
+    const updated = await send('PATCH', `/person/${created.body.id}`, { type: 'application/json', body: JSON.stringify({ [attribute]: sent }) });
+    expect(updated.body[attribute]).toEqual(written);
+  });
+
+  it.each(REFUSED)('a JSON body: %s %j is a 400 naming the attribute, and nothing is written', async (attribute, sent) => {
+    const before = await count();
+    const refused = await send('POST', '/person', { type: 'application/json', body: JSON.stringify(values(attribute, sent)) });
     expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'E_INVALID_NEW_RECORD', message: expect.stringContaining(`"${attribute}"`) });
+    expect(await count()).toBe(before);
+  });
+
+  it('socket request data: each coercion and each refusal, as over HTTP', async () => {
+    const client = await connect('socket.io-client 4', lifted.app.url);
+    try {
+      for (const [attribute, sent, written] of COERCED) {
+        const jwr = await client.request('post', '/person', values(attribute, sent));
+        expect([attribute, sent, (jwr.body as Record<string, unknown>)[attribute]]).toEqual([attribute, sent, written]);
+      }
+      for (const [attribute, sent] of REFUSED) {
+        const jwr = await client.request('post', '/person', values(attribute, sent));
+        expect([attribute, sent, jwr.statusCode]).toEqual([attribute, sent, 400]);
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  it('sails.models: create and update(criteria).set() coerce, and refuse what rttc refuses with the same error', async () => {
+    const person = lifted.app.models['person']!;
+    for (const [attribute, sent, written] of COERCED) {
+      const created = (await person.create(values(attribute, sent))) as Record<string, unknown>;
+      expect([attribute, sent, created[attribute]]).toEqual([attribute, sent, written]);
+      const [updated] = (await person.update({ id: created['id'] }).set({ [attribute]: sent })) as Record<string, unknown>[];
+      expect([attribute, sent, updated?.[attribute]]).toEqual([attribute, sent, written]);
+    }
+    for (const [attribute, sent] of REFUSED) {
+      await expect(person.create(values(attribute, sent))).rejects.toMatchObject({ code: 'E_INVALID_NEW_RECORD' });
+    }
+  });
+
+  it('a link id sent as digits is the id; other text is refused', async () => {
+    const pet = await send('POST', '/pet', { type: 'application/json', body: JSON.stringify({ name: 'Rex' }) });
+    const owner = await send('POST', '/person', { type: 'application/json', body: JSON.stringify({ name: 'o', pets: [String(pet.body.id)] }) });
+    expect(owner.body.pets.map((p: { id: number }) => p.id)).toEqual([pet.body.id]);
+    const moved = await send('PATCH', `/pet/${pet.body.id}`, { type: 'application/json', body: JSON.stringify({ owner: String(owner.body.id) }) });
+    expect(moved.body.owner).toMatchObject({ id: owner.body.id });
+    const refused = await send('PATCH', `/pet/${pet.body.id}`, { type: 'application/json', body: JSON.stringify({ owner: '1.5' }) });
+    expect(refused.status).toBe(400);
+  });
+
+  it('criteria values are read the same way: "5" finds age 5, 45 finds name "45", "x" for a number is a 400', async () => {
+    await lifted.app.models['person']!.create({ name: '45', age: 5 });
+    const person = lifted.app.models['person']!;
+    expect((await person.find({ age: '5', name: 45 })).length).toBeGreaterThan(0);
+    const found = await send('GET', `/person?where=${encodeURIComponent(JSON.stringify({ age: '5', name: 45, active: { '!=': 'true' } }))}`, {});
+    expect(found.status).toBe(200);
+    expect(found.body.length).toBeGreaterThan(0);
+    const refused = await send('GET', `/person?where=${encodeURIComponent(JSON.stringify({ age: 'x' }))}`, {});
+    expect(refused.body).toMatchObject({ code: 'E_INVALID_CRITERIA' });
   });
 });
 
@@ -144,7 +246,7 @@ describe('other bodies on blueprint writes', () => {
     expect(echoed.body).toMatchObject({ body: 'just text', type: 'string' });
   });
 
-  it('socket writes are unchanged', async () => {
+  it('socket writes have no content type to check', async () => {
     const client = await connect('socket.io-client 4', lifted.app.url);
     try {
       const jwr = await client.request('post', '/person', { name: 'Sock', age: 3 });

@@ -4,7 +4,9 @@
  * request id its response carries. The test captures the log's destination (LiftOptions.logDestination).
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
+import Fastify from 'fastify';
 import { sails, type Req } from '../../src/runtime/index.js';
+import { AppLog } from '../../src/runtime/log/index.js';
 import { connect, liftFixture, type Lifted } from './helpers.js';
 
 const PRODUCTION = {
@@ -23,6 +25,10 @@ const routes = {
     sails.log.verbose('at verbose');
     sails.log.silly('at silly');
     sails.log('plain call');
+    return 'ok';
+  },
+  'GET /deep': () => {
+    sails.log.info('deep', { a: { b: { c: { d: 1 } } } });
     return 'ok';
   },
 };
@@ -131,6 +137,163 @@ describe('log.level', () => {
     await expect(liftFixture({ log: { level: 'loud' } })).rejects.toThrow(
       'The setting log.level (config/log.ts) is "loud"; use one of silent, error, warn, debug, info, verbose, silly.',
     );
+  });
+});
+
+/** A logger such as winston's: one method per level, which needs `this`, and a record of each call. */
+class Recorder {
+  readonly calls: [method: string, ...args: unknown[]][] = [];
+  private record(method: string, args: unknown[]): void {
+    this.calls.push([method, ...args]);
+  }
+  error(...args: unknown[]): void { this.record('error', args); }
+  warn(...args: unknown[]): void { this.record('warn', args); }
+  debug(...args: unknown[]): void { this.record('debug', args); }
+  info(...args: unknown[]): void { this.record('info', args); }
+  verbose(...args: unknown[]): void { this.record('verbose', args); }
+  silly(...args: unknown[]): void { this.record('silly', args); }
+  log(...args: unknown[]): void { this.record('log', args); }
+}
+
+const REQUEST = /^(socket )?GET \S+ \d{3} \d+(\.\d)? ms$/;
+
+describe('log.custom', () => {
+  it("sails.log's levels call the methods of the same name, the plain call debug, filtered by log.level; stdout gets nothing", async () => {
+    const custom = new Recorder();
+    const lifted = await liftLogging({ log: { custom } });
+    expect(await (await fetch(`${lifted.app.url}/chatty`)).json()).toBe('ok');
+    expect(custom.calls).toStrictEqual([
+      ['error', 'error: at error /chatty'],
+      ['warn', 'warn: at warn'],
+      ['debug', 'debug: at debug'],
+      ['info', 'info: at info 42'],
+      ['debug', 'debug: plain call'],
+      ['info', expect.stringMatching(/^GET \/chatty 200 \d+(\.\d)? ms$/)],
+    ]);
+    expect(lifted.logs).toStrictEqual([]);
+  });
+
+  it.each([
+    ['warn', ['error', 'warn']],
+    ['silly', ['error', 'warn', 'debug', 'info', 'verbose', 'silly', 'debug', 'info']],
+    ['silent', []],
+  ] as const)('log.level %s is applied before the custom logger is called', async (level, methods) => {
+    const custom = new Recorder();
+    const lifted = await liftLogging({ log: { custom, level } });
+    await fetch(`${lifted.app.url}/chatty`);
+    expect(custom.calls.map(([method]) => method)).toStrictEqual(methods);
+  });
+
+  it("a missing warn falls back to error and another missing method drops its lines, as captains-log does; lift refuses a logger with none of Sails' methods", async () => {
+    const calls: string[] = [];
+    const lifted = await liftLogging({ log: { level: 'silly', custom: { error: (text: string) => calls.push(`E ${text}`), info: (text: string) => calls.push(`I ${text}`) } } });
+    await fetch(`${lifted.app.url}/chatty`);
+    expect(calls).toStrictEqual(['E error: at error /chatty', 'E warn: at warn', 'I info: at info 42', expect.stringMatching(/^I GET \/chatty 200 /)]);
+    await expect(liftFixture({ log: { custom: { log() {} } } })).rejects.toThrow(
+      'The setting log.custom (config/log.ts) has none of the methods Sails calls (error, warn, debug, info, verbose, silly), so nothing would be logged; use a logger object such as a winston logger, or remove it to log to stdout.',
+    );
+  });
+
+  it("a 500 reaches custom.error with its request id and stack, over HTTP and sockets", async () => {
+    const custom = new Recorder();
+    const lifted = await liftLogging({ log: { custom } });
+    const response = await fetch(`${lifted.app.url}/echo/throws`);
+    const id = response.headers.get('x-request-id');
+    const client = await connect('socket.io-client 4', lifted.app.url);
+    onTestFinished(() => client.close());
+    const jwr = await client.request('get', '/echo/responses/serverError', { data: 'kaput' });
+    const errors = custom.calls.filter(([method]) => method === 'error').map(([, text]) => String(text).split('\n'));
+    expect(errors).toStrictEqual([
+      [`error: GET /echo/throws 500 (request id: ${id})`, 'Error: boom in throws', expect.stringMatching(/^ {4}at throws \(.*EchoController\.ts:\d+:\d+\)$/), ...errors[0]!.slice(3)],
+      [`error: socket GET /echo/responses/serverError 500 (request id: ${jwr.headers['x-request-id']})`, 'Error: kaput', ...errors[1]!.slice(2)],
+    ]);
+  });
+
+  it('inspect: false passes the arguments as they were given, and sails-rt\'s own lines as (message, fields)', async () => {
+    const custom = new Recorder();
+    const lifted = await liftLogging({ log: { custom, inspect: false } });
+    await fetch(`${lifted.app.url}/chatty`);
+    const response = await fetch(`${lifted.app.url}/echo/throws`);
+    const id = response.headers.get('x-request-id');
+    expect(custom.calls.slice(0, 5)).toStrictEqual([
+      ['error', 'at error', '/chatty'],
+      ['warn', 'at warn'],
+      ['debug', 'at debug'],
+      ['info', 'at info %d', 42],
+      ['debug', 'plain call'],
+    ]);
+    expect(custom.calls[5]).toStrictEqual(['info', expect.stringMatching(/^GET \/chatty 200 /), expect.objectContaining({ transport: 'http', method: 'GET', url: '/chatty', statusCode: 200, responseTime: expect.any(Number) })]);
+    const [method, message, fields] = custom.calls.find(([name, text]) => name === 'error' && String(text).includes(' 500 ')) ?? [];
+    expect([method, message]).toStrictEqual(['error', `GET /echo/throws 500 (request id: ${id})`]);
+    expect(fields).toMatchObject({ reqId: id, transport: 'http', statusCode: 500, err: expect.any(Error) });
+    expect((fields as { err: Error }).err.stack).toMatch(/^Error: boom in throws\n {4}at throws /);
+  });
+
+  it('in production, request lines go to custom.verbose', async () => {
+    const custom = new Recorder();
+    const lifted = await liftLogging({ ...PRODUCTION, log: { custom, level: 'verbose' } }, 'production');
+    expect((await fetch(`${lifted.app.url}/user`)).status).toBe(200);
+    expect(custom.calls).toStrictEqual([['verbose', expect.stringMatching(REQUEST)]]);
+    expect(lifted.logs).toStrictEqual([]);
+  });
+
+  it("Fastify's own warnings and errors reach it too, at warn and error", async () => {
+    const custom = new Recorder();
+    const appLog = new AppLog({ custom }, false, { write: () => expect.unreachable('nothing reaches the destination') });
+    const fastify = Fastify({ logger: appLog.fastifyOptions() });
+    onTestFinished(() => fastify.close());
+    fastify.log.info('Server listening');
+    fastify.log.warn({ reqId: 'r-1' }, 'a hook replied twice');
+    fastify.log.fatal(new Error('gone'), 'fatal');
+    expect(custom.calls).toStrictEqual([['warn', 'warn: a hook replied twice'], ['error', expect.stringMatching(/^error: fatal\nError: gone\n {4}at /)]]);
+  });
+
+  it('a custom logger that throws on a request line does not fail the request', async () => {
+    const lifted = await liftLogging({ log: { custom: { info() { throw new Error('disk full'); } } } });
+    expect((await fetch(`${lifted.app.url}/user`)).status).toBe(200);
+  });
+});
+
+describe('the other log settings', () => {
+  const lines = async (log: Record<string, unknown>, path = '/chatty'): Promise<string[]> => {
+    const lifted = await liftLogging({ log });
+    await fetch(`${lifted.app.url}${path}`);
+    return lifted.logs.filter((line) => !REQUEST.test(line));
+  };
+
+  it('prefixes: each level its own, a level left out none; prefix: one for every level', async () => {
+    expect(await lines({ prefixes: { warn: '[!] ', error: '[err] ' } })).toStrictEqual(['[err] at error /chatty', '[!] at warn', 'at debug', 'at info 42', 'plain call']);
+    expect(await lines({ prefix: '| ' })).toStrictEqual(['| at error /chatty', '| at warn', '| at debug', '| at info 42', '| plain call']);
+  });
+
+  it('inspect: false without a custom logger writes lines without a prefix', async () => {
+    expect(await lines({ inspect: false })).toStrictEqual(['at error /chatty', 'at warn', 'at debug', 'at info 42', 'plain call']);
+  });
+
+  it('inspectOptions reach util.inspect', async () => {
+    expect(await lines({}, '/deep')).toStrictEqual(['info: deep { a: { b: { c: [Object] } } }']);
+    expect(await lines({ inspectOptions: { depth: 0 } }, '/deep')).toStrictEqual(['info: deep { a: [Object] }']);
+  });
+
+  it('colors and noShip are accepted and change nothing (no colours, no ship)', async () => {
+    expect(await lines({ colors: false, noShip: true })).toStrictEqual(await lines({}));
+  });
+
+  it.each([
+    [{ timestamp: true }, 'The setting log.timestamp (config/log.ts) is not a log setting of Sails 1; use level, custom, inspect, inspectOptions, prefix, prefixes, colors or noShip.'],
+    [{ prefixTheme: 'aligned' }, "The setting log.prefixTheme (config/log.ts) is a captains-log setting sails-rt does not support; write the prefixes you want as log.prefixes, e.g. { warn: '[!] ', error: '[err] ' }."],
+    [{ globalizeAs: 'log' }, "The setting log.globalizeAs (config/log.ts) is a captains-log setting sails-rt does not support; remove it and reach the log as sails.log (import { sails } from 'sails-rt')."],
+    [{ inspect: 'yes' }, 'The setting log.inspect (config/log.ts) is "yes"; use true or false.'],
+    [{ custom: 'winston' }, 'The setting log.custom (config/log.ts) is "winston"; use a logger object such as a winston logger, or remove it to log to stdout.'],
+    [{ prefixes: { notice: '! ' } }, 'The setting log.prefixes.notice (config/log.ts) is not a level; use error, warn, debug, info, verbose, silly.'],
+    [{ prefix: 3 }, "The setting log.prefix (config/log.ts) is 3; use a string such as '[app] '."],
+    [{ inspectOptions: true }, 'The setting log.inspectOptions (config/log.ts) is true; use options of util.inspect, such as { depth: null }.'],
+  ])('lift refuses log %j', async (log, message) => {
+    await expect(liftFixture({ log })).rejects.toThrow(message);
+  });
+
+  it('lift refuses a log that is not an object', async () => {
+    await expect(liftFixture({ log: 'info' })).rejects.toThrow('The setting "log" (config/log.ts) is "info"; write `export const log = { level: \'info\' }`.');
   });
 });
 

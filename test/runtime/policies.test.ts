@@ -78,15 +78,28 @@ describe('policies', () => {
 
   it('in production, lift refuses blueprint writes no policy guards, unless blueprints.allowUnguardedWrites says so', async () => {
     const production = { session: { secret: 'a-real-secret-for-the-test' }, sockets: { beforeConnect: () => true } };
+    // A short sentence, at most eight routes one a line, then how many more.
     await expect(liftFixture(production, { environment: 'production' })).rejects.toThrow(
-      'In production, anyone could write through the blueprint routes POST /note, PATCH /note/:id, PUT /note/:id, DELETE /note/:id, DELETE /note, POST /user, PATCH /user/:id, PUT /user/:id, DELETE /user/:id, DELETE /user, POST /widget, PATCH /widget/:id, PUT /widget/:id, DELETE /widget/:id, DELETE /widget, because no policy guards them; map them to a policy in config/policies.ts (e.g. UserController: { create: \'isLoggedIn\' }), or set blueprints.allowUnguardedWrites: true in config/blueprints.ts if that is intended.',
+      [
+        'In production, anyone could write through these 15 blueprint routes, because no policy guards them:',
+        '  POST /note',
+        '  PATCH /note/:id',
+        '  PUT /note/:id',
+        '  DELETE /note/:id',
+        '  DELETE /note',
+        '  POST /user',
+        '  PATCH /user/:id',
+        '  PUT /user/:id',
+        '  and 7 more',
+        "Map them to a policy in config/policies.ts (e.g. UserController: { '*': 'isLoggedIn', find: true, findOne: true }, or sails-rt generate policy isLoggedIn --on UserController), or set blueprints.allowUnguardedWrites: true in config/blueprints.ts if that is intended.",
+      ].join('\n'),
     );
     // Shortcut write routes count too, with REST routes or without them.
     await expect(liftFixture({ ...production, blueprints: { rest: false, shortcuts: true } }, { environment: 'production' })).rejects.toThrow(
-      'In production, anyone could write through the blueprint routes GET /note/create, GET /note/update/:id, GET /note/destroy/:id, GET /user/create,',
+      'these 9 blueprint routes, because no policy guards them:\n  GET /note/create\n  GET /note/update/:id\n  GET /note/destroy/:id\n  GET /user/create\n',
     );
     await expect(liftFixture({ ...production, blueprints: { shortcuts: true, prefix: '/api' } }, { environment: 'production' })).rejects.toThrow(
-      'DELETE /api/note, GET /api/note/create, GET /api/note/update/:id, GET /api/note/destroy/:id, POST /api/user,',
+      'these 24 blueprint routes, because no policy guards them:\n  POST /api/note\n  PATCH /api/note/:id\n  PUT /api/note/:id\n  DELETE /api/note/:id\n  DELETE /api/note\n  GET /api/note/create\n  GET /api/note/update/:id\n  GET /api/note/destroy/:id\n  and 16 more\n',
     );
     const allowed = await liftFixture({ ...production, blueprints: { allowUnguardedWrites: true } }, { environment: 'production' });
     await allowed.close();

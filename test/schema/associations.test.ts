@@ -12,8 +12,8 @@ describe('links in the schema', () => {
     const [u, p, t] = normalizeModels([source('User', user), source('Pet', pet), source('Tag', tag)]);
     expect(p?.attributes.find((a) => a.name === 'owner')).toStrictEqual({ name: 'owner', type: 'number', required: false, unique: false, allowNull: true, rules: {}, model: 'user' });
     expect(u?.collections).toStrictEqual([
-      { name: 'pets', collection: 'pet', via: 'owner', kind: 'one-to-many' },
-      { name: 'tags', collection: 'tag', via: 'users', kind: 'many-to-many', junction: { table: 'tag_users__user_tags', self: 'user_tags', other: 'tag_users' } },
+      { name: 'pets', collection: 'pet', via: 'owner', kind: 'one-to-many', keyType: 'number' },
+      { name: 'tags', collection: 'tag', via: 'users', kind: 'many-to-many', junction: { table: 'tag_users__user_tags', self: 'user_tags', other: 'tag_users' }, keyType: 'number' },
     ]);
     expect(t?.collections[0]?.junction).toStrictEqual({ table: 'tag_users__user_tags', self: 'tag_users', other: 'user_tags' });
   });

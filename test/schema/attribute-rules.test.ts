@@ -96,8 +96,9 @@ describe('every Sails 1 validation rule', () => {
     [{ type: 'string', custom: 'value.length > 2' }, '"custom" must be a function (value) => boolean, which only a model file'],
     [{ type: 'string', isURL: 'yes' }, '"isURL" must be true or false.'],
     [{ type: 'string', isNotIn: [] }, '"isNotIn" must be a non-empty array of string values.'],
-    [{ type: 'string', encrypt: true }, '"encrypt: true" is not supported yet: sails-rt does not encrypt values at rest'],
-    [{ type: 'number', autoIncrement: true }, '"autoIncrement" applies only to the primary key "id", which sails-rt always auto-increments; remove it here.'],
+    [{ type: 'string', encrypt: true, defaultsTo: 'x' }, '"encrypt: true" cannot be used with "defaultsTo"'],
+    [{ type: 'string', encrypt: 'yes' }, '"encrypt" must be true or false, got "yes".'],
+    [{ type: 'number', autoIncrement: true }, '"autoIncrement" applies only to the primary key (the attribute "primaryKey" names, "id" by default); remove it here.'],
     [{ type: 'string', description: 3 }, '"description" must be a string, got 3.'],
   ])('refuses a malformed rule: %j', (definition, message) => {
     expect(() => field(definition)).toThrow(SchemaError);
@@ -140,7 +141,7 @@ describe('timestamps and the built-in attributes', () => {
       attributes: { madeAt: { type: 'number', autoCreatedAt: true }, touchedAt: { type: 'number', autoUpdatedAt: true, description: 'last change' } },
     });
     expect(model.attributes.filter((a) => a.auto !== undefined).map((a) => [a.name, a.auto])).toEqual([
-      ['id', 'id'],
+      ['id', 'autoIncrement'],
       ['createdAt', 'createdAt'],
       ['updatedAt', 'updatedAt'],
       ['madeAt', 'createdAt'],
@@ -159,7 +160,7 @@ describe('timestamps and the built-in attributes', () => {
       },
     });
     expect(model.attributes.map((a) => [a.name, a.auto])).toEqual([
-      ['id', 'id'],
+      ['id', 'autoIncrement'],
       ['createdAt', 'createdAt'],
       ['updatedAt', 'updatedAt'],
       ['name', undefined],
@@ -181,7 +182,7 @@ describe('model settings', () => {
   });
 
   it.each([
-    [{ primaryKey: 'uuid' }, '"primaryKey" is "uuid", but a primary key other than "id" is not supported yet (routes, rooms and messages use id); remove the setting or set it to \'id\'.'],
+    [{ primaryKey: 'uuid' }, '"primaryKey" is "uuid", but there is no attribute "uuid"; declare it in the attributes, e.g. uuid: { type: \'string\', required: true }.'],
     [{ schema: false }, '"schema" is false, but only schema: true is supported: each attribute is a SQLite column, so values under undeclared keys have nowhere to go; declare them, or use one attribute of type json.'],
     [{ datastore: 'legacy' }, '"datastore" is "legacy", but sails-rt has one datastore, \'default\' (the app\'s SQLite file); remove the setting.'],
     [{ tableName: 'my table' }, '"tableName" must be a table name of letters, digits and _ (not starting with a digit or sqlite_), got "my table".'],
@@ -235,12 +236,8 @@ describe('defineModel types', () => {
   });
 
   it('refuses in the types what the server refuses at lift', () => {
-    // @ts-expect-error only 'id' is a supported primaryKey
-    defineModel({ primaryKey: 'uuid', attributes: {} });
     // @ts-expect-error schema: false is not supported
     defineModel({ schema: false, attributes: {} });
-    // @ts-expect-error encrypt: true is not supported
-    defineModel({ attributes: { secret: { type: 'string', encrypt: true } } });
     // @ts-expect-error regex is a RegExp or a pattern string
     defineModel({ attributes: { code: { type: 'string', regex: 3 } } });
   });

@@ -97,6 +97,7 @@ describe('schema/models.schema.json and parseDefinitionsFile', () => {
     ['a many-to-many link to itself', { collection: 'thing', via: 'field' }],
     ['every metadata key', { type: 'string', columnType: 'varchar(80)', description: 'd', extendedDescription: 'e', moreInfoUrl: 'https://x.io', example: 'x', protect: true }],
     ['encrypt: false', { type: 'number', encrypt: false }],
+    ['encrypt: true', { type: 'string', encrypt: true }],
     ['every new string rule', { type: 'string', isCreditCard: true, isHexColor: false, isIP: false, isURL: false, isUUID: false, isNotEmptyString: true, isString: true, regex: '^[0-9 ]+$', isNotIn: ['0'] }],
     ['date rules on a string', { type: 'string', isAfter: '2000-01-01', isBefore: '2100-01-01T00:00:00Z', defaultsTo: '2020-05-05' }],
     ['date rules on a number', { type: 'number', isAfter: 0, isBefore: '2100-01-01', isInteger: true, isNumber: true, isNotIn: [5] }],
@@ -157,7 +158,7 @@ describe('schema/models.schema.json and parseDefinitionsFile', () => {
     ['a to-many link with an invalid via', { collection: 'thing', via: '2field' }],
     ['a to-many link to an invalid name', { collection: 'th ing', via: 'field' }],
     ['both model and collection', { model: 'thing', collection: 'thing', via: 'field' }],
-    ['encrypt: true', { type: 'string', encrypt: true }],
+    ['encrypt with a default', { type: 'string', encrypt: true, defaultsTo: 'x' }],
     ['autoIncrement on an attribute', { type: 'number', autoIncrement: true }],
     ['a custom rule (JSON cannot hold a function)', { type: 'string', custom: 'x => x' }],
     ['a regex that is not a string', { type: 'string', regex: 3 }],
@@ -195,7 +196,12 @@ describe('schema/models.schema.json and parseDefinitionsFile', () => {
     ['an id without a type', 'id', { autoIncrement: true }, false],
     ['an id with autoIncrement: false', 'id', { type: 'number', autoIncrement: false }, false],
     ['an id with a rule', 'id', { type: 'number', min: 1 }, false],
-    ['a required id', 'id', { type: 'number', required: true }, false],
+    ['a required id', 'id', { type: 'number', required: true }, true],
+    ['a required string id (a uuid the client makes)', 'id', { type: 'string', required: true, isUUID: true }, true],
+    ['a required id with a default', 'id', { type: 'string', required: true, defaultsTo: 'x' }, false],
+    ['an id that may be null', 'id', { type: 'string', required: true, allowNull: true }, false],
+    ['a json id', 'id', { type: 'json', required: true }, false],
+    ['an id with unique: false', 'id', { type: 'number', autoIncrement: true, unique: false }, false],
     ['createdAt as autoUpdatedAt', 'createdAt', { type: 'number', autoUpdatedAt: true }, false],
     ['updatedAt turned off', 'updatedAt', false, false],
     ['createdAt as a string', 'createdAt', { type: 'string', autoCreatedAt: true }, false],
@@ -211,7 +217,8 @@ describe('schema/models.schema.json and parseDefinitionsFile', () => {
     ['a tableName with a space', { tableName: 'my things' }, false],
     ['a tableName SQLite keeps for itself', { tableName: 'sqlite_things' }, false],
     ['a tableName that is not a string', { tableName: 3 }, false],
-    ['a primaryKey other than id', { primaryKey: 'uuid' }, false],
+    ['a primaryKey that is not a name', { primaryKey: 3 }, false],
+    ['a timestamp as primaryKey', { primaryKey: 'createdAt' }, false],
     ['schema: false', { schema: false }, false],
     ['another datastore', { datastore: 'legacy' }, false],
     ['a dontUseObjectIds that is not a boolean', { dontUseObjectIds: 'yes' }, false],
@@ -219,6 +226,20 @@ describe('schema/models.schema.json and parseDefinitionsFile', () => {
   ];
   it.each(SETTINGS)('agree on the model settings: %s', (_what, settings, ok) => {
     const file = { models: { Thing: { attributes: { field: { type: 'string' } }, ...settings } } };
+    const schema = schemaErrors(file);
+    const code = codeError('models.json', JSON.stringify(file));
+    expect({ schema: schema === undefined, code: code === undefined }, `schema: ${schema ?? 'accepts'}; code: ${code ?? 'accepts'}`).toEqual({ schema: ok, code: ok });
+  });
+
+  // The schema cannot see which attribute primaryKey names: it lets such a model declare a numbered
+  // key, and the code checks that it is the named one and of a key's type (test/schema/primary-key.test.ts).
+  const KEYS: [what: string, model: Record<string, unknown>, ok: boolean][] = [
+    ['a string key', { primaryKey: 'code', attributes: { code: { type: 'string', required: true, maxLength: 3 } } }, true],
+    ['a numbered key', { primaryKey: 'productId', attributes: { productId: { type: 'number', autoIncrement: true } } }, true],
+    ['a numbered attribute in a model keyed by id', { attributes: { n: { type: 'number', autoIncrement: true } } }, false],
+  ];
+  it.each(KEYS)('agree on %s', (_what, model, ok) => {
+    const file = { models: { Thing: model } };
     const schema = schemaErrors(file);
     const code = codeError('models.json', JSON.stringify(file));
     expect({ schema: schema === undefined, code: code === undefined }, `schema: ${schema ?? 'accepts'}; code: ${code ?? 'accepts'}`).toEqual({ schema: ok, code: ok });

@@ -42,12 +42,12 @@ describe('normalizeModel()', () => {
   });
 
   const bad: [string, unknown, string][] = [
-    ['an unknown type', { attributes: { age: { type: 'nmber' } } }, 'api/models/User.ts, model User, attribute "age": has the unknown type "nmber"; types: string, number, boolean, json.'],
+    ['an unknown type', { attributes: { age: { type: 'nmber' } } }, 'api/models/User.ts, model User, attribute "age": has the unknown type "nmber" (did you mean "number"?); types: string, number, boolean, json.'],
     ['no type', { attributes: { age: {} } }, 'api/models/User.ts, model User, attribute "age": has no type; types: string, number, boolean, json.'],
     ['an unknown rule', { attributes: { age: { type: 'number', minimum: 3 } } }, 'attribute "age": unknown rule "minimum"; allowed: type, required, unique, defaultsTo, allowNull, autoIncrement, autoCreatedAt, autoUpdatedAt, encrypt, columnType, description, extendedDescription, moreInfoUrl, example, protect, isAfter, isBefore, isBoolean, isCreditCard, isEmail, isHexColor, isIn, isInteger, isIP, isNotEmptyString, isNotIn, isNumber, isString, isURL, isUUID, min, max, minLength, maxLength, regex, custom.'],
     ['a rule that does not fit the type', { attributes: { age: { type: 'number', isEmail: true } } }, 'attribute "age": "isEmail" does not apply to type number; it fits: string.'],
     ['a misspelt rule', { attributes: { age: { type: 'string', maxlength: 3 } } }, 'attribute "age": unknown rule "maxlength" (did you mean "maxLength"?); allowed:'],
-    ['an id of another type', { attributes: { id: { type: 'string' } } }, 'attribute "id": "type" is "string"; sails-rt keeps an auto-incremented number id, so this attribute may only be left out or declared as { type: \'number\', autoIncrement: true } (with description, example and the like).'],
+    ['an id of another type', { attributes: { id: { type: 'string' } } }, 'attribute "id": is the primary key, so it needs "required: true" (each create sends its value) or, for a number, "autoIncrement: true" (the store numbers records): sails-rt makes no other kind of key; declare it as { type: \'string\', required: true } or { type: \'number\', autoIncrement: true } (rules and metadata may be added).'],
     ['updatedAt turned off', { attributes: { updatedAt: false } }, 'attribute "updatedAt": "updatedAt: false" (turning it off) is not supported; sails-rt sets "updatedAt" to the time in ms'],
     ['a bad attribute name', { attributes: { 'first name': { type: 'string' } } }, 'attribute "first name": an attribute name must be a valid identifier'],
     ['required with allowNull', { attributes: { a: { type: 'string', required: true, allowNull: true } } }, '"required" and "allowNull" cannot both be true'],
@@ -58,7 +58,7 @@ describe('normalizeModel()', () => {
     ['a name every object has', { attributes: { constructor: { type: 'string' } } }, 'attribute "constructor": "constructor" is a name every JavaScript object already has, so it cannot be an attribute; choose another name, e.g. constructorValue.'],
     // As a model file's object literal writes it: the key sets the prototype and vanishes.
     ['__proto__ in a literal', { attributes: { __proto__: { type: 'string' } } }, 'model User: "attributes" has an attribute named __proto__, which JavaScript reads as the object\'s prototype; choose another name.'],
-    ['an unknown model setting', { attributes: {}, tabelName: 'x' }, 'unknown model setting "tabelName" (did you mean "tableName"?); allowed: attributes, tableName, primaryKey, schema, datastore, dontUseObjectIds, publishWrites.'],
+    ['an unknown model setting', { attributes: {}, tabelName: 'x' }, 'unknown model setting "tabelName" (did you mean "tableName"?); allowed: attributes, tableName, primaryKey, schema, datastore, dontUseObjectIds, publishWrites, dataEncryptionKeys.'],
     ['a publishWrites that is not a boolean', { attributes: {}, publishWrites: 'no' }, 'model User: "publishWrites" must be true or false, got "no".'],
   ];
   it.each(bad)('refuses %s with a located message', (_case, definition, message) => {

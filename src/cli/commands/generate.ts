@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
   diskReader,
@@ -6,6 +8,8 @@ import {
   generateController,
   generateModel,
   generatePolicy,
+  handEdit,
+  parseMappingTarget,
   modelDefinitionFromSpecs,
   readTemplates,
   regenerate,
@@ -13,11 +17,11 @@ import {
   type FileChange,
   type GenerateReport,
 } from '../../generator/index.js';
-import { normalizeModels, type ModelSource } from '../../schema/index.js';
+import { closest, normalizeModels, type ModelSource } from '../../schema/index.js';
 import { findApp } from '../app-folder.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { printChanges } from '../output.js';
+import { counted, printChanges } from '../output.js';
 import { writeChanges } from '../write.js';
 
 interface GenerateFlags {
@@ -31,6 +35,9 @@ interface OwnedFlags extends GenerateFlags {
 interface PolicyFlags extends OwnedFlags {
   on: string[];
 }
+
+/** The nouns of `generate`, for "did you mean". */
+const NOUNS = ['model', 'api', 'controller', 'action', 'policy'];
 
 export function registerGenerate(program: Command, context: CliContext): void {
   const generate = program
@@ -54,7 +61,8 @@ Examples:
     )
     .action(async (noun: string | undefined, flags: GenerateFlags) => {
       if (noun !== undefined) {
-        throw new CliError(`There is no generator "${noun}"; use \`sails-rt generate model|api <Name> [attributes...]\`, \`sails-rt generate controller <Name> [actions...]\`, \`sails-rt generate action <path>\`, \`sails-rt generate policy <name>\`, or no noun to re-derive generated/.`);
+        const guess = closest(noun, NOUNS);
+        throw new CliError(`There is no generator "${noun}"${guess ? ` (did you mean ${guess}?)` : ''}; use \`sails-rt generate model|api <Name> [attributes...]\`, \`sails-rt generate controller <Name> [actions...]\`, \`sails-rt generate action <path>\`, \`sails-rt generate policy <name>\`, or no noun to re-derive generated/.`);
       }
       await runRegenerate(context, flags);
     });
@@ -119,7 +127,8 @@ Examples:
   $ sails-rt generate controller Say hello goodbye             SayController.ts; 'GET /say/hello': 'SayController.hello', ...
   $ sails-rt generate controller Say hello --dry-run           lists what would change
   $ sails-rt generate controller Say hello goodbye --force     overwrites, keeping SayController.ts.orig
-An existing controller is left alone (add actions to it yourself), but missing routes are still added.`,
+A controller you changed is left alone and the command writes nothing, routes included: add the
+actions and their routes yourself (the error names them), or pass --force.`,
     )
     .action(async (name: string, actions: string[], flags: OwnedFlags, command: Command) => {
       const dryRun = Boolean(flags.dryRun || command.parent?.opts<GenerateFlags>().dryRun);
@@ -224,25 +233,19 @@ async function runPolicy(context: CliContext, name: string, flags: PolicyFlags):
   const app = await findApp(context.cwd, 'generate policy');
   const tree = new VirtualTree(diskReader(app.path));
   // A bad name or target, or a config/policies.ts that refuses the mapping, throws here before anything is written.
-  const report = await generatePolicy(tree, { name, on: flags.on, force: flags.force, templates: readTemplates() });
-  const conflicted = report.conflicts.includes(report.policyFile);
-  if (conflicted && report.mappings.length === 0) {
-    printChanges(context, [], report);
-    throw new CliError(
-      `${report.policyFile} already exists and differs from what sails-rt would write, so nothing was written; keep yours, or pass --force to replace it (yours is kept as ${report.policyFile}.orig).`,
-    );
+  const controllers = flags.on.length === 0 ? [] : await controllerNames(app.path);
+  const report = await generatePolicy(tree, { name, on: flags.on, controllers, force: flags.force, templates: readTemplates() });
+  if (report.conflicts.includes(report.policyFile)) {
+    // All or nothing: the mapping is not written either, so that a refused command leaves the app as it was.
+    const added = report.mappings.filter((mapping) => mapping.outcome !== 'present');
+    const entries = added.map((mapping) => handEdit(report.policyName, parseMappingTarget(mapping.target)));
+    const byHand = entries.length === 0 ? '' : `to map yours, add ${entries.join(', ')} to config/policies.ts yourself`;
+    refuseConflict(context, report, report.policyFile, byHand);
   }
   const changes = tree.listChanges();
   await finish(context, app.path, changes, report, flags);
   if (!flags.dryRun) for (const mapping of report.mappings) context.stdout(`${mapping.message}\n`);
   printNotes(context, report.notes);
-  if (conflicted) {
-    // As for a controller: the mapping is made, the policy you changed is left alone.
-    const mapped = report.mappings.some((mapping) => mapping.outcome !== 'present') ? 'it was mapped in config/policies.ts' : 'config/policies.ts maps it already';
-    throw new CliError(
-      `${report.policyFile} already exists and differs from what sails-rt would write, so it was left alone (${mapped}); keep yours, or pass --force to replace it (yours is kept as ${report.policyFile}.orig).`,
-    );
-  }
   if (report.mappings.length === 0 && changes.length > 0 && !flags.dryRun) {
     printNotes(context, [
       `lift runs it only where config/policies.ts maps it, e.g. UserController: { '*': '${report.policyName}', find: true }.`,
@@ -256,27 +259,51 @@ async function runController(context: CliContext, name: string, actions: string[
   const tree = new VirtualTree(diskReader(app.path));
   // A bad name or action, or a routes file without its object, throws here before anything is written.
   const report = await generateController(tree, { name, actions, force: flags.force, templates: readTemplates() });
-  await finishOwned(context, app.path, tree.listChanges(), report, report.controllerFile, flags);
+  if (report.conflicts.includes(report.controllerFile)) {
+    const controller = report.controllerFile.replace(/^.*\//, '').replace(/\.ts$/, '');
+    const missing = report.routesAdded.map((key) => ({ key, action: key.replace(/^.*\//, '') }));
+    refuseConflict(
+      context,
+      report,
+      report.controllerFile,
+      missing.length === 0
+        ? ''
+        : `to keep yours, add ${missing.map(({ action }) => action).join(', ')} to it and ${missing.map(({ key, action }) => `'${key}': '${controller}.${action}'`).join(', ')} to config/routes.ts yourself`,
+    );
+  }
+  await finish(context, app.path, tree.listChanges(), report, flags);
 }
 
 async function runAction(context: CliContext, path: string, flags: OwnedFlags): Promise<void> {
   const app = await findApp(context.cwd, 'generate action');
   const tree = new VirtualTree(diskReader(app.path));
   const report = await generateAction(tree, { path, force: flags.force, templates: readTemplates() });
-  await finishOwned(context, app.path, tree.listChanges(), report, report.actionFile, flags);
+  if (report.conflicts.includes(report.actionFile)) {
+    const target = report.actionFile.replace(/^api\/controllers\//, '').replace(/\.ts$/, '');
+    refuseConflict(context, report, report.actionFile, report.routesAdded.map((key) => `to keep yours, add '${key}': '${target}' to config/routes.ts yourself`).join(''));
+  }
+  await finish(context, app.path, tree.listChanges(), report, flags);
 }
 
 /**
- * For controller and action: their routes are added even when the file itself conflicted, so
- * the run writes them, then fails naming the file it left alone.
+ * A user-owned file the command would replace differs from what sails-rt writes: the command is
+ * refused whole, routes and policies included, so that nothing points at code that is not there
+ * (a route to an action your controller lacks stops the next lift). `byHand` is how to get the
+ * rest without --force; nothing when there is no rest.
  */
-async function finishOwned(context: CliContext, appPath: string, changes: FileChange[], report: GenerateReport, file: string, flags: OwnedFlags): Promise<void> {
-  await finish(context, appPath, changes, report, flags);
-  if (report.conflicts.includes(file)) {
-    throw new CliError(
-      `${file} already exists and differs from what sails-rt would write, so it was left alone${changes.length > 0 ? ' (its routes were added)' : ''}; keep yours, or pass --force to replace it (yours is kept as ${file}.orig).`,
-    );
-  }
+function refuseConflict(context: CliContext, report: GenerateReport, file: string, byHand: string): never {
+  printChanges(context, [], report);
+  throw new CliError(
+    `${file} already exists and differs from what sails-rt would write, so nothing was written; ${byHand || 'keep yours'}, or pass --force to replace it (yours is kept as ${file}.orig).`,
+  );
+}
+
+/** `UserController` for each api/controllers/UserController.ts and each api/models/User.ts. */
+async function controllerNames(appPath: string): Promise<string[]> {
+  const stems = async (folder: string) => (await readdir(join(appPath, folder)).catch(() => [] as string[])).map((file) => file.replace(/\.[cm]?[jt]s$/, ''));
+  const controllers = (await stems('api/controllers')).filter((stem) => /^[A-Za-z0-9]+Controller$/.test(stem));
+  const models = (await stems('api/models')).filter((stem) => /^[A-Za-z][A-Za-z0-9]*$/.test(stem)).map((stem) => `${stem}Controller`);
+  return [...new Set([...controllers, ...models])];
 }
 
 /** E.g. a link to a model that is not generated yet: fine for now, but lift refuses it until it is. */
@@ -287,7 +314,7 @@ function printNotes(context: CliContext, notes: readonly string[]): void {
 async function finish(context: CliContext, appPath: string, changes: FileChange[], report: GenerateReport, flags: GenerateFlags): Promise<void> {
   printChanges(context, changes, report);
   if (flags.dryRun) {
-    context.stdout(`Dry run: nothing was written (${changes.length} files would change).\n`);
+    context.stdout(`Dry run: nothing was written (${counted(changes.length, 'file')} would change).\n`);
     return;
   }
   const trap = context.trapInterrupts();

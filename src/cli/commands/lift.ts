@@ -14,7 +14,7 @@ export function registerLift(program: Command, context: CliContext): void {
     .command('lift')
     .description('Start the app in this folder: HTTP and sockets, until Ctrl-C.')
     .option('-p, --port <n>', 'the port to listen on; 0 picks a free one (default: config port, then 1337)', parsePort)
-    .option('--host <h>', 'the address to listen on (default: 127.0.0.1, this machine only)')
+    .option('--host <h>', 'the address to listen on, e.g. 0.0.0.0 for every interface (default: 127.0.0.1, this machine only)')
     .option('-w, --watch', 'restart the app when api/, config/ or assets/ change; re-derive generated/ first when api/models change')
     .addHelpText(
       'after',
@@ -24,7 +24,18 @@ Examples:
   $ sails-rt lift --port 8080
   $ sails-rt lift --port 0              a free port; the URL is printed
   $ sails-rt lift --host 0.0.0.0        reachable from other machines
-  $ sails-rt lift --watch               restarts on each saved change, on one port`,
+  $ sails-rt lift --watch               restarts on each saved change, on one port
+  $ NODE_ENV=production sails-rt lift   as in production (see Environment)
+
+Environment:
+  NODE_ENV       production: config/env/production.ts is merged over config/, logs are JSON
+                 lines, clients get no error details, and lift refuses what is unsafe there
+                 (a missing session secret, sockets.onlyAllowOrigins and beforeConnect both
+                 unset, blueprint writes no policy guards, CORS '*' with credentials); any other
+                 value <env> merges config/env/<env>.ts; unset is development
+  DEBUG          sails-rt:* prints the runtime's debug lines (e.g. DEBUG=sails-rt:sockets)
+lift reads no PORT or HOST variable: pass --port and --host (in a script, --port "$PORT"), or set
+the port in a config file (export const port = 8080 in config/local.ts).`,
     )
     .action(async (flags: LiftFlags) => {
       await runLift(context, flags);

@@ -7,7 +7,7 @@ import { appPackageName, diskReader, generateApp, readTemplates, VirtualTree } f
 import { parseDefinitionsFile, type DefinitionsFile } from '../../schema/definitions-file.js';
 import { ExecError, type CliContext } from '../context.js';
 import { CliError, INTERRUPTED } from '../errors.js';
-import { paint, printChanges } from '../output.js';
+import { counted, paint, printChanges, shellWord } from '../output.js';
 import { startSpinner } from '../progress.js';
 import { askUntil, confirm, text } from '../prompts.js';
 import { defaultRuntimeSpec, readSailsIoJs, VERSION } from '../package-info.js';
@@ -116,7 +116,7 @@ async function runNew(context: CliContext, plan: NewPlan): Promise<void> {
   const changes = tree.listChanges();
   printChanges(context, changes, report);
   if (plan.dryRun) {
-    context.stdout(`\nDry run: nothing was written (${changes.length} files would change).\n`);
+    context.stdout(`\nDry run: nothing was written (${counted(changes.length, 'file')} would change).\n`);
     return;
   }
   const trap = context.trapInterrupts();
@@ -130,7 +130,7 @@ async function runNew(context: CliContext, plan: NewPlan): Promise<void> {
 
   const shown = relative(context.cwd, target) || '.';
   const steps = [
-    ...(shown === '.' ? [] : [`cd ${shown}`]),
+    ...(shown === '.' ? [] : [`cd ${shellWord(shown)}`]),
     ...(plan.install ? [] : ['npm install']),
     'npx sails-rt lift',
     'npm test',
@@ -228,7 +228,7 @@ const TAIL_LINES = 40;
 function tail(output: string): string {
   const lines = output.trimEnd().split('\n');
   if (lines.length <= TAIL_LINES) return lines.join('\n');
-  return [`(${lines.length - TAIL_LINES} earlier lines of npm's output left out)`, ...lines.slice(-TAIL_LINES)].join('\n');
+  return [`(${counted(lines.length - TAIL_LINES, 'earlier line')} of npm's output left out)`, ...lines.slice(-TAIL_LINES)].join('\n');
 }
 
 /** Reads and validates a definitions file before anything is generated, so a bad file writes nothing. */

@@ -7,14 +7,14 @@
  */
 import type { BlueprintAction, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
-import { checkWriteBody, formValue, isFormBody } from './bodies.js';
+import { checkWriteBody } from './bodies.js';
 import { BLUEPRINT_BOUNDS, parseFindCriteria, parseId, projection, type CriteriaBounds } from '../models/index.js';
 import { PageBudget, pageTooLarge, showBytes } from '../models/page-budget.js';
-import { findLink, linkedRecords, modelOf, parsePopulate, populate, type Link } from '../models/populate.js';
+import { findLink, isPk, linkedRecords, modelOf, parsePopulate, populate, type Link } from '../models/populate.js';
 import { POPULATE_LIMIT, type RecordWriter } from '../models/writes.js';
 import type { Action, Req } from '../pipeline/index.js';
 import type { PubSub } from '../pubsub/index.js';
-import type { Store, StoredRecord } from '../store/index.js';
+import { pkOf, type PkValue, type Store, type StoredRecord } from '../store/index.js';
 
 export interface BlueprintContext {
   store: Store;
@@ -42,7 +42,8 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
   const identity = model.identity;
   const models = writer.models;
   const where = (req: Req): string => `${req.method} ${req.path}`;
-  const idOf = (req: Req, param = 'id'): number => parseId(model, req.params[param], where(req));
+  // `:id` holds the primary key value whatever the key is named, as in Sails' blueprints.
+  const idOf = (req: Req, param = 'id'): PkValue => parseId(model, req.params[param], where(req));
   /** The record with every link populated, and its model's (and the linked models') customToJSON. */
   const populated = async (record: StoredRecord): Promise<StoredRecord> => json((await writer.populateAll(model, [record]))[0] ?? record);
   /** customToJSON (docs/runtime.md): a model without one costs a map lookup. */
@@ -53,11 +54,12 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
     const socket = req.socket;
     if (!socket) return;
     for (const link of links) {
-      const ids = new Set<number>();
+      const target = modelOf(models, link.target);
+      const ids = new Set<PkValue>();
       for (const record of records) {
         const value = record[link.name];
         for (const linked of Array.isArray(value) ? value : [value]) {
-          if (typeof linked === 'object' && linked !== null && typeof (linked as StoredRecord).id === 'number') ids.add((linked as StoredRecord).id);
+          if (typeof linked === 'object' && linked !== null && isPk(pkOf(target, linked as StoredRecord))) ids.add(pkOf(target, linked as StoredRecord));
         }
       }
       if (ids.size > 0) await pubsub.subscribe(socket, link.target, [...ids]);
@@ -83,7 +85,7 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
       if (page?.spent) throw pageTooLarge(page, identity, criteria.limit, PAGE_SETTING);
       const socket = req.socket;
       if (socket) {
-        if (records.length > 0) await pubsub.subscribe(socket, identity, records.map((r) => r.id));
+        if (records.length > 0) await pubsub.subscribe(socket, identity, records.map((r) => pkOf(model, r)));
         if (autoWatch) await pubsub.watch(socket, identity);
         await subscribeDeep(req, out, links);
       }
@@ -119,7 +121,7 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
       checkWriteBody(model, req, 'create');
       const input = Array.isArray(req.body) ? req.body : typedParams(model, req);
       const record = await writer.create(model, input, { requester: req.socket, publish: true });
-      if (req.socket) await pubsub.subscribe(req.socket, identity, [record.id]);
+      if (req.socket) await pubsub.subscribe(req.socket, identity, [pkOf(model, record)]);
       res.ok(await populated(record));
     },
 
@@ -139,7 +141,8 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
     },
 
     async destroy(req, res) {
-      // `DELETE /user` (docs/protocol.md 6.1: the id is optional in the route) reads it from the body or query.
+      // `DELETE /user` (docs/protocol.md 6.1: the id is optional in the route) reads it from the body or
+      // query, as `id` whatever the primary key is named (Sails reads req.param('id') too).
       const id = req.params['id'] === undefined ? parseId(model, req.param('id'), `${where(req)}, the id in the body or query`) : idOf(req);
       const previous = await writer.destroy(model, id, { requester: req.socket, publish: true });
       if (previous === undefined) return res.notFound();
@@ -211,13 +214,13 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
       } else {
         const parent = await store.findOne(model, parentId);
         const linkedId = parent?.[link.name];
-        const linked = typeof linkedId === 'number' ? await store.findOne(target, linkedId) : undefined;
+        const linked = isPk(linkedId) ? await store.findOne(target, linkedId) : undefined;
         if (linked === undefined) return res.notFound();
         value = linked;
       }
       if (req.socket) {
         await pubsub.subscribe(req.socket, identity, [parentId]);
-        const ids = (Array.isArray(value) ? value : [value]).map((r) => r.id);
+        const ids = (Array.isArray(value) ? value : [value]).map((r) => pkOf(target, r));
         if (ids.length > 0) await pubsub.subscribe(req.socket, link.target, ids);
         if (autoWatch && watchLinkedModels) await pubsub.watch(req.socket, link.target);
       }
@@ -227,17 +230,13 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
 }
 
 /**
- * Every param, with the query-string ones (always text) read as their attribute's type, so a
- * shortcut `GET /user/create?age=30&pets=[1]` writes the number 30 and a list of ids, and the
- * values of a form body read as Sails reads them (bodies.ts).
+ * Every param, with the query-string ones that hold JSON parsed, so a shortcut
+ * `GET /user/create?meta={"a":1}&pets=[1]` writes an object and a list of ids, and `owner=null`
+ * unlinks. Every other value is read against its attribute by the write itself, as Waterline
+ * reads it (models/coerce.ts): `age=30` is the number 30 from a query string, a form or JSON alike.
  */
 function typedParams(model: NormalizedModel, req: Req): Record<string, unknown> {
   const params = req.allParams();
-  if (isFormBody(req)) {
-    for (const [key, raw] of Object.entries(req.body as Record<string, unknown>)) {
-      if (params[key] === raw && req.params[key] === undefined) params[key] = formValue(model, key, raw);
-    }
-  }
   for (const [key, raw] of Object.entries(req.query)) {
     if (typeof raw !== 'string' || params[key] !== raw || req.params[key] !== undefined) continue;
     const attribute = model.attributes.find((a) => a.name === key);
@@ -248,12 +247,8 @@ function typedParams(model: NormalizedModel, req: Req): Record<string, unknown> 
       } catch {
         // Left as text: the write refuses it with a message naming the attribute.
       }
-    } else if (attribute?.type === 'number' && /^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/.test(raw)) {
-      params[key] = Number(raw);
-    } else if (attribute?.type === 'number' && attribute.model !== undefined && raw === 'null') {
+    } else if (attribute?.model !== undefined && raw === 'null') {
       params[key] = null;
-    } else if (attribute?.type === 'boolean' && (raw === 'true' || raw === 'false')) {
-      params[key] = raw === 'true';
     }
   }
   return params;

@@ -15,7 +15,7 @@ import type { PoliciesConfig } from '../policies/index.js';
 import type { CorsSettings, RouteCors } from '../security/cors.js';
 import type { BeforeConnect } from '../security/origins.js';
 import type { SessionConfig } from '../session/index.js';
-import { LOG_LEVELS, type LogLevel } from '../log/levels.js';
+import { logSettingProblem, type LogConfig } from '../log/settings.js';
 import { trustProxyProblem, type TrustProxy } from '../proxies/index.js';
 
 /** A route target, as Sails' `config/routes.js` accepts it; `cors` overrides `security.cors` for the route. */
@@ -81,6 +81,12 @@ export interface ModelsConfig {
    * unless called with `{ publish: true }`.
    */
   publishWrites?: boolean;
+  /**
+   * Data encryption keys by id (32 random bytes in base64 each) for attributes with
+   * `encrypt: true`, given to every model without its own, as Sails does. Keep them out of the
+   * source: `{ default: process.env['DATA_ENCRYPTION_KEY'] }`.
+   */
+  dataEncryptionKeys?: Record<string, string | undefined>;
 }
 
 export interface SocketsConfig {
@@ -143,11 +149,7 @@ export interface HttpConfig {
   trustProxy?: TrustProxy;
 }
 
-/** `config/log.ts`, as Sails' `sails.config.log`. */
-export interface LogConfig {
-  /** The least severe level written (default 'info'): silent, error, warn, debug, info, verbose, silly. */
-  level?: LogLevel;
-}
+export type { LogConfig } from '../log/settings.js';
 
 /** `http.connectionTimeout` when the app sets none: Node's own default before Node 13. */
 export const DEFAULT_CONNECTION_TIMEOUT = 120_000;
@@ -334,10 +336,8 @@ function checkConfig(config: SailsConfig): SailsConfig {
   if (trustProblem !== undefined) {
     fail('http.trustProxy (config/http.ts)', trustProblem, "use true, a number of hops such as 1, addresses or ranges such as ['loopback', '10.0.0.0/8'], or a function (address, hop) => boolean");
   }
-  const log = config.log;
-  if (log !== undefined && (!isPlainObject(log) || (log['level'] !== undefined && !(LOG_LEVELS as readonly unknown[]).includes(log['level'])))) {
-    fail('log.level (config/log.ts)', `is ${JSON.stringify(isPlainObject(log) ? log['level'] : log)}`, `use one of ${LOG_LEVELS.join(', ')}`);
-  }
+  const logProblem = config.log === undefined ? undefined : logSettingProblem(config.log);
+  if (logProblem !== undefined) fail(logProblem.setting, logProblem.problem, logProblem.fix);
   for (const key of ['sendResponseHeaders', 'sendStatusCode', 'grant3rdPartyCookie'] as const) {
     if (sockets[key] !== undefined && typeof sockets[key] !== 'boolean') {
       fail(`sockets.${key} (config/sockets.ts)`, `is ${JSON.stringify(sockets[key])}`, 'use true or false');

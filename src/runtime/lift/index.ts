@@ -11,12 +11,14 @@ import { blueprintRoutes, type BlueprintAction, type NormalizedModel } from '../
 import { loadModels } from '../../schema/load/index.js';
 import { forgetApp, setCurrentApp, type SailsApp } from '../app/index.js';
 import { blueprintActions } from '../blueprints/index.js';
+import { describeModels, MODEL_LIST_ACTION, MODEL_LIST_PATH, modelListEntry } from '../blueprints/model-list.js';
 import { connectionLimits, DEFAULT_CONNECTION_TIMEOUT, DEFAULT_MAX_PAGE_BYTES, loadConfig, type RouteTarget, type SailsConfig } from '../config/index.js';
 import { actionIdentity, loadControllers, type ActionTable } from '../controllers/index.js';
 import { LiftError } from '../errors.js';
 import { createHttpServer } from '../http/index.js';
 import { AppLog, type LogDestination } from '../log/index.js';
 import { blueprintBounds, createModelApi, RecordWriter, type ModelApi } from '../models/index.js';
+import { resolveEncryptionKeys } from '../models/encryption.js';
 import type { Action } from '../pipeline/index.js';
 import { compileTrust } from '../proxies/index.js';
 import { PubSub } from '../pubsub/index.js';
@@ -73,6 +75,7 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
 
   const config = await loadConfig(appPath, environment, options.config);
   const models = await loadModels(appPath);
+  resolveEncryptionKeys(models, config.models?.dataEncryptionKeys);
   const actions = await loadControllers(appPath);
   const security = await Security.prepare(config, production);
 
@@ -83,7 +86,7 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     opened.store = store;
 
     const router = new Router();
-    const appLog = new AppLog(config.log?.level ?? 'info', production, options.logDestination ?? process.stdout);
+    const appLog = new AppLog(config.log ?? {}, production, options.logDestination ?? process.stdout);
     const trust = compileTrust(config.http?.trustProxy);
     const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets'), limits: connectionLimits(config.http, 'http'), connectionTimeout: config.http?.connectionTimeout ?? DEFAULT_CONNECTION_TIMEOUT, log, appPath, cors: security.cors, appLog, trust });
     opened.http = http;
@@ -111,10 +114,17 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     // A controller action named like a blueprint replaces it, as in Sails.
     for (const [identity, entry] of actions) table.set(identity, entry);
     if (production) security.checkUnguardedWrites(config, models, table);
+    // The live page of a new app reads the models here; production has no such route.
+    if (!production && !table.has(MODEL_LIST_ACTION)) {
+      const blueprintOptions = { prefix: config.blueprints.prefix ?? '', restPrefix: config.blueprints.restPrefix ?? '', rest: config.blueprints.rest !== false };
+      table.set(MODEL_LIST_ACTION, modelListEntry(describeModels(models, blueprintOptions)));
+    }
     // Session, CSRF and policies run before every action, over HTTP and sockets alike.
     security.guardTable(table);
     bindRoutes(router, config, models, table, security);
     security.bindRoutes(router, table);
+    const modelList = table.get(MODEL_LIST_ACTION);
+    if (modelList !== undefined && !router.has('GET', MODEL_LIST_PATH)) router.add(['GET'], MODEL_LIST_PATH, modelList);
 
     if (options.beforeOpen) await options.beforeOpen();
     store.open(openStore(config, models));

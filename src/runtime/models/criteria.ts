@@ -4,9 +4,10 @@
  * every accepted form, `limit`, `skip`, `select` and `omit` (comma strings or arrays). Anything
  * that cannot be used is a 400 E_INVALID_CRITERIA that says what to send instead, never a 500.
  */
-import { closest, type NormalizedAttribute, type NormalizedModel, isPlainObject } from '../../schema/index.js';
+import { closest, primaryKeyOf, type NormalizedAttribute, type NormalizedModel, isPlainObject } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
-import type { Condition, Criteria, Scalar, SortClause } from '../store/index.js';
+import type { Condition, Criteria, PkValue, Scalar, SortClause } from '../store/index.js';
+import { looseValue } from './coerce.js';
 import { BLUEPRINT_BOUNDS, count, CriteriaTally, overBound, type CriteriaBounds } from './limits.js';
 import { unstorableText } from './text.js';
 
@@ -42,7 +43,6 @@ const MODIFIERS = new Map<string, Modifier>([
 const MODIFIER_LIST = '<, <=, >, >=, !=, in, nin, like, contains, startsWith, endsWith';
 
 const LIKE_SPECIALS = /[\\%_]/g;
-const NUMERIC = /^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
 const INTEGER = /^\d+$/;
 
 function invalid(message: string): SailsRtError {
@@ -227,29 +227,26 @@ function checkText(attribute: NormalizedAttribute, text: string, modifier: strin
   if (reason !== undefined) throw invalid(`The value for ${which} ${reason}.`);
 }
 
-/** A filter value in the attribute's own type; numeric strings (from a query string) are accepted. */
+/**
+ * A filter value in the attribute's own type, read as Waterline reads a value to compare
+ * (rttc's loose validation, coerce.ts): `'5'` is 5 for a number, `45` is `'45'` for a string.
+ */
 function scalar(attribute: NormalizedAttribute, value: unknown, modifier: string, reading: Reading): Scalar {
   const name = attribute.name;
   if (value === null) return null;
   const wrong = (expected: string): SailsRtError =>
     invalid(`The value for \`${name}\`${modifier === '=' ? '' : ` (\`${modifier}\`)`} must be ${expected}, got ${show(value)}.`);
   if (typeof value === 'string') checkText(attribute, value, modifier, reading);
+  const read = looseValue(attribute.type, value);
   switch (attribute.type) {
-    case 'number': {
-      if (typeof value === 'number' && Number.isFinite(value)) return value;
-      // "1e309" passes the pattern but is Infinity, which no store compares as sent.
-      const parsed = typeof value === 'string' && NUMERIC.test(value) ? Number(value) : NaN;
-      if (Number.isFinite(parsed)) return parsed;
+    case 'number':
+      if (typeof read === 'number' && Number.isFinite(read)) return read;
       throw wrong('a number');
-    }
     case 'string':
-      if (typeof value === 'string') return value;
-      if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+      if (typeof read === 'string') return read;
       throw wrong('a string');
     case 'boolean':
-      if (typeof value === 'boolean') return value;
-      if (value === 'true' || value === 1 || value === '1') return true;
-      if (value === 'false' || value === 0 || value === '0') return false;
+      if (typeof read === 'boolean') return read;
       throw wrong('true or false');
     case 'json':
       if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
@@ -333,12 +330,13 @@ function parseCount(name: 'limit' | 'skip', raw: unknown, allowAll: boolean): nu
   throw invalid(`\`${name}\` must be a whole number of 0 or more${allowAll ? ' (or -1 for no limit)' : ''}, got ${show(raw)}.`);
 }
 
-/** `select` / `omit` as a column list; `select` wins when both are sent. The id is always read. */
+/** `select` / `omit` as a column list; `select` wins when both are sent. The primary key is always read, as in Waterline. */
 export function projection(model: NormalizedModel, params: Record<string, unknown>, bounds: CriteriaBounds = BLUEPRINT_BOUNDS): { select?: string[] } {
+  const key = model.primaryKey;
   const select = parseNameList(model, 'select', params['select'], bounds);
-  if (select) return { select: select.includes('id') ? select : ['id', ...select] };
+  if (select) return { select: select.includes(key) ? select : [key, ...select] };
   const omit = parseNameList(model, 'omit', params['omit'], bounds);
-  if (omit) return { select: model.attributes.map((a) => a.name).filter((n) => n === 'id' || !omit.includes(n)) };
+  if (omit) return { select: model.attributes.map((a) => a.name).filter((n) => n === key || !omit.includes(n)) };
   return {};
 }
 
@@ -378,14 +376,24 @@ export function splitNames(raw: unknown): string[] | 'unparsable' | undefined {
   return (list as string[]).map((n) => n.trim()).filter((n) => n !== '');
 }
 
-/** A record id from a route param: a whole number. */
-export function parseId(model: NormalizedModel, raw: unknown, where: string): number {
+/**
+ * A primary key value from a route param (`:id` holds it whatever the key is named, as in Sails'
+ * blueprints) or a body: a whole number for a number key, given as text or not; for a string key,
+ * the non-empty string as it is.
+ */
+export function parseId(model: NormalizedModel, raw: unknown, where: string): PkValue {
+  const key = primaryKeyOf(model);
+  if (key.type === 'string') {
+    if (typeof raw === 'string' && raw !== '') return raw;
+    throw invalid(`${show(raw)} is not a valid ${model.identity} ${key.name} (${where}); a ${key.name} is a non-empty string, as in /${model.identity}/abc.`);
+  }
   if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw;
   if (typeof raw === 'string' && INTEGER.test(raw)) {
     const id = Number(raw);
     if (Number.isSafeInteger(id)) return id;
   }
-  throw invalid(`${show(raw)} is not a valid ${model.identity} id (${where}); ids are whole numbers, as in /${model.identity}/1.`);
+  if (key.name === 'id') throw invalid(`${show(raw)} is not a valid ${model.identity} id (${where}); ids are whole numbers, as in /${model.identity}/1.`);
+  throw invalid(`${show(raw)} is not a valid ${model.identity} ${key.name} (${where}); a ${key.name} is a whole number, as in /${model.identity}/1.`);
 }
 
 /** Past this length a name is no typo of an attribute: no guess is computed, and the message shows its start only. */

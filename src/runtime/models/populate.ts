@@ -6,15 +6,18 @@
  */
 import type { NormalizedAttribute, NormalizedCollection, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
-import type { Criteria, LinkPath, ReadBudget, Store, StoredRecord } from '../store/index.js';
+import { pkOf, type Criteria, type LinkPath, type PkValue, type ReadBudget, type Store, type StoredRecord } from '../store/index.js';
 import type { PageBudget } from './page-budget.js';
 import { checkListLength, show, splitNames } from './criteria.js';
 import { BLUEPRINT_BOUNDS, type CriteriaBounds } from './limits.js';
 
-/** One link of a model: a to-one (an attribute holding an id) or a to-many. */
+/**
+ * One link of a model: a to-one (an attribute holding a primary key) or a to-many, whose lists are
+ * keyed by the owning model's primary key (`parentKey`).
+ */
 export type Link =
   | { kind: 'one'; name: string; target: string; attribute: NormalizedAttribute }
-  | { kind: 'many'; name: string; target: string; collection: NormalizedCollection };
+  | { kind: 'many'; name: string; target: string; collection: NormalizedCollection; parentKey: string };
 
 /** Every link of `model`, in definition order of each kind (to-one first). */
 export function linksOf(model: NormalizedModel): Link[] {
@@ -22,7 +25,9 @@ export function linksOf(model: NormalizedModel): Link[] {
   for (const attribute of model.attributes) {
     if (attribute.model !== undefined) links.push({ kind: 'one', name: attribute.name, target: attribute.model, attribute });
   }
-  for (const collection of model.collections) links.push({ kind: 'many', name: collection.name, target: collection.collection, collection });
+  for (const collection of model.collections) {
+    links.push({ kind: 'many', name: collection.name, target: collection.collection, collection, parentKey: model.primaryKey });
+  }
   return links;
 }
 
@@ -238,17 +243,17 @@ async function toOne(
   budget: ReadBudget | undefined,
   meter: Meter | undefined,
 ): Promise<LinkFill | undefined> {
-  const ids = [...new Set(records.map((record) => record[link.name]).filter((id): id is number => typeof id === 'number'))];
-  const found = new Map<number, { record: StoredRecord; bytes: number }>();
+  const ids = [...new Set(records.map((record) => record[link.name]).filter(isPk))];
+  const found = new Map<PkValue, { record: StoredRecord; bytes: number }>();
   for (let start = 0; start < ids.length; start += ID_CHUNK) {
     const first = meter?.sizes.length ?? 0;
-    const rows = await store.find(target, byIds(ids.slice(start, start + ID_CHUNK)), budget ? { budget } : {});
-    for (const [j, record] of rows.entries()) found.set(record.id, { record, bytes: meter?.sizes[first + j] ?? 0 });
+    const rows = await store.find(target, byIds(target, ids.slice(start, start + ID_CHUNK)), budget ? { budget } : {});
+    for (const [j, record] of rows.entries()) found.set(pkOf(target, record), { record, bytes: meter?.sizes[first + j] ?? 0 });
     if (meter?.over) return undefined;
   }
   const linked = records.map((record) => {
     const id = record[link.name];
-    return typeof id === 'number' ? found.get(id) : undefined;
+    return isPk(id) ? found.get(id) : undefined;
   });
   // Charged per record that shows it: the answer repeats it that many times.
   return { values: linked.map((entry) => entry?.record ?? null), bytes: linked.map((entry) => entry?.bytes ?? 0) };
@@ -264,9 +269,10 @@ async function toMany(
   meter: Meter | undefined,
 ): Promise<LinkFill | undefined> {
   const criteria: Criteria = { sort: [], skip: 0, ...(limit === undefined ? {} : { limit }) };
-  const rows = await store.findLinked(target, pathOf(link), records.map((record) => record.id), criteria, budget ? { budget } : {});
+  const parentIds = records.map((record) => record[link.parentKey] as PkValue);
+  const rows = await store.findLinked(target, pathOf(link), parentIds, criteria, budget ? { budget } : {});
   if (meter?.over) return undefined;
-  const lists = new Map<number, { records: StoredRecord[]; bytes: number }>();
+  const lists = new Map<PkValue, { records: StoredRecord[]; bytes: number }>();
   for (const [j, { parentId, record }] of rows.entries()) {
     let list = lists.get(parentId);
     if (!list) lists.set(parentId, (list = { records: [], bytes: 0 }));
@@ -274,8 +280,8 @@ async function toMany(
     list.bytes += meter?.sizes[j] ?? 0;
   }
   return {
-    values: records.map((record) => [...(lists.get(record.id)?.records ?? [])]),
-    bytes: records.map((record) => lists.get(record.id)?.bytes ?? 0),
+    values: parentIds.map((id) => [...(lists.get(id)?.records ?? [])]),
+    bytes: parentIds.map((id) => lists.get(id)?.bytes ?? 0),
   };
 }
 
@@ -287,11 +293,11 @@ export async function linkedLists(
   store: Store,
   target: NormalizedModel,
   link: Extract<Link, { kind: 'many' }>,
-  parentIds: readonly number[],
+  parentIds: readonly PkValue[],
   criteria: Criteria,
   budget?: PageBudget,
-): Promise<Map<number, StoredRecord[]>> {
-  const lists = new Map<number, StoredRecord[]>();
+): Promise<Map<PkValue, StoredRecord[]>> {
+  const lists = new Map<PkValue, StoredRecord[]>();
   for (const { parentId, record } of await store.findLinked(target, pathOf(link), parentIds, criteria, budget ? { budget } : {})) {
     const list = lists.get(parentId);
     if (list) list.push(record);
@@ -305,7 +311,7 @@ export async function linkedRecords(
   store: Store,
   target: NormalizedModel,
   link: Extract<Link, { kind: 'many' }>,
-  parentId: number,
+  parentId: PkValue,
   limit?: number,
   criteria?: Criteria,
   budget?: PageBudget,
@@ -319,15 +325,21 @@ function pathOf(link: Extract<Link, { kind: 'many' }>): LinkPath {
   return junction ? { junction } : { via };
 }
 
-/** The ids of the records linked to `parentId` through a to-many link, without a cap. */
-export async function linkedIds(store: Store, target: NormalizedModel, link: Extract<Link, { kind: 'many' }>, parentId: number): Promise<number[]> {
+/** The primary keys of the records linked to `parentId` through a to-many link, without a cap. */
+export async function linkedIds(store: Store, target: NormalizedModel, link: Extract<Link, { kind: 'many' }>, parentId: PkValue): Promise<PkValue[]> {
   if (link.collection.junction) return store.linkedIds(link.collection.junction, parentId);
-  const records = await linkedRecords(store, target, link, parentId, undefined, { sort: [], skip: 0, select: ['id'] });
-  return records.map((r) => r.id);
+  const records = await linkedRecords(store, target, link, parentId, undefined, { sort: [], skip: 0, select: [target.primaryKey] });
+  return records.map((r) => pkOf(target, r));
 }
 
-export function byIds(ids: readonly number[]): Criteria {
-  return { where: { kind: 'in', attribute: 'id', values: [...ids] }, sort: [], skip: 0 };
+/** The records of `model` whose primary key is one of `ids`. */
+export function byIds(model: NormalizedModel, ids: readonly PkValue[]): Criteria {
+  return { where: { kind: 'in', attribute: model.primaryKey, values: [...ids] }, sort: [], skip: 0 };
+}
+
+/** Whether a value read from a link column is a primary key (null: not linked). */
+export function isPk(value: unknown): value is PkValue {
+  return typeof value === 'number' || (typeof value === 'string' && value !== '');
 }
 
 export function modelOf(models: ReadonlyMap<string, NormalizedModel>, identity: string): NormalizedModel {

@@ -9,7 +9,7 @@
  * Changing a query after it started throws rather than being ignored.
  */
 import { SailsRtError } from '../errors.js';
-import type { StoredRecord } from '../store/index.js';
+import type { PkValue, StoredRecord } from '../store/index.js';
 import type { LinkChange } from './writes.js';
 
 /** How a model API call is told about its request (`.meta({ req })`, or the last argument of the id forms). */
@@ -22,6 +22,12 @@ export interface QueryMeta {
   fetch?: boolean;
   /** Waterline's meta key: run none of the model's lifecycle callbacks. */
   skipAllLifecycleCallbacks?: boolean;
+  /** Waterline's meta key, the same as chaining `.decrypt()`: attributes with `encrypt: true` come back decrypted. */
+  decrypt?: boolean;
+  /** Waterline's meta key: the data encryption key to encrypt with (default 'default'). */
+  encryptWith?: string;
+  /** Waterline's (experimental) meta key: write encrypted attributes as given, without encrypting them. */
+  skipEncryption?: boolean;
 }
 
 /** Waterline criteria: `{ where, sort, limit, skip, select, omit }`, or a bare where such as `{ age: 3 }`. */
@@ -40,6 +46,8 @@ export type QueryCriteria<R = StoredRecord> =
 export interface ModelQuery<T> extends PromiseLike<T> {
   /** `{ req }` leaves that socket out of the messages; `{ publish: false }` tells nobody. */
   meta(meta: QueryMeta): this;
+  /** Attributes with `encrypt: true` come back decrypted (they are ciphertext otherwise), as in Waterline. */
+  decrypt(): this;
   catch<E = never>(onrejected?: ((reason: unknown) => E | PromiseLike<E>) | null): Promise<T | E>;
 }
 
@@ -58,7 +66,7 @@ export interface SetQuery<T, U> extends ModelQuery<T> {
 
 /** `addToCollection(id, alias)`: nothing happens until `.members(ids)`. */
 export interface MembersQuery extends ModelQuery<LinkChange | undefined> {
-  members(childIds: number | readonly number[]): WriteQuery<LinkChange | undefined>;
+  members(childIds: PkValue | readonly PkValue[]): WriteQuery<LinkChange | undefined>;
 }
 
 /** find / findOne: Waterline's chainable modifiers. */
@@ -81,7 +89,7 @@ export interface QueryState {
   /** Set by `.set()`. */
   values?: unknown;
   /** Set by `.members()`. */
-  members?: number | readonly number[];
+  members?: PkValue | readonly PkValue[];
   /** Criteria modifiers chained after find(). */
   criteria: Record<string, unknown>;
   populate: { alias: string; criteria?: Record<string, unknown> | undefined }[];
@@ -123,6 +131,7 @@ export function buildQuery<T>(run: (state: QueryState) => Promise<T>, initial: P
     catch: (onrejected) => start().catch(onrejected),
     meta: (meta) => change('meta', () => Object.assign(state.meta, meta)),
     fetch: () => change('fetch', () => (state.fetch = true)),
+    decrypt: () => change('decrypt', () => (state.meta.decrypt = true)),
     set: (values) => change('set', () => (state.values = values)),
     members: (ids) => change('members', () => (state.members = ids)),
     where: (where) => change('where', () => (state.criteria['where'] = where)),

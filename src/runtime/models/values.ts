@@ -1,7 +1,8 @@
 /**
- * The values a create or an update may write, checked with the schema's own `checkValue`, so the
- * model file and the API agree. Unknown keys are dropped (Sails with `schema: true`); `id` and the
- * timestamps (`createdAt`, `updatedAt`, any autoCreatedAt or autoUpdatedAt attribute) are the
+ * The values a create or an update may write, read as Waterline reads them (coerce.ts: `'5'` is 5
+ * for a number) and then checked with the schema's own `checkValue`, so the model file and the API
+ * agree. Unknown keys are dropped (Sails with `schema: true`); an auto-incremented primary key and
+ * the timestamps (`createdAt`, `updatedAt`, any autoCreatedAt or autoUpdatedAt attribute) are the
  * runtime's. Text a store cannot keep as sent (see text.ts)
  * is refused wherever it is: a string value, a string or key inside a json value, or a key of the
  * values themselves.
@@ -9,6 +10,7 @@
 import { checkValue, type NormalizedAttribute, type NormalizedModel, isPlainObject } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import { baseValue } from '../store/index.js';
+import { valueToSet } from './coerce.js';
 import { unstorableText } from './text.js';
 
 /** Every column of a new record: the values given, then defaults, then the timestamps. */
@@ -22,11 +24,11 @@ export function valuesForCreate(model: NormalizedModel, input: unknown): Record<
   const problems = unstorableNames(input);
   const values: Record<string, unknown> = {};
   for (const attribute of model.attributes) {
-    const value = input[attribute.name];
-    if (attribute.auto === 'id') {
+    const value = valueToSet(attribute, input[attribute.name]);
+    if (attribute.auto === 'autoIncrement') {
       if (value === undefined || value === null) continue;
-      if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) values['id'] = value;
-      else problems.push(`"id" must be a whole number of 0 or more (or left out), got ${show(value)}`);
+      if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) values[attribute.name] = value;
+      else problems.push(`"${attribute.name}" must be a whole number of 0 or more (or left out), got ${show(value)}`);
       continue;
     }
     if (attribute.auto) continue;
@@ -74,9 +76,10 @@ export function valuesForUpdate(model: NormalizedModel, input: unknown): Record<
   const problems = unstorableNames(input);
   const values: Record<string, unknown> = {};
   for (const attribute of model.attributes) {
-    const value = input[attribute.name];
-    // The id cannot change and the timestamps are the runtime's: such values are ignored, as in Sails.
-    if (value === undefined || attribute.auto) continue;
+    const value = valueToSet(attribute, input[attribute.name]);
+    // The primary key cannot change (Sails' update blueprint ignores it too: rooms and links hold
+    // it) and the timestamps are the runtime's: such values are ignored.
+    if (value === undefined || attribute.auto || attribute.primaryKey) continue;
     const problem = problemWith(attribute, value);
     if (problem) problems.push(problem);
     values[attribute.name] = value;

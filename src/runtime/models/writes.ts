@@ -12,14 +12,18 @@
  * customToJSON"): a before* callback runs before anything is written, so refusing the write leaves
  * the store as it was and publishes nothing; an after* callback runs before the messages go out.
  * Every record a message carries has its model's customToJSON.
+ *
+ * Attributes with `encrypt: true` are encrypted once their values are checked, before beforeCreate
+ * and beforeUpdate see them, as in Waterline; messages carry them encrypted, as Sails' do.
  */
 import type { Socket } from 'socket.io';
-import type { LifecycleCallbackName, NormalizedCollection, NormalizedModel } from '../../schema/index.js';
+import { primaryKeyOf, type LifecycleCallbackName, type NormalizedCollection, type NormalizedModel } from '../../schema/index.js';
 import { SailsRtError, type ErrorCode } from '../errors.js';
 import type { PubSub } from '../pubsub/index.js';
-import type { Store, StoredRecord } from '../store/index.js';
+import { pkOf, type PkValue, type Store, type StoredRecord } from '../store/index.js';
+import { encryptValues } from './encryption.js';
 import { RecordJson, runLifecycle } from './lifecycle.js';
-import { byIds, findLink, linkedIds, linksOf, modelOf, populate, type Link } from './populate.js';
+import { byIds, findLink, isPk, linkedIds, linksOf, modelOf, populate, type Link } from './populate.js';
 import { touched, valuesForCreate, valuesForUpdate } from './values.js';
 
 /** The cap of each populated to-many list, hard-coded in Sails' blueprints. */
@@ -34,6 +38,8 @@ export interface WriteOptions {
   before?: boolean;
   /** Run the model's after* callbacks (default true); sails.models runs them only with `.fetch()`, as Waterline does. */
   after?: boolean;
+  /** Waterline's meta keys for attributes with `encrypt: true`: the key to encrypt with (default 'default'), or none. */
+  encryption?: { encryptWith?: string; skipEncryption?: boolean };
 }
 
 /** An update's values, checked and through beforeUpdate: ready to write to any number of records. */
@@ -42,10 +48,10 @@ export interface PreparedUpdate {
   collections: Map<string, unknown>;
 }
 
-/** What a link change did: the child ids newly linked and unlinked. */
+/** What a link change did: the child primary keys newly linked and unlinked. */
 export interface LinkChange {
-  added: number[];
-  removed: number[];
+  added: PkValue[];
+  removed: PkValue[];
 }
 
 type ManyLink = Extract<Link, { kind: 'many' }>;
@@ -53,7 +59,7 @@ type ManyLink = Extract<Link, { kind: 'many' }>;
 /** One edit of a parent's to-many list: whose, which link, and where its messages go. */
 interface LinkEdit {
   model: NormalizedModel;
-  parentId: number;
+  parentId: PkValue;
   link: ManyLink;
   options: WriteOptions;
   /** Messages to send once the whole write is done (and only if it publishes). */
@@ -82,6 +88,8 @@ export class RecordWriter {
   async create(model: NormalizedModel, input: unknown, options: WriteOptions): Promise<StoredRecord> {
     const split = splitCollections(model, input);
     let values = valuesForCreate(model, split.rest);
+    // Checked, then encrypted, then handed to beforeCreate, in Waterline's order.
+    encryptValues(model, values, options.encryption);
     let collections = split.collections;
     if (options.before !== false && model.lifecycle?.beforeCreate) {
       ({ values, collections } = await this.before(model, 'beforeCreate', values, collections));
@@ -89,17 +97,18 @@ export class RecordWriter {
     await this.checkToOne(model, values, 'E_INVALID_NEW_RECORD');
     const lists = await this.checkCollections(model, collections, 'E_INVALID_NEW_RECORD');
     const record = await this.store.create(model, values);
+    const id = pkOf(model, record);
     const notices: (() => void)[] = [];
-    for (const [link, ids] of lists) await this.replaceLinks({ model, parentId: record.id, link, options, notices, parentNotices: false }, ids);
+    for (const [link, ids] of lists) await this.replaceLinks({ model, parentId: id, link, options, notices, parentNotices: false }, ids);
     if (options.after !== false) await runLifecycle(model, 'afterCreate', record, 'E_INVALID_NEW_RECORD');
     if (!options.publish) return record;
     const identity = model.identity;
-    this.pubsub.introduce(identity, record.id);
+    this.pubsub.introduce(identity, id);
     const [populated] = await this.populateAll(model, [record]);
-    this.pubsub.publishCreated(identity, this.json.apply(identity, populated ?? record), options.requester);
+    this.pubsub.publishCreated(identity, id, this.json.apply(identity, populated ?? record), options.requester);
     // The new record's to-one links: each linked parent hears of its new child (docs/protocol.md 3.7).
     for (const [attribute, parentId] of toOneValues(model, values)) {
-      if (parentId !== null) this.noticeAdded(model, attribute, parentId, record.id, options, notices);
+      if (parentId !== null) this.noticeAdded(model, attribute, parentId, id, options, notices);
     }
     notices.forEach((notice) => notice());
     return record;
@@ -108,7 +117,7 @@ export class RecordWriter {
   /** Undefined when there is no such record. */
   async update(
     model: NormalizedModel,
-    id: number,
+    id: PkValue,
     input: unknown,
     options: WriteOptions,
   ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
@@ -123,6 +132,7 @@ export class RecordWriter {
   async prepareUpdate(model: NormalizedModel, input: unknown, options: WriteOptions): Promise<PreparedUpdate> {
     const { rest, collections } = splitCollections(model, input);
     const values = valuesForUpdate(model, rest);
+    encryptValues(model, values, options.encryption);
     if (options.before === false || !model.lifecycle?.beforeUpdate) return { values, collections };
     return this.before(model, 'beforeUpdate', values, collections);
   }
@@ -130,7 +140,7 @@ export class RecordWriter {
   /** `update` with values from prepareUpdate: Waterline's update(criteria) runs beforeUpdate once, then writes each record. */
   async updatePrepared(
     model: NormalizedModel,
-    id: number,
+    id: PkValue,
     { values, collections }: PreparedUpdate,
     options: WriteOptions,
   ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
@@ -145,7 +155,8 @@ export class RecordWriter {
     for (const [link, ids] of lists) await this.replaceLinks({ model, parentId: id, link, options, notices, parentNotices: false }, ids);
     if (options.after !== false) await runLifecycle(model, 'afterUpdate', result.record, 'E_INVALID_VALUES_TO_SET');
     if (options.publish) {
-      const data: Record<string, unknown> = { ...values, id };
+      // As Sails' update blueprint sends it: the changed values with the record's primary key.
+      const data: Record<string, unknown> = { ...values, [model.primaryKey]: id };
       for (const [link, ids] of lists) data[link.name] = ids;
       // customToJSON runs on the changed values too: they are a part of the record.
       this.pubsub.publishUpdated(model.identity, id, this.json.apply(model.identity, data), this.json.apply(model.identity, previous), options.requester);
@@ -153,7 +164,7 @@ export class RecordWriter {
       for (const [attribute, parentId] of toOneValues(model, values)) {
         const old = before[attribute];
         if (old === parentId) continue;
-        if (typeof old === 'number') this.noticeRemoved(model, attribute, old, id, options, notices);
+        if (isPk(old)) this.noticeRemoved(model, attribute, old, id, options, notices);
         if (parentId !== null) this.noticeAdded(model, attribute, parentId, id, options, notices);
       }
       notices.forEach((notice) => notice());
@@ -162,10 +173,10 @@ export class RecordWriter {
   }
 
   /** The record as it was, populated; undefined when there is no such record. */
-  async destroy(model: NormalizedModel, id: number, options: WriteOptions): Promise<StoredRecord | undefined> {
+  async destroy(model: NormalizedModel, id: PkValue, options: WriteOptions): Promise<StoredRecord | undefined> {
     const before = await this.store.findOne(model, id);
     if (before === undefined) return undefined;
-    if (options.before !== false) await runLifecycle(model, 'beforeDestroy', { where: { id } }, 'E_INVALID_CRITERIA');
+    if (options.before !== false) await runLifecycle(model, 'beforeDestroy', { where: { [model.primaryKey]: id } }, 'E_INVALID_CRITERIA');
     const [previous = before] = await this.populateAll(model, [before]);
     await this.store.destroy(model, id);
     const notices: (() => void)[] = [];
@@ -178,11 +189,14 @@ export class RecordWriter {
           where: { kind: 'compare', attribute: attribute.name, op: '=', value: id },
           sort: [],
           skip: 0,
-          select: ['id'],
+          select: [other.primaryKey],
         });
         for (const child of children) {
-          await this.store.update(other, child.id, { [attribute.name]: null });
-          notices.push(() => this.pubsub.publishUpdated(other.identity, child.id, this.json.apply(other.identity, { [attribute.name]: null }), undefined, requester));
+          const childId = pkOf(other, child);
+          await this.store.update(other, childId, { [attribute.name]: null });
+          notices.push(() =>
+            this.pubsub.publishUpdated(other.identity, childId, this.json.apply(other.identity, { [attribute.name]: null }), undefined, requester),
+          );
         }
       }
     }
@@ -208,22 +222,22 @@ export class RecordWriter {
   }
 
   /** Links each child to the parent. Undefined when there is no such parent. */
-  add(model: NormalizedModel, parentId: number, alias: string, childIds: unknown, options: WriteOptions): Promise<LinkChange | undefined> {
+  add(model: NormalizedModel, parentId: PkValue, alias: string, childIds: unknown, options: WriteOptions): Promise<LinkChange | undefined> {
     return this.change(model, parentId, alias, childIds, options, 'add');
   }
 
-  remove(model: NormalizedModel, parentId: number, alias: string, childIds: unknown, options: WriteOptions): Promise<LinkChange | undefined> {
+  remove(model: NormalizedModel, parentId: PkValue, alias: string, childIds: unknown, options: WriteOptions): Promise<LinkChange | undefined> {
     return this.change(model, parentId, alias, childIds, options, 'remove');
   }
 
   /** Makes the parent's list exactly `childIds`. */
-  replace(model: NormalizedModel, parentId: number, alias: string, childIds: unknown, options: WriteOptions): Promise<LinkChange | undefined> {
+  replace(model: NormalizedModel, parentId: PkValue, alias: string, childIds: unknown, options: WriteOptions): Promise<LinkChange | undefined> {
     return this.change(model, parentId, alias, childIds, options, 'replace');
   }
 
   private async change(
     model: NormalizedModel,
-    parentId: number,
+    parentId: PkValue,
     alias: string,
     rawIds: unknown,
     options: WriteOptions,
@@ -243,7 +257,7 @@ export class RecordWriter {
     return change;
   }
 
-  private async replaceLinks(edit: LinkEdit, ids: readonly number[]): Promise<LinkChange> {
+  private async replaceLinks(edit: LinkEdit, ids: readonly PkValue[]): Promise<LinkChange> {
     const { link, parentId } = edit;
     const current = await linkedIds(this.store, modelOf(this.models, link.target), link, parentId);
     const wanted = new Set(ids);
@@ -252,12 +266,12 @@ export class RecordWriter {
     return { added, removed };
   }
 
-  /** The ids newly linked; messages for each go into `notices`. */
-  private async addLinks({ model, parentId, link, options, notices, parentNotices }: LinkEdit, ids: readonly number[]): Promise<number[]> {
+  /** The primary keys newly linked; messages for each go into `notices`. */
+  private async addLinks({ model, parentId, link, options, notices, parentNotices }: LinkEdit, ids: readonly PkValue[]): Promise<PkValue[]> {
     const { collection } = link;
     const target = modelOf(this.models, link.target);
     const requester = options.requester;
-    const added: number[] = [];
+    const added: PkValue[] = [];
     if (collection.junction) {
       for (const childId of await this.store.link(collection.junction, parentId, ids)) {
         added.push(childId);
@@ -266,31 +280,34 @@ export class RecordWriter {
       }
       return added;
     }
-    const children = ids.length === 0 ? [] : await this.store.find(target, byIds(ids));
+    const children = ids.length === 0 ? [] : await this.store.find(target, byIds(target, ids));
     for (const child of children) {
+      const childId = pkOf(target, child);
       const old = child[collection.via];
       if (old === parentId) continue;
-      await this.store.update(target, child.id, { [collection.via]: parentId, ...touched(target) });
-      added.push(child.id);
-      if (parentNotices) notices.push(() => this.pubsub.publishAddedTo(model.identity, parentId, collection.name, child.id, requester));
-      notices.push(() => this.pubsub.publishUpdated(target.identity, child.id, this.json.apply(target.identity, { [collection.via]: parentId }), undefined, requester));
+      await this.store.update(target, childId, { [collection.via]: parentId, ...touched(target) });
+      added.push(childId);
+      if (parentNotices) notices.push(() => this.pubsub.publishAddedTo(model.identity, parentId, collection.name, childId, requester));
+      notices.push(() =>
+        this.pubsub.publishUpdated(target.identity, childId, this.json.apply(target.identity, { [collection.via]: parentId }), undefined, requester),
+      );
       // A stolen child: its old parent loses it.
-      if (typeof old === 'number') {
+      if (isPk(old)) {
         for (const inverse of inversesOf(target, collection.via, this.models)) {
-          notices.push(() => this.pubsub.publishRemovedFrom(inverse.model, old, inverse.name, child.id, requester));
+          notices.push(() => this.pubsub.publishRemovedFrom(inverse.model, old, inverse.name, childId, requester));
         }
       }
     }
     return added;
   }
 
-  /** The ids that were linked and no longer are. */
-  private async removeLinks({ model, parentId, link, options, notices, parentNotices }: LinkEdit, ids: readonly number[]): Promise<number[]> {
+  /** The primary keys that were linked and no longer are. */
+  private async removeLinks({ model, parentId, link, options, notices, parentNotices }: LinkEdit, ids: readonly PkValue[]): Promise<PkValue[]> {
     const { collection } = link;
     const target = modelOf(this.models, link.target);
     const requester = options.requester;
     if (ids.length === 0) return [];
-    const removed: number[] = [];
+    const removed: PkValue[] = [];
     if (collection.junction) {
       for (const childId of await this.store.unlink(collection.junction, parentId, ids)) {
         removed.push(childId);
@@ -299,24 +316,27 @@ export class RecordWriter {
       }
       return removed;
     }
-    for (const child of await this.store.find(target, byIds(ids))) {
+    for (const child of await this.store.find(target, byIds(target, ids))) {
       if (child[collection.via] !== parentId) continue;
-      await this.store.update(target, child.id, { [collection.via]: null, ...touched(target) });
-      removed.push(child.id);
-      if (parentNotices) notices.push(() => this.pubsub.publishRemovedFrom(model.identity, parentId, collection.name, child.id, requester));
-      notices.push(() => this.pubsub.publishUpdated(target.identity, child.id, this.json.apply(target.identity, { [collection.via]: null }), undefined, requester));
+      const childId = pkOf(target, child);
+      await this.store.update(target, childId, { [collection.via]: null, ...touched(target) });
+      removed.push(childId);
+      if (parentNotices) notices.push(() => this.pubsub.publishRemovedFrom(model.identity, parentId, collection.name, childId, requester));
+      notices.push(() =>
+        this.pubsub.publishUpdated(target.identity, childId, this.json.apply(target.identity, { [collection.via]: null }), undefined, requester),
+      );
     }
     return removed;
   }
 
   /** `model.attribute` (a to-one) now points at `parentId`: the parent's inverse lists gain `childId`. */
-  private noticeAdded(model: NormalizedModel, attribute: string, parentId: number, childId: number, options: WriteOptions, notices: (() => void)[]): void {
+  private noticeAdded(model: NormalizedModel, attribute: string, parentId: PkValue, childId: PkValue, options: WriteOptions, notices: (() => void)[]): void {
     for (const inverse of inversesOf(model, attribute, this.models)) {
       notices.push(() => this.pubsub.publishAddedTo(inverse.model, parentId, inverse.name, childId, options.requester));
     }
   }
 
-  private noticeRemoved(model: NormalizedModel, attribute: string, parentId: number, childId: number, options: WriteOptions, notices: (() => void)[]): void {
+  private noticeRemoved(model: NormalizedModel, attribute: string, parentId: PkValue, childId: PkValue, options: WriteOptions, notices: (() => void)[]): void {
     for (const inverse of inversesOf(model, attribute, this.models)) {
       notices.push(() => this.pubsub.publishRemovedFrom(inverse.model, parentId, inverse.name, childId, options.requester));
     }
@@ -350,13 +370,16 @@ export class RecordWriter {
       if (id === null) continue;
       const target = modelOf(this.models, model.attributes.find((a) => a.name === attribute)?.model ?? '');
       if ((await this.store.findOne(target, id)) === undefined) {
-        throw new SailsRtError(code, `"${attribute}" must be the id of an existing ${target.identity}, and there is no ${target.identity} ${id}; create it first or send another id.`);
+        throw new SailsRtError(
+          code,
+          `"${attribute}" must be the ${target.primaryKey} of an existing ${target.identity}, and there is no ${target.identity} ${JSON.stringify(id)}; create it first or send another ${target.primaryKey}.`,
+        );
       }
     }
   }
 
-  private async checkCollections(model: NormalizedModel, collections: Map<string, unknown>, code: ErrorCode): Promise<[ManyLink, number[]][]> {
-    const lists: [ManyLink, number[]][] = [];
+  private async checkCollections(model: NormalizedModel, collections: Map<string, unknown>, code: ErrorCode): Promise<[ManyLink, PkValue[]][]> {
+    const lists: [ManyLink, PkValue[]][] = [];
     for (const [alias, raw] of collections) {
       const link = manyLink(model, alias);
       const target = modelOf(this.models, link.target);
@@ -367,14 +390,15 @@ export class RecordWriter {
     return lists;
   }
 
-  private async checkExist(target: NormalizedModel, ids: readonly number[], code: ErrorCode, where: string): Promise<void> {
+  private async checkExist(target: NormalizedModel, ids: readonly PkValue[], code: ErrorCode, where: string): Promise<void> {
     if (ids.length === 0) return;
-    const found = new Set((await this.store.find(target, { ...byIds(ids), select: ['id'] })).map((r) => r.id));
+    const found = new Set((await this.store.find(target, { ...byIds(target, ids), select: [target.primaryKey] })).map((r) => pkOf(target, r)));
     const missing = [...new Set(ids)].filter((id) => !found.has(id));
     if (missing.length > 0) {
+      const key = target.primaryKey === 'id' ? 'id' : target.primaryKey;
       throw new SailsRtError(
         code,
-        `${where}: there is no ${target.identity} with the id${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; link existing records only.`,
+        `${where}: there is no ${target.identity} with the ${key}${missing.length > 1 ? 's' : ''} ${missing.map((id) => (typeof id === 'string' ? JSON.stringify(id) : id)).join(', ')}; link existing records only.`,
       );
     }
   }
@@ -400,13 +424,13 @@ function inversesOf(model: NormalizedModel, attribute: string, models: ReadonlyM
     .map((c) => ({ model: target.identity, name: c.name }));
 }
 
-/** The to-one values among `values`, as [attribute, id or null]. */
-function toOneValues(model: NormalizedModel, values: Record<string, unknown>): [string, number | null][] {
-  const pairs: [string, number | null][] = [];
+/** The to-one values among `values`, as [attribute, primary key or null]. */
+function toOneValues(model: NormalizedModel, values: Record<string, unknown>): [string, PkValue | null][] {
+  const pairs: [string, PkValue | null][] = [];
   for (const attribute of model.attributes) {
     if (attribute.model === undefined || !(attribute.name in values)) continue;
     const value = values[attribute.name];
-    pairs.push([attribute.name, typeof value === 'number' ? value : null]);
+    pairs.push([attribute.name, isPk(value) ? value : null]);
   }
   return pairs;
 }
@@ -425,10 +449,11 @@ function splitCollections(model: NormalizedModel, input: unknown): { rest: unkno
 }
 
 /**
- * Child ids as a client sends them: one id, an array of ids, or a JSON array string (a shortcut
- * route's `?pets=[1,2]`); numeric strings are accepted. Anything else is E_INVALID_ASSOCIATED_IDS.
+ * Child primary keys as a client sends them: one, an array, or a JSON array string (a shortcut
+ * route's `?pets=[1,2]`). For a number key, numeric strings are accepted; a string key takes
+ * non-empty strings only (as Waterline's normalizePkValue). Anything else is E_INVALID_ASSOCIATED_IDS.
  */
-export function parseAssociatedIds(target: NormalizedModel, raw: unknown, where: string): number[] {
+export function parseAssociatedIds(target: NormalizedModel, raw: unknown, where: string): PkValue[] {
   let value = raw;
   if (typeof raw === 'string' && raw.trim().startsWith('[')) {
     try {
@@ -438,6 +463,13 @@ export function parseAssociatedIds(target: NormalizedModel, raw: unknown, where:
     }
   }
   const list = Array.isArray(value) ? value : [value];
+  if (primaryKeyOf(target).type === 'string') {
+    if (list.every((id) => typeof id === 'string' && id !== '')) return list as string[];
+    throw new SailsRtError(
+      'E_INVALID_ASSOCIATED_IDS',
+      `${where} takes ${target.identity} ${target.primaryKey} values (non-empty strings), as a JSON array such as ["a","b"], got ${JSON.stringify(raw) ?? String(raw)}.`,
+    );
+  }
   const ids = list.map((item) => (typeof item === 'string' && /^\d+$/.test(item) ? Number(item) : item));
   if (!ids.every((id) => typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)) {
     throw new SailsRtError(

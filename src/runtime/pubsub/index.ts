@@ -1,13 +1,14 @@
 /**
  * Resourceful pub-sub (docs/protocol.md sections 3 and 4) over socket.io rooms, so the socket.io
  * adapter decides how far a message reaches. Every action reads `mirror` the same way (fix of
- * docs/protocol.md 10, item 8), and an id of 0 is a room like any other (item 11).
+ * docs/protocol.md 10, item 8), and an id of 0 is a room like any other (item 11). Rooms and the
+ * messages' `id` hold the record's primary key value, whatever the key is named, as in Sails.
  */
 import type { Server, Socket } from 'socket.io';
-import type { StoredRecord } from '../store/index.js';
+import type { PkValue, StoredRecord } from '../store/index.js';
 
-/** `sails_model_user_1:user` */
-export function instanceRoom(identity: string, id: number | string): string {
+/** `sails_model_user_1:user`, `sails_model_country_FR:country` */
+export function instanceRoom(identity: string, id: PkValue): string {
   return `sails_model_${identity}_${id}:${identity}`;
 }
 
@@ -24,12 +25,12 @@ export class PubSub {
   ) {}
 
   /** Joins `socket` to the instance room of each id. */
-  subscribe(socket: Socket, identity: string, ids: readonly (number | string)[]): void | Promise<void> {
-    if (ids.length === 1) return socket.join(instanceRoom(identity, ids[0] as number | string));
+  subscribe(socket: Socket, identity: string, ids: readonly PkValue[]): void | Promise<void> {
+    if (ids.length === 1) return socket.join(instanceRoom(identity, ids[0] as PkValue));
     return socket.join(ids.map((id) => instanceRoom(identity, id)));
   }
 
-  async unsubscribe(socket: Socket, identity: string, ids: readonly (number | string)[]): Promise<void> {
+  async unsubscribe(socket: Socket, identity: string, ids: readonly PkValue[]): Promise<void> {
     await Promise.all(ids.map((id) => socket.leave(instanceRoom(identity, id))));
   }
 
@@ -39,24 +40,24 @@ export class PubSub {
   }
 
   /** Class-room members join the new record's room, so they hear of its updates. */
-  introduce(identity: string, id: number): void {
+  introduce(identity: string, id: PkValue): void {
     this.io.in(classRoom(identity)).socketsJoin(instanceRoom(identity, id));
   }
 
   /** Everyone leaves a destroyed record's room (Sails only removed class-room members, item 9). */
-  retire(identity: string, id: number): void {
+  retire(identity: string, id: PkValue): void {
     const room = instanceRoom(identity, id);
     this.io.in(room).socketsLeave(room);
   }
 
-  publishCreated(identity: string, record: StoredRecord, requester: Socket | undefined): void {
-    this.emit(classRoom(identity), identity, { verb: 'created', data: record, id: record.id }, requester);
+  publishCreated(identity: string, id: PkValue, record: StoredRecord, requester: Socket | undefined): void {
+    this.emit(classRoom(identity), identity, { verb: 'created', data: record, id }, requester);
   }
 
   /** `previous` is left out of reverse notices (docs/protocol.md 3.2, 3.7). */
   publishUpdated(
     identity: string,
-    id: number,
+    id: PkValue,
     data: Record<string, unknown>,
     previous: StoredRecord | undefined,
     requester: Socket | undefined,
@@ -66,21 +67,21 @@ export class PubSub {
   }
 
   /** One message per child id, `addedId` singular, as Sails' code sends it (docs/protocol.md 3.4 and 10, item 7). */
-  publishAddedTo(identity: string, id: number, attribute: string, addedId: number, requester: Socket | undefined): void {
+  publishAddedTo(identity: string, id: PkValue, attribute: string, addedId: PkValue, requester: Socket | undefined): void {
     this.emit(instanceRoom(identity, id), identity, { id, verb: 'addedTo', attribute, addedId }, requester);
   }
 
   /** docs/protocol.md 3.5. */
-  publishRemovedFrom(identity: string, id: number, attribute: string, removedId: number, requester: Socket | undefined): void {
+  publishRemovedFrom(identity: string, id: PkValue, attribute: string, removedId: PkValue, requester: Socket | undefined): void {
     this.emit(instanceRoom(identity, id), identity, { id, verb: 'removedFrom', attribute, removedId }, requester);
   }
 
-  publishDestroyed(identity: string, id: number, previous: StoredRecord, requester: Socket | undefined): void {
+  publishDestroyed(identity: string, id: PkValue, previous: StoredRecord, requester: Socket | undefined): void {
     this.emit(instanceRoom(identity, id), identity, { verb: 'destroyed', id, previous }, requester);
   }
 
   /** `Model.publish(ids, data, req)`: `data` as given, to each record's room. */
-  publish(identity: string, ids: readonly (number | string)[], data: unknown, omit: Socket | undefined): void {
+  publish(identity: string, ids: readonly PkValue[], data: unknown, omit: Socket | undefined): void {
     // socket.io sends to every socket when given no room at all.
     if (ids.length === 0) return;
     let target = this.io.to(ids.map((id) => instanceRoom(identity, id)));

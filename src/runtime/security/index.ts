@@ -29,6 +29,9 @@ const UNGUARDED = new Set([GRANT_CSRF_TOKEN, GET_COOKIE]);
 /** Blueprint actions that only read; every other blueprint action writes. */
 const READS = new Set(['find', 'findone', 'populate']);
 
+/** How many unguarded routes the production refusal lists before "and N more". */
+const SHOWN_ROUTES = 8;
+
 export class Security {
   private constructor(
     readonly sessions: Sessions,
@@ -124,9 +127,16 @@ export class Security {
       return chain.deny === false && chain.policies.length === 0;
     });
     if (open.length === 0) return;
-    const shown = open.map((route) => `${route.method} ${route.path}`);
+    // A short sentence, then a bounded list, one route a line: an app with many models would
+    // otherwise get one line of forty routes.
+    const shown = open.slice(0, SHOWN_ROUTES).map((route) => `  ${route.method} ${route.path}`);
+    if (open.length > SHOWN_ROUTES) shown.push(`  and ${open.length - SHOWN_ROUTES} more`);
     throw new LiftError(
-      `In production, anyone could write through the blueprint routes ${shown.join(', ')}, because no policy guards them; map them to a policy in config/policies.ts (e.g. UserController: { create: 'isLoggedIn' }), or set blueprints.allowUnguardedWrites: true in config/blueprints.ts if that is intended.`,
+      [
+        `In production, anyone could write through ${open.length === 1 ? 'this blueprint route' : `these ${open.length} blueprint routes`}, because no policy guards ${open.length === 1 ? 'it' : 'them'}:`,
+        ...shown,
+        "Map them to a policy in config/policies.ts (e.g. UserController: { '*': 'isLoggedIn', find: true, findOne: true }, or sails-rt generate policy isLoggedIn --on UserController), or set blueprints.allowUnguardedWrites: true in config/blueprints.ts if that is intended.",
+      ].join('\n'),
     );
   }
 

@@ -128,7 +128,6 @@ export class Sessions {
       return;
     }
     const signed = socket !== undefined ? this.socketSids.get(socket) : this.sidFromCookie(req.headers['cookie']);
-    const sid = signed ?? newSid();
     const stored = signed === undefined ? undefined : await this.store.get(signed);
     const session: SessionData = stored ?? {};
     req.session = session;
@@ -139,6 +138,9 @@ export class Sessions {
       // The action may have replaced the object (`req.session = {}`).
       const data = req.session;
       if (stored === undefined && Object.keys(data).length === 0 && !this.kept.has(req)) return;
+      // A new session's id is drawn only now that it is stored: most requests without a cookie
+      // store nothing, and 24 random bytes per request were a tenth of an HTTP GET's CPU.
+      const sid = signed ?? newSid();
       this.save(sid, data);
       // A socket cannot take a cookie; its sid is the one of its handshake (see connectSockets).
       if (signed === undefined && !req.isSocket) res.set('set-cookie', this.serialize(sid));
@@ -193,7 +195,10 @@ export class Sessions {
 
   private save(sid: string, data: SessionData): void {
     try {
-      Promise.resolve(this.store.set(sid, data, this.maxAge)).catch((error: unknown) => debug('could not save session: %O', error));
+      // Every request of a socket with a session of its own saves it (its expiry moves on): no
+      // promise is made for a store that answers at once, as the memory store does.
+      const saved = this.store.set(sid, data, this.maxAge);
+      if (saved !== undefined) Promise.resolve(saved).catch((error: unknown) => debug('could not save session: %O', error));
     } catch (error) {
       debug('could not save session: %O', error);
     }

@@ -5,7 +5,7 @@
  */
 import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
 import type { Condition, Criteria } from './criteria.js';
-import type { FindOptions, LinkedRow, LinkPath, SchemaChanges, Store, StoredRecord } from './index.js';
+import type { FindOptions, LinkedRow, LinkPath, PkValue, SchemaChanges, Store, StoredRecord } from './index.js';
 
 export class DeferredStore implements Store {
   #inner: Store | undefined;
@@ -23,7 +23,7 @@ export class DeferredStore implements Store {
     return this.#store().find(model, criteria, options);
   }
 
-  findOne(model: NormalizedModel, id: number): Promise<StoredRecord | undefined> {
+  findOne(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined> {
     return this.#store().findOne(model, id);
   }
 
@@ -35,27 +35,27 @@ export class DeferredStore implements Store {
     return this.#store().create(model, values);
   }
 
-  update(model: NormalizedModel, id: number, values: Record<string, unknown>): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
+  update(model: NormalizedModel, id: PkValue, values: Record<string, unknown>): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
     return this.#store().update(model, id, values);
   }
 
-  destroy(model: NormalizedModel, id: number): Promise<StoredRecord | undefined> {
+  destroy(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined> {
     return this.#store().destroy(model, id);
   }
 
-  findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly number[], criteria: Criteria, options?: FindOptions): Promise<LinkedRow[]> {
+  findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly PkValue[], criteria: Criteria, options?: FindOptions): Promise<LinkedRow[]> {
     return this.#store().findLinked(model, path, parentIds, criteria, options);
   }
 
-  linkedIds(junction: JunctionTable, id: number): Promise<number[]> {
+  linkedIds(junction: JunctionTable, id: PkValue): Promise<PkValue[]> {
     return this.#store().linkedIds(junction, id);
   }
 
-  link(junction: JunctionTable, id: number, otherIds: readonly number[]): Promise<number[]> {
+  link(junction: JunctionTable, id: PkValue, otherIds: readonly PkValue[]): Promise<PkValue[]> {
     return this.#store().link(junction, id, otherIds);
   }
 
-  unlink(junction: JunctionTable, id: number, otherIds?: readonly number[]): Promise<number[]> {
+  unlink(junction: JunctionTable, id: PkValue, otherIds?: readonly PkValue[]): Promise<PkValue[]> {
     return this.#store().unlink(junction, id, otherIds);
   }
 

@@ -9,8 +9,20 @@ export type { Condition, Criteria, Scalar, SortClause } from './criteria.js';
 export { baseValue, openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export { DeferredStore } from './deferred.js';
 
-/** A record as the runtime hands it out: attribute name to value, `id` always present. */
-export type StoredRecord = Record<string, unknown> & { id: number };
+/** A record as the runtime hands it out: attribute name to value, its primary key always present. */
+export type StoredRecord = Record<string, unknown>;
+
+/** A primary key value: a number (an auto-incremented or number key) or a non-empty string. */
+export type PkValue = string | number;
+
+/**
+ * The primary key value of a record of `model`.
+ *
+ * @example pkOf(country, { code: 'FR', name: 'France' }) // 'FR'
+ */
+export function pkOf(model: NormalizedModel, record: StoredRecord): PkValue {
+  return record[model.primaryKey] as PkValue;
+}
 
 /**
  * A byte budget shared by the reads that make up one response (a page and what is populated into
@@ -34,7 +46,7 @@ export type LinkPath = { via: string } | { junction: JunctionTable };
 
 /** One record of a to-many list read by `findLinked`, with the parent whose list holds it. */
 export interface LinkedRow {
-  parentId: number;
+  parentId: PkValue;
   record: StoredRecord;
 }
 
@@ -49,34 +61,34 @@ export interface Store {
   readonly changes: SchemaChanges;
   /** With `options.budget`, resolves with the rows read before the budget was spent (the caller knows it was). */
   find(model: NormalizedModel, criteria: Criteria, options?: FindOptions): Promise<StoredRecord[]>;
-  findOne(model: NormalizedModel, id: number): Promise<StoredRecord | undefined>;
+  findOne(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined>;
   count(model: NormalizedModel, where?: Condition): Promise<number>;
   /** `values` holds every column to write (defaults already applied). */
   create(model: NormalizedModel, values: Record<string, unknown>): Promise<StoredRecord>;
   /** Undefined when there is no such record. */
   update(
     model: NormalizedModel,
-    id: number,
+    id: PkValue,
     values: Record<string, unknown>,
   ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined>;
   /** The record as it was; undefined when there is no such record. */
-  destroy(model: NormalizedModel, id: number): Promise<StoredRecord | undefined>;
+  destroy(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined>;
   /**
    * The to-many lists of many parents at once, so populating a page costs a few statements per
    * link instead of one per parent. `criteria` applies to each parent's list on its own, as if
-   * that list were read alone: `where` filters it, `sort` orders it (ties broken by id, ascending),
+   * that list were read alone: `where` filters it, `sort` orders it (ties broken by primary key, ascending),
    * `skip` and `limit` count within it, `select` picks the columns of its records. Resolves with
-   * the lists grouped by parent id, ascending, each in its `sort` order. Any number of parent ids:
+   * the lists grouped by parent primary key, ascending, each in its `sort` order. Any number of parent ids:
    * a store splits a long list into as many statements as its dialect needs. With
    * `options.budget`, every row returned is charged once, in the order returned, and reading stops
    * at the first row refused.
    */
-  findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly number[], criteria: Criteria, options?: FindOptions): Promise<LinkedRow[]>;
-  /** Many-to-many: the ids linked to `id` (in `junction.self`), oldest link first. */
-  linkedIds(junction: JunctionTable, id: number): Promise<number[]>;
-  /** Links `id` to each of `otherIds`; resolves with the ids that were not linked before. */
-  link(junction: JunctionTable, id: number, otherIds: readonly number[]): Promise<number[]>;
-  /** Unlinks `id` from each of `otherIds` (from all when undefined); resolves with the ids that were linked. */
-  unlink(junction: JunctionTable, id: number, otherIds?: readonly number[]): Promise<number[]>;
+  findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly PkValue[], criteria: Criteria, options?: FindOptions): Promise<LinkedRow[]>;
+  /** Many-to-many: the primary keys linked to `id` (in `junction.self`), oldest link first. */
+  linkedIds(junction: JunctionTable, id: PkValue): Promise<PkValue[]>;
+  /** Links `id` to each of `otherIds`; resolves with the ones that were not linked before. */
+  link(junction: JunctionTable, id: PkValue, otherIds: readonly PkValue[]): Promise<PkValue[]>;
+  /** Unlinks `id` from each of `otherIds` (from all when undefined); resolves with the ones that were linked. */
+  unlink(junction: JunctionTable, id: PkValue, otherIds?: readonly PkValue[]): Promise<PkValue[]>;
   close(): Promise<void>;
 }

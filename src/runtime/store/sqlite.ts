@@ -22,8 +22,9 @@ import {
 } from 'kysely';
 import type { JunctionTable, NormalizedAttribute, NormalizedModel } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
+import { ENCRYPTED_PREFIX } from '../models/encryption.js';
 import type { Condition, Criteria, Scalar } from './criteria.js';
-import type { FindOptions, LinkedRow, LinkPath, ReadBudget, SchemaChanges, Store, StoredRecord } from './index.js';
+import type { FindOptions, LinkedRow, LinkPath, PkValue, ReadBudget, SchemaChanges, Store, StoredRecord } from './index.js';
 
 const debug = createDebug('sails-rt:store');
 
@@ -104,19 +105,23 @@ class SqliteStore implements Store {
     models: readonly NormalizedModel[],
   ) {
     for (const model of models) this.syncModel(model);
+    const byIdentity = new Map(models.map((model) => [model.identity, model]));
     for (const model of models) {
-      for (const collection of model.collections) if (collection.junction) this.syncJunction(collection.junction);
+      for (const collection of model.collections) {
+        const target = byIdentity.get(collection.collection);
+        if (collection.junction && target) this.syncJunction(collection.junction, keyColumnType(model), keyColumnType(target));
+      }
     }
     for (const model of models) this.plans.set(model.identity, this.planModel(model));
   }
 
-  async linkedIds(junction: JunctionTable, id: number): Promise<number[]> {
+  async linkedIds(junction: JunctionTable, id: PkValue): Promise<PkValue[]> {
     const compiled = this.kysely.selectFrom(junction.table).select(junction.other).where(junction.self, '=', id).orderBy('id').compile();
-    return this.all(compiled).map((row) => Number(row[junction.other]));
+    return this.all(compiled).map((row) => row[junction.other] as PkValue);
   }
 
-  async link(junction: JunctionTable, id: number, otherIds: readonly number[]): Promise<number[]> {
-    const added: number[] = [];
+  async link(junction: JunctionTable, id: PkValue, otherIds: readonly PkValue[]): Promise<PkValue[]> {
+    const added: PkValue[] = [];
     for (const other of new Set(otherIds)) {
       const compiled = this.kysely
         .insertInto(junction.table)
@@ -128,7 +133,7 @@ class SqliteStore implements Store {
     return added;
   }
 
-  async unlink(junction: JunctionTable, id: number, otherIds?: readonly number[]): Promise<number[]> {
+  async unlink(junction: JunctionTable, id: PkValue, otherIds?: readonly PkValue[]): Promise<PkValue[]> {
     const linked = await this.linkedIds(junction, id);
     const removed = otherIds === undefined ? linked : linked.filter((other) => otherIds.includes(other));
     if (removed.length === 0) return [];
@@ -146,7 +151,7 @@ class SqliteStore implements Store {
       const where = criteria.where;
       built = built.where((eb) => this.condition(eb, model, where));
     }
-    if (criteria.sort.length === 0) built = built.orderBy('id', 'asc');
+    if (criteria.sort.length === 0) built = built.orderBy(model.primaryKey, 'asc');
     for (const { attribute, direction } of criteria.sort) built = built.orderBy(attribute, direction);
     if (criteria.limit !== undefined || criteria.skip > 0) built = built.limit(criteria.limit ?? -1);
     if (criteria.skip > 0) built = built.offset(criteria.skip);
@@ -155,16 +160,16 @@ class SqliteStore implements Store {
     return rows.map((row) => this.toRecord(plan, row));
   }
 
-  async findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly number[], criteria: Criteria, options: FindOptions = {}): Promise<LinkedRow[]> {
+  async findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly PkValue[], criteria: Criteria, options: FindOptions = {}): Promise<LinkedRow[]> {
     const plan = this.plan(model);
     const out: LinkedRow[] = [];
     if (criteria.limit === 0) return out;
-    const ids = [...new Set(parentIds)].sort((a, b) => a - b);
+    const ids = [...new Set(parentIds)].sort(ascending);
     for (let start = 0; start < ids.length; start += PARENT_CHUNK) {
       const compiled = this.linkedQuery(model, path, ids.slice(start, start + PARENT_CHUNK), criteria);
       try {
         for (const row of this.statement(compiled.sql).iterate(compiled.parameters as unknown[]) as IterableIterator<Record<string, unknown>>) {
-          const parentId = Number(row[PARENT]);
+          const parentId = row[PARENT] as PkValue;
           delete row[PARENT];
           delete row[ROW];
           // Leaving the loop early closes the iterator, which resets the statement.
@@ -183,12 +188,13 @@ class SqliteStore implements Store {
    * the criteria's order by a window function, and only the numbers in skip..skip+limit kept.
    * Columns are qualified (`t.` for the linked model), since a join table's columns share the query.
    */
-  private linkedQuery(model: NormalizedModel, path: LinkPath, parentIds: number[], criteria: Criteria): CompiledQuery {
+  private linkedQuery(model: NormalizedModel, path: LinkPath, parentIds: PkValue[], criteria: Criteria): CompiledQuery {
+    const key = `t.${model.primaryKey}`;
     const parent = 'via' in path ? `t.${path.via}` : `j.${path.junction.self}`;
     const from =
       'via' in path
         ? this.kysely.selectFrom(`${model.tableName} as t`)
-        : this.kysely.selectFrom(`${path.junction.table} as j`).innerJoin(`${model.tableName} as t`, 't.id', `j.${path.junction.other}`);
+        : this.kysely.selectFrom(`${path.junction.table} as j`).innerJoin(`${model.tableName} as t`, key, `j.${path.junction.other}`);
     let inner = (criteria.select ? from.select(criteria.select.map((c) => `t.${c}`)) : from.selectAll('t'))
       .select((eb) => [
         eb.ref(parent).as(PARENT),
@@ -197,8 +203,8 @@ class SqliteStore implements Store {
           .over((over) => {
             let ordered = over.partitionBy(parent);
             for (const { attribute, direction } of criteria.sort) ordered = ordered.orderBy(`t.${attribute}`, direction);
-            // A list must come out the same whichever statement reads it: ties go by id.
-            return criteria.sort.some((clause) => clause.attribute === 'id') ? ordered : ordered.orderBy('t.id', 'asc');
+            // A list must come out the same whichever statement reads it: ties go by primary key.
+            return criteria.sort.some((clause) => clause.attribute === model.primaryKey) ? ordered : ordered.orderBy(key, 'asc');
           })
           .as(ROW),
       ])
@@ -213,7 +219,7 @@ class SqliteStore implements Store {
     return outer.orderBy(`l.${PARENT}`, 'asc').orderBy(`l.${ROW}`, 'asc').compile();
   }
 
-  async findOne(model: NormalizedModel, id: number): Promise<StoredRecord | undefined> {
+  async findOne(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined> {
     const plan = this.plan(model);
     const row = plan.selectById.get(id) as Record<string, unknown> | undefined;
     return row ? this.toRecord(plan, row) : undefined;
@@ -228,7 +234,8 @@ class SqliteStore implements Store {
 
   async create(model: NormalizedModel, values: Record<string, unknown>): Promise<StoredRecord> {
     const plan = this.plan(model);
-    const explicitId = values['id'] !== undefined;
+    // The prepared insert leaves an auto-incremented key out; a key given (or required) goes in as sent.
+    const explicitId = values[model.primaryKey] !== undefined && !plan.insertColumns.includes(model.primaryKey);
     const row = this.guardUnique(model, () => {
       if (!explicitId) return plan.insert.get(plan.insertColumns.map((c) => toColumn(plan, c, values[c])));
       const compiled = this.kysely.insertInto(model.tableName).values(this.toColumns(plan, values)).returningAll().compile();
@@ -239,7 +246,7 @@ class SqliteStore implements Store {
 
   async update(
     model: NormalizedModel,
-    id: number,
+    id: PkValue,
     values: Record<string, unknown>,
   ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
     const plan = this.plan(model);
@@ -249,14 +256,14 @@ class SqliteStore implements Store {
     const compiled = this.kysely
       .updateTable(model.tableName)
       .set(this.toColumns(plan, values))
-      .where('id', '=', id)
+      .where(model.primaryKey, '=', id)
       .returningAll()
       .compile();
     const after = this.guardUnique(model, () => this.statement(compiled.sql).get(compiled.parameters as unknown[]));
     return { previous: this.toRecord(plan, before), record: this.toRecord(plan, after as Record<string, unknown>) };
   }
 
-  async destroy(model: NormalizedModel, id: number): Promise<StoredRecord | undefined> {
+  async destroy(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined> {
     const plan = this.plan(model);
     const before = plan.selectById.get(id) as Record<string, unknown> | undefined;
     if (!before) return undefined;
@@ -273,18 +280,25 @@ class SqliteStore implements Store {
 
   // --- schema ---------------------------------------------------------------------------------
 
-  /** A many-to-many join table: both sides name the same one, so it is made once. */
-  private syncJunction(junction: JunctionTable): void {
+  /**
+   * A many-to-many join table: both sides name the same one, so it is made once. Each column holds
+   * one side's primary keys, so it has that key's type (`selfType` for `junction.self`).
+   */
+  private syncJunction(junction: JunctionTable, selfType: KeyColumnType, otherType: KeyColumnType): void {
     const existing = this.db.prepare(`pragma table_info(${quote(junction.table)})`).all() as { name: string }[];
     if (existing.length > 0) return;
+    const types = new Map([
+      [junction.self, selfType],
+      [junction.other, otherType],
+    ]);
     const [first, second] = [junction.self, junction.other].sort() as [string, string];
     this.db.exec(
       this.kysely.schema
         .createTable(junction.table)
         .ifNotExists()
         .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn(first, 'integer', (c) => c.notNull())
-        .addColumn(second, 'integer', (c) => c.notNull())
+        .addColumn(first, types.get(first) ?? 'integer', (c) => c.notNull())
+        .addColumn(second, types.get(second) ?? 'integer', (c) => c.notNull())
         .compile().sql,
     );
     this.db.exec(this.kysely.schema.createIndex(`${junction.table}_pair`).ifNotExists().unique().on(junction.table).columns([first, second]).compile().sql);
@@ -297,15 +311,20 @@ class SqliteStore implements Store {
     if (existing.length === 0) {
       let create = this.kysely.schema.createTable(table).ifNotExists();
       for (const attribute of model.attributes) {
-        create =
-          attribute.auto === 'id'
-            ? create.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-            : create.addColumn(attribute.name, sqlType(attribute));
+        create = attribute.primaryKey
+          ? create.addColumn(attribute.name, keyColumnType(model), (c) => (attribute.auto === 'autoIncrement' ? c.primaryKey().autoIncrement() : c.primaryKey().notNull()))
+          : create.addColumn(attribute.name, sqlType(attribute));
       }
       this.db.exec(create.compile().sql);
       this.changes.createdTables.push(table);
     } else {
       const have = new Set(existing.map((c) => c.name));
+      if (!have.has(model.primaryKey)) {
+        // SQLite cannot add a primary key to a table, and sails-rt never rebuilds or drops one.
+        throw new Error(
+          `${model.file ?? `model ${model.className}`}: the primary key is "${model.primaryKey}", but table "${table}" already exists without that column (its columns: ${[...have].join(', ')}); give the model another "tableName" for a new table, or migrate the existing one yourself.`,
+        );
+      }
       for (const attribute of model.attributes) {
         if (have.has(attribute.name)) continue;
         // Existing rows get the value a new record would get, so reads never see a stray NULL.
@@ -321,7 +340,8 @@ class SqliteStore implements Store {
       }
     }
     for (const attribute of model.attributes) {
-      if (!attribute.unique || attribute.auto) continue;
+      // The primary key is unique through its PRIMARY KEY constraint.
+      if (!attribute.unique || attribute.auto || attribute.primaryKey) continue;
       const name = `${table}_${attribute.name}_unique`;
       const found = this.db.prepare("select 1 from sqlite_master where type = 'index' and name = ?").get(name);
       if (found) continue;
@@ -338,15 +358,15 @@ class SqliteStore implements Store {
 
   private planModel(model: NormalizedModel): ModelPlan {
     const table = model.tableName;
-    const insertColumns = model.attributes.filter((a) => a.auto !== 'id').map((a) => a.name);
+    const insertColumns = model.attributes.filter((a) => a.auto !== 'autoIncrement').map((a) => a.name);
     const placeholders = Object.fromEntries(insertColumns.map((c) => [c, null]));
     const insert = this.kysely.insertInto(table).values(placeholders).returningAll().compile();
     return {
       booleans: model.attributes.filter((a) => a.type === 'boolean').map((a) => a.name),
       jsons: model.attributes.filter((a) => a.type === 'json').map((a) => a.name),
       columns: new Map(model.attributes.map((a) => [a.name, a])),
-      selectById: this.db.prepare(this.kysely.selectFrom(table).selectAll().where('id', '=', 0).compile().sql),
-      deleteById: this.db.prepare(this.kysely.deleteFrom(table).where('id', '=', 0).compile().sql),
+      selectById: this.db.prepare(this.kysely.selectFrom(table).selectAll().where(model.primaryKey, '=', 0).compile().sql),
+      deleteById: this.db.prepare(this.kysely.deleteFrom(table).where(model.primaryKey, '=', 0).compile().sql),
       insert: this.db.prepare(insert.sql),
       insertColumns,
     };
@@ -461,10 +481,11 @@ class SqliteStore implements Store {
   private toRecord(plan: ModelPlan, row: Record<string, unknown>): StoredRecord {
     for (const name of plan.booleans) {
       const value = row[name];
-      if (value !== null && value !== undefined) row[name] = value === 1;
+      if (value !== null && value !== undefined && !isCiphertext(value)) row[name] = value === 1;
     }
     for (const name of plan.jsons) {
       const value = row[name];
+      if (isCiphertext(value)) continue;
       // undefined: the column was not selected, so the key must stay absent.
       if (value !== undefined) row[name] = typeof value === 'string' ? JSON.parse(value) : null;
     }
@@ -527,17 +548,39 @@ function balanced(eb: Eb, kind: 'and' | 'or', items: readonly Expression<SqlBool
   return kind === 'and' ? eb.and(halves) : eb.or(halves);
 }
 
-/** A to-one link holds a record id: an integer column. */
+/** A primary key column: integer for a number key (SQLite's rowid for an auto-incremented one), else text. */
+type KeyColumnType = 'integer' | 'text';
+
+function keyColumnType(model: NormalizedModel): KeyColumnType {
+  return model.attributes.find((a) => a.name === model.primaryKey)?.type === 'string' ? 'text' : 'integer';
+}
+
+/** A to-one link holds the linked record's primary key, whose type its attribute has taken: integer or text. */
 function sqlType(attribute: NormalizedAttribute): (typeof SQL_TYPES)[keyof typeof SQL_TYPES] | 'integer' {
-  return attribute.model === undefined ? SQL_TYPES[attribute.type] : 'integer';
+  if (attribute.model !== undefined) return attribute.type === 'string' ? 'text' : 'integer';
+  return SQL_TYPES[attribute.type];
+}
+
+/** Primary keys in the order SQLite sorts them: numbers before text, numbers by value. */
+function ascending(a: PkValue, b: PkValue): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function toColumn(plan: ModelPlan, name: string, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   const attribute = plan.columns.get(name);
+  // Ciphertext is stored as the text it is, whatever the attribute's type (models/encryption.ts).
+  if (attribute?.encrypt && isCiphertext(value)) return value;
   if (attribute?.type === 'boolean') return value ? 1 : 0;
   if (attribute?.type === 'json') return JSON.stringify(value);
   return value as Scalar;
+}
+
+/** An encrypted value: no JSON text, number or boolean starts this way. */
+function isCiphertext(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(ENCRYPTED_PREFIX);
 }
 
 /** The value a record gets for an optional attribute that was not given, as in Waterline. */

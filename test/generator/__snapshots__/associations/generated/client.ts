@@ -14,8 +14,8 @@ import type * as models from './models.js';
  */
 export function createClient(socket: SocketLike, options: ModelClientOptions = {}) {
   return {
-    pet: createModelClient<models.Pet, models.PetCreate, models.PetUpdate, never, 'owner'>(socket, 'pet', options),
-    tag: createModelClient<models.Tag, models.TagCreate, models.TagUpdate, 'users', never>(socket, 'tag', options),
-    user: createModelClient<models.User, models.UserCreate, models.UserUpdate, 'pets' | 'tags', never>(socket, 'user', options),
+    pet: createModelClient<models.Pet, models.PetCreate, models.PetUpdate, never, 'owner', number>(socket, 'pet', options),
+    tag: createModelClient<models.Tag, models.TagCreate, models.TagUpdate, 'users', never, number>(socket, 'tag', options),
+    user: createModelClient<models.User, models.UserCreate, models.UserUpdate, 'pets' | 'tags', never, number>(socket, 'user', options),
   };
 }

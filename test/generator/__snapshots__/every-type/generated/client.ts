@@ -14,8 +14,8 @@ import type * as models from './models.js';
  */
 export function createClient(socket: SocketLike, options: ModelClientOptions = {}) {
   return {
-    blogPost: createModelClient<models.BlogPost, models.BlogPostCreate, models.BlogPostUpdate, never, never>(socket, 'blogpost', options),
-    empty: createModelClient<models.Empty, models.EmptyCreate, models.EmptyUpdate, never, never>(socket, 'empty', options),
-    product: createModelClient<models.Product, models.ProductCreate, models.ProductUpdate, never, never>(socket, 'product', options),
+    blogPost: createModelClient<models.BlogPost, models.BlogPostCreate, models.BlogPostUpdate, never, never, number>(socket, 'blogpost', options),
+    empty: createModelClient<models.Empty, models.EmptyCreate, models.EmptyUpdate, never, never, number>(socket, 'empty', options),
+    product: createModelClient<models.Product, models.ProductCreate, models.ProductUpdate, never, never, number>(socket, 'product', options),
   };
 }

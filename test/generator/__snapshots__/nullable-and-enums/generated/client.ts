@@ -14,6 +14,6 @@ import type * as models from './models.js';
  */
 export function createClient(socket: SocketLike, options: ModelClientOptions = {}) {
   return {
-    ticket: createModelClient<models.Ticket, models.TicketCreate, models.TicketUpdate, never, never>(socket, 'ticket', options),
+    ticket: createModelClient<models.Ticket, models.TicketCreate, models.TicketUpdate, never, never, number>(socket, 'ticket', options),
   };
 }

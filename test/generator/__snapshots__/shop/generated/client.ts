@@ -14,14 +14,14 @@ import type * as models from './models.js';
  */
 export function createClient(socket: SocketLike, options: ModelClientOptions = {}) {
   return {
-    address: createModelClient<models.Address, models.AddressCreate, models.AddressUpdate, never, 'customer'>(socket, 'address', options),
-    category: createModelClient<models.Category, models.CategoryCreate, models.CategoryUpdate, 'products', never>(socket, 'category', options),
-    customer: createModelClient<models.Customer, models.CustomerCreate, models.CustomerUpdate, 'addresses' | 'orders' | 'reviews', never>(socket, 'customer', options),
-    order: createModelClient<models.Order, models.OrderCreate, models.OrderUpdate, 'lines', 'customer' | 'shippingAddress'>(socket, 'order', options),
-    orderLine: createModelClient<models.OrderLine, models.OrderLineCreate, models.OrderLineUpdate, never, 'order' | 'product'>(socket, 'orderline', options),
-    product: createModelClient<models.Product, models.ProductCreate, models.ProductUpdate, 'categories' | 'tags' | 'reviews', 'supplier'>(socket, 'product', options),
-    review: createModelClient<models.Review, models.ReviewCreate, models.ReviewUpdate, never, 'product' | 'author'>(socket, 'review', options),
-    supplier: createModelClient<models.Supplier, models.SupplierCreate, models.SupplierUpdate, 'products', never>(socket, 'supplier', options),
-    tag: createModelClient<models.Tag, models.TagCreate, models.TagUpdate, 'products', never>(socket, 'tag', options),
+    address: createModelClient<models.Address, models.AddressCreate, models.AddressUpdate, never, 'customer', number>(socket, 'address', options),
+    category: createModelClient<models.Category, models.CategoryCreate, models.CategoryUpdate, 'products', never, number>(socket, 'category', options),
+    customer: createModelClient<models.Customer, models.CustomerCreate, models.CustomerUpdate, 'addresses' | 'orders' | 'reviews', never, number>(socket, 'customer', options),
+    order: createModelClient<models.Order, models.OrderCreate, models.OrderUpdate, 'lines', 'customer' | 'shippingAddress', number>(socket, 'order', options),
+    orderLine: createModelClient<models.OrderLine, models.OrderLineCreate, models.OrderLineUpdate, never, 'order' | 'product', number>(socket, 'orderline', options),
+    product: createModelClient<models.Product, models.ProductCreate, models.ProductUpdate, 'categories' | 'tags' | 'reviews', 'supplier', number>(socket, 'product', options),
+    review: createModelClient<models.Review, models.ReviewCreate, models.ReviewUpdate, never, 'product' | 'author', number>(socket, 'review', options),
+    supplier: createModelClient<models.Supplier, models.SupplierCreate, models.SupplierUpdate, 'products', never, number>(socket, 'supplier', options),
+    tag: createModelClient<models.Tag, models.TagCreate, models.TagUpdate, 'products', never, number>(socket, 'tag', options),
   };
 }

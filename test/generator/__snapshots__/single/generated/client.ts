@@ -14,6 +14,6 @@ import type * as models from './models.js';
  */
 export function createClient(socket: SocketLike, options: ModelClientOptions = {}) {
   return {
-    user: createModelClient<models.User, models.UserCreate, models.UserUpdate, never, never>(socket, 'user', options),
+    user: createModelClient<models.User, models.UserCreate, models.UserUpdate, never, never, number>(socket, 'user', options),
   };
 }
