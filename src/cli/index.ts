@@ -3,6 +3,7 @@
  * prints, and turns every failure into `Error: <one sentence>` and exit code 1.
  */
 import { Command, CommanderError } from 'commander';
+import { registerBuild } from './commands/build.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerLift } from './commands/lift.js';
 import { registerNew } from './commands/new.js';
@@ -63,6 +64,7 @@ Examples:
   registerNew(program, context);
   registerGenerate(program, context);
   registerLift(program, context);
+  registerBuild(program, context);
   for (const command of [program, ...allCommands(program)]) {
     command.exitOverride((error) => {
       throw usageError(error, command);

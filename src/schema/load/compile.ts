@@ -35,6 +35,8 @@ interface Stamp {
   mtimeMs: number;
   /** The TypeScript files this one imports, as absolute paths: each is checked in turn. */
   imports: string[];
+  /** esbuild's message when the file does not compile (its twin throws it). */
+  error?: string;
 }
 
 /**
@@ -48,8 +50,8 @@ function runningCopy(entry: 'runtime' | 'client'): string {
 }
 
 export class AppCompiler {
-  /** Files already checked (and compiled if needed) by this process. */
-  private readonly ready = new Map<string, Promise<void>>();
+  /** Files already checked (and compiled if needed) by this process, with their stamps. */
+  private readonly ready = new Map<string, Promise<Stamp | undefined>>();
   private esbuild: Promise<typeof import('esbuild')> | undefined;
   /** Whether the app (or a folder above it) has sails-rt installed. */
   private readonly installed: boolean;
@@ -77,6 +79,16 @@ export class AppCompiler {
     }
   }
 
+  /**
+   * Compiles what is not current among `files` and what they import; resolves with how many
+   * files that covered and esbuild's message for each that does not compile.
+   */
+  async compileAll(files: readonly string[]): Promise<{ files: number; errors: string[] }> {
+    await Promise.all(files.filter((file) => TS_SOURCE.test(file)).map((file) => this.ensure(resolve(file))));
+    const stamps = await Promise.all(this.ready.values());
+    return { files: stamps.filter(Boolean).length, errors: stamps.flatMap((stamp) => (stamp?.error ? [stamp.error] : [])) };
+  }
+
   /** The URL to import for an app file: its compiled twin for TypeScript, the file itself else. */
   async urlOf(file: string): Promise<string> {
     if (!TS_SOURCE.test(file)) return pathToFileURL(file).href;
@@ -92,7 +104,7 @@ export class AppCompiler {
   }
 
   /** Compiles `source` unless its twin is current, then does the same for what it imports. */
-  private ensure(source: string): Promise<void> {
+  private ensure(source: string): Promise<Stamp | undefined> {
     let done = this.ready.get(source);
     if (!done) {
       done = this.check(source);
@@ -101,15 +113,16 @@ export class AppCompiler {
     return done;
   }
 
-  private async check(source: string): Promise<void> {
+  private async check(source: string): Promise<Stamp | undefined> {
     const twin = this.twinOf(source);
     let stamp = readStamp(twin);
     const stat = statIfAny(source);
-    if (!stat) return; // Importing it fails as importing a missing file does.
+    if (!stat) return undefined; // Importing it fails as importing a missing file does.
     if (!stamp || stamp.key !== this.stampKey() || stamp.size !== stat.size || stamp.mtimeMs !== stat.mtimeMs) {
       stamp = await this.compile(source, twin, stat);
     }
     await Promise.all(stamp.imports.map((file) => this.ensure(file)));
+    return stamp;
   }
 
   /** A twin made for another install state would point 'sails-rt' at the wrong copy. */
@@ -121,6 +134,7 @@ export class AppCompiler {
     const esbuild = await (this.esbuild ??= import('esbuild'));
     const imports = new Set<string>();
     let code: string;
+    let error: string | undefined;
     try {
       const result = await esbuild.build({
         entryPoints: [source],
@@ -142,10 +156,11 @@ export class AppCompiler {
         plugins: [this.importsPlugin(twin, imports)],
       });
       code = result.outputFiles.find((file) => file.path.endsWith('.mjs'))!.text;
-    } catch (error) {
-      code = `throw new SyntaxError(${JSON.stringify(buildErrorMessage(error, source))});\n`;
+    } catch (failure) {
+      error = buildErrorMessage(failure, source);
+      code = `throw new SyntaxError(${JSON.stringify(error)});\n`;
     }
-    const stamp: Stamp = { key: this.stampKey(), size: stat.size, mtimeMs: stat.mtimeMs, imports: [...imports] };
+    const stamp: Stamp = { key: this.stampKey(), size: stat.size, mtimeMs: stat.mtimeMs, imports: [...imports], ...(error ? { error } : {}) };
     writeAtomically(twin, `${STAMP_MARK}${JSON.stringify(stamp)}\n${code}`);
     return stamp;
   }
