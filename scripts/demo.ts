@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -14,7 +14,9 @@ const app = process.env['DEMO_DIR'] ?? join(root, 'demo-app');
 const port = process.env['PORT'] ?? '1337';
 
 if (!existsSync(join(app, 'package.json'))) {
-  execFileSync(process.execPath, [cli, 'new', app, '--yes'], { stdio: 'inherit' });
+  // Linked to this checkout (by a relative path, which survives moving both together): the demo
+  // runs what was just built, and its install reuses the checkout's dependencies.
+  execFileSync(process.execPath, [cli, 'new', app, '--yes', '--runtime', `file:${relative(app, root) || '.'}`], { stdio: 'inherit' });
   execFileSync(process.execPath, [cli, 'generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number'], {
     cwd: app,
     stdio: 'inherit',

@@ -2,7 +2,7 @@ import { emptyReport, writeOwnedFile, type GenerateReport } from './owned-files.
 import { regenerate } from './regenerate.js';
 import { outputPath, type TemplateSet } from './templates.js';
 import type { Tree } from './tree.js';
-import { appDevDependencies } from './versions.js';
+import { ALLOWED_INSTALL_SCRIPTS, appDevDependencies, NODE_20_OVERRIDES, NODE_ENGINES } from './versions.js';
 
 export interface AppOptions {
   /** The npm package name of the app (see appPackageName). */
@@ -16,8 +16,9 @@ export interface AppOptions {
   /** The official browser SDK (sails.io.js-dist's sails.io.js), served from assets/. */
   sailsIoJs: string;
   /**
-   * Signs the app's session cookies (config/session.ts): 64 hex characters the caller draws from
-   * a secure random source, so that each app gets its own and this function stays pure.
+   * Signs the app's session cookies on the developer's machine: written into config/local.ts,
+   * which the app's .gitignore keeps out of git. 64 hex characters the caller draws from a secure
+   * random source, so that each app gets its own and this function stays pure.
    */
   sessionSecret: string;
   /** Overwrite user-owned files that differ, keeping the old content as `<file>.orig`. */
@@ -82,6 +83,9 @@ export function packageJson(options: Pick<AppOptions, 'name' | 'runtimeSpec' | '
       'sails-rt': options.runtimeSpec,
     },
     devDependencies: appDevDependencies(),
+    engines: { node: NODE_ENGINES },
+    overrides: { ...NODE_20_OVERRIDES },
+    allowScripts: { ...ALLOWED_INSTALL_SCRIPTS },
     sailsRt: {
       version: options.sailsRtVersion,
     },

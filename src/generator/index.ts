@@ -15,5 +15,5 @@ export { addRoutes, ROUTES_FILE, type RouteToAdd } from './routes-file.js';
 export { handEdit, mapPolicy, missingTargetNote, parseMappingTarget, POLICIES_FILE, type MappingTarget, type PolicyMapping } from './policies-file.js';
 export { regenerate, GENERATED_FILES } from './regenerate.js';
 export { emptyReport, writeOwnedFile, type GenerateReport, type OwnedWrite } from './owned-files.js';
-export { versions, appDevDependencies, type VersionedPackage } from './versions.js';
+export { versions, appDevDependencies, NODE_ENGINES, NODE_20_OVERRIDES, ALLOWED_INSTALL_SCRIPTS, type VersionedPackage } from './versions.js';
 export { tsLiteral } from './ts-literal.js';

@@ -14,8 +14,11 @@ export interface FileChange {
   /** Relative to the tree's root, with forward slashes. */
   path: string;
   type: ChangeType;
-  /** The new content; `null` for DELETE. */
-  content: string | null;
+  /**
+   * The new content; `null` for DELETE. Generators write text; bytes come only from the CLI,
+   * for a file it adds to the changes (the sails-rt tarball `new` vendors).
+   */
+  content: string | Uint8Array | null;
 }
 
 export interface Tree {
@@ -87,7 +90,8 @@ export function applyChanges(files: Readonly<Record<string, string>>, changes: r
   const next: Record<string, string> = { ...files };
   for (const change of changes) {
     if (change.content === null) delete next[change.path];
-    else next[change.path] = change.content;
+    else if (typeof change.content === 'string') next[change.path] = change.content;
+    else throw new Error(`applyChanges chains text files; ${change.path} is binary.`);
   }
   return next;
 }

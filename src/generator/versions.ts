@@ -14,6 +14,36 @@ export const versions = {
 
 export type VersionedPackage = keyof typeof versions;
 
+/**
+ * The Node versions sails-rt and its apps run on, as package.json `engines.node`: 20 from 20.19
+ * (require of ES modules without a flag, which vite and vitest need), 22 from 22.12, and 24 on.
+ */
+export const NODE_ENGINES = '^20.19.0 || ^22.12.0 || >=24.0.0';
+
+/**
+ * Held back so that npm on Node 20 prints no EBADENGINE warning: the latest content-disposition
+ * (3.x, from @fastify/static) and cookie (2.x, from fastify's light-my-request 6.8) declare
+ * node >=22. content-disposition 2 has the same API, and only reply.download (which sails-rt
+ * never calls) uses it; light-my-request 6.6 is the last on cookie 1 and only serves
+ * fastify.inject. npm reads overrides from the root package.json alone, so sails-rt's own
+ * package.json and each app's carry the same map. Drop both once Node 20 is no longer supported.
+ */
+export const NODE_20_OVERRIDES = {
+  'content-disposition': '^2.0.1',
+  'light-my-request': '~6.6.0',
+} as const satisfies Record<string, string>;
+
+/**
+ * The dependencies whose install scripts npm 11 may run, as package.json `allowScripts`
+ * (`npm install-scripts approve --no-allow-scripts-pin`): better-sqlite3 builds or downloads its
+ * native module, esbuild (under tsx and vitest) checks its binary. Name-only, so an upgrade
+ * stays approved; npm lists any other package with install scripts after each install.
+ */
+export const ALLOWED_INSTALL_SCRIPTS = {
+  'better-sqlite3': true,
+  esbuild: true,
+} as const satisfies Record<string, boolean>;
+
 /** The devDependencies of a generated app, sorted by name as npm writes them. */
 export function appDevDependencies(): Record<VersionedPackage, string> {
   return Object.fromEntries(Object.entries(versions).sort(([a], [b]) => (a < b ? -1 : 1))) as Record<VersionedPackage, string>;

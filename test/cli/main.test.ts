@@ -1,9 +1,9 @@
 /** main() in process, with the outside world stubbed: install, questions, terminal, colours. */
-import { existsSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CliError, main, type CliContext } from '../../src/cli/index.js';
-import { defaultRuntimeSpec } from '../../src/cli/package-info.js';
+import { defaultRuntime } from '../../src/cli/package-info.js';
 import { stubContext, tempDir } from './helpers.js';
 
 /** stubContext, with every question answered by its default. */
@@ -115,9 +115,57 @@ describe('main', () => {
   });
 });
 
-describe('defaultRuntimeSpec', () => {
-  it('points at the checkout when sails-rt runs from one, and at the version when installed', () => {
-    expect(defaultRuntimeSpec(`${sep}work${sep}sails-rt`, '1.2.3')).toBe(`file:${sep}work${sep}sails-rt`);
-    expect(defaultRuntimeSpec(`${sep}app${sep}node_modules${sep}sails-rt`, '1.2.3')).toBe('^1.2.3');
+describe('defaultRuntime', () => {
+  const work = tempDir();
+
+  /** A copy of sails-rt at `<work>/<top>/node_modules/sails-rt`, with npm's hidden lockfile saying where it came from. */
+  function installed(top: string, locked: Record<string, unknown> | undefined, lockfile = '.package-lock.json'): string {
+    const root = join(work, top, 'node_modules', 'sails-rt');
+    mkdirSync(root, { recursive: true });
+    const entry = locked === undefined ? {} : { 'node_modules/sails-rt': { version: '1.2.3', ...locked } };
+    const file = lockfile === '.package-lock.json' ? join(work, top, 'node_modules', lockfile) : join(work, top, lockfile);
+    writeFileSync(file, JSON.stringify({ name: top, lockfileVersion: 3, packages: entry }));
+    return root;
+  }
+
+  const vendored = { spec: 'file:vendor/sails-rt-1.2.3.tgz', vendored: 'vendor/sails-rt-1.2.3.tgz' };
+
+  it('vendors a tarball of a checkout, which npm did not install', () => {
+    expect(defaultRuntime(join(work, 'checkout', 'sails-rt'), '1.2.3')).toEqual(vendored);
+  });
+
+  const integrity = 'sha512-AAAA';
+
+  it.each([
+    ['the npm registry', { resolved: 'https://registry.npmjs.org/sails-rt/-/sails-rt-1.2.3.tgz', integrity }],
+    ['a private registry', { resolved: 'http://127.0.0.1:4873/sails-rt/-/sails-rt-1.2.3.tgz', integrity }],
+    // What npm writes with omit-lockfile-registry-resolved, for npx too.
+    ['a registry, its URL left out of the lockfile', { integrity }],
+  ])('depends on ^<version> when npm installed the copy from %s', (from, locked) => {
+    expect(defaultRuntime(installed(`from-${from.replaceAll(/\W+/g, '-')}`, locked), '1.2.3')).toEqual({ spec: '^1.2.3' });
+  });
+
+  it('reads package-lock.json when node_modules has no hidden lockfile', () => {
+    const root = installed('visible-lock', { resolved: 'https://registry.npmjs.org/sails-rt/-/sails-rt-1.2.3.tgz', integrity }, 'package-lock.json');
+    expect(defaultRuntime(root, '1.2.3')).toEqual({ spec: '^1.2.3' });
+  });
+
+  it.each([
+    ['a tarball', { resolved: 'file:../sails-rt-1.2.3.tgz', integrity }],
+    ['a folder (a link)', { resolved: '../sails-rt', link: true }],
+    ['a tarball on a web server', { resolved: 'https://example.com/downloads/sails-rt.tgz', integrity }],
+    ['git', { resolved: 'git+ssh://git@github.com/someone/sails-rt.git#0123abc' }],
+    ['no record (a global install, another package manager)', undefined],
+  ])('vendors a tarball of a copy installed from %s', (from, locked) => {
+    expect(defaultRuntime(installed(`from-${from.replaceAll(/\W+/g, '-')}`, locked), '1.2.3')).toEqual(vendored);
+  });
+
+  it('finds a nested copy under the lockfile of the outer node_modules', () => {
+    const top = join(work, 'nested');
+    const root = join(top, 'node_modules', 'tool', 'node_modules', 'sails-rt');
+    mkdirSync(root, { recursive: true });
+    const packages = { 'node_modules/tool/node_modules/sails-rt': { resolved: 'https://registry.npmjs.org/sails-rt/-/sails-rt-1.2.3.tgz' } };
+    writeFileSync(join(top, 'node_modules', '.package-lock.json'), JSON.stringify({ packages }));
+    expect(defaultRuntime(root, '1.2.3')).toEqual({ spec: '^1.2.3' });
   });
 });

@@ -29,7 +29,7 @@ const FINISHED = /\r\u001b\[KInstalled dependencies in \d+\.\d s \(added 3 packa
 
 function registrySentence(target: string): string {
   return (
-    `npm install failed in ${target} because the npm registry has no sails-rt ^0.1.0 (as when sails-rt itself was installed from a tarball); ` +
+    `npm install failed in ${target} because the npm registry has no sails-rt ^0.1.0; ` +
     `run new again with --force and --runtime naming where sails-rt is, e.g. --runtime file:/path/to/sails-rt-${VERSION}.tgz or --runtime file:/path/to/a/sails-rt/checkout.`
   );
 }

@@ -18,6 +18,7 @@ const LAYOUT = [
   'assets/js/dependencies/sails.io.js',
   'config/blueprints.ts',
   'config/datastores.ts',
+  'config/local.ts',
   'config/policies.ts',
   'config/routes.ts',
   'config/security.ts',
@@ -30,6 +31,7 @@ const LAYOUT = [
   'package.json',
   'test/say.test.ts',
   'tsconfig.json',
+  `vendor/sails-rt-${VERSION}.tgz`,
 ];
 
 describe('sails-rt new', () => {
@@ -45,19 +47,28 @@ describe('sails-rt new', () => {
     expect(Object.keys(files)).toEqual(LAYOUT);
     const manifest = JSON.parse(files['package.json'] ?? '') as { name: string; dependencies: Record<string, string>; sailsRt: unknown };
     expect(manifest.name).toBe('myapp');
-    // Run from this checkout, so the app depends on this checkout.
-    expect(manifest.dependencies).toEqual({ 'sails-rt': `file:${ROOT}` });
+    // Run from a checkout: the app carries it packed, and names it by a path that moves with the app.
+    expect(manifest.dependencies).toEqual({ 'sails-rt': `file:vendor/sails-rt-${VERSION}.tgz` });
     expect(manifest.sailsRt).toEqual({ version: VERSION });
     const sdk = readFileSync(join(ROOT, 'node_modules', 'sails.io.js-dist', 'sails.io.js'), 'utf8');
     expect(files['assets/js/dependencies/sails.io.js']?.endsWith(sdk)).toBe(true);
+  });
+
+  it('lists the vendored tarball in a dry run, and skips it when the same one is already there', async () => {
+    const dry = await cli(work, 'new', 'vendored', '--yes', '--skip-install', '--dry-run');
+    expect(changeLines(dry.stdout)).toContain(`CREATE vendor/sails-rt-${VERSION}.tgz`);
+    expect(existsSync(join(work, 'vendored'))).toBe(false);
+    expect((await cli(work, 'new', 'vendored', '--yes', '--skip-install')).exitCode).toBe(0);
+    const again = await cli(work, 'new', 'vendored', '--yes', '--skip-install', '--force');
+    expect(changeLines(again.stdout)).toContain(`SKIP vendor/sails-rt-${VERSION}.tgz (unchanged)`);
   });
 
   it('gives each app a session secret of its own, drawn when the app is made', async () => {
     const secrets: string[] = [];
     for (const dir of ['secret-a', 'secret-b']) {
       expect((await cli(work, 'new', dir, '--yes', '--no-example', '--skip-install')).exitCode).toBe(0);
-      const session = readFileSync(join(work, dir, 'config/session.ts'), 'utf8');
-      secrets.push(/^ {2}secret: '([0-9a-f]{64})',$/m.exec(session)?.[1] ?? `no secret in ${dir}/config/session.ts`);
+      const local = readFileSync(join(work, dir, 'config/local.ts'), 'utf8');
+      secrets.push(/^ {2}secret: '([0-9a-f]{64})',$/m.exec(local)?.[1] ?? `no secret in ${dir}/config/local.ts`);
     }
     expect(secrets[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(secrets[1]).toMatch(/^[0-9a-f]{64}$/);
@@ -136,6 +147,7 @@ describe('sails-rt new', () => {
     expect(files['test/say.test.ts']).toBeUndefined();
     expect(files['config/routes.ts']).not.toContain('/say/hello');
     expect((JSON.parse(files['package.json'] ?? '') as { dependencies: unknown }).dependencies).toEqual({ 'sails-rt': '^0.1.0' });
+    expect(Object.keys(files).filter((path) => path.startsWith('vendor/'))).toEqual([]);
     expect(run.stdout).toContain('npm test');
   });
 

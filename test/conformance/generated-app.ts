@@ -164,9 +164,13 @@ export const routes: RoutesConfig = {
 const SESSION_CONFIG = `import { MemorySessionStore, type SessionConfig } from 'sails-rt';
 
 export const session: SessionConfig = {
-  secret: 'a secret for the generated test app only',
+  secret: process.env['SESSION_SECRET'],
   store: new MemorySessionStore(),
 };
+`;
+
+/** In place of the secret `sails-rt new` drew: a known one, which the production suite looks for in every answer. */
+const LOCAL_CONFIG = `export const session = { secret: 'a secret for the generated test app only' };
 `;
 
 export interface GeneratedApp {
@@ -187,54 +191,58 @@ export async function liftGeneratedApp(
   options: { files?: Record<string, string>; nodeOptions?: string[]; env?: Record<string, string> } = {},
 ): Promise<GeneratedApp> {
   const work = mkdtempSync(join(tmpdir(), 'sails-rt-conformance-'));
-  const dir = join(work, 'app');
-  await run(process.execPath, [BIN, 'new', dir, '--yes', '--skip-install']);
-  for (const [name, ...specs] of MODELS) {
-    await run(process.execPath, [BIN, 'generate', 'model', name ?? '', ...specs], { cwd: dir });
-  }
-  mkdirSync(join(dir, 'node_modules'), { recursive: true });
-  symlinkSync(ROOT, join(dir, 'node_modules', 'sails-rt'), 'dir');
-  const files: Record<string, string> = {
-    'api/controllers/ProbeController.ts': PROBE_CONTROLLER,
-    'config/routes.ts': ROUTES,
-    'config/session.ts': SESSION_CONFIG,
-    // No line per request: the suites send tens of thousands; warnings and 500s are still written.
-    'config/log.ts': "export const log = { level: 'warn' };\n",
-    ...options.files,
+  let server: ChildProcess | undefined;
+  const stop = async (): Promise<void> => {
+    if (server !== undefined && server.exitCode === null && server.signalCode === null && server.pid !== undefined) {
+      const exited = new Promise<void>((resolve) => server?.once('exit', () => resolve()));
+      process.kill(server.pid, 'SIGTERM');
+      await exited;
+    }
+    rmSync(work, { recursive: true, force: true });
   };
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    writeFileSync(join(dir, file), text);
-  }
+  try {
+    const dir = join(work, 'app');
+    await run(process.execPath, [BIN, 'new', dir, '--yes', '--skip-install']);
+    for (const [name, ...specs] of MODELS) {
+      await run(process.execPath, [BIN, 'generate', 'model', name ?? '', ...specs], { cwd: dir });
+    }
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    symlinkSync(ROOT, join(dir, 'node_modules', 'sails-rt'), 'dir');
+    const files: Record<string, string> = {
+      'api/controllers/ProbeController.ts': PROBE_CONTROLLER,
+      'config/routes.ts': ROUTES,
+      'config/session.ts': SESSION_CONFIG,
+      'config/local.ts': LOCAL_CONFIG,
+      // No line per request: the suites send tens of thousands; warnings and 500s are still written.
+      'config/log.ts': "export const log = { level: 'warn' };\n",
+      ...options.files,
+    };
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    }
 
-  const server = spawn(process.execPath, [...(options.nodeOptions ?? []), BIN, 'lift', '--port', '0'], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'development', ...options.env },
-  });
-  let output = '';
-  server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    server.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /app lifted at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
+    const child = spawn(process.execPath, [...(options.nodeOptions ?? []), BIN, 'lift', '--port', '0'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'development', ...options.env },
     });
-    server.once('exit', (code) => reject(new Error(`sails-rt lift exited with ${code}:\n${output}`)));
-  });
+    server = child;
+    let output = '';
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /app lifted at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`sails-rt lift exited with ${code}:\n${output}`)));
+    });
 
-  return {
-    dir,
-    url,
-    output: () => output,
-    server,
-    async stop() {
-      if (server.exitCode === null && server.signalCode === null && server.pid !== undefined) {
-        const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-        process.kill(server.pid, 'SIGTERM');
-        await exited;
-      }
-      rmSync(work, { recursive: true, force: true });
-    },
-  };
+    return { dir, url, output: () => output, server: child, stop };
+  } catch (error) {
+    // The caller gets no app to stop: the folder and the process are this function's to end.
+    await stop();
+    throw error;
+  }
 }

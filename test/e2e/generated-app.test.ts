@@ -1,6 +1,6 @@
 /**
  * The generated app for real: `sails-rt new` into a temp folder with
- * sails-rt installed from this checkout, `generate model`, a strict type-check, the app's own
+ * sails-rt linked to this checkout, `generate model`, a strict type-check, the app's own
  * tests, then `sails-rt lift` driven over HTTP, sails.io.js 1.2.1 and socket.io-client 4.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -29,7 +29,9 @@ const app = join(work, 'myapp');
 const bin = join(app, 'node_modules', '.bin', 'sails-rt');
 
 beforeAll(async () => {
-  await run(process.execPath, [join(root, 'bin', 'sails-rt.js'), 'new', app, '--yes'], { maxBuffer: 1 << 26 });
+  // Linked to this checkout, as while developing sails-rt: the default, a vendored tarball, would
+  // install (and compile) every dependency again; test/cli/new-portable.test.ts covers that path.
+  await run(process.execPath, [join(root, 'bin', 'sails-rt.js'), 'new', app, '--yes', '--runtime', `file:${root}`], { maxBuffer: 1 << 26 });
   await run(bin, ['generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number'], { cwd: app });
 });
 

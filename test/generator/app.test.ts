@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { appPackageName, generateApp, versions } from '../../src/generator/index.js';
+import { ALLOWED_INSTALL_SCRIPTS, appPackageName, generateApp, NODE_20_OVERRIDES, NODE_ENGINES, versions } from '../../src/generator/index.js';
 import { APP_OPTIONS, newApp, run, summary } from './fixtures.js';
 
 const LAYOUT = [
@@ -14,6 +14,7 @@ const LAYOUT = [
   'assets/js/dependencies/sails.io.js',
   'config/blueprints.ts',
   'config/datastores.ts',
+  'config/local.ts',
   'config/policies.ts',
   'config/routes.ts',
   'config/security.ts',
@@ -96,15 +97,19 @@ describe('generateApp', () => {
     await expect(files['config/policies.ts']).toMatchFileSnapshot('__snapshots__/app/config/policies.ts');
   });
 
-  it('writes config/session.ts with the secret it is given, never one of its own', () => {
+  it('writes the secret it is given into config/local.ts, which .gitignore keeps out of git, and none into a committed file', () => {
     const secrets = ['0123456789abcdef'.repeat(4), 'f'.repeat(64)];
-    const [first, second] = secrets.map((sessionSecret) => newApp({ sessionSecret })['config/session.ts'] ?? '');
-    expect(first).toContain(`export const session: SessionConfig = {\n  secret: '${secrets[0]}',\n};`);
-    expect(second).toContain(`  secret: '${secrets[1]}',`);
+    const [first, second] = secrets.map((sessionSecret) => newApp({ sessionSecret }));
+    expect(first?.['config/local.ts']).toContain(`export const session: SessionConfig = {\n  secret: '${secrets[0]}',\n};`);
+    expect(second?.['config/local.ts']).toContain(`  secret: '${secrets[1]}',`);
     // Pure: the same options give the same file.
-    expect(newApp({ sessionSecret: secrets[0] })['config/session.ts']).toBe(first);
-    expect(first).toContain('Keep it secret');
-    expect(first).toContain('In production, lift refuses to start when the secret is missing or a placeholder');
+    expect(newApp({ sessionSecret: secrets[0] })['config/local.ts']).toBe(first?.['config/local.ts']);
+    expect(first?.['.gitignore']?.split('\n')).toContain('config/local.ts');
+    for (const [path, content] of Object.entries(first ?? {})) {
+      if (path !== 'config/local.ts') expect(content, path).not.toContain(secrets[0]);
+    }
+    expect(first?.['config/session.ts']).toContain("export const session: SessionConfig = {\n  secret: process.env['SESSION_SECRET'],\n};");
+    expect(first?.['config/session.ts']).toContain('production refuses to lift');
   });
 
   it('refuses a session secret that is not 64 hex characters, before writing anything', () => {
@@ -136,6 +141,9 @@ describe('generateApp', () => {
         typescript: '~5.9.3',
         vitest: '^4.1.0',
       },
+      engines: { node: '^20.19.0 || ^22.12.0 || >=24.0.0' },
+      overrides: { 'content-disposition': '^2.0.1', 'light-my-request': '~6.6.0' },
+      allowScripts: { 'better-sqlite3': true, esbuild: true },
       sailsRt: { version: '9.8.7' },
     });
     await expect(files['package.json']).toMatchFileSnapshot('__snapshots__/app/package.json');
@@ -168,6 +176,14 @@ describe('generateApp', () => {
     for (const [name, range] of Object.entries(versions)) {
       expect(own.devDependencies[name] ?? own.dependencies[name], name).toBe(range);
     }
+  });
+
+  it('gives the app the engines, overrides and allowScripts sails-rt itself is installed with', () => {
+    // npm reads overrides and allowScripts from the root package.json only: an app needs its own.
+    const own = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    expect(own['engines']).toEqual({ node: NODE_ENGINES });
+    expect(own['overrides']).toEqual(NODE_20_OVERRIDES);
+    expect(own['allowScripts']).toEqual(ALLOWED_INSTALL_SCRIPTS);
   });
 
   it('changes nothing when run again over its own output', () => {

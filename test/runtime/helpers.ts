@@ -42,23 +42,33 @@ export async function liftFixture(config: Record<string, unknown> = {}, options:
   // A datastore setting the test gives (e.g. exclusive) goes over the per-test file.
   const { datastores: given, ...rest } = config as { datastores?: { default?: Record<string, unknown> } };
   const datastores = { default: { filename: join(dir, 'db.sqlite'), ...given?.default } };
-  const app = await lift({
-    appPath: FIXTURE_APP,
-    port: 0,
-    environment: 'development',
-    log: (line) => lines.push(line),
-    logDestination: { write: (text: string) => logs.push(...text.replace(/\n$/, '').split('\n')) },
-    ...options,
-    config: { ...rest, datastores },
-  });
+  let app: SailsApp;
+  try {
+    app = await lift({
+      appPath: FIXTURE_APP,
+      port: 0,
+      environment: 'development',
+      log: (line) => lines.push(line),
+      logDestination: { write: (text: string) => logs.push(...text.replace(/\n$/, '').split('\n')) },
+      ...options,
+      config: { ...rest, datastores },
+    });
+  } catch (error) {
+    // Many tests expect lift to refuse: the folder is theirs to lose, not the OS temp dir's to keep.
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     app,
     lines,
     logs,
     dir,
     async close() {
-      await app.lower();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await app.lower();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -53,12 +53,13 @@ describe('lift', () => {
     expect((sails as unknown as { then?: unknown }).then).toBeUndefined();
   });
 
-  it('logs where it listens in one line, and what it did to the database in one more', async () => {
+  it('logs where it listens in one line, and what it did to the database in one more (after a warning: the fixture has no session secret)', async () => {
     const lifted = await liftFixture();
     onTestFinished(() => lifted.close());
     expect(lifted.app.url).toBe(`http://127.0.0.1:${lifted.app.port}`);
     expect(lifted.app.port).toBeGreaterThan(0);
     expect(lifted.lines).toStrictEqual([
+      expect.stringMatching(/^sails-rt: warning: no session secret is set, so this run signs session cookies with a random one/),
       `sails-rt: database ${join(lifted.dir, 'db.sqlite')}: created tables note, user, widget; added unique indexes note_title_unique.`,
       `sails-rt: app lifted at ${lifted.app.url} (sockets on /socket.io)`,
     ]);
@@ -248,7 +249,7 @@ describe('lift', () => {
   it('adds missing tables and columns without prompting or dropping anything', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'sails-rt-db-')), 'db.sqlite');
     onTestFinished(() => rmSync(dirname(db), { recursive: true, force: true }));
-    const config = { datastores: { default: { filename: db } } };
+    const config = { datastores: { default: { filename: db } }, session: { secret: 'a secret for this test only' } };
     const v1 = tempApp({ 'api/models/Thing.ts': "export default { attributes: { name: { type: 'string' } } };\n" });
     const lines: string[] = [];
     const first = await lift({ appPath: v1, port: 0, log: (l) => lines.push(l), config });

@@ -204,12 +204,16 @@ describe('writes publish as the blueprints do', () => {
 describe('defineModel({ publishWrites })', () => {
   it('false makes that model\'s API writes silent (the blueprints still publish); meta({ publish: true }) overrides it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sails-rt-model-api-'));
+    open.cleanup = async () => rmSync(dir, { recursive: true, force: true });
     mkdirSync(join(dir, 'api/models'), { recursive: true });
     writeFileSync(join(dir, 'api/models/Log.ts'), "export default { publishWrites: false, attributes: { line: { type: 'string' } } };\n");
     const app = await lift({ appPath: dir, port: 0, log: () => {}, config: { datastores: { default: { filename: ':memory:' } } } });
     open.cleanup = async () => {
-      await app.lower();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await app.lower();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     };
     const watcher = await connect('socket.io-client 4', app.url);
     open.clients.push(watcher);

@@ -1,7 +1,9 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import type { Req } from '../../src/runtime/index.js';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { lift, type Req } from '../../src/runtime/index.js';
 import { MemorySessionStore } from '../../src/runtime/session/index.js';
-import { connect, SOCKET_KINDS } from './helpers.js';
+import { connect, SOCKET_KINDS, tempApp } from './helpers.js';
 import { httpSession, liftSecure } from './secure-helpers.js';
 
 describe('sessions (docs/protocol.md 1.4)', () => {
@@ -104,10 +106,79 @@ describe('sessions (docs/protocol.md 1.4)', () => {
   it('in production, lift refuses a missing or placeholder session secret', async () => {
     const rest = { sockets: { beforeConnect: () => true } };
     await expect(liftSecure(rest, { environment: 'production' })).rejects.toThrow(
-      "The setting session.secret (config/session.ts) is missing, which production does not allow; set it to a long random string, e.g. `secret: process.env['SESSION_SECRET']` with the variable set to the output of `openssl rand -hex 32`.",
+      "The setting session.secret (config/session.ts) is missing, which production does not allow; set the SESSION_SECRET environment variable, which config/session.ts reads (`secret: process.env['SESSION_SECRET']`), to a long random string such as the output of `openssl rand -hex 32`, or put the secret in config/local.ts, which .gitignore keeps out of git.",
     );
     await expect(liftSecure({ ...rest, session: { secret: 'changeme' } }, { environment: 'production' })).rejects.toThrow(
-      /^The setting session.secret \(config\/session.ts\) is the placeholder "changeme"; set it to a long random string/,
+      /^The setting session.secret \(config\/session.ts\) is the placeholder "changeme"; set the SESSION_SECRET environment variable/,
+    );
+  });
+});
+
+describe("the session secret comes from SESSION_SECRET or config/local.ts, as a new app's config says", () => {
+  const CONFIG = new URL('../../templates/app/config/', import.meta.url);
+  const SESSION_TS = readFileSync(new URL('session.ts', CONFIG), 'utf8');
+  const localTs = (secret: string) => readFileSync(new URL('local.ts.hbs', CONFIG), 'utf8').replace('{{sessionSecret}}', secret);
+  const ENV_SECRET = 'e'.repeat(64);
+  const LOCAL_SECRET = 'c'.repeat(64);
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  /** Lifts an app with the new-app config/session.ts and `files`; returns it, lift's lines and the secret its cookies are signed with. */
+  async function liftWith(files: Record<string, string>, environment = 'development') {
+    const lines: string[] = [];
+    const app = await lift({
+      appPath: tempApp({
+        'config/session.ts': SESSION_TS,
+        'config/routes.ts': "export const routes = { 'GET /remember': (req: { session: Record<string, unknown> }) => { req.session['seen'] = true; return {}; } };\n",
+        ...files,
+      }),
+      port: 0,
+      environment,
+      log: (line) => lines.push(line),
+      logDestination: { write: () => true },
+      config: { datastores: { default: { filename: ':memory:' } }, sockets: { beforeConnect: () => true } },
+    });
+    onTestFinished(() => app.lower());
+    const cookie = (await fetch(`${app.url}/remember`)).headers.get('set-cookie') ?? '';
+    // express-session's signed value: s:<sid>.<base64 HMAC-SHA256 of sid, without padding>
+    const [, sid, signature] = /^sails\.sid=s%3A([^.;]+)\.([^;]+);/.exec(cookie) ?? [];
+    const signedWith = (secret: string) => createHmac('sha256', secret).update(sid ?? '').digest('base64').replace(/=+$/, '') === decodeURIComponent(signature ?? '');
+    return { app, lines, cookie, signedWith };
+  }
+
+  it('production reads SESSION_SECRET through config/session.ts', async () => {
+    vi.stubEnv('SESSION_SECRET', ENV_SECRET);
+    const { app, lines, signedWith } = await liftWith({}, 'production');
+    expect(app.config.session?.secret).toBe(ENV_SECRET);
+    expect(signedWith(ENV_SECRET)).toBe(true);
+    expect(lines.filter((line) => line.includes('secret'))).toEqual([]);
+  });
+
+  it('config/local.ts, merged last, gives the secret on a developer machine, over SESSION_SECRET', async () => {
+    vi.stubEnv('SESSION_SECRET', ENV_SECRET);
+    const { app, lines, signedWith } = await liftWith({ 'config/local.ts': localTs(LOCAL_SECRET) });
+    expect(app.config.session?.secret).toBe(LOCAL_SECRET);
+    expect(signedWith(LOCAL_SECRET)).toBe(true);
+    expect(lines.filter((line) => line.includes('secret'))).toEqual([]);
+  });
+
+  it.each([['unset', undefined], ['empty', '']])('in development, SESSION_SECRET %s and no config/local.ts: lift signs with a random secret and says so', async (_, value) => {
+    vi.stubEnv('SESSION_SECRET', value);
+    const { lines, cookie, signedWith } = await liftWith({});
+    expect(lines[0]).toBe(
+      "sails-rt: warning: no session secret is set, so this run signs session cookies with a random one, which the next run will not accept; set the SESSION_SECRET environment variable, which config/session.ts reads (`secret: process.env['SESSION_SECRET']`), to a long random string such as the output of `openssl rand -hex 32`, or put the secret in config/local.ts, which .gitignore keeps out of git.",
+    );
+    // Signed all the same, and not with the empty string.
+    expect(cookie).toMatch(/^sails\.sid=s%3A/);
+    expect(signedWith('')).toBe(false);
+  });
+
+  it('production refuses to lift with neither, naming SESSION_SECRET and config/local.ts', async () => {
+    vi.stubEnv('SESSION_SECRET', undefined);
+    await expect(liftWith({}, 'production')).rejects.toThrow(
+      /^The setting session.secret \(config\/session.ts\) is missing, which production does not allow; set the SESSION_SECRET environment variable.*or put the secret in config\/local.ts/,
     );
   });
 });

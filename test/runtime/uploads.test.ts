@@ -27,8 +27,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await lifted.close();
-  rmSync(appPath, { recursive: true, force: true });
+  try {
+    // Undefined when lift failed in beforeAll; the copy goes either way.
+    await lifted?.close();
+  } finally {
+    rmSync(appPath, { recursive: true, force: true });
+  }
 });
 
 function bytes(n: number, fill = 97): Blob {

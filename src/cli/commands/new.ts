@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generateModels } from '../../generator/definitions.js';
-import { appPackageName, diskReader, generateApp, readTemplates, VirtualTree } from '../../generator/index.js';
+import { appPackageName, diskReader, generateApp, readTemplates, VirtualTree, type FileChange, type GenerateReport } from '../../generator/index.js';
 import { parseDefinitionsFile, type DefinitionsFile } from '../../schema/definitions-file.js';
 import { ExecError, type CliContext } from '../context.js';
 import { CliError, INTERRUPTED } from '../errors.js';
 import { counted, paint, printChanges, shellWord } from '../output.js';
 import { startSpinner } from '../progress.js';
 import { askUntil, confirm, text } from '../prompts.js';
-import { defaultRuntimeSpec, readSailsIoJs, VERSION } from '../package-info.js';
+import { defaultRuntime, PACKAGE_ROOT, readSailsIoJs, VERSION, type RuntimeDependency } from '../package-info.js';
+import { runtimeTarball } from '../runtime-tarball/index.js';
 import { writeChanges } from '../write.js';
 
 interface NewFlags {
@@ -29,7 +30,7 @@ interface NewPlan {
   example: boolean;
   definitions: DefinitionsFile | undefined;
   install: boolean;
-  runtimeSpec: string;
+  runtime: RuntimeDependency;
   force: boolean;
   dryRun: boolean;
 }
@@ -48,7 +49,7 @@ export function registerNew(program: Command, context: CliContext): void {
     .option('--skip-install', 'do not run npm install')
     .option('--no-example', 'leave out the SayController realtime example, its route and its test')
     .option('--models <file>', 'also generate every model of a definitions file (.json, .yaml or .yml; see schema/models.schema.json)')
-    .option('--runtime <spec>', 'the npm spec the app depends on sails-rt with (default: this checkout, or ^<version> when installed)')
+    .option('--runtime <spec>', 'the npm spec the app depends on sails-rt with (default: a tarball of this copy in vendor/, or ^<version> when installed from the npm registry)')
     .addHelpText(
       'after',
       `
@@ -91,7 +92,7 @@ async function settle(context: CliContext, dir: string | undefined, flags: NewFl
   const definitions = asking && !given('models') ? await askDefinitions(context) : modelsFlag;
   const install =
     !flags.dryRun && (asking && !given('skipInstall') ? await confirm(context, 'Install dependencies now (npm install)?', true) : !flags.skipInstall);
-  return { target, example, definitions, install, runtimeSpec: flags.runtime ?? defaultRuntimeSpec(), force, dryRun: Boolean(flags.dryRun) };
+  return { target, example, definitions, install, runtime: flags.runtime === undefined ? defaultRuntime() : { spec: flags.runtime }, force, dryRun: Boolean(flags.dryRun) };
 }
 
 async function runNew(context: CliContext, plan: NewPlan): Promise<void> {
@@ -100,7 +101,7 @@ async function runNew(context: CliContext, plan: NewPlan): Promise<void> {
   const report = generateApp(tree, {
     name: appPackageName(basename(target)),
     example: plan.example,
-    runtimeSpec: plan.runtimeSpec,
+    runtimeSpec: plan.runtime.spec,
     sailsRtVersion: VERSION,
     sailsIoJs: readSailsIoJs(),
     // Drawn here, not in the generator, which stays a pure function of its options.
@@ -114,6 +115,7 @@ async function runNew(context: CliContext, plan: NewPlan): Promise<void> {
     report.conflicts.push(...models.conflicts);
   }
   const changes = tree.listChanges();
+  if (plan.runtime.vendored !== undefined) await vendorRuntime(target, plan.runtime.vendored, changes, report);
   printChanges(context, changes, report);
   if (plan.dryRun) {
     context.stdout(`\nDry run: nothing was written (${counted(changes.length, 'file')} would change).\n`);
@@ -136,6 +138,27 @@ async function runNew(context: CliContext, plan: NewPlan): Promise<void> {
     'npm test',
   ];
   context.stdout(`\n${paint(context, 'green', 'Done.')} Next:\n${steps.map((step) => `  ${step}\n`).join('')}`);
+}
+
+/**
+ * Adds this copy of sails-rt, packed, to the changes as `path` (vendor/sails-rt-<version>.tgz),
+ * which the app's package.json names: the app then installs without a registry that has sails-rt.
+ */
+async function vendorRuntime(target: string, path: string, changes: FileChange[], report: GenerateReport): Promise<void> {
+  let tarball: Buffer;
+  try {
+    tarball = runtimeTarball(PACKAGE_ROOT);
+  } catch (error) {
+    throw new CliError(
+      `Could not pack sails-rt from ${PACKAGE_ROOT} into ${path} (${(error as Error).message}); pass --runtime with the npm spec the app should depend on sails-rt with instead.`,
+      1,
+      { cause: error },
+    );
+  }
+  const existing = await readFile(join(target, path)).catch(() => undefined);
+  if (existing?.equals(tarball)) report.skipped.push(path);
+  else changes.push({ path, type: existing ? 'UPDATE' : 'CREATE', content: tarball });
+  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 function askTarget(context: CliContext, force: boolean): Promise<string> {
@@ -200,7 +223,7 @@ async function install(context: CliContext, plan: NewPlan, signal: AbortSignal):
 function installFailure(plan: NewPlan, error: unknown, output: string): string {
   if (registryLacksSailsRt(output)) {
     return (
-      `npm install failed in ${plan.target} because the npm registry has no sails-rt ${plan.runtimeSpec} (as when sails-rt itself was installed from a tarball); ` +
+      `npm install failed in ${plan.target} because the npm registry has no sails-rt ${plan.runtime.spec}; ` +
       `run new again with --force and --runtime naming where sails-rt is, e.g. --runtime file:/path/to/sails-rt-${VERSION}.tgz or --runtime file:/path/to/a/sails-rt/checkout.`
     );
   }

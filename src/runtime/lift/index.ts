@@ -24,6 +24,7 @@ import { compileTrust } from '../proxies/index.js';
 import { PubSub } from '../pubsub/index.js';
 import { Router, VERBS, type RouteEntry, type Verb } from '../router/index.js';
 import { Security } from '../security/index.js';
+import { RANDOM_SECRET_WARNING } from '../session/index.js';
 import { createSocketServer, createSocketsApi, DEFAULT_SOCKET_PATH } from '../sockets/index.js';
 import { DeferredStore, openSqliteStore, type SchemaChanges, type Store } from '../store/index.js';
 
@@ -78,6 +79,7 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
   resolveEncryptionKeys(models, config.models?.dataEncryptionKeys);
   const actions = await loadControllers(appPath);
   const security = await Security.prepare(config, production);
+  if (security.sessions.randomSecret) log(RANDOM_SECRET_WARNING);
 
   const opened: Opened = { security };
   try {

@@ -41,7 +41,11 @@ export interface SessionCookieConfig {
 
 /** `config/session.ts`, with Sails' names. */
 export interface SessionConfig {
-  /** Signs the session cookie. Required in production; without it a development lift signs with a random secret. */
+  /**
+   * Signs the session cookie. Required in production; without it (or with '') a development lift
+   * signs with a random secret for that run, and says so. Keep it out of committed files: a new
+   * app reads SESSION_SECRET here, and config/local.ts (not committed) holds one for development.
+   */
   secret?: string;
   /** The cookie's name (default 'sails.sid'). */
   name?: string;
@@ -52,6 +56,10 @@ export interface SessionConfig {
 
 export const DEFAULT_SESSION_NAME = 'sails.sid';
 const DAY = 24 * 60 * 60 * 1000;
+/** How to give a secret, in the production refusal and the development warning. */
+const SECRET_FIX =
+  "set the SESSION_SECRET environment variable, which config/session.ts reads (`secret: process.env['SESSION_SECRET']`), to a long random string such as the output of `openssl rand -hex 32`, or put the secret in config/local.ts, which .gitignore keeps out of git";
+
 /** Placeholder secrets a production app must replace. */
 const PLACEHOLDER = /^(|changeme|change-me|secret|keyboard cat|replace-me)$/i;
 
@@ -72,7 +80,7 @@ export function checkSessionConfig(config: unknown, production: boolean): Sessio
     fail(
       'session.secret',
       session.secret === undefined ? 'is missing, which production does not allow' : `is the placeholder ${JSON.stringify(session.secret)}`,
-      "set it to a long random string, e.g. `secret: process.env['SESSION_SECRET']` with the variable set to the output of `openssl rand -hex 32`",
+      SECRET_FIX,
     );
   }
   if (session.name !== undefined && (typeof session.name !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(session.name))) {
@@ -90,11 +98,16 @@ export function checkSessionConfig(config: unknown, production: boolean): Sessio
   return session;
 }
 
+/** What a development lift without a session secret logs. */
+export const RANDOM_SECRET_WARNING = `sails-rt: warning: no session secret is set, so this run signs session cookies with a random one, which the next run will not accept; ${SECRET_FIX}.`;
+
 /** The sessions of one lifted app. */
 export class Sessions {
   readonly name: string;
   readonly store: SessionStore;
   private readonly secret: string;
+  /** True when no secret was configured and this lift signs with a random one (development only). */
+  readonly randomSecret: boolean;
   private readonly maxAge: number;
   private readonly cookie: SessionCookieConfig;
   private readonly cookiePattern: RegExp;
@@ -108,8 +121,12 @@ export class Sessions {
   constructor(config: SessionConfig) {
     this.name = config.name ?? DEFAULT_SESSION_NAME;
     // Without a secret (development only, checkSessionConfig refuses it in production) cookies
-    // are signed with a random secret: the memory store forgets every session at restart anyway.
-    this.secret = config.secret ?? randomBytes(32).toString('hex');
+    // are signed with a random secret, so a fresh clone without config/local.ts still lifts; lift
+    // says so (RANDOM_SECRET_WARNING). An empty SESSION_SECRET (`-e SESSION_SECRET=`) counts as
+    // none: an empty HMAC key would sign nothing worth checking.
+    const given = config.secret?.trim() ? config.secret : undefined;
+    this.randomSecret = given === undefined;
+    this.secret = given ?? randomBytes(32).toString('hex');
     this.cookie = config.cookie ?? {};
     this.maxAge = this.cookie.maxAge ?? DAY;
     this.store = config.store ?? new MemorySessionStore();
