@@ -16,9 +16,9 @@ describe('GET /__sails-rt/models', () => {
     const models = (await response.json()) as { identity: string; url: string; attributes: { name: string }[] }[];
     expect(models.map((model) => model.identity)).toEqual(['note', 'user', 'widget']);
     const note = models.find((model) => model.identity === 'note');
-    expect(note).toMatchObject({ className: 'Note', url: '/note', collections: [] });
+    expect(note).toMatchObject({ className: 'Note', primaryKey: 'id', url: '/note', collections: [] });
     expect(note?.attributes).toEqual([
-      { name: 'id', type: 'number', required: false, allowNull: false, auto: 'id' },
+      { name: 'id', type: 'number', required: false, allowNull: false, auto: 'autoIncrement' },
       { name: 'createdAt', type: 'number', required: false, allowNull: false, auto: 'createdAt' },
       { name: 'updatedAt', type: 'number', required: false, allowNull: false, auto: 'updatedAt' },
       { name: 'title', type: 'string', required: true, allowNull: false },

@@ -15,9 +15,11 @@ export const MODEL_LIST_ACTION = 'sails-rt/models';
 export interface ModelDescription {
   identity: string;
   className: string;
+  /** The name of the primary key attribute (`id` unless the model's `primaryKey` names another). */
+  primaryKey: string;
   /** The blueprint find/create path (`prefix + restPrefix + '/' + identity`); null when `blueprints.rest` is false. */
   url: string | null;
-  /** id, createdAt, updatedAt first (with `auto`), then the model's own, to-one links (`model`) included. */
+  /** The primary key, createdAt, updatedAt first (timestamps and a numbered key with `auto`), then the model's own, to-one links (`model`) included. */
   attributes: {
     name: string;
     type: string;
@@ -48,6 +50,7 @@ export function describeModels(models: readonly NormalizedModel[], options: { pr
     .map((model) => ({
       identity: model.identity,
       className: model.className,
+      primaryKey: model.primaryKey,
       url: finds.get(model.identity) ?? null,
       attributes: model.attributes.map((attribute) => ({
         name: attribute.name,
