@@ -3,9 +3,8 @@
  * prints, and turns every failure into `Error: <one sentence>` and exit code 1.
  */
 import { Command, CommanderError } from 'commander';
-import { registerGenerate } from './commands/generate.js';
+import { registerBuild } from './commands/build.js';
 import { registerLift } from './commands/lift.js';
-import { registerNew } from './commands/new.js';
 import { defaultContext, type CliContext } from './context.js';
 import { CliError } from './errors.js';
 import { paint } from './output.js';
@@ -22,7 +21,7 @@ export type { CliContext, Exec, InterruptTrap } from './context.js';
  */
 export async function main(argv: readonly string[], overrides: Partial<CliContext> = {}): Promise<number> {
   const context: CliContext = { ...defaultContext(), ...overrides };
-  const program = buildProgram(context);
+  const program = await buildProgram(context, argv[2] === 'lift');
   try {
     await program.parseAsync([...argv]);
     return 0;
@@ -37,7 +36,12 @@ export async function main(argv: readonly string[], overrides: Partial<CliContex
   }
 }
 
-function buildProgram(context: CliContext): Command {
+/**
+ * The program with every command, or with `lift` alone when `liftOnly`: lift is what runs most and
+ * its start is what users wait for, so it does not load the generator's modules (`new` and
+ * `generate` with their templates). `lift`'s own help and errors are the same either way.
+ */
+async function buildProgram(context: CliContext, liftOnly: boolean): Promise<Command> {
   const program = new Command('sails-rt')
     .description('Sails.js-compatible realtime apps in TypeScript: scaffold them, then lift them.')
     .version(VERSION, '-v, --version', 'print the version of sails-rt')
@@ -60,9 +64,15 @@ Examples:
   $ sails-rt generate --verbose          an error with its stack trace
   $ sails-rt --version`,
     );
-  registerNew(program, context);
-  registerGenerate(program, context);
-  registerLift(program, context);
+  if (liftOnly) {
+    registerLift(program, context);
+  } else {
+    const [{ registerNew }, { registerGenerate }] = await Promise.all([import('./commands/new.js'), import('./commands/generate.js')]);
+    registerNew(program, context);
+    registerGenerate(program, context);
+    registerLift(program, context);
+    registerBuild(program, context);
+  }
   for (const command of [program, ...allCommands(program)]) {
     command.exitOverride((error) => {
       throw usageError(error, command);

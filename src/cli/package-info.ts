@@ -2,12 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-root.js';
 
-/** The package root: ../../ from src/cli and from dist/cli alike. */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/[\\/]$/, '');
-
-export const VERSION = (JSON.parse(readFileSync(`${PACKAGE_ROOT}/package.json`, 'utf8')) as { version: string }).version;
+export { PACKAGE_ROOT };
+export const VERSION = PACKAGE_VERSION;
 
 /** How an app depends on sails-rt: the npm spec, and where the app keeps sails-rt's tarball if it does. */
 export interface RuntimeDependency {

@@ -1,7 +1,7 @@
 /**
  * `sails-rt lift --watch`: a supervisor that runs the app in a child process and restarts it when
  * api/, config/ or assets/ change. A child process, because the app's TS files are imported
- * through tsx and ESM caches modules: a changed model is never re-read by the process that
+ * as ES modules and ESM caches modules: a changed model is never re-read by the process that
  * imported it. After a model changed, the child first re-derives generated/ from api/models (as
  * `sails-rt generate` does) and then lifts, importing the models once.
  *

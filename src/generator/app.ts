@@ -92,7 +92,7 @@ export function packageJson(options: Pick<AppOptions, 'name' | 'runtimeSpec' | '
   };
 }
 
-/** The app's tsconfig.json, as data: strict, ESM with NodeNext, checked only (tsx runs it). */
+/** The app's tsconfig.json, as data: strict, ESM with NodeNext, checked only (lift compiles it with esbuild). */
 export const TSCONFIG = {
   compilerOptions: {
     target: 'ES2022',
@@ -110,7 +110,7 @@ export const TSCONFIG = {
     forceConsistentCasingInFileNames: true,
     noEmit: true,
   },
-  include: ['app.ts', 'api', 'config', 'generated', 'test'],
+  include: ['app.ts', 'vitest.config.ts', 'api', 'config', 'generated', 'test'],
 } as const;
 
 /**

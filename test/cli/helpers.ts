@@ -50,6 +50,8 @@ export function snapshotDir(dir: string): Record<string, string> {
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (!entry.isFile()) continue;
     const full = join(entry.parentPath, entry.name);
+    // The compiled copies of the app's TypeScript (docs/runtime.md, Lift): a cache, ignored by git.
+    if (relative(dir, full).split(sep).join('/').startsWith('.tmp/sails-rt/')) continue;
     files[relative(dir, full).split(sep).join('/')] = readFileSync(full, 'utf8');
   }
   return Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));

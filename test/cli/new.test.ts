@@ -18,6 +18,7 @@ const LAYOUT = [
   'assets/js/dependencies/sails.io.js',
   'config/blueprints.ts',
   'config/datastores.ts',
+  'config/env/production.ts',
   'config/local.ts',
   'config/policies.ts',
   'config/routes.ts',
@@ -32,6 +33,7 @@ const LAYOUT = [
   'test/say.test.ts',
   'tsconfig.json',
   `vendor/sails-rt-${VERSION}.tgz`,
+  'vitest.config.ts',
 ];
 
 describe('sails-rt new', () => {

@@ -14,6 +14,7 @@ const LAYOUT = [
   'assets/js/dependencies/sails.io.js',
   'config/blueprints.ts',
   'config/datastores.ts',
+  'config/env/production.ts',
   'config/local.ts',
   'config/policies.ts',
   'config/routes.ts',
@@ -26,6 +27,7 @@ const LAYOUT = [
   'generated/routes.ts',
   'package.json',
   'tsconfig.json',
+  'vitest.config.ts',
 ];
 const EXAMPLE = ['api/controllers/SayController.ts', 'test/say.test.ts'];
 
@@ -164,7 +166,7 @@ describe('generateApp', () => {
       noEmit: true,
       types: ['node'],
     });
-    expect(tsconfig.include).toEqual(['app.ts', 'api', 'config', 'generated', 'test']);
+    expect(tsconfig.include).toEqual(['app.ts', 'vitest.config.ts', 'api', 'config', 'generated', 'test']);
     await expect(files['tsconfig.json']).toMatchFileSnapshot('__snapshots__/app/tsconfig.json');
   });
 

@@ -188,7 +188,7 @@ alone, and false (denied to everyone) is refused.`,
     });
 }
 
-/** Reads api/models; loaded on demand because it registers tsx, which `new` does not need. */
+/** Reads api/models; loaded on demand because it compiles them (esbuild), which `new` does not need. */
 async function loadModelSources(appPath: string): Promise<ModelSource[]> {
   const load = await import('../../schema/load/index.js');
   return load.loadModelSources(appPath);

@@ -235,7 +235,7 @@ export async function loadConfig(
 
   for (const file of files.filter((f) => stem(f) !== 'local')) {
     const shown = relative(appPath, file);
-    for (const [name, value] of Object.entries(await importConfig(file, shown))) {
+    for (const [name, value] of Object.entries(await importConfig(appPath, file, shown))) {
       const twin = origin.get(name);
       if (twin) {
         throw new LiftError(`${shown} exports "${name}", which ${twin} already exports; keep one of them.`);
@@ -245,9 +245,9 @@ export async function loadConfig(
     }
   }
   const envFile = (await listSourceFiles(join(configDir, 'env'))).find((f) => stem(f) === environment);
-  if (envFile) deepMerge(merged, await importConfig(envFile, relative(appPath, envFile)));
+  if (envFile) deepMerge(merged, await importConfig(appPath, envFile, relative(appPath, envFile)));
   const localFile = files.find((f) => stem(f) === 'local');
-  if (localFile) deepMerge(merged, await importConfig(localFile, relative(appPath, localFile)));
+  if (localFile) deepMerge(merged, await importConfig(appPath, localFile, relative(appPath, localFile)));
   deepMerge(merged, overrides);
 
   return checkConfig({
@@ -262,8 +262,8 @@ export async function loadConfig(
   });
 }
 
-async function importConfig(file: string, shown: string): Promise<Record<string, unknown>> {
-  const namespace = await importForLift(file, shown);
+async function importConfig(appPath: string, file: string, shown: string): Promise<Record<string, unknown>> {
+  const namespace = await importForLift(appPath, file, shown);
   const exports: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(namespace)) {
     // A default export has no setting name; Sails' config files only use named settings.

@@ -25,7 +25,7 @@ export async function loadControllers(appPath: string): Promise<ActionTable> {
     const path = relative(folder, file).split(sep).join('/').replace(/\.[^.]+$/, '');
     const stem = basename(path);
     const isController = path === stem && stem.endsWith('Controller') && stem !== 'Controller';
-    const namespace = await importForLift(file, shown);
+    const namespace = await importForLift(appPath, file, shown);
     const exported = namespace['default'];
     if (!isController) {
       if (typeof exported !== 'function') {

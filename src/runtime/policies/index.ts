@@ -33,7 +33,7 @@ export async function loadPolicies(appPath: string): Promise<Map<string, Policy>
   const policies = new Map<string, Policy>();
   for (const file of await listSourceFiles(join(appPath, 'api', 'policies'))) {
     const shown = relative(appPath, file);
-    const namespace = await importForLift(file, shown);
+    const namespace = await importForLift(appPath, file, shown);
     const policy = namespace['default'];
     if (typeof policy !== 'function') {
       throw new LiftError(`${shown} has no default export of a policy; write \`export default definePolicy((req, res, proceed) => …)\`.`);

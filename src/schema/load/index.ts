@@ -1,41 +1,55 @@
 /**
  * The one I/O corner of the schema layer: importing an app's TypeScript files (models, config,
- * controllers) in this process, through tsx, so lift and generate read exactly what the user
- * wrote with no build step.
+ * controllers) in this process, compiled by ./compile.ts, so lift and generate read exactly
+ * what the user wrote with no build step of theirs.
  */
 import { readdir } from 'node:fs/promises';
-import { register as registerHook } from 'node:module';
-import { basename, join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { register as registerTsx } from 'tsx/esm/api';
+import { basename, join, relative, resolve } from 'node:path';
 import { SchemaError } from '../errors.js';
+import { AppCompiler } from './compile.js';
 import type { NormalizedModel } from '../model.js';
 import { normalizeModels, type ModelSource } from '../normalize.js';
 
-let loaderReady = false;
+const compilers = new Map<string, AppCompiler>();
+let sourceMapsOn = false;
 
 /**
- * Registers the loader (tsx and the 'sails-rt' resolve hook), once: at the first app import, or
- * ahead of it, as a `lift --watch` spare does while it waits. Registering twice is a no-op.
+ * Loads the compiler ahead of the first app import that needs it, as a `lift --watch` spare
+ * does while it waits for a change (which it will have to compile).
  */
 export function prepareAppLoader(): void {
-  if (loaderReady) return;
-  loaderReady = true;
-  // Registered globally (not tsx's namespaced tsImport) so that every app file and the test
-  // that lifted it share one instance of each module, 'sails-rt' included.
-  registerTsx();
-  registerHook(new URL('./resolve-hook.js', import.meta.url), {
-    data: {
-      runtimeUrl: new URL('../../runtime/index.js', import.meta.url).href,
-      clientUrl: new URL('../../client/index.js', import.meta.url).href,
-    },
-  });
+  void import('esbuild');
 }
 
-/** Imports a .ts (or .js) file of an app and returns its module namespace. */
-export async function importAppFile(file: string): Promise<Record<string, unknown>> {
-  prepareAppLoader();
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+function compilerOf(appPath: string): AppCompiler {
+  const root = resolve(appPath);
+  let compiler = compilers.get(root);
+  if (!compiler) {
+    compiler = AppCompiler.for(root);
+    compilers.set(root, compiler);
+  }
+  return compiler;
+}
+
+/**
+ * Compiles every TypeScript file lift would load (config/, api/, generated/, app.ts, and what
+ * they import) that is not compiled yet, as `sails-rt build` does ahead of a deploy. Resolves
+ * with how many files are compiled and a `file:line:column: ERROR: …` line for each that is not.
+ */
+export async function compileApp(appPath: string): Promise<{ files: number; errors: string[] }> {
+  const folders = ['config', 'api', 'generated'].map((folder) => listSourceFiles(join(appPath, folder), { recursive: true }));
+  const files = [...(await Promise.all(folders)).flat(), join(appPath, 'app.ts')];
+  return compilerOf(appPath).compileAll(files);
+}
+
+/** Imports a .ts (or .js) file of the app at `appPath` and returns its module namespace. */
+export async function importAppFile(appPath: string, file: string): Promise<Record<string, unknown>> {
+  if (!sourceMapsOn) {
+    // Stacks name the app's own files and lines, not their compiled twins.
+    process.setSourceMapsEnabled(true);
+    sourceMapsOn = true;
+  }
+  return (await import(await compilerOf(appPath).urlOf(file))) as Record<string, unknown>;
 }
 
 /**
@@ -65,7 +79,7 @@ export async function loadModelSources(appPath: string): Promise<ModelSource[]> 
     const shown = relative(appPath, file);
     let namespace: Record<string, unknown>;
     try {
-      namespace = await importAppFile(file);
+      namespace = await importAppFile(appPath, file);
     } catch (error) {
       throw new SchemaError(`could not be loaded: ${describeLoadError(error)}; fix the error in that file.`, { file: shown });
     }
@@ -85,7 +99,7 @@ export async function loadModels(appPath: string): Promise<NormalizedModel[]> {
 }
 
 /**
- * Why an app file could not be imported, in one phrase: a syntax error as tsx (esbuild) reports
+ * Why an app file could not be imported, in one phrase: a syntax error as esbuild reports
  * it, `line 3, column 5: Expected "}" but found ";"`, or else the error's first line.
  */
 export function describeLoadError(error: unknown): string {

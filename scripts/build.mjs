@@ -1,0 +1,44 @@
+/**
+ * `npm run build`: dist/ as it ships. tsc checks the sources and writes the type declarations;
+ * esbuild bundles the three entry points (the CLI, the runtime `sails-rt`, the typed client
+ * `sails-rt/client`) with the pure-JavaScript dependencies they load, into shared chunks, so a
+ * lift reads a few files instead of several hundred (module loading was most of its time).
+ */
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/**
+ * Left to Node's own loader: native code (better-sqlite3, esbuild), what only the generator loads
+ * and is large (ts-morph, typescript), prompts (the CLI turns its colours off through its own
+ * copy of kleur), and ws' optional native helpers.
+ */
+const EXTERNAL = ['better-sqlite3', 'esbuild', 'ts-morph', 'typescript', 'prompts', 'bufferutil', 'utf-8-validate'];
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli/index.ts', 'src/runtime/index.ts', 'src/client/index.ts'],
+  outdir: 'dist',
+  outbase: 'src',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: EXTERNAL,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  // CommonJS dependencies call require(); in an ES module it has to be made.
+  banner: { js: "import { createRequire as __sailsRtCreateRequire } from 'node:module';\nconst require = __sailsRtCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
