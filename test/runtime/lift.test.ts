@@ -175,7 +175,7 @@ describe('lift', () => {
   it('rejects a bad model naming the file and the fix', async () => {
     const appPath = tempApp({ 'api/models/Pet.ts': "export default { attributes: { age: { type: 'nmber' } } };\n" });
     const error = await liftError({ appPath });
-    expect(error.message).toBe('api/models/Pet.ts, model Pet, attribute "age": has the unknown type "nmber"; types: string, number, boolean, json.');
+    expect(error.message).toBe('api/models/Pet.ts, model Pet, attribute "age": has the unknown type "nmber" (did you mean "number"?); types: string, number, boolean, json.');
   });
 
   it('rejects bad config naming the setting and the fix', async () => {
