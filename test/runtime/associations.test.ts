@@ -11,29 +11,14 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lift, type ModelApi } from '../../src/runtime/index.js';
-import { connect, flush, liftFixture, rawSocket, SOCKET_KINDS, type Client, type ClientKind, type Lifted } from './helpers.js';
+import { connect, flush, liftFixture, rawSocket, SOCKET_KINDS, type Client, type ClientKind, liftAndConnect, type Lifted } from './helpers.js';
 
 const LINKS_APP = fileURLToPath(new URL('./links-app', import.meta.url));
 const NUMBER = expect.any(Number);
 
-let open: { lifted?: Lifted; clients: Client[] } = { clients: [] };
-
-afterEach(async () => {
-  for (const client of open.clients) client.close();
-  await open.lifted?.close();
-  open = { clients: [] };
-});
-
-async function setup(kinds: ClientKind[], config: Record<string, unknown> = {}): Promise<{ lifted: Lifted; clients: Client[] }> {
-  const lifted = await liftFixture(config, { appPath: LINKS_APP });
-  open.lifted = lifted;
-  for (const kind of kinds) {
-    const client = await connect(kind, lifted.app.url);
-    // sails.io.js has no onAny: listen to the three models' events from the start.
-    for (const event of ['user', 'pet', 'tag']) client.events(event);
-    open.clients.push(client);
-  }
-  return { lifted, clients: open.clients };
+function setup(kinds: ClientKind[], config: Record<string, unknown> = {}): Promise<{ lifted: Lifted; clients: Client[] }> {
+  // sails.io.js has no onAny: listen to the three models' events from the start.
+  return liftAndConnect(kinds, { config, appPath: LINKS_APP, events: ['user', 'pet', 'tag'] });
 }
 
 type Rec = Record<string, unknown> & { id: number };
@@ -352,7 +337,6 @@ describe('shortcut routes (docs/protocol.md 6.1)', () => {
     // Without shortcuts, /user/create is findOne with the id "create".
     expect(await (off.clients[0] as Client).request('get', '/user/create?name=x')).toMatchObject({ statusCode: 400, body: { code: 'E_INVALID_CRITERIA' } });
     expect(await off.lifted.app.models['user']?.count()).toBe(0);
-    await afterEachNow();
     const { clients } = await setup(['socket.io-client 4', 'http'], { blueprints: { shortcuts: true, prefix: '/api' } });
     const [a, http] = clients as [Client, Client];
     const bob = (await http.request('get', '/api/user/create?name=bob&age=30')).body as Rec;
@@ -367,12 +351,6 @@ describe('shortcut routes (docs/protocol.md 6.1)', () => {
     expect((await a.request('get', `/api/user/${bob.id}`)).statusCode).toBe(404);
   });
 });
-
-async function afterEachNow(): Promise<void> {
-  for (const client of open.clients) client.close();
-  await open.lifted?.close();
-  open = { clients: [] };
-}
 
 describe('lift and links', () => {
   it('refuses a link to a model that does not exist, naming the file, model and attribute', async () => {

@@ -298,3 +298,26 @@ export async function flush(client: Client): Promise<void> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * A fixture app lifted (`appPath`, default the fixture app) and one client of each kind connected
+ * to it, each listening to `events` from the start (sails.io.js has no onAny); the clients and the
+ * app are closed when the test finishes.
+ */
+export async function liftAndConnect(
+  kinds: readonly ClientKind[],
+  { config = {}, appPath, events = [] }: { config?: Record<string, unknown>; appPath?: string; events?: readonly string[] } = {},
+): Promise<{ lifted: Lifted; clients: Client[] }> {
+  const lifted = await liftFixture(config, appPath === undefined ? {} : { appPath });
+  const clients: Client[] = [];
+  onTestFinished(async () => {
+    for (const client of clients) client.close();
+    await lifted.close();
+  });
+  for (const kind of kinds) {
+    const client = await connect(kind, lifted.app.url);
+    for (const event of events) client.events(event);
+    clients.push(client);
+  }
+  return { lifted, clients };
+}

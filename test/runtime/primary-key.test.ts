@@ -8,28 +8,13 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ModelApi } from '../../src/runtime/index.js';
-import { ALL_KINDS, connect, flush, liftFixture, SOCKET_KINDS, type Client, type ClientKind, type Lifted } from './helpers.js';
+import { ALL_KINDS, connect, flush, liftFixture, SOCKET_KINDS, type Client, type ClientKind, liftAndConnect, type Lifted } from './helpers.js';
 
 const KEYS_APP = fileURLToPath(new URL('./keys-app', import.meta.url));
 const NUMBER = expect.any(Number);
 
-let open: { lifted?: Lifted; clients: Client[] } = { clients: [] };
-
-afterEach(async () => {
-  for (const client of open.clients) client.close();
-  await open.lifted?.close();
-  open = { clients: [] };
-});
-
-async function setup(kinds: ClientKind[]): Promise<{ lifted: Lifted; clients: Client[] }> {
-  const lifted = await liftFixture({}, { appPath: KEYS_APP });
-  open.lifted = lifted;
-  for (const kind of kinds) {
-    const client = await connect(kind, lifted.app.url);
-    for (const event of ['country', 'product']) client.events(event);
-    open.clients.push(client);
-  }
-  return { lifted, clients: open.clients };
+function setup(kinds: ClientKind[]): Promise<{ lifted: Lifted; clients: Client[] }> {
+  return liftAndConnect(kinds, { appPath: KEYS_APP, events: ['country', 'product'] });
 }
 
 function rooms(lifted: Lifted, room: string): Set<string> {

@@ -1,23 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, flush, liftFixture, rawSocket, SOCKET_KINDS, type Client, type Lifted } from './helpers.js';
+import { connect, flush, liftFixture, rawSocket, SOCKET_KINDS, type Client, liftAndConnect, type Lifted } from './helpers.js';
 
 const NUMBER = expect.any(Number);
 
-let open: { lifted?: Lifted; clients: Client[] } = { clients: [] };
-
-afterEach(async () => {
-  for (const client of open.clients) client.close();
-  await open.lifted?.close();
-  open = { clients: [] };
-});
-
-async function setup(config: Record<string, unknown> = {}, kinds = SOCKET_KINDS): Promise<{ lifted: Lifted; clients: Client[] }> {
-  const lifted = await liftFixture(config);
-  open.lifted = lifted;
-  const clients: Client[] = [];
-  for (const kind of kinds) clients.push(await connect(kind, lifted.app.url));
-  open.clients = clients;
-  return { lifted, clients };
+function setup(config: Record<string, unknown> = {}, kinds = SOCKET_KINDS): Promise<{ lifted: Lifted; clients: Client[] }> {
+  return liftAndConnect(kinds, { config });
 }
 
 function rooms(lifted: Lifted, room: string): Set<string> {
