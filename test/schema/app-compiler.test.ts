@@ -64,6 +64,20 @@ describe('an app file, compiled and kept', () => {
     expect(statSync(twin(dir, 'config/b.ts')).mtimeMs).toBe(first.b);
   });
 
+  it('compiles again a file compiled by another copy of sails-rt, whose files its twin would import', async () => {
+    const dir = app({ 'api/models/User.ts': "import { defineModel } from 'sails-rt';\nexport default defineModel({ attributes: {} });\n" });
+    await compileApp(dir);
+    // As another checkout (since moved or deleted) would have left it.
+    const twinFile = twin(dir, 'api/models/User.ts');
+    const elsewhere = readFileSync(twinFile, 'utf8').replaceAll(pathToFileURL(process.cwd()).href, 'file:///gone/sails-rt');
+    writeFileSync(twinFile, elsewhere);
+    vi.resetModules();
+    const fresh = await import('../../src/schema/load/index.js');
+    const namespace = await fresh.importAppFile(dir, join(dir, 'api/models/User.ts'));
+    expect(namespace['default']).toMatchObject({ attributes: {} });
+    expect(readFileSync(twinFile, 'utf8')).not.toContain('file:///gone/');
+  });
+
   it('reports a syntax error with its line and column, where the file is imported', async () => {
     const dir = app({ 'api/models/Broken.ts': "export default {\n  attributes: { name: { type: 'string' };\n};\n" });
     const build = await compileApp(dir);

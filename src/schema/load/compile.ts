@@ -125,9 +125,12 @@ export class AppCompiler {
     return stamp;
   }
 
-  /** A twin made for another install state would point 'sails-rt' at the wrong copy. */
+  /**
+   * A twin made for another install state, or by another copy of sails-rt where the app has not
+   * installed it (its 'sails-rt' import names that copy's files), would import the wrong sails-rt.
+   */
   private stampKey(): string {
-    return `${COMPILER_KEY}/${this.installed ? 'installed' : 'running'}`;
+    return `${COMPILER_KEY}/${this.installed ? 'installed' : runningCopy('runtime')}`;
   }
 
   private async compile(source: string, twin: string, stat: { size: number; mtimeMs: number }): Promise<Stamp> {
