@@ -69,7 +69,10 @@ describe.each(ALL_KINDS)('blueprints over %s', (kind) => {
     expect(destroyed).toMatchObject({ statusCode: 200, body: { id: a.id, name: 'delete-no-path-id' } });
     expect((await client.request('get', `/user/${a.id}`)).statusCode).toBe(404);
     expect(await client.request('delete', '/user', { id: a.id })).toMatchObject({ statusCode: 404, body: 'Not Found' });
-    expect(await client.request('delete', '/user')).toMatchObject({ statusCode: 400, body: { code: 'E_INVALID_CRITERIA' } });
+    expect(await client.request('delete', '/user')).toMatchObject({
+      statusCode: 400,
+      body: { code: 'E_INVALID_CRITERIA', message: 'No user id was given (DELETE /user, the id in the body or query); name the record in the path, as in /user/1.' },
+    });
     expect(await client.request('delete', '/user', { id: 'x' })).toMatchObject({ statusCode: 400, body: { code: 'E_INVALID_CRITERIA' } });
   });
 

@@ -383,6 +383,10 @@ export function splitNames(raw: unknown): string[] | 'unparsable' | undefined {
  */
 export function parseId(model: NormalizedModel, raw: unknown, where: string): PkValue {
   const key = primaryKeyOf(model);
+  if (raw === undefined || raw === null || raw === '') {
+    const example = key.type === 'string' ? 'abc' : '1';
+    throw invalid(`No ${model.identity} ${key.name} was given (${where}); name the record in the path, as in /${model.identity}/${example}.`);
+  }
   if (key.type === 'string') {
     if (typeof raw === 'string' && raw !== '') return raw;
     throw invalid(`${show(raw)} is not a valid ${model.identity} ${key.name} (${where}); a ${key.name} is a non-empty string, as in /${model.identity}/abc.`);
