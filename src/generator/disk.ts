@@ -3,15 +3,16 @@
  * tree, the templates shipped in the package, and the atomic flush of a tree's changes.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { link, lstat, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { TemplateSet } from './templates.js';
+import { createRequire } from 'node:module';
+import { PACKAGE_ROOT } from '../package-root.js';
+import { TemplateSet, type PrecompiledTemplate } from './templates.js';
 import type { FileChange, TreeReader } from './tree.js';
 
-/** templates/ at the package root: ../../templates from src/generator and from dist/generator. */
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+/** templates/ at the package root. */
+export const TEMPLATES_DIR = join(PACKAGE_ROOT, 'templates');
 
 /** A tree reader over the folder `root`: a missing file or a folder reads as no file. */
 export function diskReader(root: string): TreeReader {
@@ -26,15 +27,24 @@ export function diskReader(root: string): TreeReader {
   };
 }
 
-/** Reads every file under `dir` (templates/ by default) into a TemplateSet. */
+/**
+ * The templates under `dir` (templates/ by default) as a TemplateSet: listed now, each read when
+ * first rendered, and those of templates/ compiled ahead where the build did (dist/templates.cjs).
+ */
 export function readTemplates(dir: string = TEMPLATES_DIR): TemplateSet {
-  const files = new Map<string, string>();
+  const paths: string[] = [];
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const full = join(entry.parentPath, entry.name);
-    files.set(relative(dir, full).split(sep).join('/'), readFileSync(full, 'utf8'));
+    if (entry.isFile()) paths.push(relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'));
   }
-  return new TemplateSet(files);
+  const read = (path: string): string | undefined => (paths.includes(path) ? readFileSync(join(dir, path), 'utf8') : undefined);
+  return new TemplateSet({ paths, read }, dir === TEMPLATES_DIR ? precompiledTemplates() : new Map());
+}
+
+/** dist/templates.cjs, written by scripts/build.mjs; none when running from the sources. */
+function precompiledTemplates(): ReadonlyMap<string, PrecompiledTemplate> {
+  const file = join(PACKAGE_ROOT, 'dist', 'templates.cjs');
+  if (!existsSync(file)) return new Map();
+  return new Map(Object.entries(createRequire(import.meta.url)(file) as Record<string, PrecompiledTemplate>));
 }
 
 /** Where the file system refused a write for want of permission, as the flush found it. */
