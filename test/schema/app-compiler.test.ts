@@ -78,6 +78,15 @@ describe('an app file, compiled and kept', () => {
     expect(readFileSync(twinFile, 'utf8')).not.toContain('file:///gone/');
   });
 
+  it('fails to import a file whose source was deleted, rather than run its old compiled twin', async () => {
+    const dir = app({ 'config/a.ts': "import { b } from './lib/b.js';\nexport const a = b;\n", 'config/lib/b.ts': 'export const b: number = 2;\n' });
+    await compileApp(dir);
+    rmSync(join(dir, 'config/lib/b.ts'));
+    vi.resetModules();
+    const fresh = await import('../../src/schema/load/index.js');
+    await expect(fresh.importAppFile(dir, join(dir, 'config/a.ts'))).rejects.toThrow(/Cannot find module/);
+  });
+
   it('reports a syntax error with its line and column, where the file is imported', async () => {
     const dir = app({ 'api/models/Broken.ts': "export default {\n  attributes: { name: { type: 'string' };\n};\n" });
     const build = await compileApp(dir);

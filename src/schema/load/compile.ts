@@ -117,7 +117,11 @@ export class AppCompiler {
     const twin = this.twinOf(source);
     let stamp = readStamp(twin);
     const stat = statIfAny(source);
-    if (!stat) return undefined; // Importing it fails as importing a missing file does.
+    if (!stat) {
+      // A source deleted since: its twin goes too, so importing it fails as it would without sails-rt.
+      rmSync(twin, { force: true });
+      return undefined;
+    }
     if (!stamp || stamp.key !== this.stampKey() || stamp.size !== stat.size || stamp.mtimeMs !== stat.mtimeMs) {
       stamp = await this.compile(source, twin, stat);
     }
