@@ -21,7 +21,7 @@ export type { CliContext, Exec, InterruptTrap } from './context.js';
  */
 export async function main(argv: readonly string[], overrides: Partial<CliContext> = {}): Promise<number> {
   const context: CliContext = { ...defaultContext(), ...overrides };
-  const program = await buildProgram(context, argv[2] === 'lift');
+  const program = await buildProgram(context, COMMANDS.get(argv[2] ?? ''));
   try {
     await program.parseAsync([...argv]);
     return 0;
@@ -36,12 +36,23 @@ export async function main(argv: readonly string[], overrides: Partial<CliContex
   }
 }
 
+type CommandName = 'new' | 'generate' | 'lift' | 'build';
+/** The first argument that names a command, aliases included. */
+const COMMANDS = new Map<string, CommandName>([
+  ['new', 'new'],
+  ['generate', 'generate'],
+  ['g', 'generate'],
+  ['lift', 'lift'],
+  ['build', 'build'],
+]);
+
 /**
- * The program with every command, or with `lift` alone when `liftOnly`: lift is what runs most and
- * its start is what users wait for, so it does not load the generator's modules (`new` and
- * `generate` with their templates). `lift`'s own help and errors are the same either way.
+ * The program with every command, or with only the one the first argument names: each loads
+ * just its own modules (lift, whose start users wait for, none of the generator's; generate
+ * none of new's). A command's own help and errors are the same either way; anything else (no
+ * command, a mistyped one, --help) gets them all, for the list and the "did you mean".
  */
-async function buildProgram(context: CliContext, liftOnly: boolean): Promise<Command> {
+async function buildProgram(context: CliContext, only: CommandName | undefined): Promise<Command> {
   const program = new Command('sails-rt')
     .description('Sails.js-compatible realtime apps in TypeScript: scaffold them, then lift them.')
     .version(VERSION, '-v, --version', 'print the version of sails-rt')
@@ -64,15 +75,13 @@ Examples:
   $ sails-rt generate --verbose          an error with its stack trace
   $ sails-rt --version`,
     );
-  if (liftOnly) {
-    registerLift(program, context);
-  } else {
-    const [{ registerNew }, { registerGenerate }] = await Promise.all([import('./commands/new.js'), import('./commands/generate.js')]);
-    registerNew(program, context);
-    registerGenerate(program, context);
-    registerLift(program, context);
-    registerBuild(program, context);
-  }
+  const register: Record<CommandName, () => Promise<void>> = {
+    new: async () => (await import('./commands/new.js')).registerNew(program, context),
+    generate: async () => (await import('./commands/generate.js')).registerGenerate(program, context),
+    lift: async () => registerLift(program, context),
+    build: async () => registerBuild(program, context),
+  };
+  for (const name of only ? [only] : (['new', 'generate', 'lift', 'build'] as const)) await register[name]();
   for (const command of [program, ...allCommands(program)]) {
     command.exitOverride((error) => {
       throw usageError(error, command);
