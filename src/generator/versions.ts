@@ -21,15 +21,13 @@ export type VersionedPackage = keyof typeof versions;
 export const NODE_ENGINES = '^20.19.0 || ^22.12.0 || >=24.0.0';
 
 /**
- * Held back so that npm on Node 20 prints no EBADENGINE warning: the latest content-disposition
- * (3.x, from @fastify/static) and cookie (2.x, from fastify's light-my-request 6.8) declare
- * node >=22. content-disposition 2 has the same API, and only reply.download (which sails-rt
- * never calls) uses it; light-my-request 6.6 is the last on cookie 1 and only serves
- * fastify.inject. npm reads overrides from the root package.json alone, so sails-rt's own
- * package.json and each app's carry the same map. Drop both once Node 20 is no longer supported.
+ * Held back so that npm on Node 20 prints no EBADENGINE warning: the latest cookie (2.x, from
+ * fastify's light-my-request 6.8) declares node >=22; light-my-request 6.6 is the last on cookie 1
+ * and only serves fastify.inject. npm reads overrides from the root package.json alone, so
+ * sails-rt's own package.json and each app's carry the same map. Drop it once Node 20 is no
+ * longer supported.
  */
 export const NODE_20_OVERRIDES = {
-  'content-disposition': '^2.0.1',
   'light-my-request': '~6.6.0',
 } as const satisfies Record<string, string>;
 

@@ -144,7 +144,7 @@ describe('generateApp', () => {
         vitest: '^4.1.0',
       },
       engines: { node: '^20.19.0 || ^22.12.0 || >=24.0.0' },
-      overrides: { 'content-disposition': '^2.0.1', 'light-my-request': '~6.6.0' },
+      overrides: { 'light-my-request': '~6.6.0' },
       allowScripts: { 'better-sqlite3': true, esbuild: true },
       sailsRt: { version: '9.8.7' },
     });

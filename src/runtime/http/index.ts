@@ -1,12 +1,11 @@
 /**
- * HTTP through Fastify 5: assets/ served by @fastify/static, every other request handed to the
+ * HTTP through Fastify 5: assets/ served by ./assets.ts, every other request handed to the
  * shared router through one catch-all route, so HTTP and sockets run the same actions.
  */
 import { existsSync } from 'node:fs';
 import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Socket } from 'node:net';
 import { parse as parseQueryString } from 'node:querystring';
-import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ConnectionGate, formatBytes, GatedSink, type ConnectionLimits } from '../pipeline/backpressure.js';
 import type { AppLog } from '../log/index.js';
@@ -14,6 +13,7 @@ import { internalError, Req, Res, splitUrl, type RequestTrace, type ResponseSink
 import { originOf, type TrustFunction } from '../proxies/index.js';
 import { VERBS, type Router } from '../router/index.js';
 import { SailsRtError } from '../errors.js';
+import { registerAssets } from './assets.js';
 import { registerUploads, uploadsOf } from './uploads.js';
 import { registerCors, type CorsRules } from '../security/cors.js';
 
@@ -201,8 +201,7 @@ export async function createHttpServer(options: {
   });
 
   if (existsSync(assetsDir)) {
-    // wildcard: false registers one route per file found now, so every other path reaches the router.
-    await app.register(fastifyStatic, { root: assetsDir, wildcard: false, prefix: '/' });
+    registerAssets(app, assetsDir);
   }
 
   // Before the catch-all route: registerCors takes OPTIONS over from it (security/cors.ts).
