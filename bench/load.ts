@@ -64,6 +64,23 @@ async function warmUp(answered: () => number): Promise<void> {
   }
 }
 
+/**
+ * Warms up, then counts `seconds` of answers: `reset` zeroes the tallies once warm, and the
+ * window is marked by the lines `counting` and `counted` (bench/run.ts reads the server's CPU
+ * time at each).
+ */
+async function countedWindow(seconds: number, answered: () => number, reset: () => void): Promise<{ elapsed: number; counted: number }> {
+  await warmUp(answered);
+  reset();
+  console.log('counting');
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const elapsed = (performance.now() - started) / 1000;
+  const counted = answered();
+  console.log('counted');
+  return { elapsed, counted };
+}
+
 async function throughput(sockets: number, seconds: number, floodPath?: string): Promise<void> {
   const all = await connect(sockets);
   const flood = floodPath === undefined ? undefined : await startFlood(floodPath);
@@ -82,17 +99,11 @@ async function throughput(sockets: number, seconds: number, floodPath?: string):
   };
   // Warm-up, not counted.
   const warm = all.map(loop);
-  await warmUp(() => done);
-  done = 0;
-  failed = 0;
-  latencies.length = 0;
-  // The window markers: bench/run.ts reads the server's CPU time at each.
-  console.log('counting');
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const elapsed = (performance.now() - started) / 1000;
-  const counted = done;
-  console.log('counted');
+  const { elapsed, counted } = await countedWindow(seconds, () => done, () => {
+    done = 0;
+    failed = 0;
+    latencies.length = 0;
+  });
   running = false;
   await Promise.all(warm);
   const flooded = flood?.stop();
@@ -182,17 +193,11 @@ async function httpThroughput(connections: number, seconds: number): Promise<voi
     }
   };
   const loops = Array.from({ length: connections }, loop);
-  await warmUp(() => done);
-  done = 0;
-  failed = 0;
-  latencies.length = 0;
-  // The window markers: bench/run.ts reads the server's CPU time at each.
-  console.log('counting');
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const elapsed = (performance.now() - started) / 1000;
-  const counted = done;
-  console.log('counted');
+  const { elapsed, counted } = await countedWindow(seconds, () => done, () => {
+    done = 0;
+    failed = 0;
+    latencies.length = 0;
+  });
   running = false;
   await Promise.all(loops);
   agent.destroy();
