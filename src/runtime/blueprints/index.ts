@@ -43,7 +43,8 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
   const models = writer.models;
   const where = (req: Req): string => `${req.method} ${req.path}`;
   // `:id` holds the primary key value whatever the key is named, as in Sails' blueprints.
-  const idOf = (req: Req, param = 'id'): PkValue => parseId(model, req.params[param], where(req));
+  // `where` is passed unmade: only a refused id puts it in a message.
+  const idOf = (req: Req, param = 'id'): PkValue => parseId(model, req.params[param], () => where(req));
   /** The record with every link populated, and its model's (and the linked models') customToJSON. */
   const populated = async (record: StoredRecord): Promise<StoredRecord> => json((await writer.populateAll(model, [record]))[0] ?? record);
   /** customToJSON (docs/runtime.md): a model without one costs a map lookup. */
