@@ -7,7 +7,7 @@
 import createDebug from 'debug';
 import type { Server, Socket } from 'socket.io';
 import { SailsRtError, type ErrorCode } from '../errors.js';
-import { ConnectionGate, formatBytes, GatedSink, type ConnectionLimits } from '../pipeline/backpressure.js';
+import { ConnectionGate, formatBytes, releaseOnce, type ConnectionLimits } from '../pipeline/backpressure.js';
 import type { AppLog } from '../log/index.js';
 import { internalError, Req, Res, splitUrl, type RequestTrace, type ResponseSink } from '../pipeline/index.js';
 import { originOf, TRUST_NOTHING, type TrustFunction } from '../proxies/index.js';
@@ -47,18 +47,21 @@ export interface JwrShape {
 const FULL_JWR: JwrShape = { headers: true, statusCode: true };
 
 /**
- * Answers one request through its ack (none: nothing is sent), and is its trace for the log. One
- * object per request for both, and no clock read unless request lines are written.
+ * Answers one request through its ack (none: nothing is sent), frees its place in the
+ * connection's gate, and is its trace for the log. One object per request for all three, and no
+ * clock read unless request lines are written.
  */
 class AckSink implements ResponseSink, RequestTrace {
   private madeId: string | undefined;
   private readonly started: number;
+  private released = false;
 
   constructor(
     private readonly ack: Ack | undefined,
     private readonly shape: JwrShape,
     private readonly log: AppLog,
     private readonly req: Req,
+    private readonly gate: ConnectionGate,
   ) {
     this.started = log.requests ? performance.now() : 0;
   }
@@ -73,6 +76,7 @@ class AckSink implements ResponseSink, RequestTrace {
   }
 
   deliver(statusCode: number, headers: Record<string, string>, body: unknown): void {
+    this.released = releaseOnce(this.gate, this.released);
     // Written once the ack is sent (or refused: an unencodable body throws, and the 500 that
     // follows is this request's line).
     if (this.ack !== undefined) this.answer(statusCode, headers, body);
@@ -286,9 +290,10 @@ function receive(connection: Connection, method: Verb, envelope: unknown, ackArg
       'E_TOO_MANY_REQUESTS',
     );
   }
-  const sink = new AckSink(ack, connection.shape, log, req);
-  const res = new Res(new GatedSink(sink, gate), production, sink);
-  gate.run(() => router.dispatch(req, res));
+  const sink = new AckSink(ack, connection.shape, log, req, gate);
+  const res = new Res(sink, production, sink);
+  if (gate.startsNow()) router.dispatch(req, res);
+  else gate.run(() => router.dispatch(req, res));
 }
 
 interface Envelope {
