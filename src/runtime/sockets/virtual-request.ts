@@ -184,9 +184,11 @@ function gateFor(socket: Socket, limits: ConnectionLimits, log: (line: string) =
   });
   const entry = { gate, socket };
   gates.set(conn, entry);
+  const coalesceBytes = Math.min(COALESCE_BYTES, limits.maxBufferedBytes / 4);
   conn.on('packetCreate', (packet: { data?: unknown }) => {
-    gate.checkOutput();
     const bytes = packetBytes(packet.data);
+    coalesce(conn, bytes, coalesceBytes);
+    gate.checkOutput();
     queued += bytes;
     // Only answers count toward the connection's share of turns: the messages it is sent are not its doing.
     if (isAnswer(packet.data)) gate.noteOutput(bytes);
@@ -196,6 +198,45 @@ function gateFor(socket: Socket, limits: ConnectionLimits, log: (line: string) =
   });
   conn.once('close', () => gate.close());
   return gate;
+}
+
+/**
+ * Output written during one turn of the event loop waits for the end of the turn (setImmediate)
+ * and then goes out, one write per connection: the answers to a batch of requests read together
+ * leave together, instead of one at a time between the handling of the next ones. Under load
+ * the write is half of what a socket answer costs (writev in a profile), and written one at a
+ * time between the handling of the others each write is dearer (the reader on the other end is
+ * woken for each); held to the end of the turn, a socket GET /user/:id of the bench cost about a
+ * fifth less server CPU. It also merges an answer and the messages sent to the same socket in
+ * that turn into one write. The price is latency within one turn: what handling the other
+ * requests read with it takes.
+ * Small output only: a connection holds at most `limit` this way (a quarter of
+ * `maxBufferedBytes`, at most COALESCE_BYTES), so the limits above never see it; past that it
+ * is written at once, as before.
+ */
+const COALESCE_BYTES = 16 * 1024;
+const held = new Set<TcpLike>();
+
+function coalesce(conn: Socket['conn'], bytes: number, limit: number): void {
+  const tcp = websocketOf(conn)?._socket;
+  if (tcp === undefined) return;
+  if (held.has(tcp)) {
+    if (tcp.writableLength + bytes <= limit) return;
+    // What is held goes out now, and this packet after it, in order.
+    held.delete(tcp);
+    tcp.uncork();
+    return;
+  }
+  if (bytes > limit || tcp.destroyed) return;
+  tcp.cork();
+  held.add(tcp);
+  if (held.size === 1) setImmediate(releaseHeld);
+}
+
+function releaseHeld(): void {
+  // uncork() on a socket that ended or was destroyed meanwhile does nothing.
+  for (const tcp of held) tcp.uncork();
+  held.clear();
 }
 
 /** A socket.io ACK or BINARY_ACK packet, as socket.io-parser encodes it ('3…' or '6…'). */
@@ -213,9 +254,18 @@ function websocketOf(conn: Socket['conn']): WsLike | undefined {
 
 interface WsLike {
   readonly bufferedAmount: number;
+  /** ws' TCP socket (undocumented, stable since ws 1): output is coalesced on it. */
+  readonly _socket?: TcpLike;
   pause(): void;
   resume(): void;
   terminate(): void;
+}
+
+interface TcpLike {
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+  cork(): void;
+  uncork(): void;
 }
 
 function packetBytes(data: unknown): number {
