@@ -12,7 +12,7 @@ import { BLUEPRINT_BOUNDS, parseFindCriteria, parseId, projection, type Criteria
 import { PageBudget, pageTooLarge, showBytes } from '../models/page-budget.js';
 import { findLink, isPk, linkedRecords, modelOf, parsePopulate, populate, type Link } from '../models/populate.js';
 import { POPULATE_LIMIT, type RecordWriter } from '../models/writes.js';
-import type { Action, Req } from '../pipeline/index.js';
+import type { Action, Req, Res } from '../pipeline/index.js';
 import type { PubSub } from '../pubsub/index.js';
 import { pkOf, type PkValue, type Store, type StoredRecord } from '../store/index.js';
 
@@ -43,7 +43,8 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
   const models = writer.models;
   const where = (req: Req): string => `${req.method} ${req.path}`;
   // `:id` holds the primary key value whatever the key is named, as in Sails' blueprints.
-  const idOf = (req: Req, param = 'id'): PkValue => parseId(model, req.params[param], where(req));
+  // `where` is passed unmade: only a refused id puts it in a message.
+  const idOf = (req: Req, param = 'id'): PkValue => parseId(model, req.params[param], () => where(req));
   /** The record with every link populated, and its model's (and the linked models') customToJSON. */
   const populated = async (record: StoredRecord): Promise<StoredRecord> => json((await writer.populateAll(model, [record]))[0] ?? record);
   /** customToJSON (docs/runtime.md): a model without one costs a map lookup. */
@@ -65,6 +66,39 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
       if (ids.size > 0) await pubsub.subscribe(socket, link.target, [...ids]);
       if (autoWatch && watchLinkedModels) await pubsub.watch(socket, link.target);
     }
+  }
+
+  /** The rest of findOne, once the record is read. */
+  function answerOne(req: Req, res: Res, id: PkValue, record: StoredRecord | undefined, columns: string[] | undefined, links: Link[]): void | Promise<void> {
+    if (record === undefined) return res.notFound();
+    const selected = columns === undefined ? record : pick(record, columns, links);
+    // Hot path (a model without links): nothing to populate, so no budget, no populate() call,
+    // and no promise unless joining the room makes one; populate() would hand the record back as it is.
+    if (links.length === 0) {
+      const joined = req.socket === undefined ? undefined : pubsub.subscribe(req.socket, identity, [id]);
+      if (joined !== undefined) return joined.then(() => res.ok(json(selected)));
+      return res.ok(json(selected));
+    }
+    return answerPopulated(req, res, id, record, selected, links);
+  }
+
+  async function answerPopulated(req: Req, res: Res, id: PkValue, record: StoredRecord, selected: StoredRecord, links: Link[]): Promise<void> {
+    const page = budget();
+    const [out = record] = await populate(store, models, [selected], links, {
+      limit: POPULATE_LIMIT,
+      ...(page ? { budget: page } : {}),
+    });
+    if (page?.spent) {
+      throw new SailsRtError(
+        'E_INVALID_CRITERIA',
+        `${identity} ${id} with the records populated into it would exceed ${showBytes(page.maxBytes)} (${PAGE_SETTING}); populate fewer links (populate=false, or a list of them) and read the rest through /${identity}/${id}/<link>?limit=…&skip=….`,
+      );
+    }
+    if (req.socket) {
+      await pubsub.subscribe(req.socket, identity, [id]);
+      await subscribeDeep(req, [out], links);
+    }
+    res.ok(json(out));
   }
 
   function linkOf(req: Req): Link {
@@ -92,39 +126,17 @@ export function blueprintActions(model: NormalizedModel, context: BlueprintConte
       res.ok(json(out));
     },
 
-    async findOne(req, res) {
+    findOne(req, res) {
       const id = idOf(req);
       // Read before anything happens: a bad select/omit/populate must not leave the socket subscribed.
       const columns = selectedColumns(model, req, bounds);
       const links = parsePopulate(model, req.param('populate'), bounds);
-      const record = await store.findOne(model, id);
-      if (record === undefined) return res.notFound();
-      const selected = columns === undefined ? record : pick(record, columns, links);
-      // Hot path (GET /user/:id of a model without links): nothing to populate, so no budget, no
-      // populate() call and no await; populate() would hand the record back as it is.
-      if (links.length === 0) {
-        if (req.socket) {
-          const joined = pubsub.subscribe(req.socket, identity, [id]);
-          if (joined !== undefined) await joined;
-        }
-        return res.ok(json(selected));
-      }
-      const page = budget();
-      const [out = record] = await populate(store, models, [selected], links, {
-        limit: POPULATE_LIMIT,
-        ...(page ? { budget: page } : {}),
-      });
-      if (page?.spent) {
-        throw new SailsRtError(
-          'E_INVALID_CRITERIA',
-          `${identity} ${id} with the records populated into it would exceed ${showBytes(page.maxBytes)} (${PAGE_SETTING}); populate fewer links (populate=false, or a list of them) and read the rest through /${identity}/${id}/<link>?limit=…&skip=….`,
-        );
-      }
-      if (req.socket) {
-        await pubsub.subscribe(req.socket, identity, [id]);
-        await subscribeDeep(req, [out], links);
-      }
-      res.ok(json(out));
+      const found = store.findOne(model, id);
+      // Not an async function: SQLite answers at once, and the hot path (GET /user/:id) then
+      // answers in the turn it arrived in, with no promise made for it. `instanceof`, not a
+      // `then` check: a record of a model with a `then` attribute would look like a promise.
+      if (found instanceof Promise) return found.then((record) => answerOne(req, res, id, record, columns, links));
+      return answerOne(req, res, id, found, columns, links);
     },
 
     async create(req, res) {

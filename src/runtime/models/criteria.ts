@@ -381,7 +381,7 @@ export function splitNames(raw: unknown): string[] | 'unparsable' | undefined {
  * blueprints) or a body: a whole number for a number key, given as text or not; for a string key,
  * the non-empty string as it is.
  */
-export function parseId(model: NormalizedModel, raw: unknown, where: string): PkValue {
+export function parseId(model: NormalizedModel, raw: unknown, whereGiven: string | (() => string)): PkValue {
   const key = primaryKeyOf(model);
   if (raw === undefined || raw === null || raw === '') {
     const example = key.type === 'string' ? 'abc' : '1';
@@ -389,15 +389,21 @@ export function parseId(model: NormalizedModel, raw: unknown, where: string): Pk
   }
   if (key.type === 'string') {
     if (typeof raw === 'string' && raw !== '') return raw;
-    throw invalid(`${show(raw)} is not a valid ${model.identity} ${key.name} (${where}); a ${key.name} is a non-empty string, as in /${model.identity}/abc.`);
+    throw invalid(`${show(raw)} is not a valid ${model.identity} ${key.name} (${describeWhere(whereGiven)}); a ${key.name} is a non-empty string, as in /${model.identity}/abc.`);
   }
   if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw;
   if (typeof raw === 'string' && INTEGER.test(raw)) {
     const id = Number(raw);
     if (Number.isSafeInteger(id)) return id;
   }
+  const where = describeWhere(whereGiven);
   if (key.name === 'id') throw invalid(`${show(raw)} is not a valid ${model.identity} id (${where}); ids are whole numbers, as in /${model.identity}/1.`);
   throw invalid(`${show(raw)} is not a valid ${model.identity} ${key.name} (${where}); a ${key.name} is a whole number, as in /${model.identity}/1.`);
+}
+
+/** `where` made only for a message: a blueprint read by id builds no string for a valid id. */
+function describeWhere(where: string | (() => string)): string {
+  return typeof where === 'string' ? where : where();
 }
 
 /** Past this length a name is no typo of an attribute: no guess is computed, and the message shows its start only. */

@@ -3,7 +3,7 @@
  * first and the blueprint routes after them, as Sails binds them.
  */
 import FindMyWay from 'find-my-way';
-import type { HTTPMethod } from 'find-my-way';
+import type { FindResult, HTTPMethod, HTTPVersion } from 'find-my-way';
 import { runAction, type Action, type Req, type Res } from '../pipeline/index.js';
 
 /** The verbs a route can answer; also the socket events the server listens for, lowercased. */
@@ -34,11 +34,17 @@ export class Router {
   }
 
   find(method: string, path: string): Match | undefined {
-    let found = this.fmw.find(method as HTTPMethod, path);
-    // HEAD answers like GET unless a HEAD route exists, as in Express.
-    if (found === null && method === 'HEAD') found = this.fmw.find('GET', path);
+    const found = this.lookup(method, path);
     if (found === null) return undefined;
     return { entry: found.store as RouteEntry, params: found.params as Record<string, string> };
+  }
+
+  /** find-my-way's own match, which route() reads without building a Match per request. */
+  private lookup(method: string, path: string): FindResult<HTTPVersion.V1> | null {
+    const found = this.fmw.find(method as HTTPMethod, path);
+    // HEAD answers like GET unless a HEAD route exists, as in Express.
+    if (found === null && method === 'HEAD') return this.fmw.find('GET', path);
+    return found;
   }
 
   /** Routes `req` and runs its action; answers OPTIONS itself when no route takes it; else 404 "Not Found". */
@@ -52,8 +58,8 @@ export class Router {
   }
 
   private route(req: Req, res: Res): void {
-    const match = this.find(req.method, req.path);
-    if (match === undefined) {
+    const match = this.lookup(req.method, req.path);
+    if (match === null) {
       const allow = req.method === 'OPTIONS' ? this.allowed(req.path) : '';
       if (allow === '') {
         res.notFound();
@@ -66,8 +72,8 @@ export class Router {
       else res.send(allow);
       return;
     }
-    req.params = match.params;
-    runAction(match.entry.action, req, res);
+    req.params = match.params as Record<string, string>;
+    runAction((match.store as RouteEntry).action, req, res);
   }
 
   /** The verbs `path` answers, as Express lists them in `Allow`: sorted, HEAD wherever GET is. */

@@ -139,13 +139,18 @@ export class Sessions {
    */
   attach(req: Req, res: Res): void | Promise<void> {
     const socket = req.socket;
-    if (socket !== undefined && !this.socketSids.has(socket)) {
-      // `nosession`: a session for this request only, never stored.
-      req.session = {};
-      return;
+    let signed: string | undefined;
+    if (socket !== undefined) {
+      signed = this.socketSids.get(socket);
+      if (signed === undefined) {
+        // `nosession`: a session for this request only, never stored.
+        req.session = {};
+        return;
+      }
+    } else {
+      signed = this.sidFromCookie(req.headers['cookie']);
+      if (signed === undefined) return this.bind(req, res, undefined, undefined);
     }
-    const signed = socket !== undefined ? this.socketSids.get(socket) : this.sidFromCookie(req.headers['cookie']);
-    if (signed === undefined) return this.bind(req, res, undefined, undefined);
     const stored = this.store.get(signed);
     // A store that answers at once (the memory store) is not awaited: no promise and no turn of
     // the microtask queue per request. A throw from get() reaches the caller either way.

@@ -34,7 +34,16 @@ export class MemorySessionStore implements SessionStore {
   }
 
   set(sid: string, data: SessionData, maxAge: number): void {
-    this.sessions.set(sid, { data, expires: Date.now() + maxAge });
+    const expires = Date.now() + maxAge;
+    const entry = this.sessions.get(sid);
+    // Updated in place: every request of a socket with a session of its own saves it (its expiry
+    // moves on), and a new entry each time was garbage and nothing else.
+    if (entry !== undefined) {
+      entry.data = data;
+      entry.expires = expires;
+      return;
+    }
+    this.sessions.set(sid, { data, expires });
     if (this.sweeper === undefined) {
       this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
       this.sweeper.unref();

@@ -7,7 +7,7 @@
 import createDebug from 'debug';
 import type { Server, Socket } from 'socket.io';
 import { SailsRtError, type ErrorCode } from '../errors.js';
-import { ConnectionGate, formatBytes, GatedSink, type ConnectionLimits } from '../pipeline/backpressure.js';
+import { ConnectionGate, formatBytes, releaseOnce, type ConnectionLimits } from '../pipeline/backpressure.js';
 import type { AppLog } from '../log/index.js';
 import { internalError, Req, Res, splitUrl, type RequestTrace, type ResponseSink } from '../pipeline/index.js';
 import { originOf, TRUST_NOTHING, type TrustFunction } from '../proxies/index.js';
@@ -47,18 +47,21 @@ export interface JwrShape {
 const FULL_JWR: JwrShape = { headers: true, statusCode: true };
 
 /**
- * Answers one request through its ack (none: nothing is sent), and is its trace for the log. One
- * object per request for both, and no clock read unless request lines are written.
+ * Answers one request through its ack (none: nothing is sent), frees its place in the
+ * connection's gate, and is its trace for the log. One object per request for all three, and no
+ * clock read unless request lines are written.
  */
 class AckSink implements ResponseSink, RequestTrace {
   private madeId: string | undefined;
   private readonly started: number;
+  private released = false;
 
   constructor(
     private readonly ack: Ack | undefined,
     private readonly shape: JwrShape,
     private readonly log: AppLog,
     private readonly req: Req,
+    private readonly gate: ConnectionGate,
   ) {
     this.started = log.requests ? performance.now() : 0;
   }
@@ -73,6 +76,7 @@ class AckSink implements ResponseSink, RequestTrace {
   }
 
   deliver(statusCode: number, headers: Record<string, string>, body: unknown): void {
+    this.released = releaseOnce(this.gate, this.released);
     // Written once the ack is sent (or refused: an unencodable body throws, and the 500 that
     // follows is this request's line).
     if (this.ack !== undefined) this.answer(statusCode, headers, body);
@@ -180,9 +184,11 @@ function gateFor(socket: Socket, limits: ConnectionLimits, log: (line: string) =
   });
   const entry = { gate, socket };
   gates.set(conn, entry);
+  const coalesceBytes = Math.min(COALESCE_BYTES, limits.maxBufferedBytes / 4);
   conn.on('packetCreate', (packet: { data?: unknown }) => {
-    gate.checkOutput();
     const bytes = packetBytes(packet.data);
+    coalesce(conn, bytes, coalesceBytes);
+    gate.checkOutput();
     queued += bytes;
     // Only answers count toward the connection's share of turns: the messages it is sent are not its doing.
     if (isAnswer(packet.data)) gate.noteOutput(bytes);
@@ -192,6 +198,45 @@ function gateFor(socket: Socket, limits: ConnectionLimits, log: (line: string) =
   });
   conn.once('close', () => gate.close());
   return gate;
+}
+
+/**
+ * Output written during one turn of the event loop waits for the end of the turn (setImmediate)
+ * and then goes out, one write per connection: the answers to a batch of requests read together
+ * leave together, instead of one at a time between the handling of the next ones. Under load
+ * the write is half of what a socket answer costs (writev in a profile), and written one at a
+ * time between the handling of the others each write is dearer (the reader on the other end is
+ * woken for each); held to the end of the turn, a socket GET /user/:id of the bench cost about a
+ * tenth less server CPU (in rounds against the build before, each one lower). It also merges an answer and the messages sent to the same socket in
+ * that turn into one write. The price is latency within one turn: what handling the other
+ * requests read with it takes.
+ * Small output only: a connection holds at most `limit` this way (a quarter of
+ * `maxBufferedBytes`, at most COALESCE_BYTES), so the limits above never see it; past that it
+ * is written at once, as before.
+ */
+const COALESCE_BYTES = 16 * 1024;
+const held = new Set<TcpLike>();
+
+function coalesce(conn: Socket['conn'], bytes: number, limit: number): void {
+  const tcp = websocketOf(conn)?._socket;
+  if (tcp === undefined) return;
+  if (held.has(tcp)) {
+    if (tcp.writableLength + bytes <= limit) return;
+    // What is held goes out now, and this packet after it, in order.
+    held.delete(tcp);
+    tcp.uncork();
+    return;
+  }
+  if (bytes > limit || tcp.destroyed) return;
+  tcp.cork();
+  held.add(tcp);
+  if (held.size === 1) setImmediate(releaseHeld);
+}
+
+function releaseHeld(): void {
+  // uncork() on a socket that ended or was destroyed meanwhile does nothing.
+  for (const tcp of held) tcp.uncork();
+  held.clear();
 }
 
 /** A socket.io ACK or BINARY_ACK packet, as socket.io-parser encodes it ('3…' or '6…'). */
@@ -209,9 +254,18 @@ function websocketOf(conn: Socket['conn']): WsLike | undefined {
 
 interface WsLike {
   readonly bufferedAmount: number;
+  /** ws' TCP socket (undocumented, stable since ws 1): output is coalesced on it. */
+  readonly _socket?: TcpLike;
   pause(): void;
   resume(): void;
   terminate(): void;
+}
+
+interface TcpLike {
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+  cork(): void;
+  uncork(): void;
 }
 
 function packetBytes(data: unknown): number {
@@ -286,9 +340,10 @@ function receive(connection: Connection, method: Verb, envelope: unknown, ackArg
       'E_TOO_MANY_REQUESTS',
     );
   }
-  const sink = new AckSink(ack, connection.shape, log, req);
-  const res = new Res(new GatedSink(sink, gate), production, sink);
-  gate.run(() => router.dispatch(req, res));
+  const sink = new AckSink(ack, connection.shape, log, req, gate);
+  const res = new Res(sink, production, sink);
+  if (gate.startsNow()) router.dispatch(req, res);
+  else gate.run(() => router.dispatch(req, res));
 }
 
 interface Envelope {

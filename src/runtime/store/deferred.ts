@@ -23,7 +23,7 @@ export class DeferredStore implements Store {
     return this.#store().find(model, criteria, options);
   }
 
-  findOne(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined> {
+  findOne(model: NormalizedModel, id: PkValue): StoredRecord | undefined | Promise<StoredRecord | undefined> {
     return this.#store().findOne(model, id);
   }
 

@@ -61,7 +61,12 @@ export interface Store {
   readonly changes: SchemaChanges;
   /** With `options.budget`, resolves with the rows read before the budget was spent (the caller knows it was). */
   find(model: NormalizedModel, criteria: Criteria, options?: FindOptions): Promise<StoredRecord[]>;
-  findOne(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined>;
+  /**
+   * May answer at once rather than with a promise (SQLite reads synchronously underneath): the
+   * socket `GET /:model/:id` then answers in the turn it arrived in, with no promise made for it.
+   * Callers `await` it, or look for a promise when they mean to stay synchronous.
+   */
+  findOne(model: NormalizedModel, id: PkValue): StoredRecord | undefined | Promise<StoredRecord | undefined>;
   count(model: NormalizedModel, where?: Condition): Promise<number>;
   /** `values` holds every column to write (defaults already applied). */
   create(model: NormalizedModel, values: Record<string, unknown>): Promise<StoredRecord>;

@@ -219,7 +219,8 @@ class SqliteStore implements Store {
     return outer.orderBy(`l.${PARENT}`, 'asc').orderBy(`l.${ROW}`, 'asc').compile();
   }
 
-  async findOne(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined> {
+  /** Synchronous, as better-sqlite3 is: no promise for the hottest read (see Store.findOne). */
+  findOne(model: NormalizedModel, id: PkValue): StoredRecord | undefined {
     const plan = this.plan(model);
     const row = plan.selectById.get(id) as Record<string, unknown> | undefined;
     return row ? this.toRecord(plan, row) : undefined;
