@@ -385,7 +385,7 @@ export function parseId(model: NormalizedModel, raw: unknown, whereGiven: string
   const key = primaryKeyOf(model);
   if (raw === undefined || raw === null || raw === '') {
     const example = key.type === 'string' ? 'abc' : '1';
-    throw invalid(`No ${model.identity} ${key.name} was given (${where}); name the record in the path, as in /${model.identity}/${example}.`);
+    throw invalid(`No ${model.identity} ${key.name} was given (${describeWhere(whereGiven)}); name the record in the path, as in /${model.identity}/${example}.`);
   }
   if (key.type === 'string') {
     if (typeof raw === 'string' && raw !== '') return raw;
