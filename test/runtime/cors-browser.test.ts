@@ -4,12 +4,24 @@
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { liftSecure } from './secure-helpers.js';
 
 /** Debian's chromium, as .ci/run installs it; a machine without it skips this test outside CI. */
 const CHROMIUM = '/usr/bin/chromium';
+
+/** A headless Chromium page at `url`; the browser is closed when the test finishes. */
+async function openPage(url: string): Promise<Page> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  onTestFinished(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(url);
+  return page;
+}
 
 /** The page's script: one fetch, answered as what the page could read, or the browser's refusal. */
 const PAGE = `<!doctype html>
@@ -49,13 +61,7 @@ describe('CORS in a browser', () => {
       const app = lifted.app.url;
       expect(new URL(app).origin).not.toBe(origin);
 
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
-      onTestFinished(() => browser.close());
-      const page = await browser.newPage();
-      await page.goto(origin);
+      const page = await openPage(origin);
       const call = (path: string, init: Record<string, unknown> = {}): Promise<unknown> =>
         page.evaluate(([url, options]) => (globalThis as unknown as { call(u: string, i: object): Promise<unknown> }).call(url, options), [app + path, init] as const);
 
@@ -89,13 +95,7 @@ describe('CORS in a browser', () => {
       onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
       const lifted = await liftSecure({ security: { cors: { allRoutes: true, allowOrigins: ['https://example.com'] } } });
       onTestFinished(() => lifted.close());
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
-      onTestFinished(() => browser.close());
-      const page = await browser.newPage();
-      await page.goto(origin);
+      const page = await openPage(origin);
       const refused = await page.evaluate((url) => (globalThis as unknown as { call(u: string): Promise<unknown> }).call(url), `${lifted.app.url}/count`);
       expect(refused).toEqual({ refused: expect.stringMatching(/Failed to fetch/) });
     },
