@@ -15,8 +15,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 /** The name of a folder's page, as in Sails. */
 const INDEX = 'index.html';
 
-/** Registers a GET and HEAD route for every file under `root`; hidden files and folders are not served. */
-export function registerAssets(app: FastifyInstance, root: string): void {
+/**
+ * Registers a GET and HEAD route for every file under `root`; hidden files and folders are not
+ * served. Returns the routes' URLs: the direct path (./index.ts) leaves those to Fastify.
+ */
+export function registerAssets(app: FastifyInstance, root: string): ReadonlySet<string> {
   const routes = new Map<string, string>();
   for (const file of listFiles(root)) {
     routes.set(`/${file}`, file);
@@ -28,6 +31,7 @@ export function registerAssets(app: FastifyInstance, root: string): void {
   for (const [url, file] of routes) {
     app.route({ method: ['HEAD', 'GET'], url, handler: (request, reply) => sendAsset(request, reply, root, file) });
   }
+  return new Set(routes.keys());
 }
 
 /** Every file under `root`, as a path relative to it with forward slashes, skipping names that start with a dot. */
