@@ -10,7 +10,7 @@
  *    Node `http` server answering the same JSON (bench/bare-http.ts);
  * 5. server CPU per socket `GET /user/:id` vs a bare socket.io 4 server answering the same
  *    envelope (bench/bare-server.ts).
- * 4 and 5 are measured in BENCH_CPU_ROUNDS rounds (default 3) of the four windows in turn, and
+ * 4 and 5 are measured in BENCH_CPU_ROUNDS rounds (default 5) of the four windows in turn, and
  * each is the median of its rounds' ratios.
  *
  * Along the way: Sails' own CPU per HTTP and socket request (BENCH_SAILS_CPU=0 skips it),
@@ -39,7 +39,7 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const SUBSCRIBERS = Number(process.env['BENCH_SUBSCRIBERS'] ?? 500);
 const CREATES = Number(process.env['BENCH_CREATES'] ?? 200);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
-const CPU_ROUNDS = Number(process.env['BENCH_CPU_ROUNDS'] ?? 3);
+const CPU_ROUNDS = Number(process.env['BENCH_CPU_ROUNDS'] ?? 5);
 const SAILS_CPU = process.env['BENCH_SAILS_CPU'] !== '0';
 /** BENCH_ONLY=cpu: only ratios 4 and 5 (with their servers), for measuring a change to the request path. */
 const ONLY_CPU = process.env['BENCH_ONLY'] === 'cpu';
