@@ -1,5 +1,5 @@
 import type { ArrayLiteralExpression, Node as SyntaxNode, ObjectLiteralExpression, SourceFile } from 'ts-morph';
-import { closest, names } from '../schema/index.js';
+import { BLUEPRINT_ACTIONS, closest, names } from '../schema/index.js';
 import { appendItems, applyEdits, exportedObject, keyText, quote, type Edit, type Morph } from './object-literal.js';
 import type { Tree } from './tree.js';
 
@@ -32,7 +32,7 @@ const ACTION = /^[A-Za-z][A-Za-z0-9]*$/;
 // As generate action's paths: folders and a file stem of letters, digits and dashes.
 const SEGMENT = /^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*$/;
 const SOURCE_EXTENSIONS = ['ts', 'mts', 'js', 'mjs'];
-const BLUEPRINT_ACTIONS = new Set(['find', 'findone', 'create', 'update', 'destroy', 'add', 'remove', 'replace', 'populate']);
+const BLUEPRINTS_LOWERCASE = new Set<string>(BLUEPRINT_ACTIONS.map((name) => name.toLowerCase()));
 
 /**
  * Reads a `--on` target: `*`, `UserController` or `user`, `UserController.create`, `user/signup`, `user/*`.
@@ -91,7 +91,7 @@ export function missingTargetNote(tree: Tree, target: MappingTarget, controllers
     if (controllerFile || modelFile) return undefined;
     return `there is no api/controllers/${target.controller}.ts or api/models/${target.className}.ts yet, so the mapping for ${target.controller} guards nothing until you add one${guessOf(target.controller, controllers)}.`;
   }
-  if (modelFile && BLUEPRINT_ACTIONS.has(target.action.toLowerCase())) return undefined;
+  if (modelFile && BLUEPRINTS_LOWERCASE.has(target.action.toLowerCase())) return undefined;
   // A word check, not a parse: it only decides whether to print a note.
   if (controllerFile && new RegExp(`\\b${target.action}\\b`, 'i').test(tree.read(controllerFile) ?? '')) return undefined;
   const guess = controllerFile || modelFile ? '' : guessOf(target.controller, controllers);

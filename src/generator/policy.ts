@@ -1,4 +1,4 @@
-import { names } from '../schema/index.js';
+import { BLUEPRINT_ACTIONS, names } from '../schema/index.js';
 import { emptyReport, writeOwnedFile, type GenerateReport } from './owned-files.js';
 import { mapPolicy, missingTargetNote, parseMappingTarget, type MappingTarget, type PolicyMapping } from './policies-file.js';
 import type { TemplateSet } from './templates.js';
@@ -56,8 +56,6 @@ export async function generatePolicy(tree: Tree, options: PolicyOptions): Promis
   return { ...report, policyName, policyFile, mappings: mapped.mappings, notes: [...missing, ...mapped.notes, ...guarded] };
 }
 
-/** The blueprint actions of a model, by the names config/policies.ts knows them by. */
-const BLUEPRINTS = ['find', 'findOne', 'create', 'update', 'destroy', 'populate', 'add', 'remove', 'replace'];
 
 /**
  * What the new mappings guard, in words (a controller's mapping also covers its model's
@@ -97,7 +95,7 @@ function guardedNotes(tree: Tree, policy: string, targets: readonly MappingTarge
       }
       case 'action': {
         const test = `test/${target.identity}.test.ts`;
-        const blueprint = BLUEPRINTS.some((name) => name.toLowerCase() === target.action.toLowerCase()) && tree.exists(`api/models/${target.className}.ts`);
+        const blueprint = BLUEPRINT_ACTIONS.some((name) => name.toLowerCase() === target.action.toLowerCase()) && tree.exists(`api/models/${target.className}.ts`);
         // A word check, not a parse: it only decides whether to print a note.
         if (blueprint || new RegExp(`\\b${target.action}\\b`).test(tree.read(test) ?? '')) refuse(target.identity, `${target.controller}: { ${target.action}: true }`);
         break;

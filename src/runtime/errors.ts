@@ -133,3 +133,13 @@ export class LiftError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * Refuses a setting at lift, in the one sentence every setting check uses.
+ *
+ * @example refuseSetting('session.secret', 'is 42', 'use a long random string', 'config/session.ts')
+ * // throws LiftError: The setting session.secret (config/session.ts) is 42; use a long random string.
+ */
+export function refuseSetting(setting: string, problem: string, fix: string, file?: string): never {
+  throw new LiftError(`The setting ${setting}${file === undefined ? '' : ` (${file})`} ${problem}; ${fix}.`);
+}

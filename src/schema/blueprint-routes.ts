@@ -1,6 +1,8 @@
 import type { NormalizedModel } from './model.js';
 
-export type BlueprintAction = 'find' | 'findOne' | 'create' | 'update' | 'destroy' | 'add' | 'remove' | 'replace' | 'populate';
+/** Every blueprint action, by the name config/policies.ts and controllers know it by. */
+export const BLUEPRINT_ACTIONS = ['find', 'findOne', 'create', 'update', 'destroy', 'add', 'remove', 'replace', 'populate'] as const;
+export type BlueprintAction = (typeof BLUEPRINT_ACTIONS)[number];
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One blueprint route, with what it does to the requesting socket's subscriptions (docs/protocol.md 6.2). */

@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml';
-import { closest } from './attribute-spec.js';
+import { closest } from './closest.js';
 import { SchemaError } from './errors.js';
 import type { ModelDefinition, NormalizedModel } from './model.js';
 import { names } from './names.js';

@@ -25,5 +25,6 @@ export { SchemaError, type SchemaLocation } from './errors.js';
 export { names, type Names } from './names.js';
 export { isPlainObject } from './plain-object.js';
 export { normalizeModel, normalizeModels, checkValue, primaryKeyOf, type NormalizeOptions, attributeNameProblem, ATTRIBUTE_OPTIONS, type ModelSource } from './normalize.js';
-export { parseAttributeSpec, closest } from './attribute-spec.js';
-export { blueprintRoutes, type BlueprintAction, type BlueprintRoute, type BlueprintRouteOptions, type HttpMethod } from './blueprint-routes.js';
+export { parseAttributeSpec } from './attribute-spec.js';
+export { closest } from './closest.js';
+export { BLUEPRINT_ACTIONS, blueprintRoutes, type BlueprintAction, type BlueprintRoute, type BlueprintRouteOptions, type HttpMethod } from './blueprint-routes.js';

@@ -12,7 +12,7 @@ import {
   type NormalizedModel,
   type NormalizedRules,
 } from './model.js';
-import { closest, TYPE_ALIASES } from './attribute-spec.js';
+import { closest, TYPE_ALIASES } from './closest.js';
 import { names } from './names.js';
 import { isPlainObject } from './plain-object.js';
 

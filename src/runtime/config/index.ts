@@ -8,7 +8,7 @@ import { basename, join, relative } from 'node:path';
 import { isPlainObject } from '../../schema/index.js';
 import { listSourceFiles } from '../../schema/load/index.js';
 import { importForLift } from '../app-files.js';
-import { LiftError } from '../errors.js';
+import { LiftError, refuseSetting } from '../errors.js';
 import { CRITERIA_LIMIT_CEILINGS, DEFAULT_CRITERIA_LIMITS, type CriteriaLimits } from '../models/limits.js';
 import type { Action } from '../pipeline/index.js';
 import type { PoliciesConfig } from '../policies/index.js';
@@ -273,19 +273,16 @@ async function importConfig(appPath: string, file: string, shown: string): Promi
 }
 
 function checkConfig(config: SailsConfig): SailsConfig {
-  const fail = (setting: string, problem: string, fix: string): never => {
-    throw new LiftError(`The setting ${setting} ${problem}; ${fix}.`);
-  };
   for (const key of ['routes', 'blueprints', 'sockets', 'datastores', 'security'] as const) {
-    if (!isPlainObject(config[key])) fail(`"${key}" (config/${key}.ts)`, 'must be an object', `write \`export const ${key} = { … }\``);
+    if (!isPlainObject(config[key])) refuseSetting(`"${key}" (config/${key}.ts)`, 'must be an object', `write \`export const ${key} = { … }\``);
   }
   const { port } = config;
   if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)) {
-    fail('"port"', `is ${JSON.stringify(port)}`, 'use a whole number from 0 to 65535 (0 picks a free port)');
+    refuseSetting('"port"', `is ${JSON.stringify(port)}`, 'use a whole number from 0 to 65535 (0 picks a free port)');
   }
   const { sockets, blueprints, datastores } = config;
   if (sockets.path !== undefined && (typeof sockets.path !== 'string' || !sockets.path.startsWith('/'))) {
-    fail('sockets.path (config/sockets.ts)', `is ${JSON.stringify(sockets.path)}`, "use a path starting with '/', such as '/socket.io'");
+    refuseSetting('sockets.path (config/sockets.ts)', `is ${JSON.stringify(sockets.path)}`, "use a path starting with '/', such as '/socket.io'");
   }
   if (
     sockets.transports !== undefined &&
@@ -293,22 +290,22 @@ function checkConfig(config: SailsConfig): SailsConfig {
       sockets.transports.length === 0 ||
       !sockets.transports.every((t) => t === 'websocket' || t === 'polling'))
   ) {
-    fail('sockets.transports (config/sockets.ts)', `is ${JSON.stringify(sockets.transports)}`, "use ['websocket'] or ['websocket', 'polling']");
+    refuseSetting('sockets.transports (config/sockets.ts)', `is ${JSON.stringify(sockets.transports)}`, "use ['websocket'] or ['websocket', 'polling']");
   }
   if (
     sockets.maxHttpBufferSize !== undefined &&
     (typeof sockets.maxHttpBufferSize !== 'number' || !(sockets.maxHttpBufferSize > 0))
   ) {
-    fail('sockets.maxHttpBufferSize (config/sockets.ts)', `is ${JSON.stringify(sockets.maxHttpBufferSize)}`, 'use a number of bytes such as 1e6');
+    refuseSetting('sockets.maxHttpBufferSize (config/sockets.ts)', `is ${JSON.stringify(sockets.maxHttpBufferSize)}`, 'use a number of bytes such as 1e6');
   }
   const http = config.http;
-  if (http !== undefined && !isPlainObject(http)) fail('"http" (config/http.ts)', 'must be an object', 'write `export const http = { … }`');
+  if (http !== undefined && !isPlainObject(http)) refuseSetting('"http" (config/http.ts)', 'must be an object', 'write `export const http = { … }`');
   for (const [setting, value] of [
     ['sockets.maxInFlight (config/sockets.ts)', sockets.maxInFlight],
     ['http.maxInFlight (config/http.ts)', http?.maxInFlight],
   ] as const) {
     if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) {
-      fail(setting, `is ${JSON.stringify(value)}`, 'use a whole number of 1 or more, such as 64');
+      refuseSetting(setting, `is ${JSON.stringify(value)}`, 'use a whole number of 1 or more, such as 64');
     }
   }
   for (const [setting, value] of [
@@ -316,17 +313,17 @@ function checkConfig(config: SailsConfig): SailsConfig {
     ['http.maxBufferedBytes (config/http.ts)', http?.maxBufferedBytes],
   ] as const) {
     if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1024)) {
-      fail(setting, `is ${JSON.stringify(value)}`, 'use a number of bytes of 1024 or more, such as 16 * 1024 * 1024');
+      refuseSetting(setting, `is ${JSON.stringify(value)}`, 'use a number of bytes of 1024 or more, such as 16 * 1024 * 1024');
     }
   }
   const timeout = http?.connectionTimeout;
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 1000)) {
-    fail('http.connectionTimeout (config/http.ts)', `is ${JSON.stringify(timeout)}`, `use a number of milliseconds of 1000 or more, such as ${DEFAULT_CONNECTION_TIMEOUT}`);
+    refuseSetting('http.connectionTimeout (config/http.ts)', `is ${JSON.stringify(timeout)}`, `use a number of milliseconds of 1000 or more, such as ${DEFAULT_CONNECTION_TIMEOUT}`);
   }
   // A long-polling socket's GET waits up to socket.io's ping interval (25 s) with nothing sent.
   const polling = sockets.transports === undefined || sockets.transports.includes('polling');
   if (typeof timeout === 'number' && polling && timeout < MIN_TIMEOUT_WITH_POLLING) {
-    fail(
+    refuseSetting(
       'http.connectionTimeout (config/http.ts)',
       `is ${timeout}, shorter than a long-polling socket waits for its next message (25 s), so those sockets would be cut`,
       `use ${MIN_TIMEOUT_WITH_POLLING} or more, or sockets.transports: ['websocket']`,
@@ -334,47 +331,47 @@ function checkConfig(config: SailsConfig): SailsConfig {
   }
   const trustProblem = trustProxyProblem(http?.trustProxy);
   if (trustProblem !== undefined) {
-    fail('http.trustProxy (config/http.ts)', trustProblem, "use true, a number of hops such as 1, addresses or ranges such as ['loopback', '10.0.0.0/8'], or a function (address, hop) => boolean");
+    refuseSetting('http.trustProxy (config/http.ts)', trustProblem, "use true, a number of hops such as 1, addresses or ranges such as ['loopback', '10.0.0.0/8'], or a function (address, hop) => boolean");
   }
   const logProblem = config.log === undefined ? undefined : logSettingProblem(config.log);
-  if (logProblem !== undefined) fail(logProblem.setting, logProblem.problem, logProblem.fix);
+  if (logProblem !== undefined) refuseSetting(logProblem.setting, logProblem.problem, logProblem.fix);
   for (const key of ['sendResponseHeaders', 'sendStatusCode', 'grant3rdPartyCookie'] as const) {
     if (sockets[key] !== undefined && typeof sockets[key] !== 'boolean') {
-      fail(`sockets.${key} (config/sockets.ts)`, `is ${JSON.stringify(sockets[key])}`, 'use true or false');
+      refuseSetting(`sockets.${key} (config/sockets.ts)`, `is ${JSON.stringify(sockets[key])}`, 'use true or false');
     }
   }
   for (const key of ['prefix', 'restPrefix'] as const) {
     const value = blueprints[key];
     if (value !== undefined && (typeof value !== 'string' || (value !== '' && (!value.startsWith('/') || value.endsWith('/'))))) {
-      fail(`blueprints.${key} (config/blueprints.ts)`, `is ${JSON.stringify(value)}`, "use '' or a path like '/api' (a leading slash, no trailing slash)");
+      refuseSetting(`blueprints.${key} (config/blueprints.ts)`, `is ${JSON.stringify(value)}`, "use '' or a path like '/api' (a leading slash, no trailing slash)");
     }
   }
   for (const key of ['rest', 'autoWatch', 'mirror', 'shortcuts', 'actions', 'pluralize', 'allowUnguardedWrites', 'watchLinkedModels'] as const) {
     const value = blueprints[key];
     if (value !== undefined && typeof value !== 'boolean') {
-      fail(`blueprints.${key} (config/blueprints.ts)`, `is ${JSON.stringify(value)}`, 'use true or false');
+      refuseSetting(`blueprints.${key} (config/blueprints.ts)`, `is ${JSON.stringify(value)}`, 'use true or false');
     }
   }
   const limits = blueprints.criteriaLimits;
   if (limits !== undefined) {
-    if (!isPlainObject(limits)) fail('blueprints.criteriaLimits (config/blueprints.ts)', `is ${JSON.stringify(limits)}`, 'use an object such as { maxInValues: 2000 }');
+    if (!isPlainObject(limits)) refuseSetting('blueprints.criteriaLimits (config/blueprints.ts)', `is ${JSON.stringify(limits)}`, 'use an object such as { maxInValues: 2000 }');
     for (const [key, value] of Object.entries(limits as Record<string, unknown>)) {
       const setting = `blueprints.criteriaLimits.${key} (config/blueprints.ts)`;
       if (!Object.hasOwn(DEFAULT_CRITERIA_LIMITS, key)) {
-        fail(setting, 'is not a criteria limit', `use one of ${Object.keys(DEFAULT_CRITERIA_LIMITS).join(', ')}`);
+        refuseSetting(setting, 'is not a criteria limit', `use one of ${Object.keys(DEFAULT_CRITERIA_LIMITS).join(', ')}`);
       }
       const ceiling = CRITERIA_LIMIT_CEILINGS[key as keyof CriteriaLimits] ?? Number.MAX_SAFE_INTEGER;
       if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-        fail(setting, `is ${JSON.stringify(value)}`, `use a whole number of 1 or more (the default is ${DEFAULT_CRITERIA_LIMITS[key as keyof CriteriaLimits]})`);
+        refuseSetting(setting, `is ${JSON.stringify(value)}`, `use a whole number of 1 or more (the default is ${DEFAULT_CRITERIA_LIMITS[key as keyof CriteriaLimits]})`);
       }
       if ((value as number) > ceiling) {
-        fail(setting, `is ${value}, more than the ${ceiling} the SQLite store can run`, `use ${ceiling} or less`);
+        refuseSetting(setting, `is ${value}, more than the ${ceiling} the SQLite store can run`, `use ${ceiling} or less`);
       }
     }
   }
   const pageBytes = blueprints.maxPageBytes;
   if (pageBytes !== undefined && (typeof pageBytes !== 'number' || !Number.isSafeInteger(pageBytes) || pageBytes < 1024)) {
-    fail('blueprints.maxPageBytes (config/blueprints.ts)', `is ${JSON.stringify(pageBytes)}`, `use a whole number of bytes of 1024 or more, such as ${DEFAULT_MAX_PAGE_BYTES} (8 MiB, the default)`);
+    refuseSetting('blueprints.maxPageBytes (config/blueprints.ts)', `is ${JSON.stringify(pageBytes)}`, `use a whole number of bytes of 1024 or more, such as ${DEFAULT_MAX_PAGE_BYTES} (8 MiB, the default)`);
   }
   // A connection's requests wait while half its limit is unread, and the one that starts may
   // answer a full page: past the whole limit, the page would end the connection that asked for it.
@@ -382,7 +379,7 @@ function checkConfig(config: SailsConfig): SailsConfig {
     const page = pageBytes ?? DEFAULT_MAX_PAGE_BYTES;
     const { maxBufferedBytes } = connectionLimits(config[kind], kind);
     if (page > maxBufferedBytes / 2) {
-      fail(
+      refuseSetting(
         `blueprints.maxPageBytes (config/blueprints.ts)`,
         `is ${page}, more than half of ${kind}.maxBufferedBytes (${maxBufferedBytes}, ${file}), so a full page would disconnect the client that asked for it`,
         `raise ${kind}.maxBufferedBytes to ${page * 2} or more, or lower maxPageBytes`,
@@ -395,26 +392,26 @@ function checkConfig(config: SailsConfig): SailsConfig {
     ['blueprints.pluralize (config/blueprints.ts)', blueprints.pluralize],
   ];
   for (const [setting, value] of notYet) {
-    if (value === true) fail(setting, 'is true, which sails-rt does not support yet', 'set it to false or remove it');
+    if (value === true) refuseSetting(setting, 'is true, which sails-rt does not support yet', 'set it to false or remove it');
   }
   if (config.security.csrf !== undefined && typeof config.security.csrf !== 'boolean') {
-    fail('security.csrf (config/security.ts)', `is ${JSON.stringify(config.security.csrf)}`, 'use true or false');
+    refuseSetting('security.csrf (config/security.ts)', `is ${JSON.stringify(config.security.csrf)}`, 'use true or false');
   }
   // security.cors and the routes' cors are checked by Security.prepare (security/cors.ts).
   const publishWrites = isPlainObject(config.models) ? config.models['publishWrites'] : undefined;
   if (config.models !== undefined && (!isPlainObject(config.models) || (publishWrites !== undefined && typeof publishWrites !== 'boolean'))) {
-    fail('models.publishWrites (config/models.ts)', `is ${JSON.stringify(publishWrites ?? config.models)}`, 'write `export const models = { publishWrites: true }` (or false)');
+    refuseSetting('models.publishWrites (config/models.ts)', `is ${JSON.stringify(publishWrites ?? config.models)}`, 'write `export const models = { publishWrites: true }` (or false)');
   }
   const store = datastores.default ?? {};
-  if (!isPlainObject(store)) fail('datastores.default (config/datastores.ts)', 'must be an object', "use { adapter: 'sqlite', filename: '.tmp/db.sqlite' }");
+  if (!isPlainObject(store)) refuseSetting('datastores.default (config/datastores.ts)', 'must be an object', "use { adapter: 'sqlite', filename: '.tmp/db.sqlite' }");
   if (store.adapter !== undefined && store.adapter !== 'sqlite') {
-    fail('datastores.default.adapter (config/datastores.ts)', `is ${JSON.stringify(store.adapter)}, which sails-rt does not support yet`, "use 'sqlite'");
+    refuseSetting('datastores.default.adapter (config/datastores.ts)', `is ${JSON.stringify(store.adapter)}, which sails-rt does not support yet`, "use 'sqlite'");
   }
   if (store.filename !== undefined && (typeof store.filename !== 'string' || store.filename === '')) {
-    fail('datastores.default.filename (config/datastores.ts)', `is ${JSON.stringify(store.filename)}`, "use a file path such as '.tmp/db.sqlite'");
+    refuseSetting('datastores.default.filename (config/datastores.ts)', `is ${JSON.stringify(store.filename)}`, "use a file path such as '.tmp/db.sqlite'");
   }
   if (store.exclusive !== undefined && typeof store.exclusive !== 'boolean') {
-    fail('datastores.default.exclusive (config/datastores.ts)', `is ${JSON.stringify(store.exclusive)}`, 'use true or false');
+    refuseSetting('datastores.default.exclusive (config/datastores.ts)', `is ${JSON.stringify(store.exclusive)}`, 'use true or false');
   }
   return config;
 }

@@ -7,7 +7,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import createDebug from 'debug';
 import type { FastifyInstance } from 'fastify';
 import type { Server } from 'socket.io';
-import { blueprintRoutes, type BlueprintAction, type NormalizedModel } from '../../schema/index.js';
+import { BLUEPRINT_ACTIONS, blueprintRoutes, type NormalizedModel } from '../../schema/index.js';
 import { loadModels } from '../../schema/load/index.js';
 import { forgetApp, setCurrentApp, type SailsApp } from '../app/index.js';
 import { blueprintActions } from '../blueprints/index.js';
@@ -59,7 +59,6 @@ export interface LiftOptions {
   beforeOpen?: () => Promise<void>;
 }
 
-const BLUEPRINT_ACTIONS: readonly BlueprintAction[] = ['find', 'findOne', 'create', 'update', 'destroy', 'add', 'remove', 'replace', 'populate'];
 const ROUTE_KEY = /^(?:([A-Za-z]+)\s+)?(\/\S*)$/;
 
 /**

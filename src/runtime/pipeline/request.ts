@@ -1,7 +1,7 @@
 import { parse as parseQueryString } from 'node:querystring';
 import type { Socket } from 'socket.io';
 import { SailsRtError } from '../errors.js';
-import type { SessionData } from '../session/index.js';
+import type { SessionData } from '../session/store.js';
 import { emptyUpstream, type FileSource, type Upstream } from './uploads.js';
 
 export type Transport = 'socket.io' | 'http';

@@ -9,7 +9,7 @@
 import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { isPlainObject } from '../../schema/index.js';
-import { LiftError } from '../errors.js';
+import { LiftError, refuseSetting } from '../errors.js';
 import type { RouteEntry, Router } from '../router/index.js';
 import { originProblem } from './origins.js';
 
@@ -95,9 +95,7 @@ export class CorsRules {
 
   /** Checks `security.cors` and every route's `cors`; in production, `'*'` with credentials stops lift. */
   static prepare(settings: unknown, routes: Record<string, unknown>, production: boolean): CorsRules {
-    const globalFail: Fail = (setting, problem, fix) => {
-      throw new LiftError(`The setting security.cors${setting} (config/security.ts) ${problem}; ${fix}.`);
-    };
+    const globalFail: Fail = (setting, problem, fix) => refuseSetting(`security.cors${setting}`, problem, fix, 'config/security.ts');
     if (settings !== undefined && !isPlainObject(settings)) {
       globalFail('', `is ${JSON.stringify(settings)}`, "write it as an object, such as { allRoutes: true, allowOrigins: ['https://example.com'] }");
     }

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import createDebug from 'debug';
 import type { ServerOptions } from 'socket.io';
-import { LiftError } from '../errors.js';
+import { LiftError, refuseSetting } from '../errors.js';
 
 const debug = createDebug('sails-rt:sockets');
 
@@ -46,9 +46,7 @@ export function originProblem(origin: unknown): { problem: string; fix: string }
 
 /** Checks both settings as Sails does; in production one of them must be set. */
 export function checkOriginSettings(sockets: OriginSettings, production: boolean): void {
-  const fail = (setting: string, problem: string, fix: string): never => {
-    throw new LiftError(`The setting ${setting} (config/sockets.ts) ${problem}; ${fix}.`);
-  };
+  const fail = (setting: string, problem: string, fix: string): never => refuseSetting(setting, problem, fix, 'config/sockets.ts');
   const { onlyAllowOrigins: origins, beforeConnect } = sockets;
   if (origins !== undefined) {
     if (!Array.isArray(origins)) fail('sockets.onlyAllowOrigins', `is ${JSON.stringify(origins)}`, "use an array such as ['https://example.com']");

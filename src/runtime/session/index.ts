@@ -12,18 +12,13 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
 import createDebug from 'debug';
 import type { Server, Socket } from 'socket.io';
-import { LiftError } from '../errors.js';
+import { refuseSetting } from '../errors.js';
 import type { Req, Res } from '../pipeline/index.js';
-import { MemorySessionStore, type SessionStore } from './store.js';
+import { MemorySessionStore, type SessionData, type SessionStore } from './store.js';
 
-export { MemorySessionStore, type SessionStore } from './store.js';
+export { MemorySessionStore, type SessionData, type SessionStore } from './store.js';
 
 const debug = createDebug('sails-rt:session');
-
-/** `req.session`: whatever the app keeps there, as plain JSON-like values. */
-export interface SessionData {
-  [key: string]: unknown;
-}
 
 export interface SessionCookieConfig {
   /** Default '/'. */
@@ -65,9 +60,7 @@ const PLACEHOLDER = /^(|changeme|change-me|secret|keyboard cat|replace-me)$/i;
 
 /** Checks `config/session.ts`; in production a missing or placeholder secret stops lift. */
 export function checkSessionConfig(config: unknown, production: boolean): SessionConfig {
-  const fail = (setting: string, problem: string, fix: string): never => {
-    throw new LiftError(`The setting ${setting} (config/session.ts) ${problem}; ${fix}.`);
-  };
+  const fail = (setting: string, problem: string, fix: string): never => refuseSetting(setting, problem, fix, 'config/session.ts');
   if (config === undefined) config = {};
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     fail('"session"', 'must be an object', "write `export const session = { secret: process.env['SESSION_SECRET'] }`");

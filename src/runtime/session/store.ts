@@ -1,4 +1,7 @@
-import type { SessionData } from './index.js';
+/** `req.session`: whatever the app keeps there, as plain JSON-like values. */
+export interface SessionData {
+  [key: string]: unknown;
+}
 
 /**
  * Where sessions live. Methods may answer synchronously or with a promise, so a Redis store fits
