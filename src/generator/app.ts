@@ -9,6 +9,8 @@ export interface AppOptions {
   name: string;
   /** Include the SayController realtime example, its route and its test. */
   example: boolean;
+  /** Where the models are stored (default sqlite): config/datastores.ts, .env.example and the README follow it. */
+  database?: Database | undefined;
   /** The npm spec the app depends on sails-rt with: `^0.1.0`, `file:/path/to/sails-rt`. */
   runtimeSpec: string;
   /** The version of sails-rt that generates the app, recorded in its package.json. */
@@ -28,6 +30,10 @@ export interface AppOptions {
 
 const SESSION_SECRET = /^[0-9a-f]{64}$/;
 
+/** The databases `new --database` offers. */
+export const DATABASES = ['sqlite', 'postgres', 'mysql'] as const;
+export type Database = (typeof DATABASES)[number];
+
 const OWNED_HEADER = '// written once by sails-rt new; yours to edit';
 
 /**
@@ -42,14 +48,26 @@ export function generateApp(tree: Tree, options: AppOptions): GenerateReport {
     throw new Error('The session secret given to generateApp must be 64 hex characters, e.g. randomBytes(32).toString(\'hex\') from node:crypto.');
   }
   const report = emptyReport();
-  const data = { name: options.name, example: options.example, sessionSecret: options.sessionSecret };
+  const database = options.database ?? 'sqlite';
+  const { templates } = options;
+  const databaseName = databaseNameOf(options.name);
+  const readme = templates.list('readme').find((path) => outputPath(path) === `database-${database}.md`);
+  if (readme === undefined) throw new Error(`templates/readme has no database-${database}.md: the templates of this copy of sails-rt are incomplete.`);
+  const data = {
+    name: options.name,
+    example: options.example,
+    sessionSecret: options.sessionSecret,
+    databaseName,
+    databaseSection: templates.render(`readme/${readme}`, { databaseName }),
+  };
 
-  // Whole-file variants: a file under example/ replaces the one of the same path under app/.
+  // Whole-file variants: a file under example/ or database/<database>/ replaces the one of the same path under app/.
   const sources = new Map<string, string>();
-  for (const path of options.templates.list('app')) sources.set(outputPath(path), `app/${path}`);
+  for (const path of templates.list('app')) sources.set(outputPath(path), `app/${path}`);
   if (options.example) {
-    for (const path of options.templates.list('example')) sources.set(outputPath(path), `example/${path}`);
+    for (const path of templates.list('example')) sources.set(outputPath(path), `example/${path}`);
   }
+  for (const path of templates.list(`database/${database}`)) sources.set(outputPath(path), `database/${database}/${path}`);
   for (const [path, template] of sources) {
     writeOwnedFile(tree, path, options.templates.render(template, data), options, report);
   }
@@ -65,6 +83,17 @@ export function generateApp(tree: Tree, options: AppOptions): GenerateReport {
   );
   regenerate(tree, [], options.templates);
   return report;
+}
+
+/**
+ * The database name a new app's config suggests: the package name in lowercase letters, digits
+ * and underscores, which every database takes unquoted.
+ *
+ * @example databaseNameOf('@acme/my-shop') // 'acme_my_shop'
+ */
+export function databaseNameOf(packageName: string): string {
+  const name = packageName.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  return /^[a-z]/.test(name) ? name : `app_${name}`;
 }
 
 /** The app's package.json, as data. JSON has no comments: the `sailsRt` key marks the app. */

@@ -1,5 +1,5 @@
 /** `sails-rt new` asks on a terminal for each choice no flag gave, in process, with the answers scripted. */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError, main, type CliContext } from '../../src/cli/index.js';
@@ -9,6 +9,7 @@ const argv = (...args: string[]) => ['node', 'sails-rt', ...args];
 
 const FOLDER = 'Folder for the new app (its name becomes the package name):';
 const EXAMPLE = 'Include the SayController realtime example?';
+const DATABASE = 'Database (sqlite, postgres, mysql):';
 const MODELS = 'Generate models from a definitions file? Its path (.json, .yaml or .yml), or nothing for none:';
 const INSTALL = 'Install dependencies now (npm install)?';
 
@@ -34,10 +35,11 @@ function user(cwd: string, answers: (boolean | string)[], overrides: Partial<Cli
 describe('sails-rt new on a terminal', () => {
   const work = tempDir();
 
-  it('asks for the folder, the example, a definitions file and the install, and makes what was answered', async () => {
-    const run = user(work, ['shop', false, join(ROOT, 'fixtures/shop.json'), true]);
+  it('asks for the folder, the example, the database, a definitions file and the install, and makes what was answered', async () => {
+    const run = user(work, ['shop', false, 'postgres', join(ROOT, 'fixtures/shop.json'), true]);
     expect(await main(argv('new'), run.context)).toBe(0);
-    expect(run.asked).toEqual([FOLDER, EXAMPLE, MODELS, INSTALL]);
+    expect(run.asked).toEqual([FOLDER, EXAMPLE, DATABASE, MODELS, INSTALL]);
+    expect(readFileSync(join(work, 'shop', 'config', 'datastores.ts'), 'utf8')).toContain("adapter: 'postgres'");
     expect(existsSync(join(work, 'shop', 'api', 'controllers', 'SayController.ts'))).toBe(false);
     expect(existsSync(join(work, 'shop', 'api', 'models', 'Product.ts'))).toBe(true);
     expect(run.exec).toHaveBeenCalledTimes(1);
@@ -45,22 +47,22 @@ describe('sails-rt new on a terminal', () => {
   });
 
   it('drops control keys typed into an answer (Ctrl-U arrives as a character)', async () => {
-    const run = user(work, ['\u0015keyed\u0017', false, `\u0015${join(ROOT, 'fixtures/single.json')}`, false]);
+    const run = user(work, ['\u0015keyed\u0017', false, '', `\u0015${join(ROOT, 'fixtures/single.json')}`, false]);
     expect(await main(argv('new'), run.context)).toBe(0);
     expect(existsSync(join(work, 'keyed', 'api', 'models'))).toBe(true);
   });
 
   it.each([
-    [['given'], [EXAMPLE, MODELS, INSTALL]],
-    [['given', '--no-example', '--skip-install'], [MODELS]],
-    [['given', '--models', join(ROOT, 'fixtures/single.json')], [EXAMPLE, INSTALL]],
-    [['given', '--dry-run'], [EXAMPLE, MODELS]],
-    [['given', '--no-example', '--models', join(ROOT, 'fixtures/single.json'), '--skip-install'], []],
-    [['--no-example'], [FOLDER, MODELS, INSTALL]],
+    [['given'], [EXAMPLE, DATABASE, MODELS, INSTALL]],
+    [['given', '--no-example', '--skip-install'], [DATABASE, MODELS]],
+    [['given', '--models', join(ROOT, 'fixtures/single.json')], [EXAMPLE, DATABASE, INSTALL]],
+    [['given', '--dry-run'], [EXAMPLE, DATABASE, MODELS]],
+    [['given', '--no-example', '--database', 'mysql', '--models', join(ROOT, 'fixtures/single.json'), '--skip-install'], []],
+    [['--no-example'], [FOLDER, DATABASE, MODELS, INSTALL]],
   ])('with %j asks only %j', async (args, questions) => {
     const cwd = mkdtempSync(join(work, 'only-'));
     // Each question answered as its default would be: the folder named, yes, no file, yes.
-    const answers = questions.map((question) => (question === FOLDER ? 'given' : question === MODELS ? '' : true));
+    const answers = questions.map((question) => (question === FOLDER ? 'given' : question === MODELS || question === DATABASE ? '' : true));
     const run = user(cwd, answers);
     expect(await main(argv('new', ...args), run.context)).toBe(0);
     expect(run.asked).toEqual(questions);
@@ -92,7 +94,7 @@ describe('sails-rt new on a terminal', () => {
   });
 
   it('does not install when the answer is no, and says to', async () => {
-    const run = user(work, [true, '', false]);
+    const run = user(work, [true, '', '', false]);
     expect(await main(argv('new', 'uninstalled'), run.context)).toBe(0);
     expect(run.exec).not.toHaveBeenCalled();
     expect(run.stdout()).toContain('Next:\n  cd uninstalled\n  npm install\n');
@@ -101,7 +103,7 @@ describe('sails-rt new on a terminal', () => {
   it('takes my-app for an empty folder answer', async () => {
     const cwd = join(work, 'empty-answer');
     mkdirSync(cwd);
-    const run = user(cwd, ['', true, '', false]);
+    const run = user(cwd, ['', true, '', '', false]);
     expect(await main(argv('new'), run.context)).toBe(0);
     expect(existsSync(join(cwd, 'my-app', 'package.json'))).toBe(true);
   });
@@ -110,23 +112,24 @@ describe('sails-rt new on a terminal', () => {
     const cwd = join(work, 'busy');
     mkdirSync(join(cwd, 'taken'), { recursive: true });
     writeFileSync(join(cwd, 'taken', 'notes.txt'), 'mine');
-    const run = user(cwd, ['taken', 'free', true, '', false]);
+    const run = user(cwd, ['taken', 'free', true, '', '', false]);
     expect(await main(argv('new'), run.context)).toBe(0);
-    expect(run.asked).toEqual([FOLDER, FOLDER, EXAMPLE, MODELS, INSTALL]);
+    expect(run.asked).toEqual([FOLDER, FOLDER, EXAMPLE, DATABASE, MODELS, INSTALL]);
     expect(run.stderr()).toBe(`Try again: The folder ${join(cwd, 'taken')} is not empty; choose a new folder, or pass --force to write into it.\n`);
     expect(existsSync(join(cwd, 'free', 'package.json'))).toBe(true);
     expect(existsSync(join(cwd, 'taken', 'package.json'))).toBe(false);
   });
 
-  it('explains a definitions file that is missing or does not parse, with its location, and asks again', async () => {
+  it('explains an unknown database and a definitions file that is missing or does not parse, with its location, and asks again', async () => {
     const cwd = join(work, 'definitions');
     mkdirSync(cwd);
     writeFileSync(join(cwd, 'bad.json'), '{ "models": {');
-    const run = user(cwd, ['app', true, 'missing.json', 'bad.json', join(ROOT, 'fixtures/single.json'), false]);
+    const run = user(cwd, ['app', true, 'mongo', '', 'missing.json', 'bad.json', join(ROOT, 'fixtures/single.json'), false]);
     expect(await main(argv('new'), run.context)).toBe(0);
-    expect(run.asked).toEqual([FOLDER, EXAMPLE, MODELS, MODELS, MODELS, INSTALL]);
+    expect(run.asked).toEqual([FOLDER, EXAMPLE, DATABASE, DATABASE, MODELS, MODELS, MODELS, INSTALL]);
     expect(run.stderr()).toBe(
-      'Try again: The models file missing.json does not exist; answer with the path of a .json or .yaml definitions file, or with nothing for none.\n' +
+      'Try again: "mongo" is not a database sails-rt stores models in; use --database sqlite, --database postgres, --database mysql.\n' +
+        'Try again: The models file missing.json does not exist; answer with the path of a .json or .yaml definitions file, or with nothing for none.\n' +
         "Try again: bad.json:1:14: expected property name or '}'; fix the JSON syntax.\n",
     );
     expect(run.stdout()).toMatch(/^CREATE api\/models\/\w+\.ts$/m);

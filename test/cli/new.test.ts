@@ -7,6 +7,7 @@ import { changeLines, cli, ROOT, snapshotDir, tempDir } from './helpers.js';
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 const LAYOUT = [
+  '.env.example',
   '.gitignore',
   'README.md',
   'api/controllers/.gitkeep',

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ALLOWED_INSTALL_SCRIPTS, appPackageName, generateApp, NODE_20_OVERRIDES, NODE_ENGINES, versions } from '../../src/generator/index.js';
+import { ALLOWED_INSTALL_SCRIPTS, appPackageName, databaseNameOf, generateApp, NODE_20_OVERRIDES, NODE_ENGINES, versions } from '../../src/generator/index.js';
 import { APP_OPTIONS, newApp, run, summary } from './fixtures.js';
 
 const LAYOUT = [
+  '.env.example',
   '.gitignore',
   'README.md',
   'api/controllers/.gitkeep',
@@ -43,6 +44,33 @@ describe('generateApp', () => {
     expect(Object.keys(files).sort()).toEqual(LAYOUT);
     expect(files['config/routes.ts']).toContain('export const routes: RoutesConfig = {};');
     expect(files['assets/index.html']).not.toContain('/say/hello');
+  });
+
+  it.each([
+    ['postgres', 'postgres://postgres@127.0.0.1:5432/myapp', 'PostgreSQL'],
+    ['mysql', 'mysql://root@127.0.0.1:3306/myapp', 'MySQL or MariaDB'],
+  ] as const)('with database %s writes its datastore, its DATABASE_URL in .env.example and its README section, and the same layout', (database, url, named) => {
+    const files = newApp({ database });
+    expect(Object.keys(files).sort()).toEqual([...LAYOUT, ...EXAMPLE].sort());
+    expect(files['config/datastores.ts']).toContain(`adapter: '${database}'`);
+    expect(files['config/datastores.ts']).toContain(`url: process.env['DATABASE_URL'] ?? '${url}'`);
+    expect(files['.env.example']).toContain(`\nDATABASE_URL=${url}\n`);
+    expect(files['README.md']).toContain(`The models are stored in ${named}`);
+    expect(files['README.md']).toContain('npx sails-rt migrate');
+  });
+
+  it('without a database named, stores in SQLite and says so in the README; .env is git-ignored', () => {
+    const files = newApp();
+    expect(files['config/datastores.ts']).toContain("adapter: 'sqlite'");
+    expect(files['.env.example']).not.toContain('DATABASE_URL');
+    expect(files['README.md']).toContain('The models are stored in SQLite');
+    expect(files['.gitignore']).toMatch(/^\.env$/m);
+  });
+
+  it('names the database after the package, in characters every database takes unquoted', () => {
+    expect(databaseNameOf('shop')).toBe('shop');
+    expect(databaseNameOf('@acme/my-shop')).toBe('acme_my_shop');
+    expect(databaseNameOf('2fast')).toBe('app_2fast');
   });
 
   it('routes GET /say/hello to the seed example, which is the Sails concept page in TypeScript', () => {

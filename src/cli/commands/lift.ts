@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { findApp } from '../app-folder.js';
+import { loadEnvFile } from '../env-file.js';
 import type { CliContext } from '../context.js';
 import { watchChild } from '../watch-child.js';
 
@@ -34,6 +35,8 @@ Environment:
                  unset, blueprint writes no policy guards, CORS '*' with credentials); any other
                  value <env> merges config/env/<env>.ts; unset is development
   DEBUG          sails-rt:* prints the runtime's debug lines (e.g. DEBUG=sails-rt:sockets)
+  .env           the app folder's .env is read first (DATABASE_URL=..., SESSION_SECRET=...);
+                 a variable already set in the environment wins
 lift reads no PORT or HOST variable: pass --port and --host (in a script, --port "$PORT"), or set
 the port in a config file (export const port = 8080 in config/local.ts).`,
     )
@@ -47,6 +50,9 @@ const LOWERED_GRACE_MS = 2000;
 
 async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
   const app = await findApp(context.cwd, 'lift');
+  // Before lift --watch forks: its children inherit what .env set, and so say nothing of it again.
+  const fromEnvFile = loadEnvFile(app.path);
+  if (fromEnvFile.length > 0) context.stdout(`sails-rt: read ${fromEnvFile.join(', ')} from .env.\n`);
   if (flags.watch) {
     const { superviseLift } = await import('../watch.js');
     await superviseLift(context, {

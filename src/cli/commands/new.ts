@@ -3,7 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generateModels } from '../../generator/definitions.js';
-import { appPackageName, diskReader, generateApp, readTemplates, VirtualTree, type FileChange, type GenerateReport } from '../../generator/index.js';
+import { appPackageName, DATABASES, diskReader, generateApp, readTemplates, VirtualTree, type Database, type FileChange, type GenerateReport } from '../../generator/index.js';
+import { closest } from '../../schema/closest.js';
 import { parseDefinitionsFile, type DefinitionsFile } from '../../schema/definitions-file.js';
 import { ExecError, type CliContext } from '../context.js';
 import { CliError, INTERRUPTED } from '../errors.js';
@@ -22,6 +23,7 @@ interface NewFlags {
   example: boolean;
   runtime?: string;
   models?: string;
+  database?: string;
 }
 
 /** Every choice of `new`, settled from its flags, the answers to its questions, or the defaults. */
@@ -31,6 +33,7 @@ interface NewPlan {
   definitions: DefinitionsFile | undefined;
   install: boolean;
   runtime: RuntimeDependency;
+  database: Database;
   force: boolean;
   dryRun: boolean;
 }
@@ -48,13 +51,14 @@ export function registerNew(program: Command, context: CliContext): void {
     .option('--force', 'write into a folder that is not empty (a changed file is kept as <file>.orig)')
     .option('--skip-install', 'do not run npm install')
     .option('--no-example', 'leave out the SayController realtime example, its route and its test')
+    .option('--database <kind>', `where the models are stored: ${DATABASES.join(', ')} (default sqlite, a file under .tmp/)`)
     .option('--models <file>', 'also generate every model of a definitions file (.json, .yaml or .yml; see schema/models.schema.json)')
     .option('--runtime <spec>', 'the npm spec the app depends on sails-rt with (default: a tarball of this copy in vendor/, or ^<version> when installed from the npm registry)')
     .addHelpText(
       'after',
       `
 On a terminal, new asks for each of <dir>, --no-example, --models and --skip-install that is
-not given; --yes asks nothing and takes the defaults.
+not given, and for --database; --yes asks nothing and takes the defaults.
 
 Examples:
   $ sails-rt new                                asks for the folder and every choice, then installs
@@ -63,6 +67,7 @@ Examples:
   $ sails-rt new myapp --yes --no-example       without the SayController example
   $ sails-rt new myapp --dry-run                lists the files, writes nothing
   $ sails-rt new myapp --models models.json     with every model of models.json (or .yaml)
+  $ sails-rt new shop --database postgres       on PostgreSQL (DATABASE_URL), with .env.example
   $ sails-rt new . --force                      into the current, non-empty folder
   $ sails-rt new myapp --skip-install           no npm install
   $ sails-rt new myapp --runtime ^0.1.0         depend on sails-rt from the registry
@@ -86,14 +91,28 @@ async function settle(context: CliContext, dir: string | undefined, flags: NewFl
   };
   if (dir === undefined && !asking) throw new CliError(MISSING_DIR);
   const force = Boolean(flags.force);
+  const databaseFlag = flags.database === undefined ? undefined : checkDatabase(flags.database);
   const modelsFlag = flags.models === undefined ? undefined : await readDefinitions(context, flags.models, 'pass --models the path of a .json or .yaml definitions file');
   const target = dir === undefined ? await askTarget(context, force) : await checkTarget(context, dir, force);
   const example = asking && !given('example') ? await confirm(context, 'Include the SayController realtime example?', true) : flags.example;
+  const database =
+    databaseFlag ?? (asking ? await askUntil(context, () => text(context, `Database (${DATABASES.join(', ')}):`, 'sqlite'), async (answer) => checkDatabase(answer)) : 'sqlite');
   const definitions = asking && !given('models') ? await askDefinitions(context) : modelsFlag;
   const install =
     !flags.dryRun && (asking && !given('skipInstall') ? await confirm(context, 'Install dependencies now (npm install)?', true) : !flags.skipInstall);
-  return { target, example, definitions, install, runtime: flags.runtime === undefined ? defaultRuntime() : { spec: flags.runtime }, force, dryRun: Boolean(flags.dryRun) };
+  return { target, example, definitions, install, runtime: flags.runtime === undefined ? defaultRuntime() : { spec: flags.runtime }, database, force, dryRun: Boolean(flags.dryRun) };
 }
+
+/** `--database`'s value, or a sentence naming the ones there are. */
+function checkDatabase(value: string): Database {
+  const kind = value.trim().toLowerCase();
+  if ((DATABASES as readonly string[]).includes(kind)) return kind as Database;
+  const guess = closest(kind, DATABASES, DATABASE_ALIASES);
+  throw new CliError(`"${value}" is not a database sails-rt stores models in${guess === undefined ? '' : ` (did you mean ${guess}?)`}; use --database ${DATABASES.join(', --database ')}.`);
+}
+
+/** What else people call the three, for "did you mean". */
+const DATABASE_ALIASES: Readonly<Record<string, string>> = { postgresql: 'postgres', pg: 'postgres', psql: 'postgres', mariadb: 'mysql', sqlite3: 'sqlite' };
 
 async function runNew(context: CliContext, plan: NewPlan): Promise<void> {
   const { target } = plan;
@@ -101,6 +120,7 @@ async function runNew(context: CliContext, plan: NewPlan): Promise<void> {
   const report = generateApp(tree, {
     name: appPackageName(basename(target)),
     example: plan.example,
+    database: plan.database,
     runtimeSpec: plan.runtime.spec,
     sailsRtVersion: VERSION,
     sailsIoJs: readSailsIoJs(),
