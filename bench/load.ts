@@ -5,6 +5,8 @@
  * measured window (after a warm-up, see `warmUp`), so a caller can read the server's CPU time there.
  *
  *   tsx bench/load.ts throughput <url> <sockets> <seconds> <path>
+ *   tsx bench/load.ts writes <url> <sockets> <seconds> <path>
+ *     the throughput loops, each request a POST <path> creating a record ({ name, email })
  *   tsx bench/load.ts fanout <url> <subscribers> <creates>
  *   tsx bench/load.ts http <url> <connections> <seconds> <path>
  *     closed loops of HTTP GET <path>, one per keep-alive connection
@@ -81,17 +83,19 @@ async function countedWindow(seconds: number, answered: () => number, reset: () 
   return { elapsed, counted };
 }
 
-async function throughput(sockets: number, seconds: number, floodPath?: string): Promise<void> {
+async function throughput(sockets: number, seconds: number, floodPath?: string, writes = false): Promise<void> {
   const all = await connect(sockets);
   const flood = floodPath === undefined ? undefined : await startFlood(floodPath);
   let running = true;
   let done = 0;
   let failed = 0;
   const latencies: number[] = [];
+  let made = 0;
+  const stamp = Date.now();
   const loop = async (socket: Socket): Promise<void> => {
     while (running) {
       const started = performance.now();
-      const jwr = await send(socket, 'get', path);
+      const jwr = writes ? await send(socket, 'post', path, { name: `w-${stamp}-${made++}`, email: 'w@example.com' }) : await send(socket, 'get', path);
       if (jwr.statusCode !== 200) failed++;
       done++;
       if ((done & 15) === 0) latencies.push(performance.now() - started);
@@ -207,8 +211,9 @@ async function httpThroughput(connections: number, seconds: number): Promise<voi
 }
 
 if (mode === 'throughput') await throughput(Number(a), Number(b));
+else if (mode === 'writes') await throughput(Number(a), Number(b), undefined, true);
 else if (mode === 'flood') await throughput(Number(a), Number(b), process.argv[7] ?? '/user');
 else if (mode === 'fanout') await fanout(Number(a), Number(b));
 else if (mode === 'http') await httpThroughput(Number(a), Number(b));
-else throw new Error(`Unknown mode "${mode}": use throughput, flood, fanout or http.`);
+else throw new Error(`Unknown mode "${mode}": use throughput, writes, flood, fanout or http.`);
 process.exit(0);

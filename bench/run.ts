@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures, asserts nothing. It ends with five ratios, each figure next to its
+ * `npm run bench`: measures, asserts nothing. It ends with six ratios, each figure next to its
  * peer measured in the same run:
  *
  * 1. lift to first answer (spawn to the first 200 to GET /user), `sails-rt lift` vs `sails lift`
@@ -12,6 +12,10 @@
  *    envelope (bench/bare-server.ts).
  * 4 and 5 are measured in BENCH_CPU_ROUNDS rounds (default 5) of the four windows in turn, and
  * each is the median of its rounds' ratios.
+ *
+ * 6. server CPU per socket `GET /user/:id` on PostgreSQL vs SQLite, the same app (bench/stores.ts),
+ *    with `POST /user`, fan-out and MySQL's figures beside it, and the database's own CPU apart
+ *    (BENCH_STORES=0 skips it).
  *
  * Along the way: Sails' own CPU per HTTP and socket request (BENCH_SAILS_CPU=0 skips it),
  * fan-out (subscribers that hear every `created`), the same socket loops while one more socket
@@ -29,6 +33,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCliTimes } from './cli-times.js';
 import { measurePopulate } from './populate.js';
+import { measureStores } from './stores.js';
 import { makeSailsApp, SAILS_MODEL_ARGS, sailsCli, sailsNewArgs } from './sails-peer.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -41,6 +46,8 @@ const CREATES = Number(process.env['BENCH_CREATES'] ?? 200);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const CPU_ROUNDS = Number(process.env['BENCH_CPU_ROUNDS'] ?? 5);
 const SAILS_CPU = process.env['BENCH_SAILS_CPU'] !== '0';
+/** BENCH_STORES=0 skips the PostgreSQL and MySQL figures (which need both servers running). */
+const STORES = process.env['BENCH_STORES'] !== '0';
 /** BENCH_ONLY=cpu: only ratios 4 and 5 (with their servers), for measuring a change to the request path. */
 const ONLY_CPU = process.env['BENCH_ONLY'] === 'cpu';
 const ENV = { ...process.env, NODE_ENV: 'development' };
@@ -325,6 +332,12 @@ try {
       const sailsSocket = await measureCpu('Sails 1.5 socket (sails-disk)', 'throughput', sailsLifted, `/user/${seeded.id}`);
       ratios.push(`   for reference, Sails 1.5's own server CPU per GET /user/:id: HTTP ${sailsHttp.cpuMicros} µs (sails-rt ${(medianOf((r) => r.ourHttp) / sailsHttp.cpuMicros).toFixed(2)}x), socket ${sailsSocket.cpuMicros} µs (sails-rt ${(medianOf((r) => r.ourSocket) / sailsSocket.cpuMicros).toFixed(2)}x)`);
       for (const child of children.splice(0)) await stop(child);
+  }
+
+  // 6. The stores: the same app on SQLite, PostgreSQL and MySQL (bench/stores.ts).
+  if (STORES) {
+    const lines = await measureStores({ root, work, cli, env: ENV, sockets: SOCKETS, seconds: SECONDS, subscribers: SUBSCRIBERS, creates: CREATES });
+    ratios.push(...lines);
   }
 
   // After the servers stop: these figures are not measured against their CPU load.

@@ -1,0 +1,266 @@
+/**
+ * The store part of `npm run bench`: the same app lifted on SQLite, PostgreSQL and MySQL, each
+ * driven with socket `GET /user/:id`, socket `POST /user` and a fan-out of creates. Server CPU
+ * per request comes from /proc of the app's process; the database's own CPU, reported apart,
+ * from /proc of the PostgreSQL backends serving the bench database, or of the MariaDB/MySQL
+ * server process (which also counts anything else that server does meanwhile).
+ *
+ * Each server database is made for the run (sailsrt_bench_<random>) and dropped after.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface StoreBenchOptions {
+  root: string;
+  work: string;
+  cli: string;
+  env: NodeJS.ProcessEnv;
+  sockets: number;
+  seconds: number;
+  subscribers: number;
+  creates: number;
+}
+
+interface Lifted {
+  child: ChildProcess;
+  url: string;
+}
+
+interface Figures {
+  getMicros: number;
+  getDbMicros: number | undefined;
+  getPerSecond: number;
+  postMicros: number;
+  postDbMicros: number | undefined;
+  postPerSecond: number;
+  fanoutEventsPerSecond: number;
+}
+
+const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
+const MYSQL_ADMIN = 'mysql://root@127.0.0.1:3306/';
+
+/** Returns the lines to print among the ratios; the figures are printed as they come. */
+export async function measureStores(options: StoreBenchOptions): Promise<string[]> {
+  const name = `sailsrt_bench_${Math.random().toString(36).slice(2, 10)}`;
+  const figures = new Map<string, Figures>();
+  for (const database of ['sqlite', 'postgres', 'mysql'] as const) {
+    const app = makeApp(options, database);
+    let url: string | undefined;
+    if (database === 'postgres') url = await createPostgres(name);
+    if (database === 'mysql') url = await createMysql(name);
+    try {
+      const lifted = await lift(options, app, url);
+      try {
+        figures.set(database, await measure(options, database, lifted, name));
+      } finally {
+        await stop(lifted.child);
+      }
+    } finally {
+      if (database === 'postgres') await dropPostgres(name);
+      if (database === 'mysql') await dropMysql(name);
+    }
+  }
+  const sqlite = figures.get('sqlite')!;
+  const lines: string[] = [];
+  for (const database of ['postgres', 'mysql'] as const) {
+    const them = figures.get(database)!;
+    lines.push(
+      `   ${database} vs SQLite, server CPU per socket request: GET /user/:id ${them.getMicros} vs ${sqlite.getMicros} µs (${(them.getMicros / sqlite.getMicros).toFixed(2)}x), ` +
+        `POST /user ${them.postMicros} vs ${sqlite.postMicros} µs (${(them.postMicros / sqlite.postMicros).toFixed(2)}x); ` +
+        `database CPU per request GET ${them.getDbMicros ?? '?'} µs, POST ${them.postDbMicros ?? '?'} µs; fan-out ${them.fanoutEventsPerSecond} vs ${sqlite.fanoutEventsPerSecond} events/s`,
+    );
+  }
+  const pg = figures.get('postgres')!;
+  lines.unshift(`6. socket GET /user/:id server CPU, PostgreSQL vs SQLite: ${pg.getMicros} µs vs ${sqlite.getMicros} µs, ${(pg.getMicros / sqlite.getMicros).toFixed(2)}x (target <= 2x)`);
+  return lines;
+}
+
+function makeApp(options: StoreBenchOptions, database: 'sqlite' | 'postgres' | 'mysql'): string {
+  const app = join(options.work, `store-${database}`);
+  const run = (args: string[], cwd: string): void => void execFileSync(process.execPath, [options.cli, ...args], { cwd, stdio: 'ignore', env: options.env });
+  run(['new', app, '--yes', '--skip-install', '--no-example', '--database', database], options.work);
+  run(['generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number'], app);
+  mkdirSync(join(app, 'node_modules'), { recursive: true });
+  symlinkSync(options.root, join(app, 'node_modules', 'sails-rt'), 'dir');
+  writeFileSync(join(app, 'config', 'log.ts'), "export const log = { level: 'warn' };\n");
+  return app;
+}
+
+function lift(options: StoreBenchOptions, app: string, databaseUrl: string | undefined): Promise<Lifted> {
+  const env = { ...options.env, ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }) };
+  const child = spawn(process.execPath, [options.cli, 'lift', '--port', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'], env });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(output);
+      if (match) resolve({ child, url: match[0] });
+    });
+    child.once('exit', (code) => reject(new Error(`lift in ${app} exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function measure(options: StoreBenchOptions, database: string, lifted: Lifted, name: string): Promise<Figures> {
+  const created = await fetch(`${lifted.url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', email: 'bench@example.com', age: 30 }) });
+  const { id } = (await created.json()) as { id: number };
+  const dbPids = (): Promise<number[]> => (database === 'postgres' ? postgresBackends(name) : database === 'mysql' ? mysqlServer() : Promise.resolve([]));
+  const get = await window(options, lifted, 'throughput', `/user/${id}`, dbPids);
+  const post = await window(options, lifted, 'writes', '/user', dbPids);
+  const fanout = loadJson(options, ['fanout', lifted.url, String(options.subscribers), String(options.creates)]) as { eventsPerSecond: number; lost: number };
+  const db = (micros: number | undefined): string => (micros === undefined ? '' : `, database ~${micros} µs/request`);
+  console.log(`${database.padEnd(8)} socket GET /user/:id: ${get.perSecond} req/s, ~${get.micros} µs server CPU/request${db(get.dbMicros)}`);
+  console.log(`${database.padEnd(8)} socket POST /user:    ${post.perSecond} req/s, ~${post.micros} µs server CPU/request${db(post.dbMicros)}`);
+  console.log(`${database.padEnd(8)} fan-out: ${fanout.eventsPerSecond} events/s, ${fanout.lost} lost`);
+  return {
+    getMicros: get.micros,
+    getDbMicros: get.dbMicros,
+    getPerSecond: get.perSecond,
+    postMicros: post.micros,
+    postDbMicros: post.dbMicros,
+    postPerSecond: post.perSecond,
+    fanoutEventsPerSecond: fanout.eventsPerSecond,
+  };
+}
+
+/** One counted window of bench/load.ts: server and database CPU per request over it. */
+async function window(
+  options: StoreBenchOptions,
+  lifted: Lifted,
+  mode: 'throughput' | 'writes',
+  path: string,
+  dbPids: () => Promise<number[]>,
+): Promise<{ micros: number; dbMicros: number | undefined; perSecond: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(options.root, 'bench', 'load.ts'), mode, lifted.url, String(options.sockets), String(options.seconds), path], {
+    cwd: options.root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let server = 0;
+  let db = 0;
+  let pids: number[] = [];
+  let output = '';
+  const reads: Promise<void>[] = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    output += text;
+    if (text.includes('counting')) {
+      server = -cpuSeconds(lifted.child.pid!);
+      reads.push(
+        dbPids().then((found) => {
+          pids = found;
+          db = -pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+        }),
+      );
+    }
+    if (text.includes('counted')) {
+      server += cpuSeconds(lifted.child.pid!);
+      reads.push(
+        Promise.all(reads).then(() => {
+          db += pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+        }),
+      );
+    }
+  });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench/load.ts ${mode} exited with ${String(code)}:\n${output}`);
+  await Promise.all(reads);
+  const result = JSON.parse(output.trim().split('\n').at(-1)!) as { requests: number; perSecond: number; failed: number };
+  if (result.failed > 0) throw new Error(`bench/load.ts ${mode} against ${lifted.url}: ${result.failed} requests failed`);
+  return {
+    micros: Math.round((server * 1e6) / result.requests),
+    dbMicros: pids.length === 0 ? undefined : Math.round((db * 1e6) / result.requests),
+    perSecond: result.perSecond,
+  };
+}
+
+function loadJson(options: StoreBenchOptions, args: string[]): unknown {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(options.root, 'bench', 'load.ts'), ...args], { cwd: options.root, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+async function createPostgres(name: string): Promise<string> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_ADMIN });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  return `postgres://postgres@127.0.0.1:5432/${name}`;
+}
+
+async function dropPostgres(name: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_ADMIN });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The PostgreSQL server processes serving connections to the bench database. */
+async function postgresBackends(name: string): Promise<number[]> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_ADMIN });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
+    return rows.map((row) => row.pid);
+  } finally {
+    await client.end();
+  }
+}
+
+async function createMysql(name: string): Promise<string> {
+  const mysql = await import('mysql2/promise');
+  const connection = await mysql.createConnection(MYSQL_ADMIN);
+  try {
+    await connection.query(`CREATE DATABASE \`${name}\``);
+  } finally {
+    await connection.end();
+  }
+  return `mysql://root@127.0.0.1:3306/${name}`;
+}
+
+async function dropMysql(name: string): Promise<void> {
+  const mysql = await import('mysql2/promise');
+  const connection = await mysql.createConnection(MYSQL_ADMIN);
+  try {
+    await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  } finally {
+    await connection.end();
+  }
+}
+
+/** The MariaDB or MySQL server process: one process, its connections are threads. */
+async function mysqlServer(): Promise<number[]> {
+  for (const name of ['mariadbd', 'mysqld']) {
+    try {
+      const out = execFileSync('pidof', [name], { encoding: 'utf8' }).trim();
+      if (out !== '') return out.split(/\s+/).map(Number);
+    } catch {
+      // pidof exits 1 when there is no such process.
+    }
+  }
+  return [];
+}
