@@ -51,6 +51,10 @@ describe('the direct path answers as Fastify does', () => {
   const gets = [
     '/user/:id',
     '/user?where={"name":"Ada"}&sort=id DESC',
+    '/user?where=%7B%22name%22%3A%22Ada%22%7D&select=name%2Cemail',
+    '/user?where=%7Bbroken',
+    '/us%65r/:id',
+    '/user/%E0%A4%A',
     '/user/999999',
     '/user/abc',
     '/user?limit=nope',

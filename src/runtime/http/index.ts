@@ -338,10 +338,11 @@ export async function createHttpServer(options: {
     const headers = raw.headers;
     if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
     const url = raw.url ?? '/';
-    // Fastify decodes a percent-encoded path before it matches a route, and answers a bad one.
-    if (url.charCodeAt(0) !== 47 /* / */ || url.includes('%')) return false;
     const mark = url.indexOf('?');
-    if (assets.has(mark === -1 ? url : url.slice(0, mark))) return false;
+    const path = mark === -1 ? url : url.slice(0, mark);
+    // Fastify decodes a percent-encoded path (not the query) before it matches a route, and
+    // answers a bad one: such paths are left to it.
+    if (path.charCodeAt(0) !== 47 /* / */ || path.includes('%') || assets.has(path)) return false;
 
     const started = appLog.requests ? performance.now() : 0;
     const id = appLog.newId();
