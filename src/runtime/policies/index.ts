@@ -4,6 +4,7 @@
  * or `user` also covers the blueprint actions of the model `user`, as in Sails.
  */
 import { basename, join, relative } from 'node:path';
+import { isPlainObject } from '../../schema/index.js';
 import { listSourceFiles } from '../../schema/load/index.js';
 import { importForLift } from '../app-files.js';
 import { LiftError, SailsRtError } from '../errors.js';
@@ -62,7 +63,7 @@ export class PolicyMap {
     private readonly loaded: Map<string, Policy>,
   ) {
     if (config === undefined) config = {};
-    if (!isObject(config)) {
+    if (!isPlainObject(config)) {
       throw new LiftError("The setting \"policies\" (config/policies.ts) must be an object; write `export const policies = { '*': true }`.");
     }
     this.global = true;
@@ -82,7 +83,7 @@ export class PolicyMap {
         setPrefix(key.slice(0, -1).toLowerCase(), this.target(value, `'${key}'`));
       } else if (key.includes('/')) {
         this.actions.set(key.toLowerCase(), this.target(value, `'${key}'`));
-      } else if (isObject(value)) {
+      } else if (isPlainObject(value)) {
         const controller = controllerIdentity(key);
         for (const [action, target] of Object.entries(value)) {
           const checked = this.target(target, `${key}.${action}`);
@@ -183,8 +184,4 @@ function runPolicy(policy: Policy, req: Req, res: Res): Promise<boolean> {
 /** `UserController` and `user` are the same controller; a Sails action key `user/find` is not a controller. */
 function controllerIdentity(key: string): string {
   return key.replace(/Controller$/, '').toLowerCase();
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -4,9 +4,10 @@
  * POST, PUT, PATCH and DELETE must carry a token made from its own session's secret.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isPlainObject } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import type { Req } from '../pipeline/index.js';
-import type { SessionData } from '../session/index.js';
+import type { SessionData } from '../session/store.js';
 
 const SECRET_KEY = '_csrfSecret';
 const UNCHECKED = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -32,7 +33,7 @@ export function csrfToken(session: SessionData): string {
 export function checkCsrf(req: Req): void {
   if (UNCHECKED.has(req.method)) return;
   const body = req.body as unknown;
-  const fromBody = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>)['_csrf'] : undefined;
+  const fromBody = isPlainObject(body) ? body['_csrf'] : undefined;
   let token: unknown = fromBody ?? req.query['_csrf'];
   for (const name of HEADERS) token ??= req.headers[name];
   const secret = req.session[SECRET_KEY];
