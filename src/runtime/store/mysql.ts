@@ -1,0 +1,72 @@
+/**
+ * MySQL and MariaDB: a `mysql2` pool under Kysely's MysqlDialect. `mysql2` is imported when a
+ * store is opened, so an app on SQLite never loads it.
+ */
+import createDebug from 'debug';
+import { Kysely, MysqlDialect, sql } from 'kysely';
+import type { ServerStoreOptions } from './postgres.js';
+import { syncServerSchema } from './server-schema.js';
+import { createServerStore, type ErrorReading } from './server-store.js';
+import type { OpenDb } from './sql.js';
+import type { Store } from './store.js';
+
+const debug = createDebug('sails-rt:store');
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+  'ER_BAD_DB_ERROR',
+  'ER_CONNECTION_KILLED',
+  'ER_QUERY_INTERRUPTED',
+]);
+const UNAVAILABLE_MESSAGES = /closed state|connection lost|Pool is closed|Connection lost|read ECONNRESET/i;
+
+export const MYSQL_ERRORS: ErrorReading = {
+  uniqueIndex(error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (code !== 'ER_DUP_ENTRY' || typeof message !== 'string') return undefined;
+    const index = /for key '([^']+)'/.exec(message)?.[1];
+    return index === undefined ? {} : { index };
+  },
+  unavailable(error) {
+    const { code, errno, message } = error as { code?: unknown; errno?: unknown; message?: unknown };
+    // 1927: MariaDB's "Connection was killed".
+    if ((typeof code === 'string' && UNAVAILABLE_CODES.has(code)) || errno === 1927) return true;
+    return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
+  },
+  tooLarge(error) {
+    const code = (error as { code?: unknown }).code;
+    return code === 'ER_NET_PACKET_TOO_LARGE' || code === 'ER_STACK_OVERRUN_NEED_MORE' || code === 'ER_TOO_BIG_SELECT';
+  },
+  retryable(error) {
+    return (error as { code?: unknown }).code === 'ER_LOCK_DEADLOCK';
+  },
+};
+
+export async function openMysqlStore(options: ServerStoreOptions): Promise<Store> {
+  const { createPool } = await import('mysql2');
+  const pool = createPool({ uri: options.url, connectionLimit: options.poolSize, charset: 'utf8mb4', connectTimeout: 5000 });
+  // A pooled connection the server drops emits 'error'; unheard, it would end the process. The
+  // pool discards that connection and opens another when one is next needed.
+  pool.on('connection', (connection) => connection.on('error', (error: Error) => debug('mysql: connection lost: %s', error.message)));
+  const db = new Kysely<OpenDb>({ dialect: new MysqlDialect({ pool }) });
+  try {
+    await sql`select 1`.execute(db);
+    const changes = options.autoSync ? await syncServerSchema(db, 'mysql', options.models) : { createdTables: [], addedColumns: [], createdIndexes: [] };
+    return createServerStore({ dialect: 'mysql', label: options.label, db, errors: MYSQL_ERRORS, models: options.models, changes });
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw error;
+  }
+}

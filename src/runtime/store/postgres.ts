@@ -1,0 +1,77 @@
+/**
+ * PostgreSQL: a `pg` pool under Kysely's PostgresDialect. `pg` is imported when a store is opened,
+ * so an app on SQLite never loads it.
+ */
+import createDebug from 'debug';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { NormalizedModel } from '../../schema/index.js';
+import { syncServerSchema } from './server-schema.js';
+import { createServerStore, type ErrorReading } from './server-store.js';
+import type { OpenDb } from './sql.js';
+import type { Store } from './store.js';
+
+const debug = createDebug('sails-rt:store');
+
+export interface ServerStoreOptions {
+  url: string;
+  /** The URL as it may be shown (no password). */
+  label: string;
+  models: readonly NormalizedModel[];
+  /** Connections in the pool (each app instance has its own pool). */
+  poolSize: number;
+  autoSync: boolean;
+}
+
+/** Connection errors (pg's and Node's) and the SQLSTATEs of a server that is gone, going, or not there yet. */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', '57P01', '57P02', '57P03', '3D000', '53300']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed|Cannot use a pool after calling end/i;
+
+export const POSTGRES_ERRORS: ErrorReading = {
+  uniqueIndex(error) {
+    const { code, constraint, detail } = error as { code?: unknown; constraint?: unknown; detail?: unknown };
+    if (code !== '23505') return undefined;
+    const columns = typeof detail === 'string' ? /^Key \((.+?)\)=/.exec(detail)?.[1]?.split(', ').map((c) => c.replace(/^"|"$/g, '')) : undefined;
+    return { ...(typeof constraint === 'string' ? { index: constraint } : {}), ...(columns ? { columns } : {}) };
+  },
+  unavailable(error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+    return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
+  },
+  tooLarge(error) {
+    const code = (error as { code?: unknown }).code;
+    return code === '54000' || code === '54001' || code === '54023';
+  },
+  retryable(error) {
+    const code = (error as { code?: unknown }).code;
+    return code === '40001' || code === '40P01';
+  },
+};
+
+export async function openPostgresStore(options: ServerStoreOptions): Promise<Store> {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    // Without it, a request waits for ever for a server that does not answer.
+    connectionTimeoutMillis: 5000,
+    // int8 (keys, count(*)) as numbers, as SQLite gives them: ids stay far below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // A pooled connection the server drops emits 'error'; unheard, it would end the process. The
+  // pool discards that connection and opens another when one is next needed.
+  pool.on('error', (error) => debug('postgres: idle connection lost: %s', error.message));
+  pool.on('connect', (client) => client.on('error', (error) => debug('postgres: connection lost: %s', error.message)));
+  const db = new Kysely<OpenDb>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`select 1`.execute(db);
+    const changes = options.autoSync ? await syncServerSchema(db, 'postgres', options.models) : { createdTables: [], addedColumns: [], createdIndexes: [] };
+    return createServerStore({ dialect: 'postgres', label: options.label, db, errors: POSTGRES_ERRORS, models: options.models, changes });
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw error;
+  }
+}
