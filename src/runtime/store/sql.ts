@@ -108,8 +108,9 @@ export class StatementBuilder {
       const where = criteria.where;
       built = built.where((eb) => this.condition(eb, model, where));
     }
-    if (criteria.sort.length === 0) built = built.orderBy(model.primaryKey, 'asc');
     for (const { attribute, direction } of criteria.sort) built = built.orderBy(attribute, this.order(direction));
+    // Ties go by primary key: a page (skip, limit) is then the same on every store and every read.
+    if (!criteria.sort.some((clause) => clause.attribute === model.primaryKey)) built = built.orderBy(model.primaryKey, 'asc');
     if (criteria.limit !== undefined) built = built.limit(criteria.limit);
     else if (criteria.skip > 0 && this.dialect !== 'postgres') built = built.limit(this.noLimit());
     if (criteria.skip > 0) built = built.offset(criteria.skip);

@@ -196,6 +196,8 @@ class Connection {
   /** While a transaction (or close) holds the connection: resolves when it lets go. */
   busy: Promise<void> | undefined;
   private releaseBusy: (() => void) | undefined;
+  private readonly models = new Map<string, NormalizedModel>();
+  /** Prepared on first use: with `autoSync: false` the tables may come later (migrations). */
   private readonly plans = new Map<string, ModelPlan>();
   private readonly statements = new Map<string, Database.Statement>();
   private closed = false;
@@ -216,7 +218,7 @@ class Connection {
         }
       }
     }
-    for (const model of models) this.plans.set(model.identity, this.planModel(model));
+    for (const model of models) this.models.set(model.identity, model);
   }
 
   async acquire(): Promise<void> {
@@ -495,8 +497,13 @@ class Connection {
   }
 
   private plan(model: NormalizedModel): ModelPlan {
-    const plan = this.plans.get(model.identity);
-    if (!plan) throw new Error(`The store was not opened with the model "${model.identity}".`);
+    let plan = this.plans.get(model.identity);
+    if (!plan) {
+      const known = this.models.get(model.identity);
+      if (!known) throw new Error(`The store was not opened with the model "${model.identity}".`);
+      plan = this.guard(() => this.planModel(known));
+      this.plans.set(model.identity, plan);
+    }
     return plan;
   }
 }
