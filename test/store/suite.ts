@@ -11,6 +11,8 @@ import { normalizeModels, type ModelDefinition, type NormalizedModel } from '../
 import { parseFindCriteria, parseWhere } from '../../src/runtime/models/criteria.js';
 import { MODEL_API_BOUNDS } from '../../src/runtime/models/limits.js';
 import { baseValue } from '../../src/runtime/models/values.js';
+import { RecordWriter } from '../../src/runtime/models/writes.js';
+import type { PubSub } from '../../src/runtime/pubsub/index.js';
 import type { Criteria, ReadBudget, Store, StoredRecord } from '../../src/runtime/store/index.js';
 import { testDatabase, type StoreKind, type TestDatabase } from './databases.js';
 
@@ -439,6 +441,108 @@ export function storeSuite(kind: StoreKind): void {
       const store = await db.open(MODELS, { autoSync: false });
       expect(store.changes).toStrictEqual({ createdTables: [], addedColumns: [], createdIndexes: [] });
       await expect(store.count(tag)).rejects.toThrow();
+    });
+  });
+
+  describe(`${kind} store: the record writer's transactions`, () => {
+    const options = { publish: true };
+
+    /** A writer on `store` whose `method` throws on its `nth` call inside a transaction, with the messages it sent. */
+    function writerFailing(store: Store, method: keyof Store, nth: number) {
+      const sent: string[] = [];
+      const pubsub = new Proxy({}, { get: (_, name) => (...args: unknown[]) => sent.push(`${String(name)} ${JSON.stringify(args.slice(0, 2))}`) }) as PubSub;
+      let calls = 0;
+      const wrap = (inner: Store): Store =>
+        new Proxy(inner, {
+          get(target, name, receiver) {
+            const value = Reflect.get(target, name, receiver) as unknown;
+            if (name === 'transaction') return <T>(fn: (tx: Store) => Promise<T>) => target.transaction((tx) => fn(wrap(tx)));
+            if (name === method && typeof value === 'function') {
+              return (...args: unknown[]) => {
+                if (++calls === nth) throw new Error(`${String(method)} fails`);
+                return (value as (...a: unknown[]) => unknown).apply(target, args);
+              };
+            }
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+      const writer = new RecordWriter(wrap(store), pubsub, new Map(MODELS.map((m) => [m.identity, m])));
+      return { writer, sent };
+    }
+
+    async function world(db: TestDatabase): Promise<Store> {
+      const store = await db.open(MODELS);
+      for (const person of PEOPLE.slice(0, 2)) await store.create(user, userValues(person));
+      for (const label of ['red', 'green', 'blue']) await store.create(tag, { label });
+      for (const name of ['rex', 'tom']) await store.create(pet, { name, owner: 1 });
+      await store.link(userTags, 1, [1, 2]);
+      return store;
+    }
+
+    async function snapshot(store: Store): Promise<unknown> {
+      return {
+        users: await store.find(user, criteria(user)),
+        pets: await store.find(pet, criteria(pet)),
+        tags: await store.find(tag, criteria(tag)),
+        links: [await store.linkedIds(userTags, 1), await store.linkedIds(userTags, 2), await store.linkedIds(userTags, 3)],
+      };
+    }
+
+    it('create with to-many ids: a link failing midway leaves no record, no link, and no message', async () => {
+      const store = await world(await open());
+      const before = await snapshot(store);
+      const { writer, sent } = writerFailing(store, 'link', 1);
+      await expect(writer.create(user, { name: 'new', tags: [1, 3], pets: [2] }, options)).rejects.toThrow('link fails');
+      expect(await snapshot(store)).toStrictEqual(before);
+      expect(sent).toStrictEqual([]);
+    });
+
+    it('destroy: a failure after its links were cut leaves the record and every link, and sends nothing', async () => {
+      const store = await world(await open());
+      const before = await snapshot(store);
+      const { writer, sent } = writerFailing(store, 'destroy', 1);
+      await expect(writer.destroy(user, 1, options)).rejects.toThrow('destroy fails');
+      expect(await snapshot(store)).toStrictEqual(before);
+      expect(sent).toStrictEqual([]);
+    });
+
+    it('replace: a failure after the old links went keeps them', async () => {
+      const store = await world(await open());
+      const before = await snapshot(store);
+      const { writer, sent } = writerFailing(store, 'link', 1);
+      await expect(writer.replace(user, 1, 'tags', [3], options)).rejects.toThrow('link fails');
+      expect(await snapshot(store)).toStrictEqual(before);
+      expect(sent).toStrictEqual([]);
+    });
+
+    it('several updates in one writer transaction (update(criteria).set()): the third failing undoes the first two', async () => {
+      const store = await world(await open());
+      await store.create(pet, { name: 'ada', owner: 2 });
+      const before = await snapshot(store);
+      const { writer, sent } = writerFailing(store, 'update', 3);
+      const prepared = await writer.prepareUpdate(pet, { name: 'same' }, options);
+      await expect(
+        writer.transaction(async (w) => {
+          for (const id of [1, 2, 3]) await w.updatePrepared(pet, id, prepared, options);
+        }),
+      ).rejects.toThrow('update fails');
+      expect(await snapshot(store)).toStrictEqual(before);
+      expect(sent).toStrictEqual([]);
+    });
+
+    it('a write that commits publishes its messages after the commit, and its links are whole', async () => {
+      const store = await world(await open());
+      const { writer, sent } = writerFailing(store, 'close', 1);
+      const created = await writer.create(user, { name: 'new', tags: [3], pets: [2] }, options);
+      expect(created['id']).toBe(3);
+      expect(await store.linkedIds(userTags, 3)).toStrictEqual([3]);
+      expect(await store.findOne(pet, 2)).toMatchObject({ owner: 3 });
+      expect(sent.map((line) => line.split(' ')[0])).toStrictEqual(['introduce', 'publishCreated', 'publishUpdated', 'publishRemovedFrom', 'publishAddedTo']);
+      sent.length = 0;
+      await writer.destroy(user, 3, options);
+      expect(await store.findOne(pet, 2)).toMatchObject({ owner: null });
+      expect(await store.linkedIds(tagUsers, 3)).toStrictEqual([]);
+      expect(sent[0]).toBe('publishDestroyed ["user",3]');
     });
   });
 
