@@ -24,7 +24,7 @@ export interface ServerStoreOptions {
 
 /** Connection errors (pg's and Node's) and the SQLSTATEs of a server that is gone, going, or not there yet. */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', '57P01', '57P02', '57P03', '3D000', '53300']);
-const UNAVAILABLE_MESSAGES = /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed|Cannot use a pool after calling end/i;
+const UNAVAILABLE_MESSAGES = /not currently accepting connections|Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed|Cannot use a pool after calling end/i;
 
 export const POSTGRES_ERRORS: ErrorReading = {
   uniqueIndex(error) {
