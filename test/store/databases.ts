@@ -49,12 +49,7 @@ export async function testDatabase(kind: StoreKind): Promise<TestDatabase> {
     datastore = { adapter: 'sqlite', filename: join(dir, 'db.sqlite') };
     drop = async () => rmSync(dir, { recursive: true, force: true });
   } else {
-    const name = `sailsrt_${randomBytes(6).toString('hex')}`;
-    await admin(kind, `create database ${name}`);
-    const url = new URL(kind === 'postgres' ? POSTGRES_URL : MYSQL_URL);
-    url.pathname = `/${name}`;
-    datastore = { adapter: kind, url: url.toString(), pool: { max: 5 } };
-    drop = () => admin(kind, kind === 'postgres' ? `drop database if exists ${name} with (force)` : `drop database if exists ${name}`);
+    ({ datastore, drop } = await serverDatabase(kind));
   }
   onTestFinished(async () => {
     for (const store of stores.reverse()) await store.close().catch(() => {});
@@ -68,6 +63,18 @@ export async function testDatabase(kind: StoreKind): Promise<TestDatabase> {
       stores.push(store);
       return store;
     },
+  };
+}
+
+/** A fresh database on the server (`sailsrt_<random>`): its datastore config, and how to drop it. */
+export async function serverDatabase(kind: Exclude<StoreKind, 'sqlite'>): Promise<{ datastore: DatastoreConfig; drop: () => Promise<void> }> {
+  const name = `sailsrt_${randomBytes(6).toString('hex')}`;
+  await admin(kind, `create database ${name}`);
+  const url = new URL(kind === 'postgres' ? POSTGRES_URL : MYSQL_URL);
+  url.pathname = `/${name}`;
+  return {
+    datastore: { adapter: kind, url: url.toString(), pool: { max: 5 } },
+    drop: () => admin(kind, kind === 'postgres' ? `drop database if exists ${name} with (force)` : `drop database if exists ${name}`),
   };
 }
 

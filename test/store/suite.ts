@@ -127,8 +127,10 @@ export function storeSuite(kind: StoreKind): void {
       expect(await names({ meta: null })).toStrictEqual(['j5']);
     });
 
-    it('numbers records from 1, and past an id given by hand', async () => {
+    it('numbers records from 1, and past an id given by hand; 0 is an id like any other', async () => {
       const store = await (await open()).open(MODELS);
+      expect((await store.create(user, { ...userValues({ name: 'zero' }), id: 0 }))['id']).toBe(0);
+      expect(await store.findOne(user, 0)).toMatchObject({ id: 0, name: 'zero' });
       expect((await store.create(user, userValues({ name: 'a' })))['id']).toBe(1);
       expect((await store.create(user, userValues({ name: 'b' })))['id']).toBe(2);
       expect((await store.create(user, { ...userValues({ name: 'c' }), id: 10 }))['id']).toBe(10);

@@ -3,7 +3,7 @@
  * store is opened, so an app on SQLite never loads it.
  */
 import createDebug from 'debug';
-import { Kysely, MysqlDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, MysqlDialect, sql } from 'kysely';
 import type { ServerStoreOptions } from './postgres.js';
 import { syncServerSchema } from './server-schema.js';
 import { createServerStore, type ErrorReading } from './server-store.js';
@@ -60,7 +60,14 @@ export async function openMysqlStore(options: ServerStoreOptions): Promise<Store
   // A pooled connection the server drops emits 'error'; unheard, it would end the process. The
   // pool discards that connection and opens another when one is next needed.
   pool.on('connection', (connection) => connection.on('error', (error: Error) => debug('mysql: connection lost: %s', error.message)));
-  const db = new Kysely<OpenDb>({ dialect: new MysqlDialect({ pool }) });
+  const db = new Kysely<OpenDb>({
+    dialect: new MysqlDialect({
+      pool,
+      // 0 is an id like any other (as on SQLite and PostgreSQL), not "number this one for me".
+      onCreateConnection: (connection) =>
+        connection.executeQuery(CompiledQuery.raw("set session sql_mode = if(@@session.sql_mode = '', 'NO_AUTO_VALUE_ON_ZERO', concat(@@session.sql_mode, ',NO_AUTO_VALUE_ON_ZERO'))")).then(() => {}),
+    }),
+  });
   try {
     await sql`select 1`.execute(db);
     const changes = options.autoSync ? await syncServerSchema(db, 'mysql', options.models) : { createdTables: [], addedColumns: [], createdIndexes: [] };

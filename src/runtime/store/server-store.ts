@@ -244,12 +244,12 @@ class ServerStore implements Store {
       sequence = String(row?.['s']);
       this.shared.sequences.set(model.identity, sequence);
     }
-    const seq = sql.lit(sequence);
+    // setval(s, v) makes the next id v + 1: only when v is past what the sequence would give next
+    // (an unused sequence gives last_value itself), so ids below it, such as 0, leave it alone.
     const key = sql.ref(model.primaryKey);
     await this.run(
-      sql`select setval(${seq}::regclass, greatest(coalesce((select max(${key}) from ${sql.table(model.tableName)}), 1), (select last_value from ${sql.raw(sequence)})))`.compile(
-        this.shared.parts.db,
-      ),
+      sql`select setval(${sql.lit(sequence)}::regclass, m) from (select max(${key}) as m from ${sql.table(model.tableName)}) x
+          where m > (select case when is_called then last_value else last_value - 1 end from ${sql.raw(sequence)})`.compile(this.shared.parts.db),
     );
   }
 }
