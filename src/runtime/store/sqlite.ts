@@ -295,9 +295,15 @@ class Connection {
     return out;
   }
 
+  /** The hot path (socket `GET /:model/:id`): no closure, no promise. */
   findOne(model: NormalizedModel, id: PkValue): StoredRecord | undefined {
-    const plan = this.plan(model);
-    const row = this.guard(() => plan.selectById.get(id)) as Record<string, unknown> | undefined;
+    const plan = this.plans.get(model.identity) ?? this.plan(model);
+    let row: Record<string, unknown> | undefined;
+    try {
+      row = plan.selectById.get(id) as Record<string, unknown> | undefined;
+    } catch (error) {
+      throw unavailable(error);
+    }
     return row ? this.builder.toRecord(plan.codec, row) : undefined;
   }
 
