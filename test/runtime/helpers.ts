@@ -23,6 +23,9 @@ export function tempApp(files: Record<string, string>): string {
   return dir;
 }
 
+/** The store liftFixture lifts on: 'sqlite', or the server SAILS_RT_TEST_STORE names. */
+export const TEST_STORE = process.env['SAILS_RT_TEST_STORE'] === 'postgres' || process.env['SAILS_RT_TEST_STORE'] === 'mysql' ? process.env['SAILS_RT_TEST_STORE'] : 'sqlite';
+
 export const FIXTURE_APP = fileURLToPath(new URL('./fixture-app', import.meta.url));
 
 export interface Lifted {
@@ -46,11 +49,10 @@ export async function liftFixture(config: Record<string, unknown> = {}, options:
   const logs: string[] = [];
   // A datastore setting the test gives (e.g. exclusive) goes over the per-test file.
   const { datastores: given, ...rest } = config as { datastores?: { default?: Record<string, unknown> } };
-  const server = process.env['SAILS_RT_TEST_STORE'];
   let drop = async (): Promise<void> => {};
   let base: Record<string, unknown> = { filename: join(dir, 'db.sqlite') };
-  if ((server === 'postgres' || server === 'mysql') && given?.default === undefined) {
-    const database = await serverDatabase(server);
+  if (TEST_STORE !== 'sqlite' && given?.default === undefined) {
+    const database = await serverDatabase(TEST_STORE);
     base = { ...database.datastore };
     drop = database.drop;
   }
