@@ -294,6 +294,24 @@ export function storeSuite(kind: StoreKind): void {
       expect(await store.linkedIds(userTags, 1)).toStrictEqual([]);
     });
 
+    it('destroy alone and the links pointing at the record: the servers\' foreign keys cut them, SQLite leaves that to the record writer', async () => {
+      const store = await (await open()).open(MODELS);
+      await family(store);
+      await store.link(userTags, 1, [1, 2]);
+      await store.destroy(user, 1);
+      const owners = (await store.find(pet, criteria(pet))).map((p) => p['owner']);
+      const joinRows = await store.linkedIds(tagUsers, 1);
+      if (kind === 'sqlite') {
+        // No foreign keys on SQLite (adding one means rebuilding the table): the rows stay as they were.
+        expect(owners).toStrictEqual([1, 1, 2, 1, null]);
+        expect(joinRows).toStrictEqual([1]);
+      } else {
+        // ON DELETE SET NULL on a to-one column, ON DELETE CASCADE on a join row.
+        expect(owners).toStrictEqual([null, null, 2, null, null]);
+        expect(joinRows).toStrictEqual([]);
+      }
+    });
+
     it('findLinked: every parent list in one call, each sorted, skipped, limited and selected on its own', async () => {
       const store = await (await open()).open(MODELS);
       await family(store);
