@@ -83,6 +83,8 @@ interface LinkEdit {
 export class RecordWriter {
   /** Attaches each model's customToJSON to the records that leave the server. */
   readonly json: RecordJson;
+  /** The store outside any transaction: what a step queued for after the commit reads through. */
+  private readonly root: Store;
 
   /**
    * `outbox`: set on the writer a transaction hands to its work (`transaction`), which queues its
@@ -94,8 +96,10 @@ export class RecordWriter {
     readonly models: ReadonlyMap<string, NormalizedModel>,
     private readonly outbox?: Outbox,
     json?: RecordJson,
+    root?: Store,
   ) {
     this.json = json ?? new RecordJson(models);
+    this.root = root ?? store;
   }
 
   /**
@@ -111,7 +115,7 @@ export class RecordWriter {
     const result = await this.store.transaction((tx) => {
       // A transaction the store runs again (after a deadlock) starts with an empty outbox.
       outbox = [];
-      return work(new RecordWriter(tx, this.pubsub, this.models, outbox, this.json));
+      return work(new RecordWriter(tx, this.pubsub, this.models, outbox, this.json, this.root));
     });
     for (const step of outbox) await step();
     return result;
@@ -145,13 +149,13 @@ export class RecordWriter {
       const id = pkOf(model, record);
       const notices: (() => void)[] = [];
       for (const [link, ids] of lists) await w.replaceLinks({ model, parentId: id, link, options, notices, parentNotices: false }, ids);
-      // Read in the transaction: what was committed, links included.
-      const populated = options.publish ? (await w.populateAll(model, [record]))[0] : undefined;
       w.later(async () => {
         if (options.after !== false) await runLifecycle(model, 'afterCreate', record, 'E_INVALID_NEW_RECORD');
         if (!options.publish) return;
         const identity = model.identity;
         this.pubsub.introduce(identity, id);
+        // Populated after afterCreate, as before transactions: the record as the callback left it.
+        const [populated] = await populate(this.root, this.models, [record], linksOf(model), { limit: POPULATE_LIMIT });
         this.pubsub.publishCreated(identity, id, this.json.apply(identity, populated ?? record), options.requester);
         // The new record's to-one links: each linked parent hears of its new child (docs/protocol.md 3.7).
         for (const [attribute, parentId] of toOneValues(model, checked)) {
