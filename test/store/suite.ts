@@ -394,6 +394,16 @@ export function storeSuite(kind: StoreKind): void {
       expect(await store.count(tag)).toBe(0);
     });
 
+    it('the root store called from inside fn: SQLite refuses at once (it would wait for ever), the servers answer from another connection', async () => {
+      const store = await (await open()).open(MODELS);
+      const inside = store.transaction(async (tx) => {
+        await tx.create(tag, { label: 'one' });
+        return store.count(tag);
+      });
+      if (kind === 'sqlite') await expect(inside).rejects.toThrow(/inside transaction\(fn\), use the `tx` fn is given/);
+      else expect(await inside).toBe(0);
+    });
+
     it('other callers never see a transaction half done', async () => {
       const store = await (await open()).open(MODELS);
       let release!: () => void;

@@ -9,6 +9,7 @@
  * while one is open, calls on the store (and other transactions) wait for its COMMIT or ROLLBACK,
  * and only the transaction's own `tx` runs statements. `findOne` then answers with a promise.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -71,6 +72,12 @@ interface TxScope {
 }
 
 /**
+ * The transaction whose `fn` the current code runs in: a call on the root store from there would
+ * wait for that very transaction to end, for ever, so it fails at once with a sentence instead.
+ */
+const running = new AsyncLocalStorage<TxScope>();
+
+/**
  * The store as callers see it: the root one (`scope` undefined) waits while a transaction is
  * open; a transaction's `tx` runs at once, and refuses to run once its transaction has ended.
  */
@@ -89,13 +96,14 @@ class SqliteStore implements Store {
       this.check();
       return fn(this);
     }
+    await this.ready();
     await this.conn.acquire();
     const scope: TxScope = { done: false };
     try {
       this.conn.exec('begin');
       let result: T;
       try {
-        result = await fn(new SqliteStore(this.conn, scope));
+        result = await running.run(scope, () => fn(new SqliteStore(this.conn, scope)));
       } catch (error) {
         scope.done = true;
         // A failed COMMIT or a statement error may have ended the transaction already.
@@ -180,8 +188,13 @@ class SqliteStore implements Store {
 
   /** Resolves when this store may run a statement: at once inside its transaction, else when none is open. */
   private async ready(): Promise<void> {
-    if (this.scope) this.check();
-    else while (this.conn.busy) await this.conn.busy;
+    if (this.scope) return this.check();
+    if (!this.conn.busy) return;
+    const inside = running.getStore();
+    if (inside && !inside.done) {
+      throw new Error('The store was called inside one of its own transactions, which that call would wait for for ever; inside transaction(fn), use the `tx` fn is given.');
+    }
+    while (this.conn.busy) await this.conn.busy;
   }
 
   private check(): void {
