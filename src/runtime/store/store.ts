@@ -81,8 +81,9 @@ export interface Store {
    * transaction. Nested calls (tx.transaction) join the outer one.
    *
    * fn must use `tx`, never the store it came from: on SQLite, where one connection serves every
-   * caller, calls on the root store wait until the transaction ends (so a root call from inside fn
-   * would wait for ever).
+   * caller, calls on the root store wait until the transaction ends, so one made from inside fn
+   * is refused at once (it would wait for ever); on a server store it would run on another
+   * connection, outside the transaction.
    *
    * @example await store.transaction(async (tx) => { await tx.destroy(user, 1); await tx.unlink(junction, 1); });
    */
