@@ -6,6 +6,7 @@
  * Criteria are written in Waterline's syntax and read by the model layer's own parser, so each
  * test hands the store exactly what the blueprints and `sails.models` would.
  */
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { normalizeModels, type ModelDefinition, type NormalizedModel } from '../../src/schema/index.js';
 import { parseFindCriteria, parseWhere } from '../../src/runtime/models/criteria.js';
@@ -13,7 +14,7 @@ import { MODEL_API_BOUNDS } from '../../src/runtime/models/limits.js';
 import { baseValue } from '../../src/runtime/models/values.js';
 import { RecordWriter } from '../../src/runtime/models/writes.js';
 import type { PubSub } from '../../src/runtime/pubsub/index.js';
-import type { Criteria, ReadBudget, Store, StoredRecord } from '../../src/runtime/store/index.js';
+import { connectDatabase, serverColumnType, sqliteColumnType, type Criteria, type ReadBudget, type Store, type StoredRecord } from '../../src/runtime/store/index.js';
 import { testDatabase, type StoreKind, type TestDatabase } from './databases.js';
 
 const DEFINITIONS: Record<string, ModelDefinition> = {
@@ -466,11 +467,28 @@ export function storeSuite(kind: StoreKind): void {
       expect(await second.findOne(grownTag, 1)).toStrictEqual({ id: 1, createdAt: null, updatedAt: null, label: 'old', color: 'red', weight: 0, on: true });
     });
 
-    it('autoSync: false leaves the schema alone', async () => {
+    it('autoSync: false leaves the schema alone, for connectDatabase (migrations) to make it', async () => {
       const db = await open();
+      const untouched = await db.open(MODELS, { autoSync: false });
+      expect(untouched.changes).toStrictEqual({ createdTables: [], addedColumns: [], createdIndexes: [] });
+      await expect(untouched.count(tag)).rejects.toThrow();
+      // Migrations run before the store is opened (SQLite's store holds its file's lock).
+      await untouched.close();
+      const { dialect, db: kysely } = await connectDatabase(db.datastore, { appPath: tmpdir() });
+      try {
+        expect(dialect).toBe(kind);
+        const table = tag.attributes.reduce(
+          (create, attribute) =>
+            create.addColumn(attribute.name, kind === 'sqlite' ? sqliteColumnType(attribute) : serverColumnType(kind, attribute), (c) => (attribute.primaryKey ? c.primaryKey() : c)),
+          kysely.schema.createTable(tag.tableName),
+        );
+        await table.execute();
+      } finally {
+        await kysely.destroy();
+      }
       const store = await db.open(MODELS, { autoSync: false });
-      expect(store.changes).toStrictEqual({ createdTables: [], addedColumns: [], createdIndexes: [] });
-      await expect(store.count(tag)).rejects.toThrow();
+      await store.create(tag, { id: 1, label: 'made by a migration', createdAt: 1, updatedAt: 1 });
+      expect(await store.count(tag)).toBe(1);
     });
   });
 

@@ -6,5 +6,7 @@ export type { Condition, Criteria, Scalar, SortClause } from './criteria.js';
 export { pkOf, type FindOptions, type LinkedRow, type LinkPath, type PkValue, type ReadBudget, type SchemaChanges, type Store, type StoredRecord } from './store.js';
 export { datastoreUnavailable, redactUrl, uniqueViolation } from './errors.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
-export { openStore, storeLabel, type OpenStoreOptions } from './open.js';
+export { connectDatabase, openStore, storeLabel, type DatastoreConfig, type OpenStoreOptions } from './open.js';
+export { keyColumnType, serverColumnType, serverKeyType, sqliteColumnType, type ServerDialect } from './columns.js';
+export type { DialectName } from './sql.js';
 export { DeferredStore } from './deferred.js';

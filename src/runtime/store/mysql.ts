@@ -54,9 +54,10 @@ export const MYSQL_ERRORS: ErrorReading = {
   },
 };
 
-export async function openMysqlStore(options: ServerStoreOptions): Promise<Store> {
+/** A Kysely on a new pool for `url`, checked with one query: the store's, or (migrations) one of its own. */
+export async function connectMysql(url: string, poolSize: number): Promise<Kysely<OpenDb>> {
   const { createPool } = await import('mysql2');
-  const pool = createPool({ uri: options.url, connectionLimit: options.poolSize, charset: 'utf8mb4', connectTimeout: 5000 });
+  const pool = createPool({ uri: url, connectionLimit: poolSize, charset: 'utf8mb4', connectTimeout: 5000 });
   // A pooled connection the server drops emits 'error'; unheard, it would end the process. The
   // pool discards that connection and opens another when one is next needed.
   pool.on('connection', (connection) => connection.on('error', (error: Error) => debug('mysql: connection lost: %s', error.message)));
@@ -70,6 +71,16 @@ export async function openMysqlStore(options: ServerStoreOptions): Promise<Store
   });
   try {
     await sql`select 1`.execute(db);
+    return db;
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw error;
+  }
+}
+
+export async function openMysqlStore(options: ServerStoreOptions): Promise<Store> {
+  const db = await connectMysql(options.url, options.poolSize);
+  try {
     const changes = options.autoSync ? await syncServerSchema(db, 'mysql', options.models) : { createdTables: [], addedColumns: [], createdIndexes: [] };
     return createServerStore({ dialect: 'mysql', label: options.label, db, errors: MYSQL_ERRORS, models: options.models, changes });
   } catch (error) {

@@ -48,14 +48,18 @@ export const POSTGRES_ERRORS: ErrorReading = {
   },
 };
 
-export async function openPostgresStore(options: ServerStoreOptions): Promise<Store> {
+/**
+ * A Kysely on a new pool for `url`, checked with one query: the store's, or (migrations) one of
+ * its own. Its int8 values (keys, count(*)) come back as numbers, as SQLite gives them.
+ */
+export async function connectPostgres(url: string, poolSize: number): Promise<Kysely<OpenDb>> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize,
+    connectionString: url,
+    max: poolSize,
     // Without it, a request waits for ever for a server that does not answer.
     connectionTimeoutMillis: 5000,
-    // int8 (keys, count(*)) as numbers, as SQLite gives them: ids stay far below 2^53.
+    // Ids stay far below 2^53.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
@@ -68,6 +72,16 @@ export async function openPostgresStore(options: ServerStoreOptions): Promise<St
   const db = new Kysely<OpenDb>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);
+    return db;
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw error;
+  }
+}
+
+export async function openPostgresStore(options: ServerStoreOptions): Promise<Store> {
+  const db = await connectPostgres(options.url, options.poolSize);
+  try {
     const changes = options.autoSync ? await syncServerSchema(db, 'postgres', options.models) : { createdTables: [], addedColumns: [], createdIndexes: [] };
     return createServerStore({ dialect: 'postgres', label: options.label, db, errors: POSTGRES_ERRORS, models: options.models, changes });
   } catch (error) {

@@ -241,9 +241,11 @@ class ServerStore implements Store {
     if (sequence === undefined) {
       const table = `"${model.tableName.replace(/"/g, '""')}"`;
       const [row] = await this.rows(sql`select pg_get_serial_sequence(${table}, ${model.primaryKey}) as s`.compile(this.shared.parts.db));
-      sequence = String(row?.['s']);
+      // None: a key column a migration made without one (the ids then always come from the app).
+      sequence = typeof row?.['s'] === 'string' ? row['s'] : '';
       this.shared.sequences.set(model.identity, sequence);
     }
+    if (sequence === '') return;
     // setval(s, v) makes the next id v + 1: only when v is past what the sequence would give next
     // (an unused sequence gives last_value itself), so ids below it, such as 0, leave it alone.
     const key = sql.ref(model.primaryKey);
