@@ -12,6 +12,7 @@ else if (process.env['CI'] === 'true') {
     });
   });
 } else {
+  console.warn(`test/store/mysql.test.ts skipped: ${problem}`);
   describe.skip(`mysql store: skipped, ${problem}`, () => {
     it('needs MySQL running', () => {});
   });

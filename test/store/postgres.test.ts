@@ -12,6 +12,7 @@ else if (process.env['CI'] === 'true') {
     });
   });
 } else {
+  console.warn(`test/store/postgres.test.ts skipped: ${problem}`);
   describe.skip(`postgres store: skipped, ${problem}`, () => {
     it('needs PostgreSQL running', () => {});
   });
