@@ -60,6 +60,7 @@ export function serverColumnType(dialect: ServerDialect, attribute: NormalizedAt
     case 'boolean':
       return sql`boolean`;
     case 'json':
-      return dialect === 'postgres' ? sql`text` : sql`longtext`;
+      // Its JSON text, compared and sorted byte by byte like any other text.
+      return dialect === 'postgres' ? sql`text collate "C"` : sql`longtext`;
   }
 }
