@@ -310,6 +310,9 @@ export function storeSuite(kind: StoreKind): void {
         // ON DELETE SET NULL on a to-one column, ON DELETE CASCADE on a join row.
         expect(owners).toStrictEqual([null, null, 2, null, null]);
         expect(joinRows).toStrictEqual([]);
+        // And no link to a record that is not there.
+        await expect(store.create(pet, { name: 'stray', owner: 1 })).rejects.toMatchObject({ code: 'E_INVALID_ASSOCIATED_IDS', status: 400 });
+        await expect(store.link(userTags, 2, [99])).rejects.toMatchObject({ code: 'E_INVALID_ASSOCIATED_IDS' });
       }
     });
 

@@ -19,6 +19,18 @@ export function uniqueViolation(model: NormalizedModel, attrNames: string[], cau
   );
 }
 
+/**
+ * E_INVALID_ASSOCIATED_IDS: a foreign key (server stores) refused a link to a record that is not
+ * there. The record writer checks links before it writes, so this is a record deleted meanwhile.
+ */
+export function missingLink(model: NormalizedModel | undefined, cause: unknown): SailsRtError {
+  if (debug.enabled) debug('missing link on %s: %s', model?.identity ?? '(a join table)', (cause as Error).message);
+  return new SailsRtError(
+    'E_INVALID_ASSOCIATED_IDS',
+    `A link names a record that does not exist (it may have just been destroyed)${model ? ` in a write to ${model.identity}` : ''}; link existing records only.`,
+  );
+}
+
 /** E_INVALID_CRITERIA: a statement past one of the database's own limits (`database`: its name, for the message). */
 export function criteriaTooLarge(database: string, message: string): SailsRtError {
   return new SailsRtError(

@@ -39,6 +39,10 @@ export const MYSQL_ERRORS: ErrorReading = {
     const index = /for key '([^']+)'/.exec(message)?.[1];
     return index === undefined ? {} : { index };
   },
+  missingLink(error) {
+    const code = (error as { code?: unknown }).code;
+    return code === 'ER_NO_REFERENCED_ROW_2' || code === 'ER_NO_REFERENCED_ROW';
+  },
   unavailable(error) {
     const { code, errno, message } = error as { code?: unknown; errno?: unknown; message?: unknown };
     // 1927: MariaDB's "Connection was killed".
@@ -57,7 +61,8 @@ export const MYSQL_ERRORS: ErrorReading = {
 /** A Kysely on a new pool for `url`, checked with one query: the store's, or (migrations) one of its own. */
 export async function connectMysql(url: string, poolSize: number): Promise<Kysely<OpenDb>> {
   const { createPool } = await import('mysql2');
-  const pool = createPool({ uri: url, connectionLimit: poolSize, charset: 'utf8mb4', connectTimeout: 5000 });
+  // FOUND_ROWS off: a write that changes nothing affects 0 rows (see StatementBuilder.linkOne).
+  const pool = createPool({ uri: url, connectionLimit: poolSize, charset: 'utf8mb4', connectTimeout: 5000, flags: ['-FOUND_ROWS'] });
   // A pooled connection the server drops emits 'error'; unheard, it would end the process. The
   // pool discards that connection and opens another when one is next needed.
   pool.on('connection', (connection) => connection.on('error', (error: Error) => debug('mysql: connection lost: %s', error.message)));

@@ -33,6 +33,9 @@ export const POSTGRES_ERRORS: ErrorReading = {
     const columns = typeof detail === 'string' ? /^Key \((.+?)\)=/.exec(detail)?.[1]?.split(', ').map((c) => c.replace(/^"|"$/g, '')) : undefined;
     return { ...(typeof constraint === 'string' ? { index: constraint } : {}), ...(columns ? { columns } : {}) };
   },
+  missingLink(error) {
+    return (error as { code?: unknown }).code === '23503';
+  },
   unavailable(error) {
     const { code, message } = error as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;

@@ -9,7 +9,7 @@ import { sql, type CompiledQuery, type Kysely, type QueryResult, type Transactio
 import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
 import { isSailsRtError } from '../errors.js';
 import type { Condition, Criteria } from './criteria.js';
-import { criteriaTooLarge, datastoreUnavailable, uniqueViolation } from './errors.js';
+import { criteriaTooLarge, datastoreUnavailable, missingLink, uniqueViolation } from './errors.js';
 import { ascending, PARENT, PARENT_CHUNK, ROW, rowBytes, StatementBuilder, type OpenDb } from './sql.js';
 import type { FindOptions, LinkedRow, LinkPath, PkValue, ReadBudget, SchemaChanges, Store, StoredRecord } from './store.js';
 import type { ServerDialect } from './columns.js';
@@ -20,6 +20,8 @@ const debug = createDebug('sails-rt:store');
 export interface ErrorReading {
   /** The unique constraint or index a violation names, or undefined when `error` is no unique violation. */
   uniqueIndex(error: unknown): { index?: string; columns?: string[] } | undefined;
+  /** A foreign key refused the write: a link to a record that is not there (or no longer). */
+  missingLink(error: unknown): boolean;
   /** The connection failed or was lost, or the server is shutting down or refusing connections. */
   unavailable(error: unknown): boolean;
   /** A statement past one of the server's limits (depth, size, parameters): the criteria's fault. */
@@ -230,6 +232,7 @@ class ServerStore implements Store {
     if (isSailsRtError(error)) return error;
     const unique = errors.uniqueIndex(error);
     if (unique && model) return uniqueViolation(model, uniqueAttributes(model, unique), error);
+    if (errors.missingLink(error)) return missingLink(model, error);
     if (errors.tooLarge(error)) return criteriaTooLarge(this.dialect === 'postgres' ? 'PostgreSQL' : 'MySQL', (error as Error).message);
     if (errors.unavailable(error)) return datastoreUnavailable(label, error);
     return error;

@@ -187,10 +187,14 @@ export class StatementBuilder {
     return (returning ? query.returningAll() : query).compile();
   }
 
-  /** Inserts one join row unless it is there (the pair is unique): affects one row or none. */
+  /**
+   * Inserts one join row unless it is there (the pair is unique): affects one row or none. MySQL
+   * takes `on duplicate key update id = id` (0 rows when the pair is there, with mysql2's
+   * FOUND_ROWS off) rather than INSERT IGNORE, which would also hide a foreign key's refusal.
+   */
   linkOne(junction: JunctionTable, id: PkValue, other: PkValue): CompiledQuery {
     const query = this.kysely.insertInto(junction.table).values({ [junction.self]: id, [junction.other]: other });
-    return (this.dialect === 'mysql' ? query.ignore() : query.onConflict((oc) => oc.doNothing())).compile();
+    return (this.dialect === 'mysql' ? query.onDuplicateKeyUpdate({ id: sql.ref('id') }) : query.onConflict((oc) => oc.doNothing())).compile();
   }
 
   unlink(junction: JunctionTable, id: PkValue, others: readonly PkValue[]): CompiledQuery {

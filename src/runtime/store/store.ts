@@ -12,6 +12,8 @@
  * - `E_UNIQUE` (400): a create or update would give two records the same value of a unique
  *   attribute or primary key; `extra` is `{ modelIdentity, attrNames }`, the message
  *   `uniqueViolation()` writes (errors.ts in this folder).
+ * - `E_INVALID_ASSOCIATED_IDS` (400): a foreign key refused a link to a record that is not there
+ *   (server stores; the record writer checks links first, so only a record deleted meanwhile).
  * - `E_INVALID_CRITERIA` (400): criteria past what the database can run in one statement (too many
  *   values or terms); the caller sends fewer.
  * - `E_DATASTORE_UNAVAILABLE` (503): the database cannot be reached or dropped the connection. The
