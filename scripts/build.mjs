@@ -17,9 +17,11 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 /**
  * Left to Node's own loader: native code (better-sqlite3, esbuild), what only the generator loads
  * and is large (ts-morph, typescript), prompts (the CLI turns its colours off through its own
- * copy of kleur), and ws' optional native helpers.
+ * copy of kleur), ws' optional native helpers, and the PostgreSQL and MySQL drivers (loaded
+ * only by an app that uses them, through import(), so a SQLite app's lift never reads them; pg's
+ * optional native binding with them).
  */
-const EXTERNAL = ['better-sqlite3', 'esbuild', 'ts-morph', 'typescript', 'prompts', 'bufferutil', 'utf-8-validate'];
+const EXTERNAL = ['better-sqlite3', 'esbuild', 'ts-morph', 'typescript', 'prompts', 'bufferutil', 'utf-8-validate', 'pg', 'pg-native', 'mysql2'];
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], {

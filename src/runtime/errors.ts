@@ -35,6 +35,10 @@ export const ERROR_CATALOG = {
     status: 400,
     summary: 'The write would give two records the same value for a unique attribute.',
   },
+  E_DATASTORE_UNAVAILABLE: {
+    status: 503,
+    summary: 'The database could not be reached or dropped the connection; nothing was written, and the same request may succeed once it is back.',
+  },
   E_BAD_SOCKET_REQUEST: {
     status: 400,
     summary: 'A socket virtual request could not be read: the envelope, the event name or the SDK version is wrong.',

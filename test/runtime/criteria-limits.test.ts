@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { connect, liftFixture, type Client, type Jwr, type Lifted } from './helpers.js';
+import { connect, liftFixture, type Client, type Jwr, type Lifted, TEST_STORE } from './helpers.js';
 
 const LINKS_APP = fileURLToPath(new URL('./links-app', import.meta.url));
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
@@ -168,7 +168,8 @@ describe('settings', () => {
       expect((await client.request('get', '/user', { where: { name: { contains: 'abcdef' } } })).statusCode).toBe(400);
       // App code is trusted, as in Waterline.
       expect(await lifted.app.models['user']?.find({ where: { age: { in: range(20_000) }, name: { contains: 'abcdef' } } })).toStrictEqual([]);
-      await expect(lifted.app.models['user']?.find({ where: { age: { in: range(40_000) } } })).rejects.toMatchObject({ code: 'E_INVALID_CRITERIA' });
+      // Past SQLite's 32,766 values; PostgreSQL and MySQL run it (docs/stores.md).
+      if (TEST_STORE === 'sqlite') await expect(lifted.app.models['user']?.find({ where: { age: { in: range(40_000) } } })).rejects.toMatchObject({ code: 'E_INVALID_CRITERIA' });
       await expect(lifted.app.models['user']?.find({ where: nested(33, 2, (age) => ({ age })) })).rejects.toMatchObject({
         message: expect.stringMatching(/more than the 32 allowed \(a fixed bound of the model API\); flatten the conditions\.$/),
       });

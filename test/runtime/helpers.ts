@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
 import { onTestFinished } from 'vitest';
 import { lift, type LiftOptions, type SailsApp } from '../../src/runtime/index.js';
+import { serverDatabase } from '../store/databases.js';
 
 /** A throwaway app folder of `files` (path to text), removed when the test finishes. */
 export function tempApp(files: Record<string, string>): string {
@@ -21,6 +22,9 @@ export function tempApp(files: Record<string, string>): string {
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
+
+/** The store liftFixture lifts on: 'sqlite', or the server SAILS_RT_TEST_STORE names. */
+export const TEST_STORE = process.env['SAILS_RT_TEST_STORE'] === 'postgres' || process.env['SAILS_RT_TEST_STORE'] === 'mysql' ? process.env['SAILS_RT_TEST_STORE'] : 'sqlite';
 
 export const FIXTURE_APP = fileURLToPath(new URL('./fixture-app', import.meta.url));
 
@@ -34,14 +38,25 @@ export interface Lifted {
   close(): Promise<void>;
 }
 
-/** Lifts the fixture app on a free port with a fresh database in a temp folder. */
+/**
+ * Lifts the fixture app on a free port with a fresh database in a temp folder, or, with
+ * SAILS_RT_TEST_STORE=postgres (or mysql), a fresh database on that server, dropped on close,
+ * unless the test sets a datastore of its own.
+ */
 export async function liftFixture(config: Record<string, unknown> = {}, options: LiftOptions = {}): Promise<Lifted> {
   const dir = mkdtempSync(join(tmpdir(), 'sails-rt-test-'));
   const lines: string[] = [];
   const logs: string[] = [];
   // A datastore setting the test gives (e.g. exclusive) goes over the per-test file.
   const { datastores: given, ...rest } = config as { datastores?: { default?: Record<string, unknown> } };
-  const datastores = { default: { filename: join(dir, 'db.sqlite'), ...given?.default } };
+  let drop = async (): Promise<void> => {};
+  let base: Record<string, unknown> = { filename: join(dir, 'db.sqlite') };
+  if (TEST_STORE !== 'sqlite' && given?.default === undefined) {
+    const database = await serverDatabase(TEST_STORE);
+    base = { ...database.datastore };
+    drop = database.drop;
+  }
+  const datastores = { default: { ...base, ...given?.default } };
   let app: SailsApp;
   try {
     app = await lift({
@@ -56,6 +71,7 @@ export async function liftFixture(config: Record<string, unknown> = {}, options:
   } catch (error) {
     // Many tests expect lift to refuse: the folder is theirs to lose, not the OS temp dir's to keep.
     rmSync(dir, { recursive: true, force: true });
+    await drop();
     throw error;
   }
   return {
@@ -68,6 +84,7 @@ export async function liftFixture(config: Record<string, unknown> = {}, options:
         await app.lower();
       } finally {
         rmSync(dir, { recursive: true, force: true });
+        await drop();
       }
     },
   };

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { lift, sails } from '../../src/runtime/index.js';
 import { connect, FIXTURE_APP, liftFixture, rawSocket, sleep, tempApp } from './helpers.js';
 
@@ -193,8 +193,23 @@ describe('lift', () => {
     );
     const store = tempApp({ 'config/datastores.ts': "export const datastores = { default: { adapter: 'mongo' } };\n" });
     expect((await liftError({ appPath: store })).message).toBe(
-      'The setting datastores.default.adapter (config/datastores.ts) is "mongo", which sails-rt does not support yet; use \'sqlite\'.',
+      "The setting datastores.default.adapter (config/datastores.ts) is \"mongo\", which sails-rt does not support; use one of 'sqlite', 'postgres', 'mysql' ('mysql' for MariaDB too).",
     );
+    vi.stubEnv('DATABASE_URL', undefined);
+    try {
+      const noUrl = tempApp({ 'config/datastores.ts': "export const datastores = { default: { adapter: 'postgres' } };\n" });
+      expect((await liftError({ appPath: noUrl })).message).toBe(
+        "The setting datastores.default.url (config/datastores.ts) is not set, and neither is DATABASE_URL, which the 'postgres' adapter needs; set one of them to a URL such as 'postgres://user:password@localhost:5432/app'.",
+      );
+      vi.stubEnv('DATABASE_URL', 'mysql://root@127.0.0.1/x');
+      expect((await liftError({ appPath: noUrl })).message).toBe(
+        "The setting datastores.default.url (config/datastores.ts, here from DATABASE_URL) is a mysql:// URL, which the 'postgres' adapter cannot use; use a URL such as 'postgres://user:password@localhost:5432/app'.",
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    const pool = tempApp({ 'config/datastores.ts': "export const datastores = { default: { adapter: 'mysql', url: 'mysql://root@127.0.0.1/x', pool: { max: 0 } } };\n" });
+    expect((await liftError({ appPath: pool })).message).toBe('The setting datastores.default.pool (config/datastores.ts) is {"max":0}; use { max: 10 }: a whole number of connections, 1 or more.');
     const actions = tempApp({ 'config/blueprints.ts': 'export const blueprints = { actions: true };\n' });
     expect((await liftError({ appPath: actions })).message).toBe(
       'The setting blueprints.actions (config/blueprints.ts) is true, which sails-rt does not support yet; set it to false or remove it.',

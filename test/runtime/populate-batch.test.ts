@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ModelApi } from '../../src/runtime/index.js';
-import { liftFixture, type Lifted } from './helpers.js';
+import { liftFixture, type Lifted, TEST_STORE } from './helpers.js';
 
 const LINKS_APP = fileURLToPath(new URL('./links-app', import.meta.url));
 
@@ -67,7 +67,8 @@ function byNameThenId(direction: 1 | -1): (a: Rec, b: Rec) => number {
 }
 
 describe('populate reads each link for the whole page', () => {
-  it('a blueprint find runs as many statements for a page of 40 records as for a page of 2', async () => {
+  // Counts better-sqlite3's statements; on a server store the same builder makes the same statements.
+  it.skipIf(TEST_STORE !== 'sqlite')('a blueprint find runs as many statements for a page of 40 records as for a page of 2', async () => {
     lifted = await liftFixture({}, { appPath: LINKS_APP });
     const tag = (await api('tag').create({ label: 'red' }).fetch()) as Rec;
     for (let i = 0; i < 40; i++) {

@@ -174,17 +174,12 @@ export function connectionLimits(config: SocketsConfig | HttpConfig | undefined,
   };
 }
 
-export interface DatastoreConfig {
-  /** Only 'sqlite' for now (default). */
-  adapter?: 'sqlite';
-  /** SQLite file, relative to the app (default '.tmp/db.sqlite'); ':memory:' keeps it in memory. */
-  filename?: string;
-  /**
-   * Keep the SQLite file locked while the app runs (default true): reads are ~4x faster, but
-   * no other process (the sqlite3 shell, a second app) can open the file meanwhile.
-   */
-  exclusive?: boolean;
-}
+import type { DatastoreConfig } from '../store/open.js';
+
+export type { DatastoreConfig };
+
+/** The stores `datastores.default.adapter` may name. */
+export const DATASTORE_ADAPTERS = ['sqlite', 'postgres', 'mysql'] as const;
 
 export interface DatastoresConfig {
   default?: DatastoreConfig;
@@ -404,8 +399,43 @@ function checkConfig(config: SailsConfig): SailsConfig {
   }
   const store = datastores.default ?? {};
   if (!isPlainObject(store)) refuseSetting('datastores.default (config/datastores.ts)', 'must be an object', "use { adapter: 'sqlite', filename: '.tmp/db.sqlite' }");
-  if (store.adapter !== undefined && store.adapter !== 'sqlite') {
-    refuseSetting('datastores.default.adapter (config/datastores.ts)', `is ${JSON.stringify(store.adapter)}, which sails-rt does not support yet`, "use 'sqlite'");
+  if (store.adapter !== undefined && !(DATASTORE_ADAPTERS as readonly unknown[]).includes(store.adapter)) {
+    refuseSetting(
+      'datastores.default.adapter (config/datastores.ts)',
+      `is ${JSON.stringify(store.adapter)}, which sails-rt does not support`,
+      `use one of ${DATASTORE_ADAPTERS.map((a) => `'${a}'`).join(', ')} ('mysql' for MariaDB too)`,
+    );
+  }
+  const server = store.adapter === 'postgres' || store.adapter === 'mysql';
+  if (store.url !== undefined && (typeof store.url !== 'string' || store.url === '')) {
+    refuseSetting('datastores.default.url (config/datastores.ts)', 'must be a non-empty string', "use a URL such as 'postgres://user:password@localhost:5432/app', or leave it out to read DATABASE_URL");
+  }
+  if (server) {
+    const url = store.url ?? process.env['DATABASE_URL'];
+    const schemes = store.adapter === 'postgres' ? ['postgres:', 'postgresql:'] : ['mysql:', 'mariadb:'];
+    const example = store.adapter === 'postgres' ? 'postgres://user:password@localhost:5432/app' : 'mysql://user:password@localhost:3306/app';
+    if (url === undefined || url === '') {
+      refuseSetting('datastores.default.url (config/datastores.ts)', `is not set, and neither is DATABASE_URL, which the '${store.adapter}' adapter needs`, `set one of them to a URL such as '${example}'`);
+    }
+    let scheme: string | undefined;
+    try {
+      scheme = new URL(String(url)).protocol;
+    } catch {
+      scheme = undefined;
+    }
+    if (scheme === undefined || !schemes.includes(scheme)) {
+      refuseSetting(
+        `datastores.default.url (config/datastores.ts${store.url === undefined ? ', here from DATABASE_URL' : ''})`,
+        `is ${scheme === undefined ? 'not a URL' : `a ${scheme}// URL`}, which the '${store.adapter}' adapter cannot use`,
+        `use a URL such as '${example}'`,
+      );
+    }
+  }
+  if (store.pool !== undefined) {
+    const max = isPlainObject(store.pool) ? (store.pool as { max?: unknown }).max : store.pool;
+    if (!isPlainObject(store.pool) || (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1))) {
+      refuseSetting('datastores.default.pool (config/datastores.ts)', `is ${JSON.stringify(store.pool)}`, 'use { max: 10 }: a whole number of connections, 1 or more');
+    }
   }
   if (store.filename !== undefined && (typeof store.filename !== 'string' || store.filename === '')) {
     refuseSetting('datastores.default.filename (config/datastores.ts)', `is ${JSON.stringify(store.filename)}`, "use a file path such as '.tmp/db.sqlite'");

@@ -3,7 +3,7 @@
  * prompt anywhere (a headless start never hangs). Any failure closes what was opened and
  * rejects with one sentence naming the file or setting and the fix.
  */
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import createDebug from 'debug';
 import type { FastifyInstance } from 'fastify';
 import type { Server } from 'socket.io';
@@ -26,7 +26,7 @@ import { Router, VERBS, type RouteEntry, type Verb } from '../router/index.js';
 import { Security } from '../security/index.js';
 import { RANDOM_SECRET_WARNING } from '../session/index.js';
 import { createSocketServer, createSocketsApi, DEFAULT_SOCKET_PATH } from '../sockets/index.js';
-import { DeferredStore, openSqliteStore, type SchemaChanges, type Store } from '../store/index.js';
+import { DeferredStore, openStore, storeLabel, type SchemaChanges, type Store } from '../store/index.js';
 
 const debug = createDebug('sails-rt:lift');
 
@@ -128,7 +128,7 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     if (modelList !== undefined && !router.has('GET', MODEL_LIST_PATH)) router.add(['GET'], MODEL_LIST_PATH, modelList);
 
     if (options.beforeOpen) await options.beforeOpen();
-    store.open(openStore(config, models));
+    store.open(await openStore(config.datastores.default ?? {}, models, { appPath: config.appPath }));
     logSchemaChanges(store.changes, config, log);
 
     const port = options.port ?? config.port ?? 1337;
@@ -179,34 +179,7 @@ function logSchemaChanges(changes: SchemaChanges, config: SailsConfig, log: (lin
     addedColumns.length > 0 ? `added columns ${addedColumns.join(', ')}` : '',
     createdIndexes.length > 0 ? `added unique indexes ${createdIndexes.join(', ')}` : '',
   ].filter(Boolean);
-  if (done.length > 0) log(`sails-rt: database ${storeLabel(config)}: ${done.join('; ')}.`);
-}
-
-function openStore(config: SailsConfig, models: NormalizedModel[]): Store {
-  const filename = config.datastores.default?.filename ?? '.tmp/db.sqlite';
-  const path = filename === ':memory:' || isAbsolute(filename) ? filename : join(config.appPath, filename);
-  try {
-    // The app owns the file unless it asks to share it (docs/runtime.md): reads are ~4x faster.
-    return openSqliteStore({ filename: path, models, exclusive: config.datastores.default?.exclusive !== false });
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
-      throw new LiftError(
-        `The database ${storeLabel(config)} is locked by another process (is this app lifted already?); stop that process, or set datastores.default.exclusive: false in config/datastores.ts to share the file.`,
-        { cause: error },
-      );
-    }
-    throw new LiftError(
-      `Could not open the database ${storeLabel(config)} (${(error as Error).message}); check datastores.default.filename in config/datastores.ts.`,
-      { cause: error },
-    );
-  }
-}
-
-function storeLabel(config: SailsConfig): string {
-  const filename = config.datastores.default?.filename ?? '.tmp/db.sqlite';
-  if (!isAbsolute(filename)) return filename;
-  const inside = relative(config.appPath, filename);
-  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? filename : inside;
+  if (done.length > 0) log(`sails-rt: database ${storeLabel(config.datastores.default ?? {}, config.appPath)}: ${done.join('; ')}.`);
 }
 
 /** Custom routes first, then the blueprint routes a custom route does not already take. */

@@ -175,11 +175,15 @@ export function createModelApi(model: NormalizedModel, store: Store, pubsub: Pub
     // Checked, and through beforeUpdate, once for the whole query before the first write, also
     // when nothing matches, as Waterline does; afterUpdate then runs once per record.
     const prepared = await writer.prepareUpdate(model, state.values, write);
-    const out: StoredRecord[] = [];
-    for (const id of ids) {
-      const result = await writer.updatePrepared(model, id, prepared, { ...write, before: false });
-      if (result) out.push(result.record);
-    }
+    // One transaction for every record: all are updated, or (one failing) none is.
+    const out = await writer.transaction(async (w) => {
+      const records: StoredRecord[] = [];
+      for (const id of ids) {
+        const result = await w.updatePrepared(model, id, prepared, { ...write, before: false });
+        if (result) records.push(result.record);
+      }
+      return records;
+    });
     return resolved(state, out);
   };
   const destroyAll = async (raw: unknown, one: boolean, state: QueryState): Promise<StoredRecord[]> => {
@@ -195,11 +199,14 @@ export function createModelApi(model: NormalizedModel, store: Store, pubsub: Pub
       criteria = given;
     }
     const ids = await matching(criteria, one, one ? 'destroyOne' : 'destroy');
-    const out: StoredRecord[] = [];
-    for (const id of ids) {
-      const previous = await writer.destroy(model, id, { ...write, before: false });
-      if (previous) out.push(previous);
-    }
+    const out = await writer.transaction(async (w) => {
+      const records: StoredRecord[] = [];
+      for (const id of ids) {
+        const previous = await w.destroy(model, id, { ...write, before: false });
+        if (previous) records.push(previous);
+      }
+      return records;
+    });
     return resolved(state, out);
   };
   type Change = 'add' | 'remove' | 'replace';

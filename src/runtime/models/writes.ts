@@ -8,10 +8,19 @@
  * Links never dangle: a to-one must name an existing record, and destroying a record nulls the
  * to-one links pointing at it and removes its join rows.
  *
+ * Every write runs in one store transaction (`Store.transaction`): the record, its links, and the
+ * links of others it touches commit together or not at all, and no reader sees a half-done write.
+ * Messages are collected while the transaction runs and sent only once it has committed, so no
+ * client hears of a write that was rolled back.
+ *
  * The model's lifecycle callbacks run here too (docs/runtime.md, "Lifecycle callbacks and
- * customToJSON"): a before* callback runs before anything is written, so refusing the write leaves
- * the store as it was and publishes nothing; an after* callback runs before the messages go out.
- * Every record a message carries has its model's customToJSON.
+ * customToJSON"): a before* callback runs before anything is written (and before the transaction
+ * starts), so refusing the write leaves the store as it was and publishes nothing; an after*
+ * callback runs once the transaction has committed, before the messages go out (so a throwing
+ * after* callback keeps the write but sends none of its messages). Callbacks run outside the
+ * transaction because they are app code that may read and write through `sails.models`, which a
+ * transaction on SQLite's one connection would make wait. Every record a message carries has its
+ * model's customToJSON.
  *
  * Attributes with `encrypt: true` are encrypted once their values are checked, before beforeCreate
  * and beforeUpdate see them, as in Waterline; messages carry them encrypted, as Sails' do.
@@ -56,6 +65,9 @@ export interface LinkChange {
 
 type ManyLink = Extract<Link, { kind: 'many' }>;
 
+/** What runs once a writer's transaction has committed, in order: after* callbacks and messages. */
+type Outbox = (() => void | Promise<void>)[];
+
 /** One edit of a parent's to-many list: whose, which link, and where its messages go. */
 interface LinkEdit {
   model: NormalizedModel;
@@ -71,13 +83,48 @@ interface LinkEdit {
 export class RecordWriter {
   /** Attaches each model's customToJSON to the records that leave the server. */
   readonly json: RecordJson;
+  /** The store outside any transaction: what a step queued for after the commit reads through. */
+  private readonly root: Store;
 
+  /**
+   * `outbox`: set on the writer a transaction hands to its work (`transaction`), which queues its
+   * after* callbacks and messages there instead of running them.
+   */
   constructor(
     private readonly store: Store,
     private readonly pubsub: PubSub,
     readonly models: ReadonlyMap<string, NormalizedModel>,
+    private readonly outbox?: Outbox,
+    json?: RecordJson,
+    root?: Store,
   ) {
-    this.json = new RecordJson(models);
+    this.json = json ?? new RecordJson(models);
+    this.root = root ?? store;
+  }
+
+  /**
+   * Runs `work` in one store transaction, with a writer whose writes all go into it; then, once
+   * it committed, the after* callbacks and messages those writes queued, in order. Inside a
+   * transaction already, `work` joins it. `work` must use only the writer it is given.
+   *
+   * @example await writer.transaction(async (w) => { for (const id of ids) await w.destroy(pet, id, options); });
+   */
+  async transaction<T>(work: (writer: RecordWriter) => Promise<T>): Promise<T> {
+    if (this.outbox) return work(this);
+    let outbox: Outbox = [];
+    const result = await this.store.transaction((tx) => {
+      // A transaction the store runs again (after a deadlock) starts with an empty outbox.
+      outbox = [];
+      return work(new RecordWriter(tx, this.pubsub, this.models, outbox, this.json, this.root));
+    });
+    for (const step of outbox) await step();
+    return result;
+  }
+
+  /** Queues `step` for after the commit (see `transaction`). */
+  private later(step: () => void | Promise<void>): void {
+    if (!this.outbox) throw new Error('RecordWriter: a write ran outside a transaction.');
+    this.outbox.push(step);
   }
 
   /** `records` with every link populated, to-many lists capped at 30. */
@@ -94,24 +141,30 @@ export class RecordWriter {
     if (options.before !== false && model.lifecycle?.beforeCreate) {
       ({ values, collections } = await this.before(model, 'beforeCreate', values, collections));
     }
-    await this.checkToOne(model, values, 'E_INVALID_NEW_RECORD');
-    const lists = await this.checkCollections(model, collections, 'E_INVALID_NEW_RECORD');
-    const record = await this.store.create(model, values);
-    const id = pkOf(model, record);
-    const notices: (() => void)[] = [];
-    for (const [link, ids] of lists) await this.replaceLinks({ model, parentId: id, link, options, notices, parentNotices: false }, ids);
-    if (options.after !== false) await runLifecycle(model, 'afterCreate', record, 'E_INVALID_NEW_RECORD');
-    if (!options.publish) return record;
-    const identity = model.identity;
-    this.pubsub.introduce(identity, id);
-    const [populated] = await this.populateAll(model, [record]);
-    this.pubsub.publishCreated(identity, id, this.json.apply(identity, populated ?? record), options.requester);
-    // The new record's to-one links: each linked parent hears of its new child (docs/protocol.md 3.7).
-    for (const [attribute, parentId] of toOneValues(model, values)) {
-      if (parentId !== null) this.noticeAdded(model, attribute, parentId, id, options, notices);
-    }
-    notices.forEach((notice) => notice());
-    return record;
+    const checked = values;
+    return this.transaction(async (w) => {
+      await w.checkToOne(model, checked, 'E_INVALID_NEW_RECORD');
+      const lists = await w.checkCollections(model, collections, 'E_INVALID_NEW_RECORD');
+      const record = await w.store.create(model, checked);
+      const id = pkOf(model, record);
+      const notices: (() => void)[] = [];
+      for (const [link, ids] of lists) await w.replaceLinks({ model, parentId: id, link, options, notices, parentNotices: false }, ids);
+      w.later(async () => {
+        if (options.after !== false) await runLifecycle(model, 'afterCreate', record, 'E_INVALID_NEW_RECORD');
+        if (!options.publish) return;
+        const identity = model.identity;
+        this.pubsub.introduce(identity, id);
+        // Populated after afterCreate, as before transactions: the record as the callback left it.
+        const [populated] = await populate(this.root, this.models, [record], linksOf(model), { limit: POPULATE_LIMIT });
+        this.pubsub.publishCreated(identity, id, this.json.apply(identity, populated ?? record), options.requester);
+        // The new record's to-one links: each linked parent hears of its new child (docs/protocol.md 3.7).
+        for (const [attribute, parentId] of toOneValues(model, checked)) {
+          if (parentId !== null) this.noticeAdded(model, attribute, parentId, id, options, notices);
+        }
+        notices.forEach((notice) => notice());
+      });
+      return record;
+    });
   }
 
   /** Undefined when there is no such record. */
@@ -137,8 +190,20 @@ export class RecordWriter {
     return this.before(model, 'beforeUpdate', values, collections);
   }
 
-  /** `update` with values from prepareUpdate: Waterline's update(criteria) runs beforeUpdate once, then writes each record. */
-  async updatePrepared(
+  /**
+   * `update` with values from prepareUpdate: Waterline's update(criteria) runs beforeUpdate once,
+   * then writes each record (through one `transaction` for them all).
+   */
+  updatePrepared(
+    model: NormalizedModel,
+    id: PkValue,
+    prepared: PreparedUpdate,
+    options: WriteOptions,
+  ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
+    return this.transaction((w) => w.updateNow(model, id, prepared, options));
+  }
+
+  private async updateNow(
     model: NormalizedModel,
     id: PkValue,
     { values, collections }: PreparedUpdate,
@@ -153,34 +218,56 @@ export class RecordWriter {
     if (result === undefined) return undefined;
     const notices: (() => void)[] = [];
     for (const [link, ids] of lists) await this.replaceLinks({ model, parentId: id, link, options, notices, parentNotices: false }, ids);
-    if (options.after !== false) await runLifecycle(model, 'afterUpdate', result.record, 'E_INVALID_VALUES_TO_SET');
-    if (options.publish) {
-      // As Sails' update blueprint sends it: the changed values with the record's primary key.
-      const data: Record<string, unknown> = { ...values, [model.primaryKey]: id };
-      for (const [link, ids] of lists) data[link.name] = ids;
-      // customToJSON runs on the changed values too: they are a part of the record.
-      this.pubsub.publishUpdated(model.identity, id, this.json.apply(model.identity, data), this.json.apply(model.identity, previous), options.requester);
-      // A to-one that moved: the old parent loses the child, the new one gains it (docs/protocol.md 3.7).
-      for (const [attribute, parentId] of toOneValues(model, values)) {
-        const old = before[attribute];
-        if (old === parentId) continue;
-        if (isPk(old)) this.noticeRemoved(model, attribute, old, id, options, notices);
-        if (parentId !== null) this.noticeAdded(model, attribute, parentId, id, options, notices);
-      }
-      notices.forEach((notice) => notice());
-    }
+    this.later(async () => {
+      if (options.after !== false) await runLifecycle(model, 'afterUpdate', result.record, 'E_INVALID_VALUES_TO_SET');
+      if (options.publish) this.publishUpdate(model, id, values, lists, before, previous, options, notices);
+    });
     return result;
+  }
+
+  /** The messages of one record's update, once it committed. */
+  private publishUpdate(
+    model: NormalizedModel,
+    id: PkValue,
+    values: Record<string, unknown>,
+    lists: [ManyLink, PkValue[]][],
+    before: StoredRecord,
+    previous: StoredRecord | undefined,
+    options: WriteOptions,
+    notices: (() => void)[],
+  ): void {
+    // As Sails' update blueprint sends it: the changed values with the record's primary key.
+    const data: Record<string, unknown> = { ...values, [model.primaryKey]: id };
+    for (const [link, ids] of lists) data[link.name] = ids;
+    // customToJSON runs on the changed values too: they are a part of the record.
+    this.pubsub.publishUpdated(model.identity, id, this.json.apply(model.identity, data), this.json.apply(model.identity, previous), options.requester);
+    // A to-one that moved: the old parent loses the child, the new one gains it (docs/protocol.md 3.7).
+    for (const [attribute, parentId] of toOneValues(model, values)) {
+      const old = before[attribute];
+      if (old === parentId) continue;
+      if (isPk(old)) this.noticeRemoved(model, attribute, old, id, options, notices);
+      if (parentId !== null) this.noticeAdded(model, attribute, parentId, id, options, notices);
+    }
+    notices.forEach((notice) => notice());
   }
 
   /** The record as it was, populated; undefined when there is no such record. */
   async destroy(model: NormalizedModel, id: PkValue, options: WriteOptions): Promise<StoredRecord | undefined> {
+    if (options.before !== false) {
+      // As a Sails blueprint finds the record first: no beforeDestroy for a record that is not there.
+      if ((await this.store.findOne(model, id)) === undefined) return undefined;
+      await runLifecycle(model, 'beforeDestroy', { where: { [model.primaryKey]: id } }, 'E_INVALID_CRITERIA');
+    }
+    return this.transaction((w) => w.destroyNow(model, id, options));
+  }
+
+  private async destroyNow(model: NormalizedModel, id: PkValue, options: WriteOptions): Promise<StoredRecord | undefined> {
     const before = await this.store.findOne(model, id);
     if (before === undefined) return undefined;
-    if (options.before !== false) await runLifecycle(model, 'beforeDestroy', { where: { [model.primaryKey]: id } }, 'E_INVALID_CRITERIA');
     const [previous = before] = await this.populateAll(model, [before]);
-    await this.store.destroy(model, id);
     const notices: (() => void)[] = [];
     const requester = options.requester;
+    // Links go before the record does, so a foreign key (server stores) never sees one dangle.
     // To-one links pointing here, from any model, become null.
     for (const other of this.models.values()) {
       for (const attribute of other.attributes) {
@@ -207,17 +294,20 @@ export class RecordWriter {
         notices.push(() => this.pubsub.publishRemovedFrom(collection.collection, otherId, collection.via, id, requester));
       }
     }
+    await this.store.destroy(model, id);
     // Parents of this record's to-one links lose a child.
     for (const [attribute, parentId] of toOneValues(model, before)) {
       if (parentId !== null) this.noticeRemoved(model, attribute, parentId, id, options, notices);
     }
-    if (options.after !== false) await runLifecycle(model, 'afterDestroy', before, 'E_INVALID_CRITERIA');
-    if (options.publish) {
-      this.pubsub.publishDestroyed(model.identity, id, this.json.apply(model.identity, previous), requester);
-      notices.forEach((notice) => notice());
-    }
-    // Everyone leaves the dead record's room, the requester included (docs/protocol.md 10, item 9).
-    this.pubsub.retire(model.identity, id);
+    this.later(async () => {
+      if (options.after !== false) await runLifecycle(model, 'afterDestroy', before, 'E_INVALID_CRITERIA');
+      if (options.publish) {
+        this.pubsub.publishDestroyed(model.identity, id, this.json.apply(model.identity, previous), requester);
+        notices.forEach((notice) => notice());
+      }
+      // Everyone leaves the dead record's room, the requester included (docs/protocol.md 10, item 9).
+      this.pubsub.retire(model.identity, id);
+    });
     return previous;
   }
 
@@ -246,15 +336,17 @@ export class RecordWriter {
     const link = manyLink(model, alias);
     const target = modelOf(this.models, link.target);
     const ids = parseAssociatedIds(target, rawIds, `${model.identity}.${alias}`);
-    if (how !== 'remove') await this.checkExist(target, ids, 'E_INVALID_ASSOCIATED_IDS', `${model.identity}.${alias}`);
-    if ((await this.store.findOne(model, parentId)) === undefined) return undefined;
-    const edit: LinkEdit = { model, parentId, link, options, notices: [], parentNotices: true };
-    let change: LinkChange;
-    if (how === 'replace') change = await this.replaceLinks(edit, ids);
-    else if (how === 'add') change = { added: await this.addLinks(edit, ids), removed: [] };
-    else change = { added: [], removed: await this.removeLinks(edit, ids) };
-    if (options.publish) edit.notices.forEach((notice) => notice());
-    return change;
+    return this.transaction(async (w) => {
+      if (how !== 'remove') await w.checkExist(target, ids, 'E_INVALID_ASSOCIATED_IDS', `${model.identity}.${alias}`);
+      if ((await w.store.findOne(model, parentId)) === undefined) return undefined;
+      const edit: LinkEdit = { model, parentId, link, options, notices: [], parentNotices: true };
+      let change: LinkChange;
+      if (how === 'replace') change = await w.replaceLinks(edit, ids);
+      else if (how === 'add') change = { added: await w.addLinks(edit, ids), removed: [] };
+      else change = { added: [], removed: await w.removeLinks(edit, ids) };
+      if (options.publish) w.later(() => edit.notices.forEach((notice) => notice()));
+      return change;
+    });
   }
 
   private async replaceLinks(edit: LinkEdit, ids: readonly PkValue[]): Promise<LinkChange> {

@@ -5,7 +5,7 @@
  */
 import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
 import type { Condition, Criteria } from './criteria.js';
-import type { FindOptions, LinkedRow, LinkPath, PkValue, SchemaChanges, Store, StoredRecord } from './index.js';
+import type { FindOptions, LinkedRow, LinkPath, PkValue, SchemaChanges, Store, StoredRecord } from './store.js';
 
 export class DeferredStore implements Store {
   #inner: Store | undefined;
@@ -17,6 +17,10 @@ export class DeferredStore implements Store {
 
   get changes(): SchemaChanges {
     return this.#store().changes;
+  }
+
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    return this.#store().transaction(fn);
   }
 
   find(model: NormalizedModel, criteria: Criteria, options?: FindOptions): Promise<StoredRecord[]> {

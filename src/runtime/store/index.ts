@@ -1,99 +1,12 @@
 /**
- * The store seam: what blueprints and `sails.models` need from a database. The default
- * implementation is SQLite through better-sqlite3, with every statement built by Kysely.
+ * The store seam (store.ts: the interface and its error contract), its implementations and the
+ * factory that picks one from `config/datastores.ts` (open.ts). This file only re-exports.
  */
-import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
-import type { Condition, Criteria } from './criteria.js';
-
 export type { Condition, Criteria, Scalar, SortClause } from './criteria.js';
-export { baseValue, openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+export { pkOf, type FindOptions, type LinkedRow, type LinkPath, type PkValue, type ReadBudget, type SchemaChanges, type Store, type StoredRecord } from './store.js';
+export { datastoreUnavailable, redactUrl, uniqueViolation } from './errors.js';
+export { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+export { connectDatabase, openStore, storeLabel, type DatastoreConfig, type OpenStoreOptions } from './open.js';
+export { keyColumnType, serverColumnType, serverKeyType, sqliteColumnType, type ServerDialect } from './columns.js';
+export type { DialectName } from './sql.js';
 export { DeferredStore } from './deferred.js';
-
-/** A record as the runtime hands it out: attribute name to value, its primary key always present. */
-export type StoredRecord = Record<string, unknown>;
-
-/** A primary key value: a number (an auto-incremented or number key) or a non-empty string. */
-export type PkValue = string | number;
-
-/**
- * The primary key value of a record of `model`.
- *
- * @example pkOf(country, { code: 'FR', name: 'France' }) // 'FR'
- */
-export function pkOf(model: NormalizedModel, record: StoredRecord): PkValue {
-  return record[model.primaryKey] as PkValue;
-}
-
-/**
- * A byte budget shared by the reads that make up one response (a page and what is populated into
- * it). A store charges every row it reads, before converting it, with a cheap estimate of its
- * size: the length of each string value (a json column counts as its text), plus 8 for every
- * value. A store reads row by row, so it can stop as soon as the budget is spent instead of
- * holding a whole table in memory.
- */
-export interface ReadBudget {
-  /** Charges one row; false means the budget is spent: stop reading, and leave this row out. */
-  charge(bytes: number): boolean;
-}
-
-export interface FindOptions {
-  /** Without one, find reads every row the criteria select. */
-  budget?: ReadBudget;
-}
-
-/** How a to-many link reaches its records: a to-one column of the linked model (`via`), or a join table. */
-export type LinkPath = { via: string } | { junction: JunctionTable };
-
-/** One record of a to-many list read by `findLinked`, with the parent whose list holds it. */
-export interface LinkedRow {
-  parentId: PkValue;
-  record: StoredRecord;
-}
-
-/** What opening the store did to the database schema. */
-export interface SchemaChanges {
-  createdTables: string[];
-  addedColumns: string[];
-  createdIndexes: string[];
-}
-
-export interface Store {
-  readonly changes: SchemaChanges;
-  /** With `options.budget`, resolves with the rows read before the budget was spent (the caller knows it was). */
-  find(model: NormalizedModel, criteria: Criteria, options?: FindOptions): Promise<StoredRecord[]>;
-  /**
-   * May answer at once rather than with a promise (SQLite reads synchronously underneath): the
-   * socket `GET /:model/:id` then answers in the turn it arrived in, with no promise made for it.
-   * Callers `await` it, or look for a promise when they mean to stay synchronous.
-   */
-  findOne(model: NormalizedModel, id: PkValue): StoredRecord | undefined | Promise<StoredRecord | undefined>;
-  count(model: NormalizedModel, where?: Condition): Promise<number>;
-  /** `values` holds every column to write (defaults already applied). */
-  create(model: NormalizedModel, values: Record<string, unknown>): Promise<StoredRecord>;
-  /** Undefined when there is no such record. */
-  update(
-    model: NormalizedModel,
-    id: PkValue,
-    values: Record<string, unknown>,
-  ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined>;
-  /** The record as it was; undefined when there is no such record. */
-  destroy(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined>;
-  /**
-   * The to-many lists of many parents at once, so populating a page costs a few statements per
-   * link instead of one per parent. `criteria` applies to each parent's list on its own, as if
-   * that list were read alone: `where` filters it, `sort` orders it (ties broken by primary key, ascending),
-   * `skip` and `limit` count within it, `select` picks the columns of its records. Resolves with
-   * the lists grouped by parent primary key, ascending, each in its `sort` order. Any number of parent ids:
-   * a store splits a long list into as many statements as its dialect needs. With
-   * `options.budget`, every row returned is charged once, in the order returned, and reading stops
-   * at the first row refused.
-   */
-  findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly PkValue[], criteria: Criteria, options?: FindOptions): Promise<LinkedRow[]>;
-  /** Many-to-many: the primary keys linked to `id` (in `junction.self`), oldest link first. */
-  linkedIds(junction: JunctionTable, id: PkValue): Promise<PkValue[]>;
-  /** Links `id` to each of `otherIds`; resolves with the ones that were not linked before. */
-  link(junction: JunctionTable, id: PkValue, otherIds: readonly PkValue[]): Promise<PkValue[]>;
-  /** Unlinks `id` from each of `otherIds` (from all when undefined); resolves with the ones that were linked. */
-  unlink(junction: JunctionTable, id: PkValue, otherIds?: readonly PkValue[]): Promise<PkValue[]>;
-  close(): Promise<void>;
-}

@@ -1,36 +1,25 @@
 /**
- * SQLite store: Kysely builds and compiles every statement (parameterized), better-sqlite3 runs
- * it. Kysely is used as a compiler only: running through better-sqlite3 directly keeps reads
- * synchronous and lets each statement be prepared once and reused, which is what makes the
- * socket `GET /user/:id` path fast.
+ * SQLite store: Kysely builds and compiles every statement (parameterized, sql.ts), better-sqlite3
+ * runs it. Kysely is used as a compiler only: running through better-sqlite3 directly keeps reads
+ * synchronous and lets each statement be prepared once and reused, which is what makes the socket
+ * `GET /user/:id` path fast.
+ *
+ * One connection serves every caller, and better-sqlite3 runs each statement to its end before
+ * returning, so a lone call never interleaves with another. A transaction spans awaits, though:
+ * while one is open, calls on the store (and other transactions) wait for its COMMIT or ROLLBACK,
+ * and only the transaction's own `tx` runs statements. `findOne` then answers with a promise.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import createDebug from 'debug';
-import {
-  DummyDriver,
-  Kysely,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-  sql,
-  type CompiledQuery,
-  type Expression,
-  type ExpressionBuilder,
-  type SqlBool,
-} from 'kysely';
-import type { JunctionTable, NormalizedAttribute, NormalizedModel } from '../../schema/index.js';
-import { SailsRtError } from '../errors.js';
-import { ENCRYPTED_PREFIX } from '../models/encryption.js';
-import type { Condition, Criteria, Scalar } from './criteria.js';
-import type { FindOptions, LinkedRow, LinkPath, PkValue, ReadBudget, SchemaChanges, Store, StoredRecord } from './index.js';
-
-const debug = createDebug('sails-rt:store');
-
-/** Tables and columns come from the app's models at run time, so the database type is open. */
-type OpenDb = Record<string, Record<string, unknown>>;
-type Eb = ExpressionBuilder<OpenDb, string>;
+import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
+import { baseValue } from '../models/values.js';
+import type { Condition, Criteria } from './criteria.js';
+import { criteriaTooLarge, datastoreUnavailable, uniqueViolation } from './errors.js';
+import { ascending, PARENT, PARENT_CHUNK, ROW, rowBytes, StatementBuilder, type ModelCodec } from './sql.js';
+import type { FindOptions, LinkedRow, LinkPath, PkValue, ReadBudget, SchemaChanges, Store, StoredRecord } from './store.js';
+import { keyColumnType, sqliteColumnType, type SqliteKeyType } from './columns.js';
 
 export interface SqliteStoreOptions {
   /** An absolute path, or ':memory:'. */
@@ -43,33 +32,24 @@ export interface SqliteStoreOptions {
    */
   exclusive?: boolean;
   models: readonly NormalizedModel[];
+  /** Bring the tables up to the models (default true); false leaves the schema to migrations. */
+  autoSync?: boolean;
 }
 
-/** Per-model facts computed once: which columns need converting, and the hot statements. */
+/** Per-model facts computed once: how columns convert, and the hot statements. */
 interface ModelPlan {
-  booleans: string[];
-  jsons: string[];
-  columns: Map<string, NormalizedAttribute>;
+  codec: ModelCodec;
   selectById: Database.Statement;
   deleteById: Database.Statement;
   insert: Database.Statement;
   insertColumns: string[];
 }
 
-const SQL_TYPES = { string: 'text', number: 'real', boolean: 'integer', json: 'text' } as const;
 const STATEMENT_CACHE_LIMIT = 500;
-/**
- * Parent ids per findLinked statement: far below SQLite's 32,766 variables, leaving room for the
- * criteria's own values, and few enough that one statement never holds the event loop for long.
- */
-const PARENT_CHUNK = 1000;
-/** findLinked's helper columns: `$` is not allowed in an attribute name, so they never clash with one. */
-const PARENT = '$parent';
-const ROW = '$row';
 /** SQLite's messages for a statement past its compile-time limits (variables, expression depth, LIKE pattern length, sizes). */
 const SQLITE_LIMITS = /too many SQL variables|Expression tree is too large|LIKE or GLOB pattern too complex|parser stack overflow|string or blob too big|too many terms/i;
 
-/** Opens (creating if needed) the SQLite file and brings its tables up to the models, never dropping. */
+/** Opens (creating if needed) the SQLite file and, unless `autoSync` is false, brings its tables up to the models, never dropping. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
   const db = new Database(options.filename);
@@ -79,94 +59,239 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.pragma('journal_mode = WAL');
     // sails-disk compares case-sensitively; so do contains/startsWith/endsWith/like here.
     db.pragma('case_sensitive_like = ON');
-    return new SqliteStore(db, options.models);
+    return new SqliteStore(new Connection(db, options.models, options.autoSync !== false));
   } catch (error) {
     db.close();
     throw error;
   }
 }
 
+/** A transaction's state, shared by its `tx` store: `done` once it committed or rolled back. */
+interface TxScope {
+  done: boolean;
+}
+
+/**
+ * The transaction whose `fn` the current code runs in: a call on the root store from there would
+ * wait for that very transaction to end, for ever, so it fails at once with a sentence instead.
+ */
+const running = new AsyncLocalStorage<TxScope>();
+
+/**
+ * The store as callers see it: the root one (`scope` undefined) waits while a transaction is
+ * open; a transaction's `tx` runs at once, and refuses to run once its transaction has ended.
+ */
 class SqliteStore implements Store {
+  constructor(
+    private readonly conn: Connection,
+    private readonly scope?: TxScope,
+  ) {}
+
+  get changes(): SchemaChanges {
+    return this.conn.changes;
+  }
+
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.scope) {
+      this.check();
+      return fn(this);
+    }
+    await this.ready();
+    await this.conn.acquire();
+    const scope: TxScope = { done: false };
+    try {
+      this.conn.exec('begin');
+      let result: T;
+      try {
+        result = await running.run(scope, () => fn(new SqliteStore(this.conn, scope)));
+      } catch (error) {
+        scope.done = true;
+        // A failed COMMIT or a statement error may have ended the transaction already.
+        if (this.conn.db.inTransaction) this.conn.exec('rollback');
+        throw error;
+      }
+      scope.done = true;
+      try {
+        this.conn.exec('commit');
+      } catch (error) {
+        if (this.conn.db.inTransaction) this.conn.exec('rollback');
+        throw error;
+      }
+      return result;
+    } finally {
+      scope.done = true;
+      this.conn.release();
+    }
+  }
+
+  async find(model: NormalizedModel, criteria: Criteria, options: FindOptions = {}): Promise<StoredRecord[]> {
+    await this.ready();
+    return this.conn.find(model, criteria, options);
+  }
+
+  async findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly PkValue[], criteria: Criteria, options: FindOptions = {}): Promise<LinkedRow[]> {
+    await this.ready();
+    return this.conn.findLinked(model, path, parentIds, criteria, options);
+  }
+
+  /** Synchronous unless a transaction is open, as better-sqlite3 is: no promise for the hottest read (see Store.findOne). */
+  findOne(model: NormalizedModel, id: PkValue): StoredRecord | undefined | Promise<StoredRecord | undefined> {
+    if (this.scope) this.check();
+    else if (this.conn.busy) return this.ready().then(() => this.conn.findOne(model, id));
+    return this.conn.findOne(model, id);
+  }
+
+  async count(model: NormalizedModel, where?: Condition): Promise<number> {
+    await this.ready();
+    return this.conn.count(model, where);
+  }
+
+  async create(model: NormalizedModel, values: Record<string, unknown>): Promise<StoredRecord> {
+    await this.ready();
+    return this.conn.create(model, values);
+  }
+
+  async update(model: NormalizedModel, id: PkValue, values: Record<string, unknown>): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
+    await this.ready();
+    return this.conn.update(model, id, values);
+  }
+
+  async destroy(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined> {
+    await this.ready();
+    return this.conn.destroy(model, id);
+  }
+
+  async linkedIds(junction: JunctionTable, id: PkValue): Promise<PkValue[]> {
+    await this.ready();
+    return this.conn.linkedIds(junction, id);
+  }
+
+  async link(junction: JunctionTable, id: PkValue, otherIds: readonly PkValue[]): Promise<PkValue[]> {
+    await this.ready();
+    return this.conn.link(junction, id, otherIds);
+  }
+
+  async unlink(junction: JunctionTable, id: PkValue, otherIds?: readonly PkValue[]): Promise<PkValue[]> {
+    await this.ready();
+    return this.conn.unlink(junction, id, otherIds);
+  }
+
+  async close(): Promise<void> {
+    if (this.scope) throw new Error('close() was called on a transaction; close the store itself.');
+    await this.conn.acquire();
+    try {
+      this.conn.close();
+    } finally {
+      this.conn.release();
+    }
+  }
+
+  /** Resolves when this store may run a statement: at once inside its transaction, else when none is open. */
+  private async ready(): Promise<void> {
+    if (this.scope) return this.check();
+    if (!this.conn.busy) return;
+    const inside = running.getStore();
+    if (inside && !inside.done) {
+      throw new Error('The store was called inside one of its own transactions, which that call would wait for for ever; inside transaction(fn), use the `tx` fn is given.');
+    }
+    while (this.conn.busy) await this.conn.busy;
+  }
+
+  private check(): void {
+    if (this.scope?.done) throw new Error('This transaction has ended: use the store again, not the `tx` its transaction() gave.');
+  }
+}
+
+/** The one better-sqlite3 connection, its prepared statements, and the lock transactions take. */
+class Connection {
   readonly changes: SchemaChanges = { createdTables: [], addedColumns: [], createdIndexes: [] };
-  private readonly kysely = new Kysely<OpenDb>({
-    dialect: {
-      createAdapter: () => new SqliteAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new SqliteIntrospector(db),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-    },
-  });
+  readonly builder: StatementBuilder;
+  /** While a transaction (or close) holds the connection: resolves when it lets go. */
+  busy: Promise<void> | undefined;
+  private releaseBusy: (() => void) | undefined;
+  private readonly models = new Map<string, NormalizedModel>();
+  /** Prepared on first use: with `autoSync: false` the tables may come later (migrations). */
   private readonly plans = new Map<string, ModelPlan>();
   private readonly statements = new Map<string, Database.Statement>();
   private closed = false;
 
   constructor(
-    private readonly db: Database.Database,
+    readonly db: Database.Database,
     models: readonly NormalizedModel[],
+    autoSync: boolean,
   ) {
-    for (const model of models) this.syncModel(model);
-    const byIdentity = new Map(models.map((model) => [model.identity, model]));
-    for (const model of models) {
-      for (const collection of model.collections) {
-        const target = byIdentity.get(collection.collection);
-        if (collection.junction && target) this.syncJunction(collection.junction, keyColumnType(model), keyColumnType(target));
+    this.builder = new StatementBuilder('sqlite', models);
+    if (autoSync) {
+      for (const model of models) this.syncModel(model);
+      const byIdentity = new Map(models.map((model) => [model.identity, model]));
+      for (const model of models) {
+        for (const collection of model.collections) {
+          const target = byIdentity.get(collection.collection);
+          if (collection.junction && target) this.syncJunction(collection.junction, keyColumnType(model), keyColumnType(target));
+        }
       }
     }
-    for (const model of models) this.plans.set(model.identity, this.planModel(model));
+    for (const model of models) this.models.set(model.identity, model);
   }
 
-  async linkedIds(junction: JunctionTable, id: PkValue): Promise<PkValue[]> {
-    const compiled = this.kysely.selectFrom(junction.table).select(junction.other).where(junction.self, '=', id).orderBy('id').compile();
-    return this.all(compiled).map((row) => row[junction.other] as PkValue);
+  async acquire(): Promise<void> {
+    while (this.busy) await this.busy;
+    this.busy = new Promise((resolve) => (this.releaseBusy = resolve));
   }
 
-  async link(junction: JunctionTable, id: PkValue, otherIds: readonly PkValue[]): Promise<PkValue[]> {
+  release(): void {
+    const release = this.releaseBusy;
+    this.busy = undefined;
+    this.releaseBusy = undefined;
+    release?.();
+  }
+
+  exec(text: string): void {
+    try {
+      this.db.exec(text);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  linkedIds(junction: JunctionTable, id: PkValue): PkValue[] {
+    const compiled = this.builder.linkedIds(junction, id);
+    return this.all(compiled.sql, compiled.parameters).map((row) => row[junction.other] as PkValue);
+  }
+
+  link(junction: JunctionTable, id: PkValue, otherIds: readonly PkValue[]): PkValue[] {
     const added: PkValue[] = [];
     for (const other of new Set(otherIds)) {
-      const compiled = this.kysely
-        .insertInto(junction.table)
-        .values({ [junction.self]: id, [junction.other]: other })
-        .onConflict((oc) => oc.doNothing())
-        .compile();
-      if (this.statement(compiled.sql).run(compiled.parameters as unknown[]).changes > 0) added.push(other);
+      const compiled = this.builder.linkOne(junction, id, other);
+      if (this.run(compiled.sql, compiled.parameters).changes > 0) added.push(other);
     }
     return added;
   }
 
-  async unlink(junction: JunctionTable, id: PkValue, otherIds?: readonly PkValue[]): Promise<PkValue[]> {
-    const linked = await this.linkedIds(junction, id);
+  unlink(junction: JunctionTable, id: PkValue, otherIds?: readonly PkValue[]): PkValue[] {
+    const linked = this.linkedIds(junction, id);
     const removed = otherIds === undefined ? linked : linked.filter((other) => otherIds.includes(other));
     if (removed.length === 0) return [];
-    const compiled = this.kysely.deleteFrom(junction.table).where(junction.self, '=', id).where(junction.other, 'in', removed).compile();
-    this.statement(compiled.sql).run(compiled.parameters as unknown[]);
+    const compiled = this.builder.unlink(junction, id, removed);
+    this.run(compiled.sql, compiled.parameters);
     return removed;
   }
 
-  async find(model: NormalizedModel, criteria: Criteria, options: FindOptions = {}): Promise<StoredRecord[]> {
+  find(model: NormalizedModel, criteria: Criteria, options: FindOptions): StoredRecord[] {
     const plan = this.plan(model);
-    if (criteria.limit === 0) return [];
-    const from = this.kysely.selectFrom(model.tableName);
-    let built = criteria.select ? from.select(criteria.select) : from.selectAll();
-    if (criteria.where) {
-      const where = criteria.where;
-      built = built.where((eb) => this.condition(eb, model, where));
-    }
-    if (criteria.sort.length === 0) built = built.orderBy(model.primaryKey, 'asc');
-    for (const { attribute, direction } of criteria.sort) built = built.orderBy(attribute, direction);
-    if (criteria.limit !== undefined || criteria.skip > 0) built = built.limit(criteria.limit ?? -1);
-    if (criteria.skip > 0) built = built.offset(criteria.skip);
-    const compiled = built.compile();
-    const rows = options.budget ? this.within(compiled, options.budget) : this.all(compiled);
-    return rows.map((row) => this.toRecord(plan, row));
+    const compiled = this.builder.find(model, criteria);
+    if (!compiled) return [];
+    const rows = options.budget ? this.within(compiled.sql, compiled.parameters, options.budget) : this.all(compiled.sql, compiled.parameters);
+    return rows.map((row) => this.builder.toRecord(plan.codec, row));
   }
 
-  async findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly PkValue[], criteria: Criteria, options: FindOptions = {}): Promise<LinkedRow[]> {
+  findLinked(model: NormalizedModel, path: LinkPath, parentIds: readonly PkValue[], criteria: Criteria, options: FindOptions): LinkedRow[] {
     const plan = this.plan(model);
     const out: LinkedRow[] = [];
     if (criteria.limit === 0) return out;
     const ids = [...new Set(parentIds)].sort(ascending);
     for (let start = 0; start < ids.length; start += PARENT_CHUNK) {
-      const compiled = this.linkedQuery(model, path, ids.slice(start, start + PARENT_CHUNK), criteria);
+      const compiled = this.builder.linked(model, path, ids.slice(start, start + PARENT_CHUNK), criteria);
       try {
         for (const row of this.statement(compiled.sql).iterate(compiled.parameters as unknown[]) as IterableIterator<Record<string, unknown>>) {
           const parentId = row[PARENT] as PkValue;
@@ -174,7 +299,7 @@ class SqliteStore implements Store {
           delete row[ROW];
           // Leaving the loop early closes the iterator, which resets the statement.
           if (options.budget && !options.budget.charge(rowBytes(row))) return out;
-          out.push({ parentId, record: this.toRecord(plan, row) });
+          out.push({ parentId, record: this.builder.toRecord(plan.codec, row) });
         }
       } catch (error) {
         throw limitError(error);
@@ -183,96 +308,55 @@ class SqliteStore implements Store {
     return out;
   }
 
-  /**
-   * Every parent's list in one statement: the linked rows, numbered within their parent's list in
-   * the criteria's order by a window function, and only the numbers in skip..skip+limit kept.
-   * Columns are qualified (`t.` for the linked model), since a join table's columns share the query.
-   */
-  private linkedQuery(model: NormalizedModel, path: LinkPath, parentIds: PkValue[], criteria: Criteria): CompiledQuery {
-    const key = `t.${model.primaryKey}`;
-    const parent = 'via' in path ? `t.${path.via}` : `j.${path.junction.self}`;
-    const from =
-      'via' in path
-        ? this.kysely.selectFrom(`${model.tableName} as t`)
-        : this.kysely.selectFrom(`${path.junction.table} as j`).innerJoin(`${model.tableName} as t`, key, `j.${path.junction.other}`);
-    let inner = (criteria.select ? from.select(criteria.select.map((c) => `t.${c}`)) : from.selectAll('t'))
-      .select((eb) => [
-        eb.ref(parent).as(PARENT),
-        eb.fn
-          .agg<number>('row_number')
-          .over((over) => {
-            let ordered = over.partitionBy(parent);
-            for (const { attribute, direction } of criteria.sort) ordered = ordered.orderBy(`t.${attribute}`, direction);
-            // A list must come out the same whichever statement reads it: ties go by primary key.
-            return criteria.sort.some((clause) => clause.attribute === model.primaryKey) ? ordered : ordered.orderBy(key, 'asc');
-          })
-          .as(ROW),
-      ])
-      .where(parent, 'in', parentIds);
-    if (criteria.where) {
-      const where = criteria.where;
-      inner = inner.where((eb) => this.condition(eb, model, where, 't'));
-    }
-    let outer = this.kysely.selectFrom(inner.as('l')).selectAll('l');
-    if (criteria.skip > 0) outer = outer.where(`l.${ROW}`, '>', criteria.skip);
-    if (criteria.limit !== undefined) outer = outer.where(`l.${ROW}`, '<=', criteria.skip + criteria.limit);
-    return outer.orderBy(`l.${PARENT}`, 'asc').orderBy(`l.${ROW}`, 'asc').compile();
-  }
-
-  /** Synchronous, as better-sqlite3 is: no promise for the hottest read (see Store.findOne). */
+  /** The hot path (socket `GET /:model/:id`): no closure, no promise. */
   findOne(model: NormalizedModel, id: PkValue): StoredRecord | undefined {
-    const plan = this.plan(model);
-    const row = plan.selectById.get(id) as Record<string, unknown> | undefined;
-    return row ? this.toRecord(plan, row) : undefined;
+    const plan = this.plans.get(model.identity) ?? this.plan(model);
+    let row: Record<string, unknown> | undefined;
+    try {
+      row = plan.selectById.get(id) as Record<string, unknown> | undefined;
+    } catch (error) {
+      throw unavailable(error);
+    }
+    return row ? this.builder.toRecord(plan.codec, row) : undefined;
   }
 
-  async count(model: NormalizedModel, where?: Condition): Promise<number> {
-    let query = this.kysely.selectFrom(model.tableName).select((eb) => eb.fn.countAll<number>().as('n'));
-    if (where) query = query.where((eb) => this.condition(eb, model, where));
-    const row = this.all(query.compile())[0];
+  count(model: NormalizedModel, where?: Condition): number {
+    const compiled = this.builder.count(model, where);
+    const row = this.all(compiled.sql, compiled.parameters)[0];
     return Number(row?.['n'] ?? 0);
   }
 
-  async create(model: NormalizedModel, values: Record<string, unknown>): Promise<StoredRecord> {
+  create(model: NormalizedModel, values: Record<string, unknown>): StoredRecord {
     const plan = this.plan(model);
     // The prepared insert leaves an auto-incremented key out; a key given (or required) goes in as sent.
     const explicitId = values[model.primaryKey] !== undefined && !plan.insertColumns.includes(model.primaryKey);
     const row = this.guardUnique(model, () => {
-      if (!explicitId) return plan.insert.get(plan.insertColumns.map((c) => toColumn(plan, c, values[c])));
-      const compiled = this.kysely.insertInto(model.tableName).values(this.toColumns(plan, values)).returningAll().compile();
+      if (!explicitId) return plan.insert.get(plan.insertColumns.map((c) => this.builder.toColumn(plan.codec, c, values[c])));
+      const compiled = this.builder.insert(model, values, true);
       return this.statement(compiled.sql).get(compiled.parameters as unknown[]);
     });
-    return this.toRecord(plan, row as Record<string, unknown>);
+    return this.builder.toRecord(plan.codec, row as Record<string, unknown>);
   }
 
-  async update(
-    model: NormalizedModel,
-    id: PkValue,
-    values: Record<string, unknown>,
-  ): Promise<{ previous: StoredRecord; record: StoredRecord } | undefined> {
+  update(model: NormalizedModel, id: PkValue, values: Record<string, unknown>): { previous: StoredRecord; record: StoredRecord } | undefined {
     const plan = this.plan(model);
     // better-sqlite3 is synchronous: the read and the write below cannot interleave with another request.
-    const before = plan.selectById.get(id) as Record<string, unknown> | undefined;
+    const before = this.guard(() => plan.selectById.get(id)) as Record<string, unknown> | undefined;
     if (!before) return undefined;
-    const compiled = this.kysely
-      .updateTable(model.tableName)
-      .set(this.toColumns(plan, values))
-      .where(model.primaryKey, '=', id)
-      .returningAll()
-      .compile();
+    const compiled = this.builder.update(model, id, values, true);
     const after = this.guardUnique(model, () => this.statement(compiled.sql).get(compiled.parameters as unknown[]));
-    return { previous: this.toRecord(plan, before), record: this.toRecord(plan, after as Record<string, unknown>) };
+    return { previous: this.builder.toRecord(plan.codec, before), record: this.builder.toRecord(plan.codec, after as Record<string, unknown>) };
   }
 
-  async destroy(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined> {
+  destroy(model: NormalizedModel, id: PkValue): StoredRecord | undefined {
     const plan = this.plan(model);
-    const before = plan.selectById.get(id) as Record<string, unknown> | undefined;
+    const before = this.guard(() => plan.selectById.get(id)) as Record<string, unknown> | undefined;
     if (!before) return undefined;
-    plan.deleteById.run(id);
-    return this.toRecord(plan, before);
+    this.guard(() => plan.deleteById.run(id));
+    return this.builder.toRecord(plan.codec, before);
   }
 
-  async close(): Promise<void> {
+  close(): void {
     if (this.closed) return;
     this.closed = true;
     this.statements.clear();
@@ -285,7 +369,7 @@ class SqliteStore implements Store {
    * A many-to-many join table: both sides name the same one, so it is made once. Each column holds
    * one side's primary keys, so it has that key's type (`selfType` for `junction.self`).
    */
-  private syncJunction(junction: JunctionTable, selfType: KeyColumnType, otherType: KeyColumnType): void {
+  syncJunction(junction: JunctionTable, selfType: SqliteKeyType, otherType: SqliteKeyType): void {
     const existing = this.db.prepare(`pragma table_info(${quote(junction.table)})`).all() as { name: string }[];
     if (existing.length > 0) return;
     const types = new Map([
@@ -294,7 +378,7 @@ class SqliteStore implements Store {
     ]);
     const [first, second] = [junction.self, junction.other].sort() as [string, string];
     this.db.exec(
-      this.kysely.schema
+      this.builder.kysely.schema
         .createTable(junction.table)
         .ifNotExists()
         .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
@@ -302,19 +386,19 @@ class SqliteStore implements Store {
         .addColumn(second, types.get(second) ?? 'integer', (c) => c.notNull())
         .compile().sql,
     );
-    this.db.exec(this.kysely.schema.createIndex(`${junction.table}_pair`).ifNotExists().unique().on(junction.table).columns([first, second]).compile().sql);
+    this.db.exec(this.builder.kysely.schema.createIndex(`${junction.table}_pair`).ifNotExists().unique().on(junction.table).columns([first, second]).compile().sql);
     this.changes.createdTables.push(junction.table);
   }
 
-  private syncModel(model: NormalizedModel): void {
+  syncModel(model: NormalizedModel): void {
     const table = model.tableName;
     const existing = this.db.prepare(`pragma table_info(${quote(table)})`).all() as { name: string }[];
     if (existing.length === 0) {
-      let create = this.kysely.schema.createTable(table).ifNotExists();
+      let create = this.builder.kysely.schema.createTable(table).ifNotExists();
       for (const attribute of model.attributes) {
         create = attribute.primaryKey
           ? create.addColumn(attribute.name, keyColumnType(model), (c) => (attribute.auto === 'autoIncrement' ? c.primaryKey().autoIncrement() : c.primaryKey().notNull()))
-          : create.addColumn(attribute.name, sqlType(attribute));
+          : create.addColumn(attribute.name, sqliteColumnType(attribute));
       }
       this.db.exec(create.compile().sql);
       this.changes.createdTables.push(table);
@@ -330,9 +414,9 @@ class SqliteStore implements Store {
         if (have.has(attribute.name)) continue;
         // Existing rows get the value a new record would get, so reads never see a stray NULL.
         const fill = baseValue(attribute);
-        const compiled = this.kysely.schema
+        const compiled = this.builder.kysely.schema
           .alterTable(table)
-          .addColumn(attribute.name, sqlType(attribute), (c) =>
+          .addColumn(attribute.name, sqliteColumnType(attribute), (c) =>
             fill === null ? c : c.defaultTo(typeof fill === 'boolean' ? Number(fill) : typeof fill === 'string' || typeof fill === 'number' ? fill : JSON.stringify(fill)),
           )
           .compile();
@@ -347,7 +431,7 @@ class SqliteStore implements Store {
       const found = this.db.prepare("select 1 from sqlite_master where type = 'index' and name = ?").get(name);
       if (found) continue;
       try {
-        this.db.exec(this.kysely.schema.createIndex(name).ifNotExists().unique().on(table).column(attribute.name).compile().sql);
+        this.db.exec(this.builder.kysely.schema.createIndex(name).ifNotExists().unique().on(table).column(attribute.name).compile().sql);
       } catch (error) {
         throw new Error(
           `${model.file ?? `model ${model.className}`}: attribute "${attribute.name}" is unique, but table "${table}" already holds duplicate ${attribute.name} values (${(error as Error).message}); remove the duplicates or drop "unique".`,
@@ -359,76 +443,38 @@ class SqliteStore implements Store {
 
   private planModel(model: NormalizedModel): ModelPlan {
     const table = model.tableName;
+    const kysely = this.builder.kysely;
     const insertColumns = model.attributes.filter((a) => a.auto !== 'autoIncrement').map((a) => a.name);
     const placeholders = Object.fromEntries(insertColumns.map((c) => [c, null]));
-    const insert = this.kysely.insertInto(table).values(placeholders).returningAll().compile();
+    const insert = kysely.insertInto(table).values(placeholders).returningAll().compile();
     return {
-      booleans: model.attributes.filter((a) => a.type === 'boolean').map((a) => a.name),
-      jsons: model.attributes.filter((a) => a.type === 'json').map((a) => a.name),
-      columns: new Map(model.attributes.map((a) => [a.name, a])),
-      selectById: this.db.prepare(this.kysely.selectFrom(table).selectAll().where(model.primaryKey, '=', 0).compile().sql),
-      deleteById: this.db.prepare(this.kysely.deleteFrom(table).where(model.primaryKey, '=', 0).compile().sql),
+      codec: this.builder.codec(model),
+      selectById: this.db.prepare(kysely.selectFrom(table).selectAll().where(model.primaryKey, '=', 0).compile().sql),
+      deleteById: this.db.prepare(kysely.deleteFrom(table).where(model.primaryKey, '=', 0).compile().sql),
       insert: this.db.prepare(insert.sql),
       insertColumns,
     };
   }
 
-  // --- queries --------------------------------------------------------------------------------
-
-  /** `table`: the alias to qualify columns with, when the statement reads more than one table. */
-  private condition(eb: Eb, model: NormalizedModel, condition: Condition, table?: string): Expression<SqlBool> {
-    const plan = this.plan(model);
-    const name = (attribute: string): string => (table === undefined ? attribute : `${table}.${attribute}`);
-    switch (condition.kind) {
-      case 'and':
-      case 'or': {
-        const items = flatten(condition).map((item) => this.condition(eb, model, item, table));
-        if (items.length === 0) return sql<SqlBool>`${sql.lit(condition.kind === 'and' ? 1 : 0)} = 1`;
-        return balanced(eb, condition.kind, items);
-      }
-      case 'compare': {
-        const column = eb.ref(name(condition.attribute));
-        if (condition.value === null) return condition.op === '=' ? eb(column, 'is', null) : eb(column, 'is not', null);
-        const value = toColumn(plan, condition.attribute, condition.value);
-        // SQL's `!=` skips NULLs; Waterline's `!=` keeps them, so NULL counts as "not equal".
-        if (condition.op === '!=') return eb.or([eb(column, '!=', value), eb(column, 'is', null)]);
-        return eb(column, condition.op, value);
-      }
-      case 'in':
-      case 'nin': {
-        const column = eb.ref(name(condition.attribute));
-        const values = condition.values.filter((v) => v !== null).map((v) => toColumn(plan, condition.attribute, v));
-        const hasNull = values.length !== condition.values.length;
-        const parts: Expression<SqlBool>[] = [];
-        if (condition.kind === 'in') {
-          if (values.length > 0) parts.push(eb(column, 'in', values));
-          if (hasNull) parts.push(eb(column, 'is', null));
-          return parts.length === 0 ? sql<SqlBool>`0 = 1` : eb.or(parts);
-        }
-        if (values.length > 0) parts.push(eb.or([eb(column, 'not in', values), eb(column, 'is', null)]));
-        if (hasNull) parts.push(eb(column, 'is not', null));
-        return parts.length === 0 ? sql<SqlBool>`1 = 1` : eb.and(parts);
-      }
-      case 'like':
-        return sql<SqlBool>`${sql.ref(name(condition.attribute))} like ${condition.pattern} escape '\\'`;
-    }
-  }
-
   /** Runs a read built from client criteria; criteria past SQLite's limits are the client's to fix (a 400). */
-  private all(compiled: CompiledQuery): Record<string, unknown>[] {
+  private all(text: string, parameters: readonly unknown[]): Record<string, unknown>[] {
     try {
-      return this.statement(compiled.sql).all(compiled.parameters as unknown[]) as Record<string, unknown>[];
+      return this.statement(text).all(parameters as unknown[]) as Record<string, unknown>[];
     } catch (error) {
       throw limitError(error);
     }
   }
 
+  private run(text: string, parameters: readonly unknown[]): Database.RunResult {
+    return this.guard(() => this.statement(text).run(parameters as unknown[]));
+  }
+
   /** Like `all`, but row by row, charging `budget`: stops at the first row it has no room for. */
-  private within(compiled: CompiledQuery, budget: ReadBudget): Record<string, unknown>[] {
+  private within(text: string, parameters: readonly unknown[], budget: ReadBudget): Record<string, unknown>[] {
     const rows: Record<string, unknown>[] = [];
     try {
       // Leaving the loop early closes the iterator, which resets the statement.
-      for (const row of this.statement(compiled.sql).iterate(compiled.parameters as unknown[]) as IterableIterator<Record<string, unknown>>) {
+      for (const row of this.statement(text).iterate(parameters as unknown[]) as IterableIterator<Record<string, unknown>>) {
         if (!budget.charge(rowBytes(row))) break;
         rows.push(row);
       }
@@ -448,6 +494,14 @@ class SqliteStore implements Store {
     return statement;
   }
 
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
   private guardUnique<T>(model: NormalizedModel, write: () => T): T {
     try {
       return write();
@@ -455,42 +509,21 @@ class SqliteStore implements Store {
       const code = (error as { code?: unknown }).code;
       if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         const message = (error as Error).message;
-        const attrNames = [...message.matchAll(/\.(\w+)/g)].map((m) => m[1] ?? '').filter(Boolean);
-        if (debug.enabled) debug('unique violation on %s: %s', model.identity, message);
-        throw new SailsRtError(
-          'E_UNIQUE',
-          `Would violate uniqueness constraint: a ${model.identity} already exists with the same ${attrNames.join(', ')}; send a different value.`,
-          { modelIdentity: model.identity, attrNames },
-        );
+        throw uniqueViolation(model, [...message.matchAll(/\.(\w+)/g)].map((m) => m[1] ?? '').filter(Boolean), error);
       }
-      throw error;
+      throw unavailable(error);
     }
   }
 
   private plan(model: NormalizedModel): ModelPlan {
-    const plan = this.plans.get(model.identity);
-    if (!plan) throw new Error(`The store was not opened with the model "${model.identity}".`);
+    let plan = this.plans.get(model.identity);
+    if (!plan) {
+      const known = this.models.get(model.identity);
+      if (!known) throw new Error(`The store was not opened with the model "${model.identity}".`);
+      plan = this.guard(() => this.planModel(known));
+      this.plans.set(model.identity, plan);
+    }
     return plan;
-  }
-
-  private toColumns(plan: ModelPlan, values: Record<string, unknown>): Record<string, unknown> {
-    const columns: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(values)) columns[name] = toColumn(plan, name, value);
-    return columns;
-  }
-
-  private toRecord(plan: ModelPlan, row: Record<string, unknown>): StoredRecord {
-    for (const name of plan.booleans) {
-      const value = row[name];
-      if (value !== null && value !== undefined && !isCiphertext(value)) row[name] = value === 1;
-    }
-    for (const name of plan.jsons) {
-      const value = row[name];
-      if (isCiphertext(value)) continue;
-      // undefined: the column was not selected, so the key must stay absent.
-      if (value !== undefined) row[name] = typeof value === 'string' ? JSON.parse(value) : null;
-    }
-    return row as StoredRecord;
   }
 }
 
@@ -500,104 +533,15 @@ class SqliteStore implements Store {
  */
 function limitError(error: unknown): unknown {
   const message = (error as { message?: unknown }).message;
-  if (typeof message === 'string' && SQLITE_LIMITS.test(message)) {
-    return new SailsRtError(
-      'E_INVALID_CRITERIA',
-      `The \`where\` clause is too large for the database (SQLite: ${message}); send fewer values or conditions, or split the request.`,
-    );
-  }
+  if (typeof message === 'string' && SQLITE_LIMITS.test(message)) return criteriaTooLarge('SQLite', message);
+  return unavailable(error);
+}
+
+/** The file went away under the app (disk full, I/O error, locked by another process): E_DATASTORE_UNAVAILABLE. */
+function unavailable(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN)/.test(code)) return datastoreUnavailable('SQLite', error);
   return error;
-}
-
-/** The estimate ReadBudget documents: string lengths (json as its text) plus 8 per value. */
-function rowBytes(row: Record<string, unknown>): number {
-  let bytes = 0;
-  for (const key in row) {
-    const value = row[key];
-    bytes += typeof value === 'string' ? value.length + 8 : 8;
-  }
-  return bytes;
-}
-
-/**
- * The items of an and/or, with nested ones of the same kind (and one-item ones of either kind)
- * merged in: `and(and(a, b), c)` is `and(a, b, c)`, which keeps the built expression shallow.
- */
-function flatten(condition: Extract<Condition, { kind: 'and' | 'or' }>): Condition[] {
-  const out: Condition[] = [];
-  const pending = [...condition.items].reverse();
-  while (pending.length > 0) {
-    const item = pending.pop() as Condition;
-    if ((item.kind === 'and' || item.kind === 'or') && (item.kind === condition.kind || item.items.length === 1)) {
-      pending.push(...[...item.items].reverse());
-    } else {
-      out.push(item);
-    }
-  }
-  return out;
-}
-
-/**
- * `a or b or c …` as a balanced tree. Kysely's eb.or(items) chains to the left, so compiling N
- * items recursed N deep (a stack overflow at a few thousand) and SQLite refuses an expression
- * tree deeper than 1000; balanced, N items are log2(N) deep.
- */
-function balanced(eb: Eb, kind: 'and' | 'or', items: readonly Expression<SqlBool>[]): Expression<SqlBool> {
-  if (items.length <= 2) return kind === 'and' ? eb.and([...items]) : eb.or([...items]);
-  const middle = items.length >> 1;
-  const halves = [balanced(eb, kind, items.slice(0, middle)), balanced(eb, kind, items.slice(middle))];
-  return kind === 'and' ? eb.and(halves) : eb.or(halves);
-}
-
-/** A primary key column: integer for a number key (SQLite's rowid for an auto-incremented one), else text. */
-type KeyColumnType = 'integer' | 'text';
-
-function keyColumnType(model: NormalizedModel): KeyColumnType {
-  return model.attributes.find((a) => a.name === model.primaryKey)?.type === 'string' ? 'text' : 'integer';
-}
-
-/** A to-one link holds the linked record's primary key, whose type its attribute has taken: integer or text. */
-function sqlType(attribute: NormalizedAttribute): (typeof SQL_TYPES)[keyof typeof SQL_TYPES] | 'integer' {
-  if (attribute.model !== undefined) return attribute.type === 'string' ? 'text' : 'integer';
-  return SQL_TYPES[attribute.type];
-}
-
-/** Primary keys in the order SQLite sorts them: numbers before text, numbers by value. */
-function ascending(a: PkValue, b: PkValue): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function toColumn(plan: ModelPlan, name: string, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  const attribute = plan.columns.get(name);
-  // Ciphertext is stored as the text it is, whatever the attribute's type (models/encryption.ts).
-  if (attribute?.encrypt && isCiphertext(value)) return value;
-  if (attribute?.type === 'boolean') return value ? 1 : 0;
-  if (attribute?.type === 'json') return JSON.stringify(value);
-  return value as Scalar;
-}
-
-/** An encrypted value: no JSON text, number or boolean starts this way. */
-function isCiphertext(value: unknown): value is string {
-  return typeof value === 'string' && value.startsWith(ENCRYPTED_PREFIX);
-}
-
-/** The value a record gets for an optional attribute that was not given, as in Waterline. */
-export function baseValue(attribute: NormalizedAttribute): unknown {
-  if ('defaultsTo' in attribute) return structuredClone(attribute.defaultsTo);
-  if (attribute.allowNull) return null;
-  switch (attribute.type) {
-    case 'string':
-      return '';
-    case 'number':
-      return 0;
-    case 'boolean':
-      return false;
-    case 'json':
-      return null;
-  }
 }
 
 function quote(name: string): string {

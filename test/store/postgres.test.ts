@@ -1,0 +1,19 @@
+import { describe, it } from 'vitest';
+import { serverProblem } from './databases.js';
+import { storeSuite } from './suite.js';
+
+// With CI=true a server that does not answer fails the run; elsewhere the suite is skipped, saying why.
+const problem = await serverProblem('postgres');
+if (problem === undefined) storeSuite('postgres');
+else if (process.env['CI'] === 'true') {
+  describe('postgres store', () => {
+    it('needs PostgreSQL running', () => {
+      throw new Error(problem);
+    });
+  });
+} else {
+  console.warn(`test/store/postgres.test.ts skipped: ${problem}`);
+  describe.skip(`postgres store: skipped, ${problem}`, () => {
+    it('needs PostgreSQL running', () => {});
+  });
+}

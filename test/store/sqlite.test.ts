@@ -1,0 +1,3 @@
+import { storeSuite } from './suite.js';
+
+storeSuite('sqlite');
