@@ -106,8 +106,8 @@ function needsCast(changes: readonly SchemaChange[]): boolean {
 
 function body(lines: string[]): string {
   // `dialect` is read by every statement that differs per database; an empty migration still type-checks.
-  if (lines.length === 0) return '  void dialect;\n';
-  return lines.map((line) => `${line.replace(/^/gm, '  ')}\n`).join('');
+  const code = lines.map((line) => `${line.replace(/^/gm, '  ')}\n`).join('');
+  return lines.every((line) => line.startsWith('//')) ? `${code}  void dialect;\n` : code;
 }
 
 /** What undoes a change: the changes to run, in order. */

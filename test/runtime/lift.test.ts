@@ -193,7 +193,7 @@ describe('lift', () => {
     );
     const store = tempApp({ 'config/datastores.ts': "export const datastores = { default: { adapter: 'mongo' } };\n" });
     expect((await liftError({ appPath: store })).message).toBe(
-      'The setting datastores.default.adapter (config/datastores.ts) is "mongo", which sails-rt does not support yet; use \'sqlite\'.',
+      'The setting datastores.default.adapter (config/datastores.ts) is "mongo", which sails-rt does not support; use \'sqlite\', \'postgres\' or \'mysql\'.',
     );
     const actions = tempApp({ 'config/blueprints.ts': 'export const blueprints = { actions: true };\n' });
     expect((await liftError({ appPath: actions })).message).toBe(

@@ -175,8 +175,10 @@ export function connectionLimits(config: SocketsConfig | HttpConfig | undefined,
 }
 
 export interface DatastoreConfig {
-  /** Only 'sqlite' for now (default). */
-  adapter?: 'sqlite';
+  /** 'sqlite' (default), 'postgres' or 'mysql'. */
+  adapter?: 'sqlite' | 'postgres' | 'mysql';
+  /** PostgreSQL and MySQL: the connection URL (default: the DATABASE_URL variable). */
+  url?: string;
   /** SQLite file, relative to the app (default '.tmp/db.sqlite'); ':memory:' keeps it in memory. */
   filename?: string;
   /**
@@ -404,8 +406,11 @@ function checkConfig(config: SailsConfig): SailsConfig {
   }
   const store = datastores.default ?? {};
   if (!isPlainObject(store)) refuseSetting('datastores.default (config/datastores.ts)', 'must be an object', "use { adapter: 'sqlite', filename: '.tmp/db.sqlite' }");
-  if (store.adapter !== undefined && store.adapter !== 'sqlite') {
-    refuseSetting('datastores.default.adapter (config/datastores.ts)', `is ${JSON.stringify(store.adapter)}, which sails-rt does not support yet`, "use 'sqlite'");
+  if (store.adapter !== undefined && !(['sqlite', 'postgres', 'mysql'] as unknown[]).includes(store.adapter)) {
+    refuseSetting('datastores.default.adapter (config/datastores.ts)', `is ${JSON.stringify(store.adapter)}, which sails-rt does not support`, "use 'sqlite', 'postgres' or 'mysql'");
+  }
+  if (store.url !== undefined && (typeof store.url !== 'string' || store.url === '')) {
+    refuseSetting('datastores.default.url (config/datastores.ts)', `is ${JSON.stringify(store.url)}`, "use a URL such as process.env['DATABASE_URL']");
   }
   if (store.filename !== undefined && (typeof store.filename !== 'string' || store.filename === '')) {
     refuseSetting('datastores.default.filename (config/datastores.ts)', `is ${JSON.stringify(store.filename)}`, "use a file path such as '.tmp/db.sqlite'");

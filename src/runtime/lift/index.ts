@@ -128,7 +128,10 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     if (modelList !== undefined && !router.has('GET', MODEL_LIST_PATH)) router.add(['GET'], MODEL_LIST_PATH, modelList);
 
     if (options.beforeOpen) await options.beforeOpen();
-    store.open(openStore(config, models));
+    // With migrations/, only they change the schema (docs/deploy.md, Migrations).
+    const { prepareSchema } = await import('../migrations/lift.js');
+    const { autoSync } = await prepareSchema({ appPath, datastore: config.datastores.default, models, production, log });
+    store.open(openStore(config, models, autoSync));
     logSchemaChanges(store.changes, config, log);
 
     const port = options.port ?? config.port ?? 1337;
@@ -182,12 +185,14 @@ function logSchemaChanges(changes: SchemaChanges, config: SailsConfig, log: (lin
   if (done.length > 0) log(`sails-rt: database ${storeLabel(config)}: ${done.join('; ')}.`);
 }
 
-function openStore(config: SailsConfig, models: NormalizedModel[]): Store {
+function openStore(config: SailsConfig, models: NormalizedModel[], autoSync: boolean): Store {
+  const adapter = config.datastores.default?.adapter ?? 'sqlite';
+  if (adapter !== 'sqlite') throw new LiftError(`datastores.default.adapter is '${adapter}', whose store this version of sails-rt does not have yet; use 'sqlite'.`);
   const filename = config.datastores.default?.filename ?? '.tmp/db.sqlite';
   const path = filename === ':memory:' || isAbsolute(filename) ? filename : join(config.appPath, filename);
   try {
     // The app owns the file unless it asks to share it (docs/runtime.md): reads are ~4x faster.
-    return openSqliteStore({ filename: path, models, exclusive: config.datastores.default?.exclusive !== false });
+    return openSqliteStore({ filename: path, models, exclusive: config.datastores.default?.exclusive !== false, autoSync });
   } catch (error) {
     if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
       throw new LiftError(

@@ -21,6 +21,7 @@ import {
   type SqlBool,
 } from 'kysely';
 import type { JunctionTable, NormalizedAttribute, NormalizedModel } from '../../schema/index.js';
+import { baseValue } from '../../schema/tables.js';
 import { SailsRtError } from '../errors.js';
 import { ENCRYPTED_PREFIX } from '../models/encryption.js';
 import type { Condition, Criteria, Scalar } from './criteria.js';
@@ -43,6 +44,11 @@ export interface SqliteStoreOptions {
    */
   exclusive?: boolean;
   models: readonly NormalizedModel[];
+  /**
+   * Create missing tables, columns and unique indexes (default true: the prototyping mode). An
+   * app with migrations/ opens its store with false: its schema changes only through them.
+   */
+  autoSync?: boolean;
 }
 
 /** Per-model facts computed once: which columns need converting, and the hot statements. */
@@ -79,7 +85,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.pragma('journal_mode = WAL');
     // sails-disk compares case-sensitively; so do contains/startsWith/endsWith/like here.
     db.pragma('case_sensitive_like = ON');
-    return new SqliteStore(db, options.models);
+    return new SqliteStore(db, options.models, options.autoSync !== false);
   } catch (error) {
     db.close();
     throw error;
@@ -103,15 +109,9 @@ class SqliteStore implements Store {
   constructor(
     private readonly db: Database.Database,
     models: readonly NormalizedModel[],
+    autoSync: boolean,
   ) {
-    for (const model of models) this.syncModel(model);
-    const byIdentity = new Map(models.map((model) => [model.identity, model]));
-    for (const model of models) {
-      for (const collection of model.collections) {
-        const target = byIdentity.get(collection.collection);
-        if (collection.junction && target) this.syncJunction(collection.junction, keyColumnType(model), keyColumnType(target));
-      }
-    }
+    if (autoSync) this.syncAll(models);
     for (const model of models) this.plans.set(model.identity, this.planModel(model));
   }
 
@@ -280,6 +280,17 @@ class SqliteStore implements Store {
   }
 
   // --- schema ---------------------------------------------------------------------------------
+
+  private syncAll(models: readonly NormalizedModel[]): void {
+    for (const model of models) this.syncModel(model);
+    const byIdentity = new Map(models.map((model) => [model.identity, model]));
+    for (const model of models) {
+      for (const collection of model.collections) {
+        const target = byIdentity.get(collection.collection);
+        if (collection.junction && target) this.syncJunction(collection.junction, keyColumnType(model), keyColumnType(target));
+      }
+    }
+  }
 
   /**
    * A many-to-many join table: both sides name the same one, so it is made once. Each column holds
@@ -584,21 +595,8 @@ function isCiphertext(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(ENCRYPTED_PREFIX);
 }
 
-/** The value a record gets for an optional attribute that was not given, as in Waterline. */
-export function baseValue(attribute: NormalizedAttribute): unknown {
-  if ('defaultsTo' in attribute) return structuredClone(attribute.defaultsTo);
-  if (attribute.allowNull) return null;
-  switch (attribute.type) {
-    case 'string':
-      return '';
-    case 'number':
-      return 0;
-    case 'boolean':
-      return false;
-    case 'json':
-      return null;
-  }
-}
+/** Moved to the schema layer, where the migrations use it too; re-exported for the model layer. */
+export { baseValue } from '../../schema/tables.js';
 
 function quote(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { findApp } from '../app-folder.js';
+import type { CliContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { counted } from '../output.js';
+
+interface MigrateFlags {
+  list?: boolean;
+}
+
+/**
+ * `sails-rt migrate`: applies the app's pending migrations to its datastore (config/datastores.ts,
+ * merged for NODE_ENV like lift's), under Kysely's lock; `--list` shows which are applied.
+ */
+export function registerMigrate(program: Command, context: CliContext): void {
+  program
+    .command('migrate')
+    .description("Apply the pending migrations in migrations/ to the app's database (config/datastores.ts), one process at a time.")
+    .option('-l, --list', 'list each migration as applied (with when) or pending, and apply nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sails-rt migrate                                   applies what is pending
+  $ sails-rt migrate --list                            applied and pending migrations
+  $ DATABASE_URL=postgres://app@db/shop sails-rt migrate
+  $ NODE_ENV=production sails-rt migrate               with config/env/production.ts merged in
+
+Two processes migrating at once apply each migration once: the second waits for the first
+(PostgreSQL's advisory lock, MySQL's GET_LOCK, SQLite's write lock). On PostgreSQL and SQLite the
+pending migrations run in one transaction, so a failure applies none; MySQL cannot undo schema
+changes, so there the ones before a failure stay applied. Write migrations with
+\`sails-rt generate migration <name>\`.`,
+    )
+    .action(async (flags: MigrateFlags) => {
+      await runMigrate(context, flags);
+    });
+}
+
+async function runMigrate(context: CliContext, flags: MigrateFlags): Promise<void> {
+  const app = await findApp(context.cwd, 'migrate');
+  const [{ loadConfig }, migrations] = await Promise.all([import('../../runtime/config/index.js'), import('../../runtime/migrations/index.js')]);
+  if (!migrations.hasMigrations(app.path)) {
+    throw new CliError(`This app has no ${migrations.MIGRATIONS_DIR}/ folder, so there is nothing to migrate; run \`sails-rt generate migration init\` to write the first migration.`);
+  }
+  const config = await loadConfig(app.path, process.env['NODE_ENV'] ?? 'development');
+  let database;
+  try {
+    database = await migrations.createKysely(config.datastores.default, app.path);
+  } catch (error) {
+    throw new CliError(`Could not open the database: ${(error as Error).message}`, 1, { cause: error });
+  }
+  try {
+    if (flags.list) {
+      const states = await migrations.migrationStatus(database, app.path).catch((error: unknown) => {
+        throw new CliError(`Could not read the migrations of the database ${database.label}: ${(error as Error).message}`, 1, { cause: error });
+      });
+      for (const state of states) {
+        context.stdout(`${state.appliedAt ? `applied ${state.appliedAt.toISOString()}` : 'pending                          '}  ${state.name}\n`);
+      }
+      const pending = states.filter((state) => !state.appliedAt).length;
+      context.stdout(`${counted(states.length - pending, 'migration')} applied, ${pending} pending, on the database ${database.label}.\n`);
+      return;
+    }
+    let applied: string[];
+    try {
+      applied = await migrations.applyMigrations(database, app.path);
+    } catch (error) {
+      throw new CliError((error as Error).message, 1, { cause: error });
+    }
+    if (applied.length === 0) context.stdout(`Nothing to apply: the database ${database.label} has every migration.\n`);
+    for (const name of applied) context.stdout(`applied ${name}\n`);
+    if (applied.length > 0) context.stdout(`The database ${database.label} is up to date (${counted(applied.length, 'migration')} applied).\n`);
+  } finally {
+    await database.db.destroy();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * What lift does about the schema, before it opens the store. An app with `migrations/` has its
+ * schema changed only by them: lift checks the models against the last snapshot, and applies
+ * pending migrations in development or refuses them in production. An app without keeps the
+ * store's additive auto-sync (the prototyping mode), except in production on PostgreSQL or
+ * MySQL, where a schema is never changed unasked.
+ */
+import type { NormalizedModel } from '../../schema/model.js';
+import { schemaDifferences, tablesOf } from '../../schema/tables.js';
+import type { DatastoreConfig } from '../config/index.js';
+import { LiftError } from '../errors.js';
+import { adapterOf, applyMigrations, createKysely, hasMigrations, lastSnapshot, MIGRATIONS_DIR, migrationStatus } from './index.js';
+
+export interface SchemaAtLift {
+  appPath: string;
+  datastore: DatastoreConfig | undefined;
+  models: readonly NormalizedModel[];
+  production: boolean;
+  log: (line: string) => void;
+}
+
+const NAMES = { postgres: 'PostgreSQL', mysql: 'MySQL', sqlite: 'SQLite' } as const;
+
+/**
+ * Resolves with whether the store may create missing tables and columns itself (`autoSync`);
+ * rejects with a LiftError naming the command that fixes what it refuses.
+ */
+export async function prepareSchema(options: SchemaAtLift): Promise<{ autoSync: boolean }> {
+  const { appPath, datastore, models, production, log } = options;
+  const adapter = adapterOf(datastore);
+  if (!hasMigrations(appPath)) {
+    if (production && adapter !== 'sqlite') {
+      throw new LiftError(
+        `This app has no ${MIGRATIONS_DIR}/ folder, and in production lift never changes a ${NAMES[adapter]} schema by itself; run \`sails-rt generate migration init\`, review the file, then \`sails-rt migrate\` before lifting.`,
+      );
+    }
+    return { autoSync: true };
+  }
+  const { schema, file } = await lastSnapshot(appPath).catch((error: unknown) => {
+    throw new LiftError(`${(error as Error).message}`, { cause: error });
+  });
+  const differences = schemaDifferences(schema, tablesOf(models));
+  if (differences.length > 0) {
+    const shown = differences.length > 6 ? [...differences.slice(0, 6), `and ${differences.length - 6} more`] : differences;
+    throw new LiftError(
+      `The models differ from the schema ${file ?? `of ${MIGRATIONS_DIR}/ (no migration yet)`} (${shown.join(', ')}), and lift never changes the schema of an app with ${MIGRATIONS_DIR}/; run \`sails-rt generate migration <name>\`, then \`sails-rt migrate\`${production ? '' : ' (or lift again: in development it applies pending migrations)'}.`,
+    );
+  }
+  // An in-memory database is new at each lift: its tables are the models' (just checked to be the migrations').
+  if (adapter === 'sqlite' && datastore?.filename === ':memory:') return { autoSync: true };
+
+  let database;
+  try {
+    database = await createKysely(datastore, appPath);
+  } catch (error) {
+    throw new LiftError(`Could not open the database to check its migrations: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const states = await migrationStatus(database, appPath);
+    const pending = states.filter((state) => state.appliedAt === undefined).map((state) => state.name);
+    if (pending.length === 0) return { autoSync: false };
+    if (production) {
+      throw new LiftError(
+        `${pending.length === 1 ? `The migration ${pending[0]} is` : `${pending.length} migrations are`} not applied to the database ${database.label}${pending.length === 1 ? '' : ` (${pending.join(', ')})`}, and in production lift never migrates by itself; run \`sails-rt migrate\`, then lift again.`,
+      );
+    }
+    const applied = await applyMigrations(database, appPath);
+    log(`sails-rt: database ${database.label}: applied ${applied.length === 1 ? 'the migration' : `${applied.length} migrations`} ${applied.join(', ')}.`);
+    return { autoSync: false };
+  } catch (error) {
+    if (error instanceof LiftError) throw error;
+    throw new LiftError((error as Error).message, { cause: error });
+  } finally {
+    await database.db.destroy();
+  }
+}
