@@ -155,6 +155,19 @@ export async function applyMigrations(database: MigrationDatabase, appPath: stri
 }
 
 /**
+ * Reverts the last applied migration with its `down`; resolves with its name, or undefined when
+ * none is applied.
+ */
+export async function revertLastMigration(database: MigrationDatabase, appPath: string): Promise<string | undefined> {
+  const { error, results = [] } = await migratorOf(database, appPath).migrateDown();
+  const name = results[0]?.migrationName;
+  if (error !== undefined) {
+    throw new Error(`Reverting the migration ${name ?? '(none)'} failed on the database ${database.label}: ${error instanceof Error ? error.message : String(error)}; fix its down function, then try again.`, { cause: error });
+  }
+  return results[0]?.status === 'Success' ? name : undefined;
+}
+
+/**
  * SQLite, as Kysely's dialect but with its migrations in one immediate transaction: SQLite
  * undoes schema changes too (Kysely's adapter says it does not), and BEGIN IMMEDIATE takes the
  * file's write lock before the Migrator reads which migrations are applied, so a second process
