@@ -56,7 +56,7 @@ async function runMigrate(context: CliContext, flags: MigrateFlags): Promise<voi
         throw new CliError(`Could not read the migrations of the database ${database.label}: ${(error as Error).message}`, 1, { cause: error });
       });
       for (const state of states) {
-        context.stdout(`${state.appliedAt ? `applied ${state.appliedAt.toISOString()}` : 'pending                          '}  ${state.name}\n`);
+        context.stdout(`${(state.appliedAt ? `applied ${state.appliedAt.toISOString()}` : 'pending').padEnd(32)}  ${state.name}\n`);
       }
       const pending = states.filter((state) => !state.appliedAt).length;
       context.stdout(`${counted(states.length - pending, 'migration')} applied, ${pending} pending, on the database ${database.label}.\n`);
