@@ -82,7 +82,7 @@ describe('sails-rt generate migration', () => {
     const refused = await cli(app, 'generate', 'migration', 'nick');
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toBe(
-      'Error: The models changed in ways generate migration does not decide alone, and there is no terminal to ask, so nothing was written: column user.email may have been renamed to nick (--rename user.email=user.nick); user.nick is required, has no defaultsTo, and its table may have rows (--fill user.nick=VALUE); no attribute uses column user.email (--drop user.email drops it and its values). Pass those flags, or --yes to keep what would be dropped, rename nothing and fill new required columns with an empty value.',
+      'Error: The models changed in ways generate migration does not decide alone, and there is no terminal to ask, so nothing was written: column user.email may have been renamed to nick (--rename user.email=user.nick); user.nick is required, has no defaultsTo, and its table may have rows (--fill user.nick=VALUE); no attribute uses column user.email (--drop user.email drops it and its values, --keep user.email keeps them). Pass those flags, or --yes to keep what would be dropped, rename nothing and fill new required columns with an empty value.',
     );
     expect(snapshotDir(app)).toEqual(before);
     const dry = await cli(app, 'generate', 'migration', 'nick', '--yes', '--fill', 'user.nick=anonymous', '--dry-run');
@@ -174,6 +174,24 @@ describe('sails-rt migrate and lift', () => {
     await sails.lower();
     const [name] = migrationsOf(app).filter((f) => f.endsWith('.ts'));
     expect(lines[0]).toBe(`sails-rt: database .tmp/db.sqlite: applied the migration ${name!.replace(/\.ts$/, '')}.`);
+  });
+
+  it('adopts migrations on a database lift auto-synced: the hint, then migrate --baseline, keeping its rows', async () => {
+    const app = await newApp(work, 'adopt');
+    const quiet = { port: 0, environment: 'development', log: () => {}, logDestination: { write: () => true } as never };
+    let sails = await lift({ appPath: app, ...quiet });
+    await sails.models['user']!.create({ name: 'Ada', email: 'ada@example.com' });
+    await sails.lower();
+    expect((await cli(app, 'generate', 'migration', 'init')).exitCode).toBe(0);
+    await expect(lift({ appPath: app, ...quiet })).rejects.toThrow(/already exists \(nothing was applied\); if that database got its tables from lift before the app had migrations\/ \(auto-sync\) and they match the migrations, run `sails-rt migrate --baseline`/);
+    const baseline = await cli(app, 'migrate', '--baseline');
+    expect(baseline.stdout).toMatch(/^recorded as applied \(not run\) \d{14}_init\n/);
+    sails = await lift({ appPath: app, ...quiet });
+    try {
+      expect(await sails.models['user']!.find()).toMatchObject([{ name: 'Ada' }]);
+    } finally {
+      await sails.lower();
+    }
   });
 
   it('refuses auto-sync on PostgreSQL and MySQL in production, for an app without migrations/', async () => {

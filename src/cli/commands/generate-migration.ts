@@ -27,6 +27,7 @@ import { writeChanges } from '../write.js';
 export interface MigrationFlags {
   rename: string[];
   drop: string[];
+  keep: string[];
   changeType: string[];
   fill: string[];
   yes?: boolean;
@@ -114,6 +115,7 @@ function decisionsFromFlags(flags: MigrationFlags): Decisions {
     decisions.renames.set(match[1]!, match[2]!);
   }
   for (const drop of flags.drop) decisions.drops.add(checkTarget('--drop', drop, 'a table, or table.column'));
+  for (const keep of flags.keep) decisions.keeps.add(checkTarget('--keep', keep, 'a table, or table.column'));
   for (const change of flags.changeType) decisions.typeChanges.add(checkTarget('--change-type', change, 'table.column'));
   for (const fill of flags.fill) {
     const equals = fill.indexOf('=');
@@ -205,9 +207,9 @@ function refusal(questions: readonly SchemaQuestion[]): string {
       case 'renameColumn':
         return `column ${question.table}.${question.from} may have been renamed to ${question.to} (--rename ${question.table}.${question.from}=${question.table}.${question.to})`;
       case 'dropTable':
-        return `no model uses table ${question.table} (--drop ${question.table} drops it and its rows)`;
+        return `no model uses table ${question.table} (--drop ${question.table} drops it and its rows, --keep ${question.table} keeps them)`;
       case 'dropColumn':
-        return `no attribute uses column ${question.id} (--drop ${question.id} drops it and its values)`;
+        return `no attribute uses column ${question.id} (--drop ${question.id} drops it and its values, --keep ${question.id} keeps them)`;
       case 'changeType':
         return `the type of ${question.id} changes from ${question.from} to ${question.to} (--change-type ${question.id})`;
       case 'fill':

@@ -163,6 +163,7 @@ Unlike Sails' generate action, this also adds the route (POST; change the verb i
     .argument('<name>', 'what the migration does, e.g. init or add_age')
     .option('--rename <from=to>', 'a table (person=user) or column (user.fullName=user.name, under the table\'s new name) that was renamed; repeatable', repeatable, [] as string[])
     .option('--drop <what>', 'drop a table (pet) or column (user.age) no model uses, with its data; repeatable', repeatable, [] as string[])
+    .option('--keep <what>', 'keep a table or column no model uses, with its data (what --yes does); repeatable', repeatable, [] as string[])
     .option('--change-type <table.column>', "convert a column's values to its attribute's new type; repeatable", repeatable, [] as string[])
     .option('--fill <table.column=value>', 'the value the rows a table already has get in a new required column (JSON, else text); repeatable', repeatable, [] as string[])
     .option('-y, --yes', 'answer what is not said by a flag safely: drop nothing (keep it), rename nothing, fill new required columns with the empty value of their type')

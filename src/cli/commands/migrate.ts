@@ -6,6 +6,7 @@ import { counted } from '../output.js';
 
 interface MigrateFlags {
   list?: boolean;
+  baseline?: boolean;
 }
 
 /**
@@ -17,6 +18,7 @@ export function registerMigrate(program: Command, context: CliContext): void {
     .command('migrate')
     .description("Apply the pending migrations in migrations/ to the app's database (config/datastores.ts), one process at a time.")
     .option('-l, --list', 'list each migration as applied (with when) or pending, and apply nothing')
+    .option('--baseline', "record the pending migrations as applied without running them, for a database that already has their tables (made by lift's auto-sync before the app had migrations/)")
     .addHelpText(
       'after',
       `
@@ -25,6 +27,7 @@ Examples:
   $ sails-rt migrate --list                            applied and pending migrations
   $ DATABASE_URL=postgres://app@db/shop sails-rt migrate
   $ NODE_ENV=production sails-rt migrate               with config/env/production.ts merged in
+  $ sails-rt migrate --baseline                        adopt migrations on a database lift auto-synced
 
 Two processes migrating at once apply each migration once: the second waits for the first
 (PostgreSQL's advisory lock, MySQL's GET_LOCK, SQLite's write lock). On PostgreSQL and SQLite the
@@ -64,12 +67,12 @@ async function runMigrate(context: CliContext, flags: MigrateFlags): Promise<voi
     }
     let applied: string[];
     try {
-      applied = await migrations.applyMigrations(database, app.path);
+      applied = await migrations.applyMigrations(database, app.path, { baseline: flags.baseline === true });
     } catch (error) {
       throw new CliError((error as Error).message, 1, { cause: error });
     }
     if (applied.length === 0) context.stdout(`Nothing to apply: the database ${database.label} has every migration.\n`);
-    for (const name of applied) context.stdout(`applied ${name}\n`);
+    for (const name of applied) context.stdout(`${flags.baseline ? 'recorded as applied (not run)' : 'applied'} ${name}\n`);
     if (applied.length > 0) context.stdout(`The database ${database.label} is up to date (${counted(applied.length, 'migration')} applied).\n`);
   } finally {
     await database.db.destroy();

@@ -99,7 +99,11 @@ export function withoutPassword(url: string): string {
 
 /** Reads the app's migration files through the app compiler, as Kysely's Migrator asks for them. */
 class AppMigrationProvider implements MigrationProvider {
-  constructor(private readonly appPath: string) {}
+  /** `baseline`: every migration's `up` does nothing, so applying one only records it. */
+  constructor(
+    private readonly appPath: string,
+    private readonly baseline = false,
+  ) {}
 
   async getMigrations(): Promise<Record<string, Migration>> {
     const migrations: Record<string, Migration> = {};
@@ -113,14 +117,14 @@ class AppMigrationProvider implements MigrationProvider {
       }
       const { up, down } = namespace;
       if (typeof up !== 'function') throw new Error(`${shown} has no up function; export async function up(db) { … } from it.`);
-      migrations[name] = { up: up as Migration['up'], ...(typeof down === 'function' ? { down: down as Migration['up'] } : {}) };
+      migrations[name] = this.baseline ? { up: async () => {} } : { up: up as Migration['up'], ...(typeof down === 'function' ? { down: down as Migration['up'] } : {}) };
     }
     return migrations;
   }
 }
 
-function migratorOf(database: MigrationDatabase, appPath: string): Migrator {
-  return new Migrator({ db: database.db, provider: new AppMigrationProvider(appPath) });
+function migratorOf(database: MigrationDatabase, appPath: string, baseline = false): Migrator {
+  return new Migrator({ db: database.db, provider: new AppMigrationProvider(appPath, baseline) });
 }
 
 /** Each migration file with the time the database applied it; no database tables are created. */
@@ -135,9 +139,12 @@ export async function migrationStatus(database: MigrationDatabase, appPath: stri
  * apply each migration once. On PostgreSQL and SQLite they run in one transaction, so a failure
  * applies none of them; MySQL cannot undo DDL, so there the ones before the failure stay applied.
  * Resolves with the names applied; rejects with one sentence naming the migration that failed.
+ *
+ * `baseline` records every pending migration as applied without running it: for a database that
+ * already has their schema, made by lift's auto-sync before the app had migrations/.
  */
-export async function applyMigrations(database: MigrationDatabase, appPath: string): Promise<string[]> {
-  const { error, results = [] } = await migratorOf(database, appPath).migrateToLatest();
+export async function applyMigrations(database: MigrationDatabase, appPath: string, { baseline = false } = {}): Promise<string[]> {
+  const { error, results = [] } = await migratorOf(database, appPath, baseline).migrateToLatest();
   const applied = results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
@@ -147,7 +154,9 @@ export async function applyMigrations(database: MigrationDatabase, appPath: stri
     throw new Error(
       failed === undefined
         ? `Could not migrate the database ${database.label}: ${reason}${/^corrupted migrations/.test(reason) ? '; a migration the database applied is missing or out of order in migrations/: restore it, or name new migrations after the last applied one' : ''}.`
-        : `The migration ${failed} failed on the database ${database.label}: ${reason}${kept}; fix migrations/${failed}.ts, then run \`sails-rt migrate\` again.`,
+        : /already exists/i.test(reason)
+          ? `The migration ${failed} failed on the database ${database.label}: ${reason}${kept}; if that database got its tables from lift before the app had migrations/ (auto-sync) and they match the migrations, run \`sails-rt migrate --baseline\` to record the migrations as applied without running them, else fix migrations/${failed}.ts.`
+          : `The migration ${failed} failed on the database ${database.label}: ${reason}${kept}; fix migrations/${failed}.ts, then run \`sails-rt migrate\` again.`,
       { cause: error },
     );
   }
