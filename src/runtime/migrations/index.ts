@@ -66,7 +66,7 @@ export async function createKysely(datastore: DatastoreConfig | undefined, appPa
   const dialect = adapterOf(datastore);
   if (dialect === 'sqlite') {
     const filename = datastore?.filename ?? '.tmp/db.sqlite';
-    const path = filename === ':memory:' || isAbsolute(filename) ? filename : join(appPath, filename);
+    const path = sqliteFile(datastore, appPath);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const { default: Database } = await import('better-sqlite3');
     const database = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
@@ -83,6 +83,12 @@ export async function createKysely(datastore: DatastoreConfig | undefined, appPa
   }
   const mysql = await import('mysql2');
   return { db: new Kysely({ dialect: new MysqlDialect({ pool: mysql.createPool({ uri: url, connectionLimit: 2 }) }) }), dialect, label };
+}
+
+/** The SQLite file of `datastore`, absolute, or ':memory:'. */
+export function sqliteFile(datastore: DatastoreConfig | undefined, appPath: string): string {
+  const filename = datastore?.filename ?? '.tmp/db.sqlite';
+  return filename === ':memory:' || isAbsolute(filename) ? filename : join(appPath, filename);
 }
 
 /** `postgres://app:secret@db/shop` as `postgres://app@db/shop`: messages and logs never show a password. */

@@ -5,11 +5,12 @@
  * store's additive auto-sync (the prototyping mode), except in production on PostgreSQL or
  * MySQL, where a schema is never changed unasked.
  */
+import { existsSync } from 'node:fs';
 import type { NormalizedModel } from '../../schema/model.js';
 import { schemaDifferences, tablesOf } from '../../schema/tables.js';
 import type { DatastoreConfig } from '../config/index.js';
 import { LiftError } from '../errors.js';
-import { adapterOf, applyMigrations, createKysely, hasMigrations, lastSnapshot, MIGRATIONS_DIR, migrationStatus } from './index.js';
+import { adapterOf, applyMigrations, createKysely, hasMigrations, lastSnapshot, migrationFiles, MIGRATIONS_DIR, migrationStatus, sqliteFile } from './index.js';
 
 export interface SchemaAtLift {
   appPath: string;
@@ -49,6 +50,11 @@ export async function prepareSchema(options: SchemaAtLift): Promise<{ autoSync: 
   // An in-memory database is new at each lift: its tables are the models' (just checked to be the migrations').
   if (adapter === 'sqlite' && datastore?.filename === ':memory:') return { autoSync: true };
 
+  // A production lift opens no SQLite file that is not there: it would be made empty, with every migration pending.
+  if (production && adapter === 'sqlite' && !existsSync(sqliteFile(datastore, appPath))) {
+    const names = (await migrationFiles(appPath)).map((file) => file.name);
+    if (names.length > 0) throw pendingError(names, datastore?.filename ?? '.tmp/db.sqlite');
+  }
   let database;
   try {
     database = await createKysely(datastore, appPath);
@@ -59,11 +65,7 @@ export async function prepareSchema(options: SchemaAtLift): Promise<{ autoSync: 
     const states = await migrationStatus(database, appPath);
     const pending = states.filter((state) => state.appliedAt === undefined).map((state) => state.name);
     if (pending.length === 0) return { autoSync: false };
-    if (production) {
-      throw new LiftError(
-        `${pending.length === 1 ? `The migration ${pending[0]} is` : `${pending.length} migrations are`} not applied to the database ${database.label}${pending.length === 1 ? '' : ` (${pending.join(', ')})`}, and in production lift never migrates by itself; run \`sails-rt migrate\`, then lift again.`,
-      );
-    }
+    if (production) throw pendingError(pending, database.label);
     const applied = await applyMigrations(database, appPath);
     log(`sails-rt: database ${database.label}: applied ${applied.length === 1 ? 'the migration' : `${applied.length} migrations`} ${applied.join(', ')}.`);
     return { autoSync: false };
@@ -73,4 +75,10 @@ export async function prepareSchema(options: SchemaAtLift): Promise<{ autoSync: 
   } finally {
     await database.db.destroy();
   }
+}
+
+function pendingError(pending: readonly string[], label: string): LiftError {
+  return new LiftError(
+    `${pending.length === 1 ? `The migration ${pending[0]} is` : `${pending.length} migrations are`} not applied to the database ${label}${pending.length === 1 ? '' : ` (${pending.join(', ')})`}, and in production lift never migrates by itself; run \`sails-rt migrate\`, then lift again.`,
+  );
 }
