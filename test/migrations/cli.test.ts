@@ -194,6 +194,31 @@ describe('sails-rt migrate and lift', () => {
     }
   });
 
+  it('refuses before the hand-over and without making a database file; migrate notes models that moved on', async () => {
+    const app = await newApp(work, 'fresh');
+    expect((await cli(app, 'generate', 'migration', 'init')).exitCode).toBe(0);
+    const name = migrationsOf(app).find((f) => f.endsWith('.ts'))!.replace(/\.ts$/, '');
+    await expect(lift({ appPath: app, port: 0, environment: 'production', log: () => {}, config: PRODUCTION })).rejects.toThrow(
+      `The migration ${name} is not applied to the database .tmp/db.sqlite, and in production lift never migrates by itself; run \`sails-rt migrate\`, then lift again.`,
+    );
+    expect(existsSync(join(app, '.tmp/db.sqlite'))).toBe(false);
+    // A model that differs is refused before beforeOpen: under lift --watch the running app keeps serving.
+    const other = await newApp(work, 'watched');
+    expect((await cli(other, 'generate', 'migration', 'init')).exitCode).toBe(0);
+    writeFileSync(join(other, 'api/models/User.ts'), USER("    age: { type: 'number' },\n"));
+    let handedOver = false;
+    const beforeOpen = async () => {
+      handedOver = true;
+    };
+    await expect(lift({ appPath: other, port: 0, log: () => {}, beforeOpen })).rejects.toThrow(/^The models differ from the schema migrations\//);
+    expect(handedOver).toBe(false);
+    writeFileSync(join(app, 'api/models/User.ts'), USER("    age: { type: 'number' },\n"));
+    const migrated = await cli(app, 'migrate');
+    expect(migrated.stdout).toContain(
+      'Note: the models differ from the schema of the last migration (+ column user.age), so lift will refuse them; run `sails-rt generate migration <name>`, then migrate again.',
+    );
+  });
+
   it('refuses auto-sync on PostgreSQL and MySQL in production, for an app without migrations/', async () => {
     const app = await newApp(work, 'nomig');
     for (const adapter of ['postgres', 'mysql']) {

@@ -74,7 +74,26 @@ async function runMigrate(context: CliContext, flags: MigrateFlags): Promise<voi
     if (applied.length === 0) context.stdout(`Nothing to apply: the database ${database.label} has every migration.\n`);
     for (const name of applied) context.stdout(`${flags.baseline ? 'recorded as applied (not run)' : 'applied'} ${name}\n`);
     if (applied.length > 0) context.stdout(`The database ${database.label} is up to date (${counted(applied.length, 'migration')} applied).\n`);
+    await noteModelChanges(context, app.path);
   } finally {
     await database.db.destroy();
+  }
+}
+
+/** Models changed since the last migration: lift will refuse them, so say it now. A model that does not load is lift's to report. */
+async function noteModelChanges(context: CliContext, appPath: string): Promise<void> {
+  const [{ loadModels }, { lastSnapshot }, { schemaDifferences, tablesOf }] = await Promise.all([
+    import('../../schema/load/index.js'),
+    import('../../runtime/migrations/files.js'),
+    import('../../schema/index.js'),
+  ]);
+  let differences: string[];
+  try {
+    differences = schemaDifferences((await lastSnapshot(appPath)).schema, tablesOf(await loadModels(appPath)));
+  } catch {
+    return;
+  }
+  if (differences.length > 0) {
+    context.stdout(`Note: the models differ from the schema of the last migration (${differences.join(', ')}), so lift will refuse them; run \`sails-rt generate migration <name>\`, then migrate again.\n`);
   }
 }

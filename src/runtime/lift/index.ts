@@ -127,10 +127,11 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     const modelList = table.get(MODEL_LIST_ACTION);
     if (modelList !== undefined && !router.has('GET', MODEL_LIST_PATH)) router.add(['GET'], MODEL_LIST_PATH, modelList);
 
+    // With migrations/, only they change the schema (docs/deploy.md, Migrations); what needs no database is checked first.
+    const { checkSchema } = await import('../migrations/lift.js');
+    const schema = await checkSchema({ appPath, datastore: config.datastores.default, models, production, log });
     if (options.beforeOpen) await options.beforeOpen();
-    // With migrations/, only they change the schema (docs/deploy.md, Migrations).
-    const { prepareSchema } = await import('../migrations/lift.js');
-    const { autoSync } = await prepareSchema({ appPath, datastore: config.datastores.default, models, production, log });
+    const { autoSync } = await schema.prepare();
     store.open(openStore(config, models, autoSync));
     logSchemaChanges(store.changes, config, log);
 

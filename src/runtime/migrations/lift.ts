@@ -22,12 +22,20 @@ export interface SchemaAtLift {
 
 const NAMES = { postgres: 'PostgreSQL', mysql: 'MySQL', sqlite: 'SQLite' } as const;
 
+/** What lift does about the schema once it may open the database (after `beforeOpen`). */
+export interface SchemaPlan {
+  /** Applies or refuses pending migrations; resolves with whether the store may create missing tables and columns itself. */
+  prepare(): Promise<{ autoSync: boolean }>;
+}
+
+const AUTO_SYNC: SchemaPlan = { prepare: async () => ({ autoSync: true }) };
+
 /**
- * Resolves with whether the store may create missing tables and columns itself (`autoSync`);
- * rejects with a LiftError naming the command that fixes what it refuses.
+ * The checks that need no database (run before `beforeOpen`, so that `lift --watch` keeps the
+ * running app when they fail); rejects with a LiftError naming the command that fixes what it refuses.
  */
-export async function prepareSchema(options: SchemaAtLift): Promise<{ autoSync: boolean }> {
-  const { appPath, datastore, models, production, log } = options;
+export async function checkSchema(options: SchemaAtLift): Promise<SchemaPlan> {
+  const { appPath, datastore, models, production } = options;
   const adapter = adapterOf(datastore);
   if (!hasMigrations(appPath)) {
     if (production && adapter !== 'sqlite') {
@@ -35,7 +43,7 @@ export async function prepareSchema(options: SchemaAtLift): Promise<{ autoSync: 
         `This app has no ${MIGRATIONS_DIR}/ folder, and in production lift never changes a ${NAMES[adapter]} schema by itself; run \`sails-rt generate migration init\`, review the file, then \`sails-rt migrate\` before lifting.`,
       );
     }
-    return { autoSync: true };
+    return AUTO_SYNC;
   }
   const { schema, file } = await lastSnapshot(appPath).catch((error: unknown) => {
     throw new LiftError(`${(error as Error).message}`, { cause: error });
@@ -48,7 +56,13 @@ export async function prepareSchema(options: SchemaAtLift): Promise<{ autoSync: 
     );
   }
   // An in-memory database is new at each lift: its tables are the models' (just checked to be the migrations').
-  if (adapter === 'sqlite' && datastore?.filename === ':memory:') return { autoSync: true };
+  if (adapter === 'sqlite' && datastore?.filename === ':memory:') return AUTO_SYNC;
+  return { prepare: () => applyOrRefuse(options) };
+}
+
+async function applyOrRefuse(options: SchemaAtLift): Promise<{ autoSync: boolean }> {
+  const { appPath, datastore, production, log } = options;
+  const adapter = adapterOf(datastore);
 
   // A production lift opens no SQLite file that is not there: it would be made empty, with every migration pending.
   if (production && adapter === 'sqlite' && !existsSync(sqliteFile(datastore, appPath))) {
