@@ -6,10 +6,9 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { diskReader, flushChanges, generateMigration, VirtualTree } from '../../src/generator/index.js';
 import type { DatastoreConfig } from '../../src/runtime/config/index.js';
-import { applyMigrations, createKysely, lastSnapshot, migrationFiles, migrationStatus, revertLastMigration, type MigrationDatabase } from '../../src/runtime/migrations/index.js';
-import { diffSchemas, noDecisions, normalizeModels, snapshotOf, tablesOf, type Decisions } from '../../src/schema/index.js';
+import { applyMigrations, createKysely, migrationStatus, revertLastMigration, type MigrationDatabase } from '../../src/runtime/migrations/index.js';
+import { writeMigration } from './helpers.js';
 import { freshDatabase, type Server } from './servers.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'sails-rt-migrations-'));
@@ -19,18 +18,6 @@ function newApp(): string {
   const dir = mkdtempSync(join(temp, 'app-'));
   mkdirSync(join(dir, 'migrations'));
   return dir;
-}
-
-/** What `generate migration` writes, in process: the diff from the last snapshot, every question answered by `decisions`. */
-async function writeMigration(appPath: string, name: string, definitions: Record<string, unknown>, decisions: Partial<Decisions> = {}): Promise<void> {
-  const models = normalizeModels(Object.entries(definitions).map(([className, definition]) => ({ className, definition })));
-  const { schema } = await lastSnapshot(appPath);
-  const diff = diffSchemas(schema, tablesOf(models), { ...noDecisions(), ...decisions });
-  expect(diff.questions.map((q) => q.id)).toEqual([]);
-  const tree = new VirtualTree(diskReader(appPath));
-  const count = (await migrationFiles(appPath)).length;
-  generateMigration(tree, { name, stamp: `2026010100${String(count + 1).padStart(4, '0')}`, changes: diff.changes, next: snapshotOf(diff.next), version: 'test' });
-  await flushChanges(appPath, tree.listChanges());
 }
 
 const V1 = {
