@@ -165,7 +165,7 @@ function statement(change: SchemaChange): string[] {
       return [`await db.schema.alterTable(${tsString(change.from)}).renameTo(${tsString(change.to)}).execute();`];
     case 'addColumn': {
       const lines = [`await db.schema.alterTable(${tsString(change.table)}).addColumn(${columnArgs(change.column)}).execute();`];
-      // Existing rows get the value a new record gets; an UPDATE rather than a DEFAULT, which MySQL refuses on text and json.
+      // Existing rows get the value a new record gets: an UPDATE rather than a DEFAULT, which MySQL refuses on text and json.
       if (change.fill !== null && change.fill !== undefined) {
         lines.push(`await db.updateTable(${tsString(change.table)}).set({ ${tsString(change.column.name)}: ${fillLiteral(change.column, change.fill)} }).execute();`);
       }
@@ -211,12 +211,14 @@ function columnArgs(column: ColumnSchema): string {
   return head;
 }
 
-/** A fill value as SQL: a literal, so the one statement fits every database (booleans as true/false, json as its text). */
+/**
+ * A fill value: a parameter, as the store writes it (json as its text), except a boolean, which
+ * SQLite's driver cannot bind: that is the literal true or false, which every database reads.
+ */
 function fillLiteral(column: ColumnSchema, value: unknown): string {
-  if (column.kind === 'json') return `sql.lit(${tsString(JSON.stringify(value))})`;
   if (column.kind === 'boolean') return `sql.lit(${value ? 'true' : 'false'})`;
-  if (typeof value === 'string' || typeof value === 'number') return `sql.lit(${tsLiteral(value)})`;
-  return `sql.lit(${tsString(JSON.stringify(value))})`;
+  if (column.kind === 'json' || (typeof value !== 'string' && typeof value !== 'number')) return tsString(JSON.stringify(value));
+  return tsLiteral(value);
 }
 
 function textOnly(a: ColumnSchema, b: ColumnSchema): boolean {

@@ -93,7 +93,7 @@ describe('sails-rt generate migration', () => {
     expect(kept.exitCode).toBe(0);
     const file = migrationsOf(app).find((name) => name.endsWith('_nick.ts'))!;
     const source = readFileSync(join(app, 'migrations', file), 'utf8');
-    expect(source).toContain("await db.updateTable('user').set({ 'nick': sql.lit('anonymous') }).execute();");
+    expect(source).toContain("await db.updateTable('user').set({ 'nick': 'anonymous' }).execute();");
     expect(source).not.toContain('dropColumn(\'email\')');
   });
 

@@ -46,6 +46,8 @@ const V2 = {
       years: { type: 'number' },
       score: { type: 'string' },
       nick: { type: 'string', required: true },
+      verified: { type: 'boolean', defaultsTo: true },
+      settings: { type: 'json', defaultsTo: { theme: "it's dark" } },
       profile: { type: 'json' },
       pets: { collection: 'pet', via: 'owner' },
       tags: { collection: 'tag', via: 'users' },
@@ -96,16 +98,19 @@ describe.each(DIALECTS)('generated migrations on %s', (dialect) => {
 
       await writeMigration(appPath, 'second', V2, {
         renames: new Map([['user.age', 'user.years']]),
+        notRenamed: new Set(['user.active>user.verified']),
         drops: new Set(['user.active']),
         typeChanges: new Set(['user.score']),
         fills: new Map([['user.nick', 'anon']]),
       });
       expect(await applyMigrations(database, appPath)).toEqual(['20260101000002_second']);
-      expect((await columnsOf(database))['user']).toEqual(['createdAt', 'email', 'id', 'name', 'nick', 'profile', 'score', 'updatedAt', 'years']);
+      expect((await columnsOf(database))['user']).toEqual(['createdAt', 'email', 'id', 'name', 'nick', 'profile', 'score', 'settings', 'updatedAt', 'verified', 'years']);
       const row = await db.selectFrom('user').selectAll().executeTakeFirstOrThrow();
       expect(row).toMatchObject({ name: 'Ada', email: 'ada@example.com', years: 36, score: '12.5', nick: 'anon' });
-      const profile = typeof row['profile'] === 'string' ? JSON.parse(row['profile'] as string) : row['profile'];
-      expect(profile).toEqual({ likes: ['math'] });
+      const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
+      expect(json(row['profile'])).toEqual({ likes: ['math'] });
+      expect(json(row['settings'])).toEqual({ theme: "it's dark" });
+      expect(row['verified'] === true || row['verified'] === 1).toBe(true);
       await expect(db.insertInto('user').values({ name: 'Eve', email: 'ada@example.com' }).execute()).rejects.toThrow();
 
       expect((await migrationStatus(database, appPath)).map((m) => [m.name, m.appliedAt !== undefined])).toEqual([
