@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { main } from '../../src/cli/index.js';
 import { lift } from '../../src/runtime/lift/index.js';
 import { cli, ROOT, snapshotDir, stubContext, tempDir } from '../cli/helpers.js';
+import { freshDatabase } from './servers.js';
 
 const PRODUCTION = {
   session: { secret: 'a-test-secret-that-is-not-a-placeholder' },
@@ -217,6 +218,22 @@ describe('sails-rt migrate and lift', () => {
     expect(migrated.stdout).toContain(
       'Note: the models differ from the schema of the last migration (+ column user.age), so lift will refuse them; run `sails-rt generate migration <name>`, then migrate again.',
     );
+  });
+
+  it.for(['postgres', 'mysql'] as const)('migrates a %s database named by datastores.default.url, or by DATABASE_URL', async (adapter, context) => {
+    const url = await freshDatabase(adapter);
+    if (!url) return context.skip();
+    const app = await newApp(work, `on-${adapter}`);
+    expect((await cli(app, 'generate', 'migration', 'init')).exitCode).toBe(0);
+    writeFileSync(join(app, 'config/datastores.ts'), `export const datastores = { default: { adapter: '${adapter}' } };\n`);
+    const bin = join(ROOT, 'bin', 'sails-rt.js');
+    const noUrl = await cli(app, 'migrate');
+    expect(noUrl.stderr).toBe(`Error: Could not open the database: datastores.default.adapter is '${adapter}' but no database URL is set; set DATABASE_URL, or datastores.default.url in config/datastores.ts.`);
+    const fromEnv = await execa(process.execPath, [bin, 'migrate'], { cwd: app, reject: false, env: { DATABASE_URL: url, NO_COLOR: '1' } });
+    expect(fromEnv.stdout).toMatch(/^applied \d{14}_init\n/);
+    writeFileSync(join(app, 'config/datastores.ts'), `export const datastores = { default: { adapter: '${adapter}', url: ${JSON.stringify(url)} } };\n`);
+    const list = await cli(app, 'migrate', '--list');
+    expect(list.stdout).toMatch(new RegExp(`^applied \\S+ {2}\\d{14}_init\\n1 migration applied, 0 pending, on the database ${url.replace(/[.?]/g, '\\$&')}\\.$`));
   });
 
   it('refuses auto-sync on PostgreSQL and MySQL in production, for an app without migrations/', async () => {

@@ -1,6 +1,7 @@
 /** The schema the models imply, and the diff from a snapshot: pure, in memory. */
 import { describe, expect, it } from 'vitest';
-import { migrationSource } from '../../src/generator/migration.js';
+import { migrationName, migrationSource } from '../../src/generator/migration.js';
+import { withoutPassword } from '../../src/runtime/migrations/index.js';
 import {
   describeChange,
   diffSchemas,
@@ -154,5 +155,19 @@ describe('migrationSource', () => {
     expect(source).toContain(".addColumn('id', type(dialect, 'integer'), (c) => (dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement()))");
     const down = source.slice(source.indexOf('export async function down'));
     expect(down.indexOf("dropIndex('user_email_unique')")).toBeLessThan(down.indexOf("dropTable('user')"));
+  });
+});
+
+describe('names and URLs', () => {
+  it('turns a migration name into a file name, and refuses one with nothing left', () => {
+    expect(migrationName('Add age')).toBe('add_age');
+    expect(migrationName('addAge')).toBe('add_age');
+    expect(() => migrationName('!!!')).toThrow('"!!!" cannot name a migration; use a few words of letters and digits, e.g. add_age or init.');
+  });
+
+  it('never shows a password in a database label', () => {
+    expect(withoutPassword('postgres://app:s3cret@db.example.com:5432/shop')).toBe('postgres://app@db.example.com:5432/shop');
+    expect(withoutPassword('mysql://root@127.0.0.1:3306/test')).toBe('mysql://root@127.0.0.1:3306/test');
+    expect(withoutPassword('postgres://app:p%40ss@db/shop?sslmode=require')).toBe('postgres://app@db/shop?sslmode=require');
   });
 });

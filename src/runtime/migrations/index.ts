@@ -81,7 +81,8 @@ export async function createKysely(datastore: DatastoreConfig | undefined, appPa
     const { default: pg } = await import('pg');
     return { db: new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) }), dialect, label };
   }
-  const mysql = await import('mysql2');
+  // A CommonJS module: its exports are the default export once bundled (its named ones are not).
+  const { default: mysql } = await import('mysql2');
   return { db: new Kysely({ dialect: new MysqlDialect({ pool: mysql.createPool({ uri: url, connectionLimit: 2 }) }) }), dialect, label };
 }
 
