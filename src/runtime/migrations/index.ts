@@ -136,7 +136,12 @@ function migratorOf(database: MigrationDatabase, appPath: string, baseline = fal
 
 /** Each migration file with the time the database applied it; no database tables are created. */
 export async function migrationStatus(database: MigrationDatabase, appPath: string): Promise<MigrationState[]> {
-  const infos = await migratorOf(database, appPath).getMigrations();
+  let infos;
+  try {
+    infos = await migratorOf(database, appPath).getMigrations();
+  } catch (error) {
+    throw new Error(describeFailure(database, error), { cause: error });
+  }
   return infos.map((info) => ({ name: info.name, ...(info.executedAt ? { appliedAt: info.executedAt } : {}) }));
 }
 
@@ -155,7 +160,7 @@ export async function applyMigrations(database: MigrationDatabase, appPath: stri
   const applied = results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = describeFailure(database, error);
     debug('migration failed: %O', error);
     const kept = database.dialect === 'mysql' && applied.length > 0 ? ` (${applied.join(', ')} applied before it, and stay applied: MySQL cannot undo schema changes)` : ' (nothing was applied)';
     throw new Error(
@@ -168,6 +173,15 @@ export async function applyMigrations(database: MigrationDatabase, appPath: stri
     );
   }
   return applied;
+}
+
+/** A database error as a phrase; an SQLite file held by a lifted app says so. */
+function describeFailure(database: MigrationDatabase, error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (database.dialect === 'sqlite' && /database is locked|SQLITE_BUSY/i.test(`${reason} ${(error as { code?: unknown }).code}`)) {
+    return `${reason} (another process holds the file: a lifted app keeps it locked unless datastores.default.exclusive is false; stop it, then migrate)`;
+  }
+  return reason;
 }
 
 /**
