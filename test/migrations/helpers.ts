@@ -1,7 +1,7 @@
 /** Helpers for the migration tests: what `generate migration` writes, done in process. */
 import { expect } from 'vitest';
 import { diskReader, flushChanges, generateMigration, VirtualTree } from '../../src/generator/index.js';
-import { lastSnapshot, migrationFiles } from '../../src/runtime/migrations/files.js';
+import { lastSnapshot, migrationFiles } from '../../src/schema/load/migrations.js';
 import { diffSchemas, noDecisions, normalizeModels, snapshotOf, tablesOf, type Decisions, type ModelSource } from '../../src/schema/index.js';
 
 export const modelsOf = (definitions: Record<string, unknown>) =>

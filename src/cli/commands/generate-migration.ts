@@ -48,7 +48,7 @@ export async function runGenerateMigration(context: CliContext, name: string, fl
   }
   const decisions = decisionsFromFlags(flags);
   const app = await findApp(context.cwd, 'generate migration');
-  const [{ loadModelSources }, { lastSnapshot, migrationFiles }] = await Promise.all([import('../../schema/load/index.js'), import('../../runtime/migrations/files.js')]);
+  const [{ loadModelSources }, { lastSnapshot, migrationFiles }] = await Promise.all([import('../../schema/load/index.js'), import('../../schema/load/migrations.js')]);
   const models = normalizeModels(await loadModelSources(app.path));
   const { schema } = await lastSnapshot(app.path).catch((error: unknown) => {
     throw new CliError((error as Error).message);

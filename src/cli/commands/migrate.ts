@@ -84,7 +84,7 @@ async function runMigrate(context: CliContext, flags: MigrateFlags): Promise<voi
 async function noteModelChanges(context: CliContext, appPath: string): Promise<void> {
   const [{ loadModels }, { lastSnapshot }, { schemaDifferences, tablesOf }] = await Promise.all([
     import('../../schema/load/index.js'),
-    import('../../runtime/migrations/files.js'),
+    import('../../schema/load/migrations.js'),
     import('../../schema/index.js'),
   ]);
   let differences: string[];

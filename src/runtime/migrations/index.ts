@@ -25,10 +25,10 @@ import {
 import { describeLoadError, importAppFile } from '../../schema/load/index.js';
 import type { DatastoreConfig } from '../config/index.js';
 import type { MigrationDialect } from './dialect.js';
-import { MIGRATIONS_DIR, migrationFiles } from './files.js';
+import { MIGRATIONS_DIR, migrationFiles } from '../../schema/load/migrations.js';
 
 export { dialectOf, type MigrationDialect } from './dialect.js';
-export { hasMigrations, lastSnapshot, migrationFiles, MIGRATIONS_DIR, parseSnapshot } from './files.js';
+export { hasMigrations, lastSnapshot, migrationFiles, MIGRATIONS_DIR, parseSnapshot } from '../../schema/load/migrations.js';
 
 const debug = createDebug('sails-rt:migrations');
 

@@ -1,11 +1,12 @@
 /**
- * The files of an app's migrations/ folder: the migrations and their schema snapshots. No
- * database and no Kysely here, so that `generate migration` loads only this.
+ * The files of an app's migrations/ folder: the migrations and their schema snapshots, that is,
+ * the schema the migrations produce. No database and no Kysely here: `generate migration` diffs
+ * from this alone.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { listSourceFiles } from '../../schema/load/index.js';
-import type { DatabaseSchema } from '../../schema/tables.js';
+import type { DatabaseSchema } from '../tables.js';
+import { listSourceFiles } from './index.js';
 
 /** Where an app keeps its migrations, relative to the app. */
 export const MIGRATIONS_DIR = 'migrations';
