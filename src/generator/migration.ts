@@ -5,7 +5,7 @@
  * CLI reads the last snapshot, answers the diff's questions, and flushes the tree.
  */
 import type { SchemaChange } from '../schema/schema-diff.js';
-import type { ColumnSchema, DatabaseSchema, IndexSchema, TableSchema } from '../schema/tables.js';
+import { COLUMN_TYPES, type ColumnSchema, type DatabaseSchema, type IndexSchema, type TableSchema } from '../schema/tables.js';
 import type { Tree } from './tree.js';
 import { tsLiteral, tsString } from './ts-literal.js';
 
@@ -84,12 +84,11 @@ ${body(down)}}
 }
 
 function typeHelper(version: string): string {
+  const rows = (Object.keys(COLUMN_TYPES) as (keyof typeof COLUMN_TYPES)[]).map((dialect) => `  ${dialect}: ${tsLiteral(COLUMN_TYPES[dialect])},`);
   return `
 /** The column type of each kind of value, per database, as sails-rt ${version} maps model types (kept here, so this file means the same later). */
 const TYPES = {
-  sqlite: { string: 'text', key: 'text', number: 'real', integer: 'integer', boolean: 'integer', json: 'text' },
-  postgres: { string: 'text', key: 'text', number: 'double precision', integer: 'bigint', boolean: 'boolean', json: 'jsonb' },
-  mysql: { string: 'text', key: 'varchar(255)', number: 'double', integer: 'bigint', boolean: 'boolean', json: 'json' },
+${rows.join('\n')}
 } as const;
 
 function type(dialect: MigrationDialect, kind: keyof (typeof TYPES)['sqlite']) {

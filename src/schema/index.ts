@@ -35,6 +35,8 @@ export {
   schemaDifferences,
   uniqueIndexName,
   COLUMN_KINDS,
+  COLUMN_TYPES,
+  type SqlDialect,
   type ColumnKind,
   type ColumnSchema,
   type DatabaseSchema,

@@ -17,6 +17,23 @@ export type ColumnKind = 'string' | 'key' | 'number' | 'integer' | 'boolean' | '
 
 export const COLUMN_KINDS: readonly ColumnKind[] = ['string', 'key', 'number', 'integer', 'boolean', 'json'];
 
+/** The databases sails-rt maps column kinds to. */
+export type SqlDialect = 'sqlite' | 'postgres' | 'mysql';
+
+/**
+ * The SQL type of each column kind, per database: what the stores create and what each migration
+ * file carries a frozen copy of. SQLite's are what its store has always made (json as text, which
+ * SQLite's `json` type name would turn into numbers); an auto-incremented key is `integer` there
+ * (SQLite's rowid), an identity `bigint` on PostgreSQL, an AUTO_INCREMENT `bigint` on MySQL.
+ *
+ * @example COLUMN_TYPES.mysql.key // 'varchar(255)'
+ */
+export const COLUMN_TYPES: Readonly<Record<SqlDialect, Readonly<Record<ColumnKind, string>>>> = {
+  sqlite: { string: 'text', key: 'text', number: 'real', integer: 'integer', boolean: 'integer', json: 'text' },
+  postgres: { string: 'text', key: 'text', number: 'double precision', integer: 'bigint', boolean: 'boolean', json: 'jsonb' },
+  mysql: { string: 'text', key: 'varchar(255)', number: 'double', integer: 'bigint', boolean: 'boolean', json: 'json' },
+};
+
 export interface ColumnSchema {
   name: string;
   kind: ColumnKind;
