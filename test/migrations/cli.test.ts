@@ -3,7 +3,7 @@
  * questions, the refusals, the SQLite lock across processes, and the issue's "done when": an added
  * attribute stops a production lift until `generate migration` + `migrate`, and no row is lost.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
@@ -220,7 +220,7 @@ describe('sails-rt migrate and lift', () => {
     );
   });
 
-  it.for(['postgres', 'mysql'] as const)('migrates a %s database named by datastores.default.url, or by DATABASE_URL', async (adapter, context) => {
+  it.for(['postgres', 'mysql'] as const)('migrates a %s database named by datastores.default.url, or by DATABASE_URL (the environment or .env)', async (adapter, context) => {
     const url = await freshDatabase(adapter);
     if (!url) return context.skip();
     const app = await newApp(work, `on-${adapter}`);
@@ -229,8 +229,16 @@ describe('sails-rt migrate and lift', () => {
     const bin = join(ROOT, 'bin', 'sails-rt.js');
     const noUrl = await cli(app, 'migrate');
     expect(noUrl.stderr).toBe(`Error: Could not open the database: datastores.default.adapter is '${adapter}' but no database URL is set; set DATABASE_URL, or datastores.default.url in config/datastores.ts.`);
-    const fromEnv = await execa(process.execPath, [bin, 'migrate'], { cwd: app, reject: false, env: { DATABASE_URL: url, NO_COLOR: '1' } });
-    expect(fromEnv.stdout).toMatch(/^applied \d{14}_init\n/);
+    // From the environment (PostgreSQL here), or from the app's .env (MySQL here), as lift reads it.
+    if (adapter === 'postgres') {
+      const fromEnv = await execa(process.execPath, [bin, 'migrate'], { cwd: app, reject: false, env: { DATABASE_URL: url, NO_COLOR: '1' } });
+      expect(fromEnv.stdout).toMatch(/^applied \d{14}_init\n/);
+    } else {
+      writeFileSync(join(app, '.env'), `DATABASE_URL=${url}\n`);
+      const fromFile = await cli(app, 'migrate');
+      expect(fromFile.stdout).toMatch(/^sails-rt: read DATABASE_URL from \.env\.\napplied \d{14}_init\n/);
+      rmSync(join(app, '.env'));
+    }
     writeFileSync(join(app, 'config/datastores.ts'), `export const datastores = { default: { adapter: '${adapter}', url: ${JSON.stringify(url)} } };\n`);
     const list = await cli(app, 'migrate', '--list');
     expect(list.stdout).toMatch(new RegExp(`^applied \\S+ {2}\\d{14}_init\\n1 migration applied, 0 pending, on the database ${url.replace(/[.?]/g, '\\$&')}\\.$`));
