@@ -167,14 +167,27 @@ describe('sails-rt migrate and lift', () => {
     }
   });
 
-  it('applies pending migrations at a development lift, in one line', async () => {
+  it('applies pending migrations at a development lift, in one line; links work on the migrated tables', async () => {
     const app = await newApp(work, 'dev');
+    // Links of both kinds: a to-one (Pet.owner), its one-to-many (User.pets), and a many-to-many (User.tags, Tag.users) with its join table.
+    writeFileSync(join(app, 'api/models/User.ts'), USER("    pets: { collection: 'pet', via: 'owner' },\n    tags: { collection: 'tag', via: 'users' },\n"));
+    writeFileSync(join(app, 'api/models/Pet.ts'), "import { defineModel } from 'sails-rt';\nexport default defineModel({ attributes: { name: { type: 'string' }, owner: { model: 'user' } } });\n");
+    writeFileSync(join(app, 'api/models/Tag.ts'), "import { defineModel } from 'sails-rt';\nexport default defineModel({ attributes: { label: { type: 'string' }, users: { collection: 'user', via: 'tags' } } });\n");
     expect((await cli(app, 'generate', 'migration', 'init')).exitCode).toBe(0);
     const lines: string[] = [];
     const sails = await lift({ appPath: app, port: 0, environment: 'development', log: (line) => lines.push(line), logDestination: { write: () => true } as never });
-    await sails.lower();
-    const [name] = migrationsOf(app).filter((f) => f.endsWith('.ts'));
-    expect(lines[0]).toBe(`sails-rt: database .tmp/db.sqlite: applied the migration ${name!.replace(/\.ts$/, '')}.`);
+    try {
+      const [name] = migrationsOf(app).filter((f) => f.endsWith('.ts'));
+      expect(lines[0]).toBe(`sails-rt: database .tmp/db.sqlite: applied the migration ${name!.replace(/\.ts$/, '')}.`);
+      const { user, pet, tag } = sails.models as Record<string, NonNullable<(typeof sails.models)[string]>>;
+      const ada = (await user!.create({ name: 'Ada', email: 'ada@example.com' }).fetch()) as { id: number };
+      await pet!.create({ name: 'Rex', owner: ada.id });
+      const vip = (await tag!.create({ label: 'vip' }).fetch()) as { id: number };
+      await user!.addToCollection(ada.id, 'tags').members([vip.id]);
+      expect(await user!.findOne({ id: ada.id }).populate('pets').populate('tags')).toMatchObject({ pets: [{ name: 'Rex' }], tags: [{ label: 'vip' }] });
+    } finally {
+      await sails.lower();
+    }
   });
 
   it('adopts migrations on a database lift auto-synced: the hint, then migrate --baseline, keeping its rows', async () => {
