@@ -1,7 +1,7 @@
 /**
  * `npm run build`: dist/ as it ships. tsc checks the sources and writes the type declarations;
- * esbuild bundles the three entry points (the CLI, the runtime `sails-rt`, the typed client
- * `sails-rt/client`) with the pure-JavaScript dependencies they load, into shared chunks, so a
+ * esbuild bundles the four entry points (the CLI, the runtime `sails-rt`, the typed client
+ * `sails-rt/client`, what migration files import `sails-rt/migrations`) with the pure-JavaScript dependencies they load, into shared chunks, so a
  * lift reads a few files instead of several hundred (module loading was most of its time).
  */
 import { execFileSync } from 'node:child_process';
@@ -30,7 +30,7 @@ execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 
 });
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli/index.ts', 'src/runtime/index.ts', 'src/client/index.ts'],
+  entryPoints: ['src/cli/index.ts', 'src/runtime/index.ts', 'src/client/index.ts', { in: 'src/runtime/migrations/entry.ts', out: 'migrations/index' }],
   outdir: 'dist',
   outbase: 'src',
   bundle: true,

@@ -36,7 +36,7 @@ export async function main(argv: readonly string[], overrides: Partial<CliContex
   }
 }
 
-type CommandName = 'new' | 'generate' | 'lift' | 'build';
+type CommandName = 'new' | 'generate' | 'lift' | 'build' | 'migrate';
 /** The first argument that names a command, aliases included. */
 const COMMANDS = new Map<string, CommandName>([
   ['new', 'new'],
@@ -44,6 +44,7 @@ const COMMANDS = new Map<string, CommandName>([
   ['g', 'generate'],
   ['lift', 'lift'],
   ['build', 'build'],
+  ['migrate', 'migrate'],
 ]);
 
 /**
@@ -70,6 +71,8 @@ async function buildProgram(context: CliContext, only: CommandName | undefined):
 Examples:
   $ sails-rt new myapp --yes
   $ sails-rt generate model User name:string:required age:number
+  $ sails-rt generate migration add_age
+  $ sails-rt migrate
   $ sails-rt lift --port 1337
   $ sails-rt new --help                  every flag of a command
   $ sails-rt generate --verbose          an error with its stack trace
@@ -80,8 +83,9 @@ Examples:
     generate: async () => (await import('./commands/generate.js')).registerGenerate(program, context),
     lift: async () => registerLift(program, context),
     build: async () => registerBuild(program, context),
+    migrate: async () => (await import('./commands/migrate.js')).registerMigrate(program, context),
   };
-  for (const name of only ? [only] : (['new', 'generate', 'lift', 'build'] as const)) await register[name]();
+  for (const name of only ? [only] : (['new', 'generate', 'lift', 'build', 'migrate'] as const)) await register[name]();
   for (const command of [program, ...allCommands(program)]) {
     command.exitOverride((error) => {
       throw usageError(error, command);

@@ -139,7 +139,7 @@ export const TSCONFIG = {
     forceConsistentCasingInFileNames: true,
     noEmit: true,
   },
-  include: ['app.ts', 'vitest.config.ts', 'api', 'config', 'generated', 'test'],
+  include: ['app.ts', 'vitest.config.ts', 'api', 'config', 'generated', 'migrations', 'test'],
 } as const;
 
 /**

@@ -17,3 +17,4 @@ export { regenerate, GENERATED_FILES } from './regenerate.js';
 export { emptyReport, writeOwnedFile, type GenerateReport, type OwnedWrite } from './owned-files.js';
 export { versions, appDevDependencies, NODE_ENGINES, NODE_20_OVERRIDES, ALLOWED_INSTALL_SCRIPTS, type VersionedPackage } from './versions.js';
 export { tsLiteral } from './ts-literal.js';
+export { generateMigration, migrationName, migrationSource, migrationStamp, MIGRATIONS_DIR, type MigrationOptions, type MigrationReport } from './migration.js';

@@ -28,3 +28,22 @@ export { normalizeModel, normalizeModels, checkValue, primaryKeyOf, type Normali
 export { parseAttributeSpec } from './attribute-spec.js';
 export { closest } from './closest.js';
 export { BLUEPRINT_ACTIONS, blueprintRoutes, type BlueprintAction, type BlueprintRoute, type BlueprintRouteOptions, type HttpMethod } from './blueprint-routes.js';
+export {
+  tablesOf,
+  baseValue,
+  snapshotOf,
+  schemaDifferences,
+  uniqueIndexName,
+  COLUMN_KINDS,
+  COLUMN_TYPES,
+  type SqlDialect,
+  type ColumnKind,
+  type ColumnSchema,
+  type DatabaseSchema,
+  type IndexSchema,
+  type ModelColumn,
+  type ModelSchema,
+  type ModelTable,
+  type TableSchema,
+} from './tables.js';
+export { diffSchemas, describeChange, noDecisions, type Decisions, type SchemaChange, type SchemaDiff, type SchemaQuestion } from './schema-diff.js';

@@ -2,7 +2,8 @@
  * The generated app under its own strict tsconfig, with model and attribute names chosen to
  * clash: TypeScript keywords, global and imported type names, a model without attributes,
  * and isIn / defaultsTo strings full of quotes, backslashes and newlines; plus generated policies
- * and a config/policies.ts that maps them; plus a generated controller and standalone action, routed.
+ * and a config/policies.ts that maps them; plus a generated controller and standalone action, routed;
+ * plus its migrations.
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -132,6 +133,10 @@ describe('a generated app with awkward names', () => {
     writeFileSync(join(app, 'api/models/Product.ts'), PRODUCT);
     writeFileSync(join(app, 'test/keys-check.ts'), KEYS_CHECK);
     expect((await cli(app, 'generate')).stderr).toBe('');
+    // Migrations import 'sails-rt/migrations'; a later one fills a column with a default full of quotes.
+    expect((await cli(app, 'generate', 'migration', 'init')).stderr).toBe('');
+    writeFileSync(join(app, 'api/models/Weird.ts'), WEIRD.replace('  attributes: {\n', '  attributes: {\n    more: { type: \'string\', defaultsTo: "it\'s \\\\ `${x}` */" },\n    flag: { type: \'boolean\', defaultsTo: true },\n'));
+    expect((await cli(app, 'generate', 'migration', 'more')).stderr).toBe('');
     // What npm install would give it, from this checkout and its node_modules: nothing from a registry.
     mkdirSync(join(app, 'node_modules'));
     symlinkSync(ROOT, join(app, 'node_modules', 'sails-rt'), 'dir');

@@ -194,7 +194,7 @@ describe('generateApp', () => {
       noEmit: true,
       types: ['node'],
     });
-    expect(tsconfig.include).toEqual(['app.ts', 'vitest.config.ts', 'api', 'config', 'generated', 'test']);
+    expect(tsconfig.include).toEqual(['app.ts', 'vitest.config.ts', 'api', 'config', 'generated', 'migrations', 'test']);
     await expect(files['tsconfig.json']).toMatchFileSnapshot('__snapshots__/app/tsconfig.json');
   });
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeModels, type ModelDefinition, type NormalizedModel } from '../../src/schema/index.js';
 import { parseFindCriteria, parseWhere } from '../../src/runtime/models/criteria.js';
 import { MODEL_API_BOUNDS } from '../../src/runtime/models/limits.js';
-import { baseValue } from '../../src/runtime/models/values.js';
+import { baseValue } from '../../src/schema/index.js';
 import { RecordWriter } from '../../src/runtime/models/writes.js';
 import type { PubSub } from '../../src/runtime/pubsub/index.js';
 import { connectDatabase, serverColumnType, sqliteColumnType, type Criteria, type ReadBudget, type Store, type StoredRecord } from '../../src/runtime/store/index.js';

@@ -23,6 +23,7 @@ import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { counted, printChanges } from '../output.js';
 import { writeChanges } from '../write.js';
+import { repeatable, runGenerateMigration, type MigrationFlags } from './generate-migration.js';
 
 interface GenerateFlags {
   dryRun?: boolean;
@@ -37,14 +38,14 @@ interface PolicyFlags extends OwnedFlags {
 }
 
 /** The nouns of `generate`, for "did you mean". */
-const NOUNS = ['model', 'api', 'controller', 'action', 'policy'];
+const NOUNS = ['model', 'api', 'controller', 'action', 'policy', 'migration'];
 
 export function registerGenerate(program: Command, context: CliContext): void {
   const generate = program
     .command('generate')
     .alias('g')
     .description('Add to the app in this folder; with no noun, re-derive generated/ from api/models.')
-    .argument('[noun]', 'what to add: model, api, controller, action or policy')
+    .argument('[noun]', 'what to add: model, api, controller, action, policy or migration')
     .allowExcessArguments()
     .option('--dry-run', 'list the files that would change, and write nothing')
     .addHelpText(
@@ -57,7 +58,8 @@ Examples:
   $ sails-rt generate api Pet name:string   the model and its controller, as Sails' generate api
   $ sails-rt generate controller Say hello goodbye
   $ sails-rt generate action user/signup
-  $ sails-rt generate policy isLoggedIn`,
+  $ sails-rt generate policy isLoggedIn
+  $ sails-rt generate migration add_age    a migration from what changed in api/models`,
     )
     .action(async (noun: string | undefined, flags: GenerateFlags) => {
       if (noun !== undefined) {
@@ -153,6 +155,36 @@ Unlike Sails' generate action, this also adds the route (POST; change the verb i
     .action(async (path: string, flags: OwnedFlags, command: Command) => {
       const dryRun = Boolean(flags.dryRun || command.parent?.opts<GenerateFlags>().dryRun);
       await runAction(context, path, { ...flags, dryRun });
+    });
+
+  generate
+    .command('migration')
+    .description('Write migrations/<stamp>_<name>.ts: what changes the schema of the last migration into the one api/models need (and its snapshot, .json).')
+    .argument('<name>', 'what the migration does, e.g. init or add_age')
+    .option('--rename <from=to>', 'a table (person=user) or column (user.fullName=user.name, under the table\'s new name) that was renamed; repeatable', repeatable, [] as string[])
+    .option('--drop <what>', 'drop a table (pet) or column (user.age) no model uses, with its data; repeatable', repeatable, [] as string[])
+    .option('--keep <what>', 'keep a table or column no model uses, with its data (what --yes does); repeatable', repeatable, [] as string[])
+    .option('--change-type <table.column>', "convert a column's values to its attribute's new type; repeatable", repeatable, [] as string[])
+    .option('--fill <table.column=value>', 'the value the rows a table already has get in a new required column (JSON, else text); repeatable', repeatable, [] as string[])
+    .option('-y, --yes', 'answer what is not said by a flag safely: drop nothing (keep it), rename nothing, fill new required columns with the empty value of their type')
+    .option('--dry-run', 'list the changes and files, and write nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sails-rt generate migration init                      the first one: every table
+  $ sails-rt generate migration add_age                   after adding age to api/models/User.ts
+  $ sails-rt generate migration rename_name --rename user.fullName=user.name
+  $ sails-rt generate migration drop_age --drop user.age
+  $ sails-rt generate migration nick --fill user.nick=anonymous
+  $ sails-rt generate migration cleanup --yes             keeps what no model uses, asks nothing
+A drop, a rename, a type change or a new required column without defaultsTo is never decided
+silently: it is asked at a terminal, said by a flag, or (without either) the command writes nothing
+and names the flags. It needs no database: the schema so far is the last migrations/*.json.`,
+    )
+    .action(async (name: string, flags: MigrationFlags, command: Command) => {
+      const dryRun = Boolean(flags.dryRun || command.parent?.opts<GenerateFlags>().dryRun);
+      await runGenerateMigration(context, name, { ...flags, dryRun });
     });
 
   generate

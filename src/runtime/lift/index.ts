@@ -127,8 +127,12 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     const modelList = table.get(MODEL_LIST_ACTION);
     if (modelList !== undefined && !router.has('GET', MODEL_LIST_PATH)) router.add(['GET'], MODEL_LIST_PATH, modelList);
 
+    // With migrations/, only they change the schema (docs/deploy.md, Migrations); what needs no database is checked first.
+    const { checkSchema } = await import('../migrations/lift.js');
+    const schema = await checkSchema({ appPath, datastore: config.datastores.default, models, production, log });
     if (options.beforeOpen) await options.beforeOpen();
-    store.open(await openStore(config.datastores.default ?? {}, models, { appPath: config.appPath }));
+    const { autoSync } = await schema.prepare();
+    store.open(await openStore(config.datastores.default ?? {}, models, { appPath: config.appPath, autoSync }));
     logSchemaChanges(store.changes, config, log);
 
     const port = options.port ?? config.port ?? 1337;

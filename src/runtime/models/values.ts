@@ -7,30 +7,11 @@
  * is refused wherever it is: a string value, a string or key inside a json value, or a key of the
  * values themselves.
  */
-import { checkValue, type NormalizedAttribute, type NormalizedModel, isPlainObject } from '../../schema/index.js';
+import { baseValue, checkValue, type NormalizedAttribute, type NormalizedModel, isPlainObject } from '../../schema/index.js';
 import { SailsRtError } from '../errors.js';
 import { valueToSet } from './coerce.js';
 import { unstorableText } from './text.js';
 
-/**
- * The value a record gets for an optional attribute that was not given, as in Waterline: its
- * `defaultsTo`, else null where null is allowed, else the type's empty value. The stores fill a
- * column they add to existing rows with it too, so reads never see a stray NULL.
- */
-export function baseValue(attribute: NormalizedAttribute): unknown {
-  if ('defaultsTo' in attribute) return structuredClone(attribute.defaultsTo);
-  if (attribute.allowNull) return null;
-  switch (attribute.type) {
-    case 'string':
-      return '';
-    case 'number':
-      return 0;
-    case 'boolean':
-      return false;
-    case 'json':
-      return null;
-  }
-}
 
 /** Every column of a new record: the values given, then defaults, then the timestamps. */
 export function valuesForCreate(model: NormalizedModel, input: unknown): Record<string, unknown> {

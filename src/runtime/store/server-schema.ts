@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
-import { baseValue } from '../models/values.js';
+import { baseValue } from '../../schema/index.js';
 import { serverColumnType, serverKeyType, type ServerDialect } from './columns.js';
 import { StatementBuilder, type OpenDb } from './sql.js';
 import type { SchemaChanges } from './store.js';

@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
-import { baseValue } from '../models/values.js';
+import { baseValue } from '../../schema/index.js';
 import type { Condition, Criteria } from './criteria.js';
 import { criteriaTooLarge, datastoreUnavailable, uniqueViolation } from './errors.js';
 import { ascending, PARENT, PARENT_CHUNK, ROW, rowBytes, StatementBuilder, type ModelCodec } from './sql.js';

@@ -43,11 +43,15 @@ interface Stamp {
  * Where the 'sails-rt' and 'sails-rt/client' imports of an app go when the app has not installed
  * sails-rt (right after `new --skip-install`): the copy of sails-rt that is running.
  */
-function runningCopy(entry: 'runtime' | 'client'): string {
+function runningCopy(entry: 'runtime' | 'client' | 'migrations'): string {
   // sails-rt's own tests run it from its sources (this very file as .ts): the app gets those too.
   const fromSources = import.meta.url.endsWith('.ts');
+  if (entry === 'migrations') return pathToFileURL(join(PACKAGE_ROOT, ...(fromSources ? ['src', 'runtime', 'migrations', 'entry.ts'] : ['dist', 'migrations', 'index.js']))).href;
   return pathToFileURL(join(PACKAGE_ROOT, fromSources ? 'src' : 'dist', entry, fromSources ? 'index.ts' : 'index.js')).href;
 }
+
+/** The entry of sails-rt each of its import names means. */
+const ENTRIES = { 'sails-rt': 'runtime', 'sails-rt/client': 'client', 'sails-rt/migrations': 'migrations' } as const;
 
 export class AppCompiler {
   /** Files already checked (and compiled if needed) by this process, with their stamps. */
@@ -180,8 +184,8 @@ export class AppCompiler {
         build.onResolve({ filter: /.*/ }, (args) => {
           if (args.kind === 'entry-point') return undefined;
           const specifier = args.path;
-          if (specifier === 'sails-rt' || specifier === 'sails-rt/client') {
-            return { path: this.installed ? specifier : runningCopy(specifier === 'sails-rt' ? 'runtime' : 'client'), external: true };
+          if (Object.hasOwn(ENTRIES, specifier)) {
+            return { path: this.installed ? specifier : runningCopy(ENTRIES[specifier as keyof typeof ENTRIES]), external: true };
           }
           if (!specifier.startsWith('.') && !isAbsolute(specifier)) return { path: specifier, external: true };
           const target = resolve(args.resolveDir, specifier);

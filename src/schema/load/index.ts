@@ -32,12 +32,12 @@ function compilerOf(appPath: string): AppCompiler {
 }
 
 /**
- * Compiles every TypeScript file lift would load (config/, api/, generated/, app.ts, and what
- * they import) that is not compiled yet, as `sails-rt build` does ahead of a deploy. Resolves
+ * Compiles every TypeScript file lift would load (config/, api/, generated/, migrations/, app.ts,
+ * and what they import) that is not compiled yet, as `sails-rt build` does ahead of a deploy. Resolves
  * with how many files are compiled and a `file:line:column: ERROR: …` line for each that is not.
  */
 export async function compileApp(appPath: string): Promise<{ files: number; errors: string[] }> {
-  const folders = ['config', 'api', 'generated'].map((folder) => listSourceFiles(join(appPath, folder), { recursive: true }));
+  const folders = ['config', 'api', 'generated', 'migrations'].map((folder) => listSourceFiles(join(appPath, folder), { recursive: true }));
   const files = [...(await Promise.all(folders)).flat(), join(appPath, 'app.ts')];
   return compilerOf(appPath).compileAll(files);
 }

@@ -1,0 +1,22 @@
+/** Helpers for the migration tests: what `generate migration` writes, done in process. */
+import { expect } from 'vitest';
+import { diskReader, flushChanges, generateMigration, VirtualTree } from '../../src/generator/index.js';
+import { lastSnapshot, migrationFiles } from '../../src/schema/load/migrations.js';
+import { diffSchemas, noDecisions, normalizeModels, snapshotOf, tablesOf, type Decisions, type ModelSource } from '../../src/schema/index.js';
+
+export const modelsOf = (definitions: Record<string, unknown>) =>
+  normalizeModels(Object.entries(definitions).map(([className, definition]): ModelSource => ({ className, definition })));
+
+/**
+ * Writes the next migration of the app at `appPath` for `definitions`, every question answered by
+ * `decisions`, named `2026010100000<n>_<name>` (n: its place), as `generate migration` would.
+ */
+export async function writeMigration(appPath: string, name: string, definitions: Record<string, unknown>, decisions: Partial<Decisions> = {}): Promise<void> {
+  const { schema } = await lastSnapshot(appPath);
+  const diff = diffSchemas(schema, tablesOf(modelsOf(definitions)), { ...noDecisions(), ...decisions });
+  expect(diff.questions.map((q) => q.id)).toEqual([]);
+  const tree = new VirtualTree(diskReader(appPath));
+  const count = (await migrationFiles(appPath)).length;
+  generateMigration(tree, { name, stamp: `2026010100${String(count + 1).padStart(4, '0')}`, changes: diff.changes, next: snapshotOf(diff.next), version: 'test' });
+  await flushChanges(appPath, tree.listChanges());
+}
