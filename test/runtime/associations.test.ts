@@ -161,6 +161,25 @@ describe.each(SOCKET_KINDS)('links over the wire, %s as the requester', (kind) =
     expect(requester.events('tag')).toStrictEqual([]);
   });
 
+  it("sends the parents' notices before created and updated, in Sails' order", async () => {
+    const { clients } = await setup([kind, 'socket.io-client 4']);
+    const [requester, watcher] = clients as [Client, Client];
+    const [bob, ann] = [await post(requester, '/user', { name: 'bob' }), await post(requester, '/user', { name: 'ann' })] as [Rec, Rec];
+    // In both users' rooms and in the pet class room: every message below reaches this one socket.
+    await watcher.request('get', `/user/${bob.id}?populate=false`);
+    await watcher.request('get', `/user/${ann.id}?populate=false`);
+    await watcher.request('get', '/pet');
+    const order: string[] = [];
+    rawSocket(watcher).onAny((event: string, message: { verb: string }) => order.push(`${event} ${message.verb}`));
+    const pet = await post(requester, '/pet', { name: 'rex', owner: bob.id });
+    await watcher.next('pet');
+    expect(order).toStrictEqual(['user addedTo', 'pet created']);
+    order.length = 0;
+    expect((await requester.request('patch', `/pet/${pet.id}`, { owner: ann.id })).statusCode).toBe(200);
+    await watcher.next('pet');
+    expect(order).toStrictEqual(['user removedFrom', 'user addedTo', 'pet updated']);
+  });
+
   it('replace: one addedTo / removedFrom per id (not the documented addedIds arrays), reverse notices to the children (docs/protocol.md 3.4 and 10, item 7)', async () => {
     const { clients } = await setup([kind, 'socket.io-client 4']);
     const [requester, watcher] = clients as [Client, Client];
@@ -171,9 +190,10 @@ describe.each(SOCKET_KINDS)('links over the wire, %s as the requester', (kind) =
     const replaced = await requester.request('put', `/user/${bob.id}/pets`, [p2.id, p3.id]);
     expect(replaced.statusCode).toBe(200);
     expect((replaced.body as { pets: Rec[] }).pets.map((p) => p.id)).toStrictEqual([p2.id, p3.id]);
-    expect(await watcher.next('user')).toStrictEqual({ id: bob.id, verb: 'removedFrom', attribute: 'pets', removedId: p1.id });
+    // Sails' order: the addedTo messages, then the removedFrom ones.
     expect(await watcher.next('user')).toStrictEqual({ id: bob.id, verb: 'addedTo', attribute: 'pets', addedId: p2.id });
     expect(await watcher.next('user')).toStrictEqual({ id: bob.id, verb: 'addedTo', attribute: 'pets', addedId: p3.id });
+    expect(await watcher.next('user')).toStrictEqual({ id: bob.id, verb: 'removedFrom', attribute: 'pets', removedId: p1.id });
     expect(await watcher.next('pet')).toStrictEqual({ verb: 'updated', data: { owner: null }, id: p1.id });
     // An object body is refused, as in Sails; so are ids that are not ids, or name no record.
     for (const [body, message] of [

@@ -156,12 +156,13 @@ export class RecordWriter {
         this.pubsub.introduce(identity, id);
         // Populated after afterCreate, as before transactions: the record as the callback left it.
         const [populated] = await populate(this.root, this.models, [record], linksOf(model), { limit: POPULATE_LIMIT });
-        this.pubsub.publishCreated(identity, id, this.json.apply(identity, populated ?? record), options.requester);
-        // The new record's to-one links: each linked parent hears of its new child (docs/protocol.md 3.7).
+        // The new record's to-one links: each linked parent hears of its new child (docs/protocol.md 3.7),
+        // before `created`, in Sails' order.
         for (const [attribute, parentId] of toOneValues(model, checked)) {
           if (parentId !== null) this.noticeAdded(model, attribute, parentId, id, options, notices);
         }
         notices.forEach((notice) => notice());
+        this.pubsub.publishCreated(identity, id, this.json.apply(identity, populated ?? record), options.requester);
       });
       return record;
     });
@@ -236,12 +237,8 @@ export class RecordWriter {
     options: WriteOptions,
     notices: (() => void)[],
   ): void {
-    // As Sails' update blueprint sends it: the changed values with the record's primary key.
-    const data: Record<string, unknown> = { ...values, [model.primaryKey]: id };
-    for (const [link, ids] of lists) data[link.name] = ids;
-    // customToJSON runs on the changed values too: they are a part of the record.
-    this.pubsub.publishUpdated(model.identity, id, this.json.apply(model.identity, data), this.json.apply(model.identity, previous), options.requester);
-    // A to-one that moved: the old parent loses the child, the new one gains it (docs/protocol.md 3.7).
+    // A to-one that moved: the old parent loses the child, the new one gains it (docs/protocol.md 3.7),
+    // before `updated`, in Sails' order.
     for (const [attribute, parentId] of toOneValues(model, values)) {
       const old = before[attribute];
       if (old === parentId) continue;
@@ -249,6 +246,11 @@ export class RecordWriter {
       if (parentId !== null) this.noticeAdded(model, attribute, parentId, id, options, notices);
     }
     notices.forEach((notice) => notice());
+    // As Sails' update blueprint sends it: the changed values with the record's primary key.
+    const data: Record<string, unknown> = { ...values, [model.primaryKey]: id };
+    for (const [link, ids] of lists) data[link.name] = ids;
+    // customToJSON runs on the changed values too: they are a part of the record.
+    this.pubsub.publishUpdated(model.identity, id, this.json.apply(model.identity, data), this.json.apply(model.identity, previous), options.requester);
   }
 
   /** The record as it was, populated; undefined when there is no such record. */
@@ -353,8 +355,11 @@ export class RecordWriter {
     const { link, parentId } = edit;
     const current = await linkedIds(this.store, modelOf(this.models, link.target), link, parentId);
     const wanted = new Set(ids);
-    const removed = await this.removeLinks(edit, current.filter((id) => !wanted.has(id)));
+    // Unlinked first, but told after the additions: Sails sends a replace's addedTo messages before its removedFrom ones.
+    const removals: (() => void)[] = [];
+    const removed = await this.removeLinks({ ...edit, notices: removals }, current.filter((id) => !wanted.has(id)));
     const added = await this.addLinks(edit, [...wanted].filter((id) => !current.includes(id)));
+    edit.notices.push(...removals);
     return { added, removed };
   }
 
