@@ -4,7 +4,7 @@
  * tests, then `sails-rt lift` driven over HTTP, sails.io.js 1.2.1 and socket.io-client 4.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import {
   type SailsSocket,
 } from '../support/clients.js';
 import type { Socket } from 'socket.io-client';
+import { MYSQL_URL, POSTGRES_URL, serverProblem } from '../store/databases.js';
 
 const run = promisify(execFile);
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -263,4 +264,33 @@ describe('sails-rt lift on the generated app', () => {
     expect(await exited).toBe(0);
     await expect(fetch(`${url}/user`)).rejects.toThrow();
   });
+});
+
+// The same app on PostgreSQL and on MySQL: its own tests run on a database of their own on that
+// server (lift({ temporaryDatabase: true })), through the migrations the app generated.
+describe.each(['postgres', 'mysql'] as const)('a generated app made with --database %s', (database) => {
+  const shop = join(work, `shop-${database}`);
+  const shopBin = (args: string[]) => run(process.execPath, [join(root, 'bin', 'sails-rt.js'), ...args], { cwd: shop, maxBuffer: 1 << 26 });
+
+  it('passes its own generated tests on that server, through its migrations', async (context) => {
+    const problem = await serverProblem(database);
+    if (problem !== undefined) {
+      if (process.env['CI'] === 'true') throw new Error(problem);
+      return context.skip(problem);
+    }
+    await run(process.execPath, [join(root, 'bin', 'sails-rt.js'), 'new', shop, '--yes', '--skip-install', '--database', database, '--runtime', `file:${root}`]);
+    // The first app's install serves this one too: the same dependencies, sails-rt linked to this checkout.
+    symlinkSync(join(app, 'node_modules'), join(shop, 'node_modules'), 'dir');
+    await shopBin(['generate', 'model', 'Owner', 'name:string:required', 'pets:collection:pet:owner']);
+    await shopBin(['generate', 'model', 'Pet', 'name:string:required', 'owner:model:owner']);
+    const migration = await shopBin(['generate', 'migration', 'init']);
+    expect(migration.stdout).toContain('+ table owner');
+    const { stdout: typeErrors } = await run(join(app, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', shop], { cwd: shop });
+    expect(typeErrors).toBe('');
+    const url = database === 'postgres' ? POSTGRES_URL : MYSQL_URL;
+    const { stdout } = await run('npm', ['test'], { cwd: shop, env: { ...process.env, CI: 'true', NO_COLOR: '1', DATABASE_URL: url } });
+    const plain = stripVTControlCharacters(stdout);
+    expect(plain).toMatch(/Tests\s+\d+ passed/);
+    expect(plain).not.toMatch(/failed/);
+  }, 240_000);
 });

@@ -1,19 +1,19 @@
 /**
  * A database of its own for each test, on each store: a SQLite file in a temp folder, or a fresh
- * PostgreSQL or MariaDB/MySQL database (`sailsrt_<random>`) dropped when the test finishes, so tests
+ * PostgreSQL or MariaDB/MySQL database (`<name>_test_<random>`, as `lift({ temporaryDatabase: true })` makes) dropped when the test finishes, so tests
  * run in parallel and leave nothing behind.
  *
  * The servers: PostgreSQL at POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres),
  * MySQL/MariaDB at MYSQL_URL (default mysql://root@127.0.0.1:3306/test). With CI=true a server that
  * does not answer fails the run; elsewhere its tests are skipped, with the reason printed.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import type { NormalizedModel } from '../../src/schema/index.js';
 import { openStore, type Store } from '../../src/runtime/store/index.js';
+import { temporaryDatabase } from '../../src/runtime/store/temporary.js';
 import type { DatastoreConfig } from '../../src/runtime/config/index.js';
 
 export type StoreKind = 'sqlite' | 'postgres' | 'mysql';
@@ -66,16 +66,9 @@ export async function testDatabase(kind: StoreKind): Promise<TestDatabase> {
   };
 }
 
-/** A fresh database on the server (`sailsrt_<random>`): its datastore config, and how to drop it. */
+/** A fresh database on the server (`<admin database>_test_<random>`): its datastore config, and how to drop it. */
 export async function serverDatabase(kind: Exclude<StoreKind, 'sqlite'>): Promise<{ datastore: DatastoreConfig; drop: () => Promise<void> }> {
-  const name = `sailsrt_${randomBytes(6).toString('hex')}`;
-  await admin(kind, `create database ${name}`);
-  const url = new URL(kind === 'postgres' ? POSTGRES_URL : MYSQL_URL);
-  url.pathname = `/${name}`;
-  return {
-    datastore: { adapter: kind, url: url.toString(), pool: { max: 5 } },
-    drop: () => admin(kind, kind === 'postgres' ? `drop database if exists ${name} with (force)` : `drop database if exists ${name}`),
-  };
+  return temporaryDatabase({ adapter: kind, url: kind === 'postgres' ? POSTGRES_URL : MYSQL_URL, pool: { max: 5 } });
 }
 
 /** One statement on the server's admin database. */

@@ -27,6 +27,7 @@ import { Security } from '../security/index.js';
 import { RANDOM_SECRET_WARNING } from '../session/index.js';
 import { createSocketServer, createSocketsApi, DEFAULT_SOCKET_PATH } from '../sockets/index.js';
 import { DeferredStore, openStore, storeLabel, type SchemaChanges, type Store } from '../store/index.js';
+import { temporaryDatabase, type TemporaryDatabase } from '../store/temporary.js';
 
 const debug = createDebug('sails-rt:lift');
 
@@ -57,6 +58,12 @@ export interface LiftOptions {
    * the new one is known to load, then to stop it and let the new one take the file and port.
    */
   beforeOpen?: () => Promise<void>;
+  /**
+   * Lift on a database of its own, emptied with the app (for its tests): SQLite in memory, or a
+   * new database on the configured PostgreSQL or MySQL server, dropped when the app lowers. An
+   * app with migrations/ gets them applied to it, as in development.
+   */
+  temporaryDatabase?: boolean;
 }
 
 const ROUTE_KEY = /^(?:([A-Za-z]+)\s+)?(\/\S*)$/;
@@ -82,6 +89,11 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
 
   const opened: Opened = { security };
   try {
+    if (options.temporaryDatabase) {
+      const temporary = await temporaryDatabase(config.datastores.default ?? {});
+      opened.temporary = temporary;
+      config.datastores.default = temporary.datastore;
+    }
     // Wired now, opened last: see `beforeOpen`.
     const store = new DeferredStore();
     opened.store = store;
@@ -288,6 +300,7 @@ function listenError(error: unknown, port: number, host: string): LiftError {
 }
 
 interface Opened {
+  temporary?: TemporaryDatabase;
   store?: Store;
   http?: FastifyInstance;
   io?: Server;
@@ -295,13 +308,18 @@ interface Opened {
 }
 
 async function closeAll(opened: Opened): Promise<void> {
-  const { io, http, store, security } = opened;
+  const { io, http, store, security, temporary } = opened;
   security?.close();
   if (io) {
     io.disconnectSockets(true);
     // Closing the engine (not io.close(), which would also close the HTTP server under Fastify).
     io.engine.close();
   }
-  if (http) await http.close();
-  if (store) await store.close();
+  try {
+    if (http) await http.close();
+    if (store) await store.close();
+  } finally {
+    // Once its pool is closed: PostgreSQL refuses to drop a database with connections to it.
+    if (temporary) await temporary.drop();
+  }
 }

@@ -25,8 +25,9 @@ function connect(url: string): Promise<Socket> {
 }
 
 beforeAll(async () => {
-  // A database in memory: each test file starts empty and leaves nothing behind.
-  app = await lift({ appPath, port: 0, log: () => {}, config: { log: { level: 'warn' }, datastores: { default: { filename: ':memory:' } } } });
+  // A database of its own, on the store config/datastores.ts names (SQLite in memory; a new
+  // PostgreSQL or MySQL database, dropped at lower): each test file starts empty, leaves nothing.
+  app = await lift({ appPath, port: 0, log: () => {}, temporaryDatabase: true, config: { log: { level: 'warn' } } });
   [requester, member] = await Promise.all([connect(app.url), connect(app.url)]);
 });
 
