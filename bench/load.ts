@@ -5,6 +5,7 @@
  * measured window (after a warm-up, see `warmUp`), so a caller can read the server's CPU time there.
  *
  *   tsx bench/load.ts throughput <url> <sockets> <seconds> <path>
+ *     <path> may be a comma-separated list: socket i then asks for path i (mod the list's length)
  *   tsx bench/load.ts writes <url> <sockets> <seconds> <path>
  *     the throughput loops, each request a POST <path> creating a record ({ name, email })
  *   tsx bench/load.ts fanout <url> <subscribers> <creates>
@@ -92,10 +93,12 @@ async function throughput(sockets: number, seconds: number, floodPath?: string, 
   const latencies: number[] = [];
   let made = 0;
   const stamp = Date.now();
-  const loop = async (socket: Socket): Promise<void> => {
+  const paths = path.split(',');
+  const loop = async (socket: Socket, index: number): Promise<void> => {
+    const own = paths[index % paths.length]!;
     while (running) {
       const started = performance.now();
-      const jwr = writes ? await send(socket, 'post', path, { name: `w-${stamp}-${made++}`, email: 'w@example.com' }) : await send(socket, 'get', path);
+      const jwr = writes ? await send(socket, 'post', own, { name: `w-${stamp}-${made++}`, email: 'w@example.com' }) : await send(socket, 'get', own);
       if (jwr.statusCode !== 200) failed++;
       done++;
       if ((done & 15) === 0) latencies.push(performance.now() - started);

@@ -109,10 +109,15 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 async function measure(options: StoreBenchOptions, database: string, lifted: Lifted, name: string): Promise<Figures> {
-  const created = await fetch(`${lifted.url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', email: 'bench@example.com', age: 30 }) });
-  const { id } = (await created.json()) as { id: number };
+  // A user per socket, each socket reading its own: reads of one record by many sockets at once
+  // would flatter the servers' batched findOne (server-store.ts), which reads a record once per turn.
+  const paths: string[] = [];
+  for (let i = 0; i < options.sockets; i++) {
+    const created = await fetch(`${lifted.url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `bench ${i}`, email: 'bench@example.com', age: 30 }) });
+    paths.push(`/user/${((await created.json()) as { id: number }).id}`);
+  }
   const dbPids = (): Promise<number[]> => (database === 'postgres' ? postgresBackends(name) : database === 'mysql' ? mysqlServer() : Promise.resolve([]));
-  const get = await window(options, lifted, 'throughput', `/user/${id}`, dbPids);
+  const get = await window(options, lifted, 'throughput', paths.join(','), dbPids);
   const post = await window(options, lifted, 'writes', '/user', dbPids);
   const fanout = loadJson(options, ['fanout', lifted.url, String(options.subscribers), String(options.creates)]) as { eventsPerSecond: number; lost: number };
   const db = (micros: number | undefined): string => (micros === undefined ? '' : `, database ~${micros} µs/request`);

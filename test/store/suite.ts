@@ -151,6 +151,22 @@ export function storeSuite(kind: StoreKind): void {
       expect(await store.count(user)).toBe(4);
     });
 
+    it('findOne calls made together: each answers its own record (or undefined), a copy of its own', async () => {
+      const store = await seeded(await open());
+      // Together: the servers read these in one statement (server-store.ts); SQLite reads each at once.
+      const found = await Promise.all([2, 99, 2, 4, 1, 3, 5].map((id) => store.findOne(user, id)));
+      expect(found.map((record) => record?.['name'])).toStrictEqual(['u02', undefined, 'u02', 'U04', 'u01', 'u03', '50%_off']);
+      expect(found[0]).not.toBe(found[2]);
+      found[0]!['name'] = 'changed by a caller';
+      expect(found[2]!['name']).toBe('u02');
+      expect((await store.findOne(user, 2))?.['name']).toBe('u02');
+      // A write queued after reads in the same turn does not change what those reads were asked for.
+      const [before, removed] = await Promise.all([store.findOne(user, 1), store.destroy(user, 1)]);
+      expect(removed?.['name']).toBe('u01');
+      expect(before === undefined || before['name'] === 'u01').toBe(true);
+      expect(await store.findOne(user, 1)).toBeUndefined();
+    });
+
     it('a string primary key: given, found, unique, and linked to', async () => {
       const store = await (await open()).open(MODELS);
       const france = { code: 'FR', createdAt: 1, updatedAt: 2, name: 'France' };
@@ -588,7 +604,8 @@ export function storeSuite(kind: StoreKind): void {
       expect(created['id']).toBe(3);
       expect(await store.linkedIds(userTags, 3)).toStrictEqual([3]);
       expect(await store.findOne(pet, 2)).toMatchObject({ owner: 3 });
-      expect(sent.map((line) => line.split(' ')[0])).toStrictEqual(['introduce', 'publishCreated', 'publishUpdated', 'publishRemovedFrom', 'publishAddedTo']);
+      // The linked records' notices first, then created: Sails' order (docs/protocol.md 3.7).
+      expect(sent.map((line) => line.split(' ')[0])).toStrictEqual(['introduce', 'publishUpdated', 'publishRemovedFrom', 'publishAddedTo', 'publishCreated']);
       sent.length = 0;
       await writer.destroy(user, 3, options);
       expect(await store.findOne(pet, 2)).toMatchObject({ owner: null });

@@ -6,7 +6,7 @@
  */
 import createDebug from 'debug';
 import { sql, type CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
-import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
+import { primaryKeyOf, type JunctionTable, type NormalizedModel } from '../../schema/index.js';
 import { isSailsRtError } from '../errors.js';
 import type { Condition, Criteria } from './criteria.js';
 import { criteriaTooLarge, datastoreUnavailable, missingLink, uniqueViolation } from './errors.js';
@@ -43,11 +43,30 @@ export interface ServerStoreParts {
 /** How often a transaction that lost a deadlock is run again before its error is thrown. */
 const TRANSACTION_ATTEMPTS = 3;
 
+/**
+ * Primary keys per batched findOne statement: far below either server's parameter limit, and a
+ * statement small enough to plan at once.
+ */
+const BATCH_LIMIT = 500;
+
+/** The findOne calls of one event-loop turn for one model, waiting to be read together. */
+interface FindOneBatch {
+  /** By `keyOf(id)`: the callers waiting for that record. */
+  waiting: Map<string, { id: PkValue; callers: { resolve(record: StoredRecord | undefined): void; reject(error: unknown): void }[] }>;
+}
+
+/** A key as the database compares it: by the key's type, so a number key's 5 and '5' are one record. */
+function keyOf(model: NormalizedModel, id: PkValue): string {
+  return primaryKeyOf(model).type === 'number' ? String(Number(id)) : String(id);
+}
+
 /** State shared by the root store and its transactions' stores. */
 class Shared {
   readonly builder: StatementBuilder;
   /** PostgreSQL: each auto-incremented table's sequence, looked up once. */
   readonly sequences = new Map<string, string>();
+  /** findOne calls outside transactions, by model, until the end of the event-loop turn. */
+  readonly batches = new Map<NormalizedModel, FindOneBatch>();
 
   constructor(readonly parts: ServerStoreParts) {
     this.builder = new StatementBuilder(parts.dialect, parts.models);
@@ -116,9 +135,57 @@ class ServerStore implements Store {
     return out;
   }
 
-  async findOne(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined> {
+  /**
+   * Outside a transaction, the findOne calls of one event-loop turn for a model are read in one
+   * statement (`where id in (…)`), answered at the end of the turn (setImmediate), as DataLoader
+   * batches: under load most of a server read's CPU is its round trip (a write and a read on the
+   * connection, whatever the statement), and the socket GET /:model/:id of many clients arrive
+   * together. A read in a transaction runs at once, in it.
+   */
+  findOne(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined> {
+    if (this.inTransaction) return this.findOneNow(model, id);
+    let batch = this.shared.batches.get(model);
+    if (batch === undefined) {
+      batch = { waiting: new Map() };
+      this.shared.batches.set(model, batch);
+      setImmediate(() => void this.readBatch(model));
+    }
+    const waiting = batch.waiting;
+    return new Promise((resolve, reject) => {
+      const key = keyOf(model, id);
+      const entry = waiting.get(key);
+      if (entry) entry.callers.push({ resolve, reject });
+      else waiting.set(key, { id, callers: [{ resolve, reject }] });
+    });
+  }
+
+  private async findOneNow(model: NormalizedModel, id: PkValue): Promise<StoredRecord | undefined> {
     const [row] = await this.rows(this.builder.byId(model, id));
     return row ? this.builder.toRecord(this.builder.codec(model), row) : undefined;
+  }
+
+  /** Reads one turn's findOne calls for `model` and answers each caller with its own copy of the record. */
+  private async readBatch(model: NormalizedModel): Promise<void> {
+    const batch = this.shared.batches.get(model);
+    this.shared.batches.delete(model);
+    if (batch === undefined) return;
+    const entries = [...batch.waiting.values()];
+    const codec = this.builder.codec(model);
+    for (let start = 0; start < entries.length; start += BATCH_LIMIT) {
+      const chunk = entries.slice(start, start + BATCH_LIMIT);
+      try {
+        const compiled = chunk.length === 1 ? this.builder.byId(model, chunk[0]!.id) : this.builder.byIds(model, chunk.map((entry) => entry.id));
+        const found = new Map<string, Record<string, unknown>>();
+        for (const row of await this.rows(compiled)) found.set(keyOf(model, row[model.primaryKey] as PkValue), row);
+        for (const entry of chunk) {
+          const row = found.get(keyOf(model, entry.id));
+          // Each caller gets a record of its own: callers may change what they are given.
+          for (const caller of entry.callers) caller.resolve(row === undefined ? undefined : this.builder.toRecord(codec, { ...row }));
+        }
+      } catch (error) {
+        for (const entry of chunk) for (const caller of entry.callers) caller.reject(error);
+      }
+    }
   }
 
   async count(model: NormalizedModel, where?: Condition): Promise<number> {

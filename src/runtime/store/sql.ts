@@ -123,6 +123,11 @@ export class StatementBuilder {
     return query.compile();
   }
 
+  /** The rows of many primary keys at once, in no particular order (server stores batch findOne with it). */
+  byIds(model: NormalizedModel, ids: readonly PkValue[]): CompiledQuery {
+    return this.kysely.selectFrom(model.tableName).selectAll().where(model.primaryKey, 'in', [...ids]).compile();
+  }
+
   /** One row by primary key; `forUpdate` locks it until the transaction ends (server stores). */
   byId(model: NormalizedModel, id: PkValue, forUpdate = false): CompiledQuery {
     const query = this.kysely.selectFrom(model.tableName).selectAll().where(model.primaryKey, '=', id);
