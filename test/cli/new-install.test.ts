@@ -126,6 +126,7 @@ describe.runIf(existsSync('/usr/bin/script'))('npm install in sails-rt new, unde
       answers: [
         ['Folder for the new app', 'asked\r'],
         ['Include the SayController realtime example?', 'n'],
+        ['Database (sqlite, postgres, mysql):', '\r'],
         ['Generate models from a definitions file?', '\r'],
         ['Install dependencies now (npm install)?', 'y'],
       ],
