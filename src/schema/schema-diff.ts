@@ -12,10 +12,12 @@
 import {
   sameColumn,
   sameIndex,
+  sameLink,
   type ColumnKind,
   type ColumnSchema,
   type DatabaseSchema,
   type IndexSchema,
+  type LinkSchema,
   type ModelColumn,
   type ModelSchema,
   type TableSchema,
@@ -36,7 +38,10 @@ export type SchemaChange =
   | { op: 'renameColumn'; table: string; from: string; to: string }
   | { op: 'changeColumn'; table: string; from: ColumnSchema; to: ColumnSchema }
   | { op: 'createIndex'; table: string; index: IndexSchema }
-  | { op: 'dropIndex'; table: string; index: IndexSchema };
+  | { op: 'dropIndex'; table: string; index: IndexSchema }
+  /** A link's index, and its foreign key where the database can add one (not SQLite). */
+  | { op: 'addLink'; table: string; link: LinkSchema }
+  | { op: 'dropLink'; table: string; link: LinkSchema };
 
 /** What the diff cannot decide alone; `id` is what the CLI's flags name (`--rename person=user`, `--drop user.age`). */
 export type SchemaQuestion =
@@ -90,6 +95,8 @@ export function diffSchemas(before: DatabaseSchema, target: ModelSchema, decisio
   const next: TableSchema[] = [];
   const indexDrops: SchemaChange[] = [];
   const indexCreates: SchemaChange[] = [];
+  const linkDrops: SchemaChange[] = [];
+  const linkCreates: SchemaChange[] = [];
 
   const targetNames = new Set(target.tables.map((table) => table.name));
   const oldByName = new Map(before.tables.map((table) => [table.name, table]));
@@ -121,9 +128,10 @@ export function diffSchemas(before: DatabaseSchema, target: ModelSchema, decisio
   for (const table of target.tables) {
     const old = current.get(table.name);
     if (!old) {
-      changes.push({ op: 'createTable', table: { name: table.name, columns: table.columns, indexes: [] } });
+      changes.push({ op: 'createTable', table: { name: table.name, columns: table.columns, indexes: [], links: [] } });
       for (const index of table.indexes) indexCreates.push({ op: 'createIndex', table: table.name, index });
-      next.push({ name: table.name, columns: table.columns, indexes: table.indexes });
+      for (const link of table.links) linkCreates.push({ op: 'addLink', table: table.name, link });
+      next.push({ name: table.name, columns: table.columns, indexes: table.indexes, links: table.links });
       continue;
     }
     const columns = diffColumns(old, table, decisions, { changes, questions, renamesQ, unsupported });
@@ -138,7 +146,14 @@ export function diffSchemas(before: DatabaseSchema, target: ModelSchema, decisio
     for (const index of table.indexes) {
       if (!old.indexes.some((i) => sameIndex(i, index)) || covers(index)) indexCreates.push({ op: 'createIndex', table: table.name, index });
     }
-    next.push({ name: table.name, columns, indexes: table.indexes });
+    // A renamed table keeps its links' old names until they are dropped and added under the new ones.
+    for (const link of old.links) {
+      if (!table.links.some((l) => sameLink(l, link)) || replaced.has(link.column)) linkDrops.push({ op: 'dropLink', table: table.name, link });
+    }
+    for (const link of table.links) {
+      if (!old.links.some((l) => sameLink(l, link)) || replaced.has(link.column)) linkCreates.push({ op: 'addLink', table: table.name, link });
+    }
+    next.push({ name: table.name, columns, indexes: table.indexes, links: table.links });
   }
 
   for (const old of gone) {
@@ -154,7 +169,7 @@ export function diffSchemas(before: DatabaseSchema, target: ModelSchema, decisio
   }
 
   return {
-    changes: [...ordered(changes, indexDrops, indexCreates)],
+    changes: [...ordered(changes, [...linkDrops, ...indexDrops], [...indexCreates, ...linkCreates])],
     questions: [...renamesQ, ...questions],
     next: { tables: next },
     unsupported,
@@ -277,8 +292,9 @@ function clean(column: ColumnSchema): ColumnSchema {
 }
 
 /**
- * The order `up` runs them: renames, then index drops (SQLite refuses to drop an indexed column),
- * then tables and columns, then new indexes (on the columns now there).
+ * The order `up` runs them: renames, then link and index drops (SQLite refuses to drop an indexed
+ * column, MySQL one a foreign key uses, and a foreign key goes before its index), then tables and
+ * columns, then new indexes and links (on the columns now there, to tables now there).
  */
 function* ordered(changes: SchemaChange[], indexDrops: SchemaChange[], indexCreates: SchemaChange[]): Generator<SchemaChange> {
   const renames = changes.filter((change) => change.op === 'renameTable' || change.op === 'renameColumn');
@@ -318,5 +334,9 @@ export function describeChange(change: SchemaChange): string {
       return `+ unique index ${change.index.name} on ${change.table}(${change.index.columns.join(', ')})`;
     case 'dropIndex':
       return `- unique index ${change.index.name}`;
+    case 'addLink':
+      return `+ link ${change.table}.${change.link.column} -> ${change.link.references.table}.${change.link.references.column} (index and foreign key)`;
+    case 'dropLink':
+      return `- link ${change.table}.${change.link.column} (index and foreign key)`;
   }
 }

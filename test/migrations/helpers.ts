@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { diskReader, flushChanges, generateMigration, VirtualTree } from '../../src/generator/index.js';
 import { lastSnapshot, migrationFiles } from '../../src/schema/load/migrations.js';
-import { diffSchemas, noDecisions, normalizeModels, snapshotOf, tablesOf, type Decisions, type ModelSource } from '../../src/schema/index.js';
+import { diffSchemas, noDecisions, normalizeModels, snapshotOf, tablesOf, type Decisions, type ModelSource, type NormalizedModel } from '../../src/schema/index.js';
 
 export const modelsOf = (definitions: Record<string, unknown>) =>
   normalizeModels(Object.entries(definitions).map(([className, definition]): ModelSource => ({ className, definition })));
@@ -12,8 +12,13 @@ export const modelsOf = (definitions: Record<string, unknown>) =>
  * `decisions`, named `2026010100000<n>_<name>` (n: its place), as `generate migration` would.
  */
 export async function writeMigration(appPath: string, name: string, definitions: Record<string, unknown>, decisions: Partial<Decisions> = {}): Promise<void> {
+  await writeModelsMigration(appPath, name, modelsOf(definitions), decisions);
+}
+
+/** writeMigration, for models already normalized. */
+export async function writeModelsMigration(appPath: string, name: string, models: readonly NormalizedModel[], decisions: Partial<Decisions> = {}): Promise<void> {
   const { schema } = await lastSnapshot(appPath);
-  const diff = diffSchemas(schema, tablesOf(modelsOf(definitions)), { ...noDecisions(), ...decisions });
+  const diff = diffSchemas(schema, tablesOf(models), { ...noDecisions(), ...decisions });
   expect(diff.questions.map((q) => q.id)).toEqual([]);
   const tree = new VirtualTree(diskReader(appPath));
   const count = (await migrationFiles(appPath)).length;
