@@ -104,15 +104,16 @@ function type(dialect: MigrationDialect, kind: keyof (typeof TYPES)['sqlite']) {
 }
 
 const CAST_HELPER = `
-/** A column's values as another kind: review it, as a value that does not convert fails the migration (PostgreSQL) or becomes 0 or NULL (SQLite, MySQL). */
+/** A column's values as another kind: review it, as a value that does not convert fails the migration (PostgreSQL) or becomes 0 or NULL (SQLite, MySQL). '' keeps the value as it is. */
 const CASTS = {
-  sqlite: { string: 'text', key: 'text', number: 'real', integer: 'integer', boolean: 'integer', json: 'text' },
-  postgres: { string: 'text', key: 'text', number: 'double precision', integer: 'bigint', boolean: 'boolean', json: 'text' },
-  mysql: { string: 'char', key: 'char(255)', number: 'double', integer: 'signed', boolean: 'signed', json: 'char' },
+  sqlite: { string: 'text', key: 'text', number: 'real', integer: 'integer', boolean: 'integer', json: 'text', encrypted: '' },
+  postgres: { string: 'text', key: 'text', number: 'double precision', integer: 'bigint', boolean: 'boolean', json: 'text', encrypted: 'text' },
+  mysql: { string: 'char', key: 'char(255)', number: 'double', integer: 'signed', boolean: 'signed', json: 'char', encrypted: 'char' },
 } as const;
 
 function cast(dialect: MigrationDialect, column: string, kind: keyof (typeof CASTS)['sqlite']) {
-  return sql\`cast(\${sql.ref(column)} as \${sql.raw(CASTS[dialect][kind])})\`;
+  const type = CASTS[dialect][kind];
+  return type === '' ? sql.ref(column) : sql\`cast(\${sql.ref(column)} as \${sql.raw(type)})\`;
 }
 `;
 
@@ -268,7 +269,7 @@ function fillLiteral(column: ColumnSchema, value: unknown): string {
 }
 
 function textOnly(a: ColumnSchema, b: ColumnSchema): boolean {
-  const text = (column: ColumnSchema) => column.kind === 'string' || column.kind === 'key';
+  const text = (column: ColumnSchema) => column.kind === 'string' || column.kind === 'key' || column.kind === 'encrypted';
   return text(a) && text(b);
 }
 

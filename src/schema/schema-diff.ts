@@ -276,7 +276,7 @@ function sameFamily(a: ColumnKind, b: ColumnKind): boolean {
 }
 
 function textFamily(a: ColumnKind, b: ColumnKind): boolean {
-  const text = (kind: ColumnKind) => kind === 'string' || kind === 'key';
+  const text = (kind: ColumnKind) => kind === 'string' || kind === 'key' || kind === 'encrypted';
   return text(a) && text(b);
 }
 

@@ -11,15 +11,18 @@ import type { NormalizedAttribute, NormalizedModel } from './model.js';
 import { primaryKeyOf } from './normalize.js';
 
 /**
- * What a column holds. `string` is text of any length (an encrypted attribute's ciphertext too,
- * whatever its type); `key` is text that an index or a primary key covers (MySQL cannot index
- * unbounded text, so there it is `varchar(255)`); `number` is a double; `integer` a whole number
- * (a number primary key, an auto-incremented one, a to-one link to either); `boolean`; `json`,
- * kept as its JSON text everywhere (so it compares as text on every database).
+ * What a column holds. `string` is text of any length; `key` is text that an index or a primary
+ * key covers (MySQL cannot index unbounded text, so there it is `varchar(255)`; a unique encrypted
+ * attribute is one too); `number` is a double; `integer` a whole number (a number primary key, an
+ * auto-incremented one, a to-one link to either); `boolean`; `json`, kept as its JSON text
+ * everywhere (so it compares as text on every database); `encrypted`, an attribute with
+ * `encrypt: true` whatever its type: its ciphertext, or a base value left in clear as Waterline
+ * leaves it (text on the servers, which store a clear non-string value as its JSON; on SQLite a
+ * column of no affinity, which keeps a clear 0 or false as the number it was given).
  */
-export type ColumnKind = 'string' | 'key' | 'number' | 'integer' | 'boolean' | 'json';
+export type ColumnKind = 'string' | 'key' | 'number' | 'integer' | 'boolean' | 'json' | 'encrypted';
 
-export const COLUMN_KINDS: readonly ColumnKind[] = ['string', 'key', 'number', 'integer', 'boolean', 'json'];
+export const COLUMN_KINDS: readonly ColumnKind[] = ['string', 'key', 'number', 'integer', 'boolean', 'json', 'encrypted'];
 
 /** The databases sails-rt maps column kinds to. */
 export type SqlDialect = 'sqlite' | 'postgres' | 'mysql';
@@ -43,9 +46,17 @@ export const MYSQL_INDEXED_CHARS = 255;
  * @example COLUMN_TYPES.mysql.key // 'varchar(255)'
  */
 export const COLUMN_TYPES: Readonly<Record<SqlDialect, Readonly<Record<ColumnKind, string>>>> = {
-  sqlite: { string: 'text', key: 'text', number: 'real', integer: 'integer', boolean: 'integer', json: 'text' },
-  postgres: { string: 'text collate "C"', key: 'text collate "C"', number: 'double precision', integer: 'bigint', boolean: 'boolean', json: 'text collate "C"' },
-  mysql: { string: 'longtext', key: `varchar(${MYSQL_INDEXED_CHARS})`, number: 'double', integer: 'bigint', boolean: 'boolean', json: 'longtext' },
+  sqlite: { string: 'text', key: 'text', number: 'real', integer: 'integer', boolean: 'integer', json: 'text', encrypted: 'blob' },
+  postgres: {
+    string: 'text collate "C"',
+    key: 'text collate "C"',
+    number: 'double precision',
+    integer: 'bigint',
+    boolean: 'boolean',
+    json: 'text collate "C"',
+    encrypted: 'text collate "C"',
+  },
+  mysql: { string: 'longtext', key: `varchar(${MYSQL_INDEXED_CHARS})`, number: 'double', integer: 'bigint', boolean: 'boolean', json: 'longtext', encrypted: 'longtext' },
 };
 
 export interface ColumnSchema {
@@ -319,7 +330,7 @@ function attributeKind(attribute: NormalizedAttribute): ColumnKind {
   // A to-one link holds the linked record's primary key, whose type its attribute has taken.
   if (attribute.model !== undefined) return attribute.type === 'string' ? 'key' : 'integer';
   // Ciphertext is text whatever the attribute's type (models/encryption.ts).
-  if (attribute.encrypt) return attribute.unique ? 'key' : 'string';
+  if (attribute.encrypt) return attribute.unique ? 'key' : 'encrypted';
   switch (attribute.type) {
     case 'string':
       return attribute.unique ? 'key' : 'string';

@@ -67,12 +67,12 @@ describe('tablesOf', () => {
     ]);
   });
 
-  it('makes an encrypted attribute text whatever its type (ciphertext), indexed text when unique', () => {
+  it('makes an encrypted attribute one kind whatever its type (ciphertext, or a base value in clear), indexed text when unique', () => {
     const [secret] = tablesOf(models({ Secret: { attributes: { pin: { type: 'number', encrypt: true }, code: { type: 'string', encrypt: true, unique: true }, on: { type: 'boolean', encrypt: true } } } })).tables;
     expect(secret?.columns.slice(3).map((c) => [c.name, c.kind])).toEqual([
-      ['pin', 'string'],
+      ['pin', 'encrypted'],
       ['code', 'key'],
-      ['on', 'string'],
+      ['on', 'encrypted'],
     ]);
   });
 

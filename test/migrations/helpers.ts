@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { diskReader, flushChanges, generateMigration, VirtualTree } from '../../src/generator/index.js';
 import { lastSnapshot, migrationFiles } from '../../src/schema/load/migrations.js';
-import { diffSchemas, noDecisions, normalizeModels, snapshotOf, tablesOf, type Decisions, type ModelSource, type NormalizedModel } from '../../src/schema/index.js';
+import { diffSchemas, noDecisions, normalizeModels, snapshotOf, tablesOf, type Decisions, type ModelDefinition, type ModelSource, type NormalizedModel } from '../../src/schema/index.js';
 
 export const modelsOf = (definitions: Record<string, unknown>) =>
   normalizeModels(Object.entries(definitions).map(([className, definition]): ModelSource => ({ className, definition })));
@@ -25,3 +25,25 @@ export async function writeModelsMigration(appPath: string, name: string, models
   generateMigration(tree, { name, stamp: `2026010100${String(count + 1).padStart(4, '0')}`, changes: diff.changes, next: snapshotOf(diff.next), version: 'test' });
   await flushChanges(appPath, tree.listChanges());
 }
+
+/** What the fixtures lack: encrypted attributes of every type, a string primary key linked both ways, names long enough to be cut. */
+export const EDGE_MODELS: [string, ModelDefinition][] = [
+  [
+    'Vault',
+    {
+      primaryKey: 'code',
+      attributes: {
+        code: { type: 'string', required: true },
+        pin: { type: 'number', encrypt: true },
+        secret: { type: 'string', encrypt: true, unique: true },
+        flags: { type: 'json', encrypt: true },
+        open: { type: 'boolean', encrypt: true },
+        keepers: { collection: 'keeperOfTheVeryLongNamedThings', via: 'vaults' },
+      },
+    },
+  ],
+  [
+    'KeeperOfTheVeryLongNamedThings',
+    { attributes: { vaultWithAnExtremelyLongAttributeName: { model: 'vault' }, vaults: { collection: 'vault', via: 'keepers' }, meta: { type: 'json' } } },
+  ],
+];

@@ -12,37 +12,14 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations, createKysely } from '../../src/runtime/migrations/index.js';
 import { openStore } from '../../src/runtime/store/index.js';
-import type { ModelDefinition } from '../../src/schema/index.js';
 import { fixtureSets } from '../generator/fixtures.js';
-import { modelsOf, writeMigration } from './helpers.js';
+import { EDGE_MODELS, modelsOf, writeMigration } from './helpers.js';
 import { freshDatabase, type Server } from './servers.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'sails-rt-server-parity-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-/** What the fixtures lack: encrypted attributes of every type, a string primary key linked both ways, names long enough to be cut. */
-const EDGES: [string, ModelDefinition][] = [
-  [
-    'Vault',
-    {
-      primaryKey: 'code',
-      attributes: {
-        code: { type: 'string', required: true },
-        pin: { type: 'number', encrypt: true },
-        secret: { type: 'string', encrypt: true, unique: true },
-        flags: { type: 'json', encrypt: true },
-        open: { type: 'boolean', encrypt: true },
-        keepers: { collection: 'keeperOfTheVeryLongNamedThings', via: 'vaults' },
-      },
-    },
-  ],
-  [
-    'KeeperOfTheVeryLongNamedThings',
-    { attributes: { vaultWithAnExtremelyLongAttributeName: { model: 'vault' }, vaults: { collection: 'vault', via: 'keepers' }, meta: { type: 'json' } } },
-  ],
-];
-
-const SETS = [...fixtureSets(), { name: 'edges', models: EDGES }];
+const SETS = [...fixtureSets(), { name: 'edges', models: EDGE_MODELS }];
 
 type Rows = Record<string, unknown>[];
 

@@ -1,7 +1,9 @@
 /**
- * For every fixture model set, the init migration makes the same SQLite schema as the store's
- * auto-sync (tables, column types, keys, nullability, unique indexes), and the store opens on it
- * with auto-sync off: an app migrated, then lifted, finds exactly the tables it expects.
+ * For every fixture model set (and one with encrypted attributes, string keys and long names), the
+ * init migration makes the same SQLite schema as the store's auto-sync (tables, column types,
+ * keys, nullability, unique and link indexes), and the store opens on it with auto-sync off: an
+ * app migrated, then lifted, finds exactly the tables it expects. server-parity.test.ts does the
+ * same on PostgreSQL and MySQL.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import { applyMigrations, createKysely } from '../../src/runtime/migrations/inde
 import { openSqliteStore } from '../../src/runtime/store/index.js';
 import { tablesOf } from '../../src/schema/index.js';
 import { fixtureSets } from '../generator/fixtures.js';
-import { modelsOf, writeMigration } from './helpers.js';
+import { EDGE_MODELS, modelsOf, writeMigration } from './helpers.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'sails-rt-parity-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -44,7 +46,7 @@ function schemaOf(file: string): Record<string, { columns: string[]; autoincreme
   }
 }
 
-describe.each(fixtureSets().map((set) => [set.name, set] as const))('the %s models', (name, set) => {
+describe.each([...fixtureSets(), { name: 'edges', models: EDGE_MODELS }].map((set) => [set.name, set] as const))('the %s models', (name, set) => {
   it('get the same SQLite schema from the init migration as from auto-sync, and the store opens on it', async () => {
     const definitions = Object.fromEntries(set.models);
     const models = modelsOf(definitions);
