@@ -156,15 +156,23 @@ export function diffSchemas(before: DatabaseSchema, target: ModelSchema, decisio
     next.push({ name: table.name, columns, indexes: table.indexes, links: table.links });
   }
 
+  // A kept table keeps its links, except to a table dropped now: its foreign key would stop the drop.
+  const dropped = new Set(gone.filter((old) => !old.retained && decisions.drops.has(old.name)).map((old) => old.name));
+  const keptLinks = (old: TableSchema): LinkSchema[] =>
+    old.links.filter((link) => {
+      if (!dropped.has(link.references.table)) return true;
+      linkDrops.push({ op: 'dropLink', table: old.name, link });
+      return false;
+    });
   for (const old of gone) {
     if (old.retained) {
-      next.push(old);
-    } else if (decisions.drops.has(old.name)) {
+      next.push({ ...old, links: keptLinks(old) });
+    } else if (dropped.has(old.name)) {
       changes.push({ op: 'dropTable', table: old });
     } else {
       if (!decisions.keeps.has(old.name)) questions.push({ kind: 'dropTable', id: old.name, table: old.name });
       changes.push({ op: 'keepTable', table: old });
-      next.push({ ...old, retained: true });
+      next.push({ ...old, links: keptLinks(old), retained: true });
     }
   }
 

@@ -176,6 +176,13 @@ describe('diffSchemas', () => {
     expect(schemaDifferences(old, tablesOf(models(linked)))).toEqual(['+ link pet.owner']);
   });
 
+  it('drops the link a kept table has to a table dropped now, before the drop', () => {
+    const before = snapshot({ User: USER, Pet: { attributes: { owner: { model: 'user' } } }, Note: { attributes: { text: { type: 'string' } } } });
+    const result = diff(before, { Note: { attributes: { text: { type: 'string' } } } }, { drops: new Set(['user']), keeps: new Set(['pet']) });
+    expect(result.lines).toEqual(['- link pet.owner (index and foreign key)', '- table user (dropped, with its rows)', '= table pet (no model uses it; kept)']);
+    expect(result.next.tables.find((t) => t.name === 'pet')).toMatchObject({ retained: true, links: [] });
+  });
+
   it('refuses to change a primary key', () => {
     const before = snapshot({ User: USER });
     const result = diff(before, { User: { primaryKey: 'email', attributes: { ...USER.attributes, email: { type: 'string', required: true } } } });
