@@ -47,3 +47,22 @@ export const EDGE_MODELS: [string, ModelDefinition][] = [
     { attributes: { vaultWithAnExtremelyLongAttributeName: { model: 'vault' }, vaults: { collection: 'vault', via: 'keepers' }, meta: { type: 'json' } } },
   ],
 ];
+
+/** Models before and after a change: attributes with defaults, a unique one, a to-one and a many-to-many link. */
+export const GROWN = {
+  before: { User: { attributes: { name: { type: 'string' } } }, Pet: { attributes: { name: { type: 'string' } } } },
+  after: {
+    User: {
+      attributes: {
+        name: { type: 'string' },
+        email: { type: 'string', unique: true, allowNull: true },
+        age: { type: 'number', defaultsTo: 5 },
+        on: { type: 'boolean', defaultsTo: true },
+        meta: { type: 'json', defaultsTo: { a: [1] } },
+        tags: { collection: 'tag', via: 'users' },
+      },
+    },
+    Pet: { attributes: { name: { type: 'string' }, owner: { model: 'user' } } },
+    Tag: { attributes: { label: { type: 'string' }, users: { collection: 'user', via: 'tags' } } },
+  },
+};

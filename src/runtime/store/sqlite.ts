@@ -386,15 +386,13 @@ class Connection {
       }
       for (const column of table.columns) {
         if (have.has(column.name)) continue;
-        // Existing rows get the value a new record would get, so reads never see a stray NULL.
-        const fill = column.fill;
-        const compiled = kysely.schema
-          .alterTable(table.name)
-          .addColumn(column.name, columnSql('sqlite', column), (c) =>
-            fill === null ? c : c.defaultTo(typeof fill === 'boolean' ? Number(fill) : typeof fill === 'string' || typeof fill === 'number' ? fill : JSON.stringify(fill)),
-          )
-          .compile();
-        this.db.exec(compiled.sql);
+        this.db.exec(kysely.schema.alterTable(table.name).addColumn(column.name, columnSql('sqlite', column)).compile().sql);
+        // Existing rows get the value a new record would get, so reads never see a stray NULL: by an
+        // UPDATE, as a migration does it, rather than a column default a migrated table would not have.
+        if (column.fill !== null) {
+          const update = kysely.updateTable(table.name).set({ [column.name]: this.builder.toColumn(this.builder.codec(model), column.name, column.fill) }).compile();
+          this.db.prepare(update.sql).run(...update.parameters);
+        }
         this.changes.addedColumns.push(`${table.name}.${column.name}`);
       }
     }
