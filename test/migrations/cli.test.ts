@@ -241,7 +241,11 @@ describe('sails-rt migrate and lift', () => {
     writeFileSync(join(app, 'config/datastores.ts'), `export const datastores = { default: { adapter: '${adapter}' } };\n`);
     const bin = join(ROOT, 'bin', 'sails-rt.js');
     const noUrl = await cli(app, 'migrate');
-    expect(noUrl.stderr).toBe(`Error: Could not open the database: datastores.default.adapter is '${adapter}' but no database URL is set; set DATABASE_URL, or datastores.default.url in config/datastores.ts.`);
+    // The config check (runtime/config) refuses it before a database is opened.
+    const example = adapter === 'postgres' ? 'postgres://user:password@localhost:5432/app' : 'mysql://user:password@localhost:3306/app';
+    expect(noUrl.stderr).toBe(
+      `Error: The setting datastores.default.url (config/datastores.ts) is not set, and neither is DATABASE_URL, which the '${adapter}' adapter needs; set one of them to a URL such as '${example}'.`,
+    );
     // From the environment (PostgreSQL here), or from the app's .env (MySQL here), as lift reads it.
     if (adapter === 'postgres') {
       const fromEnv = await execa(process.execPath, [bin, 'migrate'], { cwd: app, reject: false, env: { DATABASE_URL: url, NO_COLOR: '1' } });
@@ -261,7 +265,7 @@ describe('sails-rt migrate and lift', () => {
     const app = await newApp(work, 'nomig');
     for (const adapter of ['postgres', 'mysql']) {
       await expect(
-        lift({ appPath: app, port: 0, environment: 'production', log: () => {}, config: { ...PRODUCTION, datastores: { default: { adapter, url: 'postgres://nowhere.invalid/x' } } } }),
+        lift({ appPath: app, port: 0, environment: 'production', log: () => {}, config: { ...PRODUCTION, datastores: { default: { adapter, url: `${adapter}://nowhere.invalid/x` } } } }),
       ).rejects.toThrow(
         `This app has no migrations/ folder, and in production lift never changes a ${adapter === 'postgres' ? 'PostgreSQL' : 'MySQL'} schema by itself; run \`sails-rt generate migration init\`, review the file, then \`sails-rt migrate\` before lifting.`,
       );
