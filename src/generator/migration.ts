@@ -5,7 +5,7 @@
  * CLI reads the last snapshot, answers the diff's questions, and flushes the tree.
  */
 import type { SchemaChange } from '../schema/schema-diff.js';
-import { COLUMN_TYPES, type ColumnSchema, type DatabaseSchema, type IndexSchema, type TableSchema } from '../schema/tables.js';
+import { COLUMN_TYPES, type ColumnSchema, type DatabaseSchema, type IndexSchema, type LinkSchema, type TableSchema } from '../schema/tables.js';
 import type { Tree } from './tree.js';
 import { tsLiteral, tsString } from './ts-literal.js';
 
@@ -68,8 +68,14 @@ export function migrationSource(options: Pick<MigrationOptions, 'changes' | 'ver
   const code = [...up, ...down].join('\n');
   const usesType = code.includes('type(dialect');
   const usesCast = code.includes('cast(dialect');
-  const usesSql = usesType || usesCast || code.includes('sql.');
-  const imports = [...(/\bdialect\b/.test(code) ? ['dialectOf'] : []), ...(usesSql ? ['sql'] : []), 'type Kysely', ...(usesType || usesCast ? ['type MigrationDialect'] : [])];
+  const usesSql = usesType || usesCast || /\bsql[.`]/.test(code);
+  const imports = [
+    ...(/\bdialect\b/.test(code) ? ['dialectOf'] : []),
+    ...(code.includes('.modifyEnd(options)') ? ['tableOptions'] : []),
+    ...(usesSql ? ['sql'] : []),
+    'type Kysely',
+    ...(usesType || usesCast ? ['type MigrationDialect'] : []),
+  ];
   return `// Written by \`sails-rt generate migration\` from api/models: review it, edit it if you need to, then \`sails-rt migrate\` applies it.
 // ${snapshotFile} holds the schema after it, which the next \`generate migration\` compares the models with: keep the two together.
 import { ${imports.join(', ')} } from 'sails-rt/migrations';
@@ -98,22 +104,27 @@ function type(dialect: MigrationDialect, kind: keyof (typeof TYPES)['sqlite']) {
 }
 
 const CAST_HELPER = `
-/** A column's values as another kind: review it, as a value that does not convert fails the migration (PostgreSQL) or becomes 0 or NULL (SQLite, MySQL). */
+/** A column's values as another kind: review it, as a value that does not convert fails the migration (PostgreSQL) or becomes 0 or NULL (SQLite, MySQL). '' keeps the value as it is. */
 const CASTS = {
-  sqlite: { string: 'text', key: 'text', number: 'real', integer: 'integer', boolean: 'integer', json: 'text' },
-  postgres: { string: 'text', key: 'text', number: 'double precision', integer: 'bigint', boolean: 'boolean', json: 'jsonb' },
-  mysql: { string: 'char', key: 'char(255)', number: 'double', integer: 'signed', boolean: 'signed', json: 'json' },
+  sqlite: { string: 'text', key: 'text', number: 'real', integer: 'integer', boolean: 'integer', json: 'text', encrypted: '' },
+  postgres: { string: 'text', key: 'text', number: 'double precision', integer: 'bigint', boolean: 'boolean', json: 'text', encrypted: 'text' },
+  mysql: { string: 'char', key: 'char(255)', number: 'double', integer: 'signed', boolean: 'signed', json: 'char', encrypted: 'char' },
 } as const;
 
 function cast(dialect: MigrationDialect, column: string, kind: keyof (typeof CASTS)['sqlite']) {
-  return sql\`cast(\${sql.ref(column)} as \${sql.raw(CASTS[dialect][kind])})\`;
+  const type = CASTS[dialect][kind];
+  return type === '' ? sql.ref(column) : sql\`cast(\${sql.ref(column)} as \${sql.raw(type)})\`;
 }
 `;
 
 function body(lines: string[]): string {
   const code = lines.map((line) => `${line.replace(/^/gm, '  ')}\n`).join('');
-  // The statements that differ per database read it.
-  return /\bdialect\b/.test(code) ? `  const dialect = dialectOf(db);\n${code}` : code;
+  // The statements that differ per database read it; new tables take MySQL's options (its binary collation, found on the server).
+  const head = [
+    ...(/\bdialect\b/.test(code) ? ['  const dialect = dialectOf(db);\n'] : []),
+    ...(code.includes('.modifyEnd(options)') ? ['  const options = await tableOptions(db);\n'] : []),
+  ];
+  return `${head.join('')}${code}`;
 }
 
 /** What undoes a change: the changes to run, in order. */
@@ -123,8 +134,9 @@ function inverse(change: SchemaChange): SchemaChange[] {
       return [{ op: 'dropTable', table: change.table }];
     case 'dropTable':
       return [
-        { op: 'createTable', table: { ...change.table, indexes: [] } },
+        { op: 'createTable', table: { ...change.table, indexes: [], links: [] } },
         ...change.table.indexes.map((index): SchemaChange => ({ op: 'createIndex', table: change.table.name, index })),
+        ...change.table.links.map((link): SchemaChange => ({ op: 'addLink', table: change.table.name, link })),
       ];
     case 'renameTable':
       return [{ op: 'renameTable', from: change.to, to: change.from }];
@@ -140,6 +152,10 @@ function inverse(change: SchemaChange): SchemaChange[] {
       return [{ op: 'dropIndex', table: change.table, index: change.index }];
     case 'dropIndex':
       return [{ op: 'createIndex', table: change.table, index: change.index }];
+    case 'addLink':
+      return [{ op: 'dropLink', table: change.table, link: change.link }];
+    case 'dropLink':
+      return [{ op: 'addLink', table: change.table, link: change.link }];
     case 'keepTable':
     case 'keepColumn':
     case 'reuseColumn':
@@ -187,12 +203,44 @@ function statement(change: SchemaChange): string[] {
       return [
         `await (dialect === 'mysql' ? db.schema.dropIndex(${tsString(change.index.name)}).on(${tsString(change.table)}) : db.schema.dropIndex(${tsString(change.index.name)})).execute();`,
       ];
+    case 'addLink':
+      return addLink(change.table, change.link);
+    case 'dropLink':
+      return dropLink(change.table, change.link);
   }
+}
+
+/** The link's index, then its foreign key: SQLite cannot add one to an existing table, so it gets the index only, as its store does. */
+function addLink(table: string, link: LinkSchema): string[] {
+  const t = tsString(table);
+  return [
+    `await db.schema.createIndex(${tsString(link.index)}).on(${t}).column(${tsString(link.column)}).execute();`,
+    [
+      `if (dialect !== 'sqlite') {`,
+      `  await db.schema`,
+      `    .alterTable(${t})`,
+      `    .addForeignKeyConstraint(${tsString(link.foreignKey)}, [${tsString(link.column)}], ${tsString(link.references.table)}, [${tsString(link.references.column)}], (c) => c.onDelete(${tsString(link.onDelete)}))`,
+      `    .execute();`,
+      `}`,
+    ].join('\n'),
+  ];
+}
+
+/** The foreign key first (MySQL refuses to drop the index one uses); MySQL names it `drop foreign key`. */
+function dropLink(table: string, link: LinkSchema): string[] {
+  const t = tsString(table);
+  const fk = tsString(link.foreignKey);
+  const index = tsString(link.index);
+  return [
+    `if (dialect === 'mysql') await sql\`alter table \${sql.table(${t})} drop foreign key \${sql.id(${fk})}\`.execute(db);`,
+    `else if (dialect === 'postgres') await db.schema.alterTable(${t}).dropConstraint(${fk}).execute();`,
+    `await (dialect === 'mysql' ? db.schema.dropIndex(${index}).on(${t}) : db.schema.dropIndex(${index})).execute();`,
+  ];
 }
 
 function createTable(table: TableSchema): string {
   const columns = table.columns.map((column) => `  .addColumn(${columnArgs(column)})`);
-  return [`await db.schema`, `  .createTable(${tsString(table.name)})`, ...columns, `  .execute();`].join('\n');
+  return [`await db.schema`, `  .createTable(${tsString(table.name)})`, ...columns, `  .modifyEnd(options)`, `  .execute();`].join('\n');
 }
 
 function createIndex(table: string, index: IndexSchema): string {
@@ -221,7 +269,7 @@ function fillLiteral(column: ColumnSchema, value: unknown): string {
 }
 
 function textOnly(a: ColumnSchema, b: ColumnSchema): boolean {
-  const text = (column: ColumnSchema) => column.kind === 'string' || column.kind === 'key';
+  const text = (column: ColumnSchema) => column.kind === 'string' || column.kind === 'key' || column.kind === 'encrypted';
   return text(a) && text(b);
 }
 

@@ -12,10 +12,12 @@
 import {
   sameColumn,
   sameIndex,
+  sameLink,
   type ColumnKind,
   type ColumnSchema,
   type DatabaseSchema,
   type IndexSchema,
+  type LinkSchema,
   type ModelColumn,
   type ModelSchema,
   type TableSchema,
@@ -36,7 +38,10 @@ export type SchemaChange =
   | { op: 'renameColumn'; table: string; from: string; to: string }
   | { op: 'changeColumn'; table: string; from: ColumnSchema; to: ColumnSchema }
   | { op: 'createIndex'; table: string; index: IndexSchema }
-  | { op: 'dropIndex'; table: string; index: IndexSchema };
+  | { op: 'dropIndex'; table: string; index: IndexSchema }
+  /** A link's index, and its foreign key where the database can add one (not SQLite). */
+  | { op: 'addLink'; table: string; link: LinkSchema }
+  | { op: 'dropLink'; table: string; link: LinkSchema };
 
 /** What the diff cannot decide alone; `id` is what the CLI's flags name (`--rename person=user`, `--drop user.age`). */
 export type SchemaQuestion =
@@ -90,6 +95,8 @@ export function diffSchemas(before: DatabaseSchema, target: ModelSchema, decisio
   const next: TableSchema[] = [];
   const indexDrops: SchemaChange[] = [];
   const indexCreates: SchemaChange[] = [];
+  const linkDrops: SchemaChange[] = [];
+  const linkCreates: SchemaChange[] = [];
 
   const targetNames = new Set(target.tables.map((table) => table.name));
   const oldByName = new Map(before.tables.map((table) => [table.name, table]));
@@ -121,9 +128,10 @@ export function diffSchemas(before: DatabaseSchema, target: ModelSchema, decisio
   for (const table of target.tables) {
     const old = current.get(table.name);
     if (!old) {
-      changes.push({ op: 'createTable', table: { name: table.name, columns: table.columns, indexes: [] } });
+      changes.push({ op: 'createTable', table: { name: table.name, columns: table.columns, indexes: [], links: [] } });
       for (const index of table.indexes) indexCreates.push({ op: 'createIndex', table: table.name, index });
-      next.push({ name: table.name, columns: table.columns, indexes: table.indexes });
+      for (const link of table.links) linkCreates.push({ op: 'addLink', table: table.name, link });
+      next.push({ name: table.name, columns: table.columns, indexes: table.indexes, links: table.links });
       continue;
     }
     const columns = diffColumns(old, table, decisions, { changes, questions, renamesQ, unsupported });
@@ -138,23 +146,38 @@ export function diffSchemas(before: DatabaseSchema, target: ModelSchema, decisio
     for (const index of table.indexes) {
       if (!old.indexes.some((i) => sameIndex(i, index)) || covers(index)) indexCreates.push({ op: 'createIndex', table: table.name, index });
     }
-    next.push({ name: table.name, columns, indexes: table.indexes });
+    // A renamed table keeps its links' old names until they are dropped and added under the new ones.
+    for (const link of old.links) {
+      if (!table.links.some((l) => sameLink(l, link)) || replaced.has(link.column)) linkDrops.push({ op: 'dropLink', table: table.name, link });
+    }
+    for (const link of table.links) {
+      if (!old.links.some((l) => sameLink(l, link)) || replaced.has(link.column)) linkCreates.push({ op: 'addLink', table: table.name, link });
+    }
+    next.push({ name: table.name, columns, indexes: table.indexes, links: table.links });
   }
 
+  // A kept table keeps its links, except to a table dropped now: its foreign key would stop the drop.
+  const dropped = new Set(gone.filter((old) => !old.retained && decisions.drops.has(old.name)).map((old) => old.name));
+  const keptLinks = (old: TableSchema): LinkSchema[] =>
+    old.links.filter((link) => {
+      if (!dropped.has(link.references.table)) return true;
+      linkDrops.push({ op: 'dropLink', table: old.name, link });
+      return false;
+    });
   for (const old of gone) {
     if (old.retained) {
-      next.push(old);
-    } else if (decisions.drops.has(old.name)) {
+      next.push({ ...old, links: keptLinks(old) });
+    } else if (dropped.has(old.name)) {
       changes.push({ op: 'dropTable', table: old });
     } else {
       if (!decisions.keeps.has(old.name)) questions.push({ kind: 'dropTable', id: old.name, table: old.name });
       changes.push({ op: 'keepTable', table: old });
-      next.push({ ...old, retained: true });
+      next.push({ ...old, links: keptLinks(old), retained: true });
     }
   }
 
   return {
-    changes: [...ordered(changes, indexDrops, indexCreates)],
+    changes: [...ordered(changes, [...linkDrops, ...indexDrops], [...indexCreates, ...linkCreates])],
     questions: [...renamesQ, ...questions],
     next: { tables: next },
     unsupported,
@@ -261,7 +284,7 @@ function sameFamily(a: ColumnKind, b: ColumnKind): boolean {
 }
 
 function textFamily(a: ColumnKind, b: ColumnKind): boolean {
-  const text = (kind: ColumnKind) => kind === 'string' || kind === 'key';
+  const text = (kind: ColumnKind) => kind === 'string' || kind === 'key' || kind === 'encrypted';
   return text(a) && text(b);
 }
 
@@ -277,8 +300,9 @@ function clean(column: ColumnSchema): ColumnSchema {
 }
 
 /**
- * The order `up` runs them: renames, then index drops (SQLite refuses to drop an indexed column),
- * then tables and columns, then new indexes (on the columns now there).
+ * The order `up` runs them: renames, then link and index drops (SQLite refuses to drop an indexed
+ * column, MySQL one a foreign key uses, and a foreign key goes before its index), then tables and
+ * columns, then new indexes and links (on the columns now there, to tables now there).
  */
 function* ordered(changes: SchemaChange[], indexDrops: SchemaChange[], indexCreates: SchemaChange[]): Generator<SchemaChange> {
   const renames = changes.filter((change) => change.op === 'renameTable' || change.op === 'renameColumn');
@@ -318,5 +342,9 @@ export function describeChange(change: SchemaChange): string {
       return `+ unique index ${change.index.name} on ${change.table}(${change.index.columns.join(', ')})`;
     case 'dropIndex':
       return `- unique index ${change.index.name}`;
+    case 'addLink':
+      return `+ link ${change.table}.${change.link.column} -> ${change.link.references.table}.${change.link.references.column} (index and foreign key)`;
+    case 'dropLink':
+      return `- link ${change.table}.${change.link.column} (index and foreign key)`;
   }
 }

@@ -1,37 +1,62 @@
 /**
- * The tables a set of models implies, dialect-neutral: one place that says which tables, columns
- * and unique indexes the stores read and write, for the stores to create and for migrations to
- * diff. Pure: column kinds, not SQL types; each dialect maps a kind to a type of its own (a
- * migration file carries that map, frozen, so it runs the same later).
+ * The tables a set of models implies: the one description of the schema that the stores'
+ * auto-sync (store/sqlite.ts, store/server-schema.ts) creates and that `generate migration` diffs
+ * and writes, so the two make the same tables by construction. Which tables, columns, unique
+ * indexes and links (an index and a foreign key per to-one and join-table column). Pure: column
+ * kinds, not SQL types; `COLUMN_TYPES` maps a kind to each database's type (a migration file
+ * carries that map, frozen, so it runs the same later).
  */
+import { createHash } from 'node:crypto';
 import type { NormalizedAttribute, NormalizedModel } from './model.js';
 import { primaryKeyOf } from './normalize.js';
 
 /**
  * What a column holds. `string` is text of any length; `key` is text that an index or a primary
- * key covers (MySQL cannot index unbounded text, so there it is `varchar(255)`); `number` is a
- * double; `integer` a whole number (a number primary key, an auto-incremented one, a to-one link to
- * either); `boolean`; `json` (text on SQLite).
+ * key covers (MySQL cannot index unbounded text, so there it is `varchar(255)`; a unique encrypted
+ * attribute is one too); `number` is a double; `integer` a whole number (a number primary key, an
+ * auto-incremented one, a to-one link to either); `boolean`; `json`, kept as its JSON text
+ * everywhere (so it compares as text on every database); `encrypted`, an attribute with
+ * `encrypt: true` whatever its type: its ciphertext, or a base value left in clear as Waterline
+ * leaves it (text on the servers, which store a clear non-string value as its JSON; on SQLite a
+ * column of no affinity, which keeps a clear 0 or false as the number it was given).
  */
-export type ColumnKind = 'string' | 'key' | 'number' | 'integer' | 'boolean' | 'json';
+export type ColumnKind = 'string' | 'key' | 'number' | 'integer' | 'boolean' | 'json' | 'encrypted';
 
-export const COLUMN_KINDS: readonly ColumnKind[] = ['string', 'key', 'number', 'integer', 'boolean', 'json'];
+export const COLUMN_KINDS: readonly ColumnKind[] = ['string', 'key', 'number', 'integer', 'boolean', 'json', 'encrypted'];
 
 /** The databases sails-rt maps column kinds to. */
 export type SqlDialect = 'sqlite' | 'postgres' | 'mysql';
 
 /**
+ * The longest string a MySQL key, unique or linked string column holds: 255 characters of utf8mb4
+ * (1,020 bytes) fit an InnoDB index, which a TEXT column cannot have without a prefix.
+ */
+export const MYSQL_INDEXED_CHARS = 255;
+
+/**
  * The SQL type of each column kind, per database: what the stores create and what each migration
- * file carries a frozen copy of. SQLite's are what its store has always made (json as text, which
- * SQLite's `json` type name would turn into numbers); an auto-incremented key is `integer` there
- * (SQLite's rowid), an identity `bigint` on PostgreSQL, an AUTO_INCREMENT `bigint` on MySQL.
+ * file carries a frozen copy of. Chosen so that every store gives back what SQLite gives back:
+ * numbers are IEEE doubles, keys 64-bit integers or text, booleans true/false, json its JSON text
+ * (SQLite's `json` type name would turn it into numbers, PostgreSQL's jsonb would parse it), and
+ * text compares byte by byte: PostgreSQL's "C" collation, and on MySQL the binary NO PAD collation
+ * every table gets (`tableOptions` in runtime/migrations), which makes `sort`, `contains` and `like` case-sensitive
+ * everywhere. An auto-incremented key is `integer` on SQLite (its rowid), an identity `bigint` on
+ * PostgreSQL, an AUTO_INCREMENT `bigint` on MySQL.
  *
  * @example COLUMN_TYPES.mysql.key // 'varchar(255)'
  */
 export const COLUMN_TYPES: Readonly<Record<SqlDialect, Readonly<Record<ColumnKind, string>>>> = {
-  sqlite: { string: 'text', key: 'text', number: 'real', integer: 'integer', boolean: 'integer', json: 'text' },
-  postgres: { string: 'text', key: 'text', number: 'double precision', integer: 'bigint', boolean: 'boolean', json: 'jsonb' },
-  mysql: { string: 'text', key: 'varchar(255)', number: 'double', integer: 'bigint', boolean: 'boolean', json: 'json' },
+  sqlite: { string: 'text', key: 'text', number: 'real', integer: 'integer', boolean: 'integer', json: 'text', encrypted: 'blob' },
+  postgres: {
+    string: 'text collate "C"',
+    key: 'text collate "C"',
+    number: 'double precision',
+    integer: 'bigint',
+    boolean: 'boolean',
+    json: 'text collate "C"',
+    encrypted: 'text collate "C"',
+  },
+  mysql: { string: 'longtext', key: `varchar(${MYSQL_INDEXED_CHARS})`, number: 'double', integer: 'bigint', boolean: 'boolean', json: 'longtext', encrypted: 'longtext' },
 };
 
 export interface ColumnSchema {
@@ -46,16 +71,34 @@ export interface ColumnSchema {
   retained?: true;
 }
 
-/** A unique index; the only kind the stores rely on. */
+/** A unique index (MySQL's duplicate-key error names it, and the stores map it back to the attribute). */
 export interface IndexSchema {
   name: string;
   columns: string[];
+}
+
+/**
+ * A column that holds another table's key: a to-one link, or a join-table column. It gets an index
+ * (populate and the join read by it) and, on PostgreSQL and MySQL, a foreign key: a to-one is set
+ * to NULL when its record is deleted, a join-table row is deleted with either side. SQLite gets
+ * the index only: it cannot add a foreign key to an existing table.
+ */
+export interface LinkSchema {
+  column: string;
+  /** The index on `column`: `<table>_<column>_idx`, cut to fit (`objectName`). */
+  index: string;
+  /** The foreign key: `<table>_<column>_fk`, cut to fit. */
+  foreignKey: string;
+  references: { table: string; column: string };
+  onDelete: 'set null' | 'cascade';
 }
 
 export interface TableSchema {
   name: string;
   columns: ColumnSchema[];
   indexes: IndexSchema[];
+  /** Snapshots written before links were described have none (parseSnapshot reads them as []). */
+  links: LinkSchema[];
   /** In a snapshot: no model uses this table any more, and it was kept on purpose (not dropped). */
   retained?: true;
 }
@@ -83,8 +126,8 @@ export interface ModelSchema {
 
 /**
  * The tables `models` need: one per model (its attributes, to-one links included, as columns; a
- * unique index per unique attribute), and one per many-to-many link (an `id`, the two sides'
- * keys, and a unique index on the pair).
+ * unique index per unique attribute; a link per to-one), and one per many-to-many link (an `id`,
+ * the two sides' keys, a unique index on the pair, and a link per side).
  *
  * @example tablesOf(normalizeModels([{ className: 'User', definition: { attributes: { email: { type: 'string', unique: true } } } }]))
  * // { tables: [{ name: 'user', columns: [id, createdAt, updatedAt, email], indexes: [{ name: 'user_email_unique', columns: ['email'] }] }] }
@@ -98,7 +141,11 @@ export function tablesOf(models: readonly NormalizedModel[]): ModelSchema {
       // The primary key is unique through its PRIMARY KEY constraint.
       .filter((attribute) => attribute.unique && !attribute.auto && !attribute.primaryKey)
       .map((attribute) => ({ name: uniqueIndexName(model.tableName, attribute.name), columns: [attribute.name] }));
-    tables.push({ name: model.tableName, columns, indexes });
+    const links = model.attributes.flatMap((attribute) => {
+      const target = attribute.model === undefined ? undefined : byIdentity.get(attribute.model);
+      return target ? [linkOf(model.tableName, attribute.name, target, 'set null')] : [];
+    });
+    tables.push({ name: model.tableName, columns, indexes, links });
   }
   const junctions = new Set<string>();
   for (const model of models) {
@@ -112,6 +159,10 @@ export function tablesOf(models: readonly NormalizedModel[]): ModelSchema {
         [junction.self, keyKind(model)],
         [junction.other, keyKind(target)],
       ]);
+      const sides = new Map([
+        [junction.self, model],
+        [junction.other, target],
+      ]);
       const pair = [junction.self, junction.other].sort() as [string, string];
       tables.push({
         name: junction.table,
@@ -120,6 +171,7 @@ export function tablesOf(models: readonly NormalizedModel[]): ModelSchema {
           ...pair.map((name): ModelColumn => ({ name, kind: kinds.get(name) ?? 'integer', notNull: true, fill: null })),
         ],
         indexes: [{ name: `${junction.table}_pair`, columns: pair }],
+        links: pair.map((name) => linkOf(junction.table, name, sides.get(name) ?? target, 'cascade')),
       });
     }
   }
@@ -129,6 +181,34 @@ export function tablesOf(models: readonly NormalizedModel[]): ModelSchema {
 /** The name of the unique index of `table.column`, as every store names it. */
 export function uniqueIndexName(table: string, column: string): string {
   return `${table}_${column}_unique`;
+}
+
+/** PostgreSQL cuts names at 63 bytes, MySQL refuses more than 64 characters. */
+const MAX_NAME = 60;
+
+/** An index or constraint name within every database's limits: a long one keeps a readable start and a hash. */
+export function objectName(name: string): string {
+  if (name.length <= MAX_NAME) return name;
+  return `${name.slice(0, MAX_NAME - 9)}_${createHash('sha1').update(name).digest('hex').slice(0, 8)}`;
+}
+
+function linkOf(table: string, column: string, target: NormalizedModel, onDelete: LinkSchema['onDelete']): LinkSchema {
+  return {
+    column,
+    index: objectName(`${table}_${column}_idx`),
+    foreignKey: objectName(`${table}_${column}_fk`),
+    references: { table: target.tableName, column: target.primaryKey },
+    onDelete,
+  };
+}
+
+/**
+ * The SQL type of a column, as a store or a migration creates it.
+ *
+ * @example columnType('postgres', { name: 'email', kind: 'key' }) // 'text collate "C"'
+ */
+export function columnType(dialect: SqlDialect, column: Pick<ColumnSchema, 'kind'>): string {
+  return COLUMN_TYPES[dialect][column.kind];
 }
 
 /**
@@ -158,6 +238,7 @@ export function snapshotOf(schema: DatabaseSchema | ModelSchema): DatabaseSchema
       name: table.name,
       columns: table.columns.map((column) => pick(column)),
       indexes: table.indexes.map((index) => ({ name: index.name, columns: [...index.columns] })),
+      links: table.links.map((link) => ({ ...link, references: { ...link.references } })),
       ...(table.retained ? { retained: true as const } : {}),
     })),
   };
@@ -201,6 +282,8 @@ export function schemaDifferences(snapshot: DatabaseSchema, models: DatabaseSche
     }
     for (const index of table.indexes) if (!old.indexes.some((i) => sameIndex(i, index))) out.push(`+ index ${index.name}`);
     for (const index of old.indexes) if (!table.indexes.some((i) => sameIndex(i, index))) out.push(`- index ${index.name}`);
+    for (const link of table.links) if (!old.links.some((l) => sameLink(l, link))) out.push(`+ link ${table.name}.${link.column}`);
+    for (const link of old.links) if (!table.links.some((l) => sameLink(l, link))) out.push(`- link ${table.name}.${link.column}`);
   }
   for (const table of snapshot.tables) if (!table.retained && !want.has(table.name)) out.push(`- table ${table.name}`);
   return out;
@@ -213,6 +296,17 @@ export function sameColumn(a: ColumnSchema, b: ColumnSchema): boolean {
 
 export function sameIndex(a: IndexSchema, b: IndexSchema): boolean {
   return a.name === b.name && a.columns.join('\0') === b.columns.join('\0');
+}
+
+export function sameLink(a: LinkSchema, b: LinkSchema): boolean {
+  return (
+    a.column === b.column &&
+    a.index === b.index &&
+    a.foreignKey === b.foreignKey &&
+    a.references.table === b.references.table &&
+    a.references.column === b.references.column &&
+    a.onDelete === b.onDelete
+  );
 }
 
 function columnOf(model: NormalizedModel, attribute: NormalizedAttribute): ModelColumn {
@@ -235,6 +329,8 @@ function keyKind(model: NormalizedModel): 'integer' | 'key' {
 function attributeKind(attribute: NormalizedAttribute): ColumnKind {
   // A to-one link holds the linked record's primary key, whose type its attribute has taken.
   if (attribute.model !== undefined) return attribute.type === 'string' ? 'key' : 'integer';
+  // Ciphertext is text whatever the attribute's type (models/encryption.ts).
+  if (attribute.encrypt) return attribute.unique ? 'key' : 'encrypted';
   switch (attribute.type) {
     case 'string':
       return attribute.unique ? 'key' : 'string';

@@ -5,6 +5,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DatastoreConfig } from '../../src/runtime/config/index.js';
 import { applyMigrations, createKysely, migrationStatus, revertLastMigration, type MigrationDatabase } from '../../src/runtime/migrations/index.js';
@@ -122,6 +123,47 @@ describe.each(DIALECTS)('generated migrations on %s', (dialect) => {
       expect(await db.selectFrom('user').select(['name', 'age']).execute()).toEqual([{ name: 'Ada', age: 36 }]);
       expect(await revertLastMigration(database, appPath)).toBe('20260101000001_init');
       expect(Object.keys(await columnsOf(database))).toEqual([]);
+    } finally {
+      await database.db.destroy();
+    }
+  });
+});
+
+describe.each(DIALECTS)('a link added by a later migration on %s', (dialect) => {
+  it('gets its index and (on the servers) its foreign key on a table with rows, and goes with its down', async (context) => {
+    const appPath = newApp();
+    const datastore = await datastoreFor(dialect, appPath);
+    if (!datastore) return context.skip();
+    const database = await createKysely(datastore, appPath);
+    const PET = { attributes: { name: { type: 'string' } } };
+    const USERS = { User: { attributes: { name: { type: 'string' } } } };
+    try {
+      await writeMigration(appPath, 'init', { ...USERS, Pet: PET });
+      await applyMigrations(database, appPath);
+      const db = database.db;
+      await db.insertInto('user').values({ name: 'Ada' }).execute();
+      await db.insertInto('pet').values({ name: 'Rex' }).execute();
+      await writeMigration(appPath, 'owner', { ...USERS, Pet: { attributes: { ...PET.attributes, owner: { model: 'user' } } } });
+      expect(await applyMigrations(database, appPath)).toEqual(['20260101000002_owner']);
+      const [ada] = await db.selectFrom('user').select('id').execute();
+      await db.updateTable('pet').set({ owner: ada!.id }).execute();
+      const query =
+        dialect === 'sqlite'
+          ? sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'pet'`
+          : dialect === 'postgres'
+            ? sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'pet' and schemaname = current_schema()`
+            : sql<{ name: string }>`select index_name as name from information_schema.statistics where table_name = 'pet' and table_schema = database()`;
+      const indexes = async () => (await query.execute(db)).rows.map((row) => row.name);
+      expect(await indexes()).toContain('pet_owner_idx');
+      if (dialect !== 'sqlite') {
+        // The foreign key: no pet of a user that does not exist, and a deleted user's pets keep no owner.
+        await expect(db.insertInto('pet').values({ name: 'Ghost', owner: 999 }).execute()).rejects.toThrow();
+        await db.deleteFrom('user').execute();
+        expect(await db.selectFrom('pet').select(['name', 'owner']).execute()).toEqual([{ name: 'Rex', owner: null }]);
+      }
+      expect(await revertLastMigration(database, appPath)).toBe('20260101000002_owner');
+      expect((await columnsOf(database))['pet']).toEqual(['createdAt', 'id', 'name', 'updatedAt']);
+      expect(await indexes()).not.toContain('pet_owner_idx');
     } finally {
       await database.db.destroy();
     }

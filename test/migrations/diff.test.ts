@@ -59,6 +59,30 @@ describe('tablesOf', () => {
     expect(junction.indexes).toEqual([{ name: 'tag_users__user_tags_pair', columns: ['tag_users', 'user_tags'] }]);
     expect(tables[1]!.columns.find((c) => c.name === 'owner')?.kind).toBe('integer');
     expect(tables[1]!.columns.find((c) => c.name === 'label')).toMatchObject({ kind: 'key', primaryKey: true });
+    // Links: a to-one is set to NULL with its record, a join row goes with either side.
+    expect(tables[1]!.links).toEqual([{ column: 'owner', index: 'tag_owner_idx', foreignKey: 'tag_owner_fk', references: { table: 'user', column: 'id' }, onDelete: 'set null' }]);
+    expect(junction.links.map((l) => [l.column, l.references.table, l.references.column, l.onDelete])).toEqual([
+      ['tag_users', 'tag', 'label', 'cascade'],
+      ['user_tags', 'user', 'id', 'cascade'],
+    ]);
+  });
+
+  it('makes an encrypted attribute one kind whatever its type (ciphertext, or a base value in clear), indexed text when unique', () => {
+    const [secret] = tablesOf(models({ Secret: { attributes: { pin: { type: 'number', encrypt: true }, code: { type: 'string', encrypt: true, unique: true }, on: { type: 'boolean', encrypt: true } } } })).tables;
+    expect(secret?.columns.slice(3).map((c) => [c.name, c.kind])).toEqual([
+      ['pin', 'encrypted'],
+      ['code', 'key'],
+      ['on', 'encrypted'],
+    ]);
+  });
+
+  it('cuts a long index or foreign key name to what PostgreSQL and MySQL take, keeping it unique', () => {
+    const long = 'a'.repeat(50);
+    const { tables } = tablesOf(models({ User: { attributes: {} }, Pet: { tableName: long, attributes: { [`${long}Owner`]: { model: 'user' } } } }));
+    const link = tables[1]!.links[0]!;
+    expect(link.index.length).toBeLessThanOrEqual(60);
+    expect(link.foreignKey.length).toBeLessThanOrEqual(60);
+    expect(link.index).not.toBe(link.foreignKey);
   });
 });
 
@@ -140,6 +164,25 @@ describe('diffSchemas', () => {
     expect(result.questions).toEqual([]);
   });
 
+  it('adds a link after the tables it joins, drops one before the column it is on, and reads an old snapshot as one without links', () => {
+    const PET = { attributes: { name: { type: 'string' } } };
+    const before = snapshot({ User: USER, Pet: PET });
+    const added = diff(before, { User: USER, Pet: { attributes: { ...PET.attributes, owner: { model: 'user' } } } });
+    expect(added.lines).toEqual(['+ column pet.owner', '+ link pet.owner -> user.id (index and foreign key)']);
+    const dropped = diff(snapshotOf(added.next), { User: USER, Pet: PET }, { drops: new Set(['pet.owner']) });
+    expect(dropped.lines).toEqual(['- link pet.owner (index and foreign key)', '- column pet.owner (dropped, with its values)']);
+    const linked = { User: USER, Pet: { attributes: { owner: { model: 'user' } } } };
+    const old = { tables: snapshot(linked).tables.map((table) => ({ ...table, links: [] })) };
+    expect(schemaDifferences(old, tablesOf(models(linked)))).toEqual(['+ link pet.owner']);
+  });
+
+  it('drops the link a kept table has to a table dropped now, before the drop', () => {
+    const before = snapshot({ User: USER, Pet: { attributes: { owner: { model: 'user' } } }, Note: { attributes: { text: { type: 'string' } } } });
+    const result = diff(before, { Note: { attributes: { text: { type: 'string' } } } }, { drops: new Set(['user']), keeps: new Set(['pet']) });
+    expect(result.lines).toEqual(['- link pet.owner (index and foreign key)', '- table user (dropped, with its rows)', '= table pet (no model uses it; kept)']);
+    expect(result.next.tables.find((t) => t.name === 'pet')).toMatchObject({ retained: true, links: [] });
+  });
+
   it('refuses to change a primary key', () => {
     const before = snapshot({ User: USER });
     const result = diff(before, { User: { primaryKey: 'email', attributes: { ...USER.attributes, email: { type: 'string', required: true } } } });
@@ -151,7 +194,10 @@ describe('migrationSource', () => {
   it('writes up and down with the frozen type map, down undoing up in reverse', () => {
     const result = diff({ tables: [] }, { User: USER });
     const source = migrationSource({ changes: result.changes, version: '0.1.0' }, 'x.json');
-    expect(source).toContain("import { dialectOf, sql, type Kysely, type MigrationDialect } from 'sails-rt/migrations';");
+    expect(source).toContain("import { dialectOf, tableOptions, sql, type Kysely, type MigrationDialect } from 'sails-rt/migrations';");
+    // MySQL's charset and binary collation, found on the server when the migration runs.
+    expect(source).toContain('  const options = await tableOptions(db);\n');
+    expect(source).toContain('  .modifyEnd(options)\n');
     expect(source).toContain(".addColumn('id', type(dialect, 'integer'), (c) => (dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement()))");
     const down = source.slice(source.indexOf('export async function down'));
     expect(down.indexOf("dropIndex('user_email_unique')")).toBeLessThan(down.indexOf("dropTable('user')"));

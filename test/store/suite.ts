@@ -11,10 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { normalizeModels, type ModelDefinition, type NormalizedModel } from '../../src/schema/index.js';
 import { parseFindCriteria, parseWhere } from '../../src/runtime/models/criteria.js';
 import { MODEL_API_BOUNDS } from '../../src/runtime/models/limits.js';
-import { baseValue } from '../../src/schema/index.js';
+import { baseValue, tablesOf } from '../../src/schema/index.js';
+import { sql } from 'kysely';
 import { RecordWriter } from '../../src/runtime/models/writes.js';
 import type { PubSub } from '../../src/runtime/pubsub/index.js';
-import { connectDatabase, serverColumnType, sqliteColumnType, type Criteria, type ReadBudget, type Store, type StoredRecord } from '../../src/runtime/store/index.js';
+import { connectDatabase, createTableQuery, type Criteria, type ReadBudget, type Store, type StoredRecord } from '../../src/runtime/store/index.js';
 import { testDatabase, type StoreKind, type TestDatabase } from './databases.js';
 
 const DEFINITIONS: Record<string, ModelDefinition> = {
@@ -77,10 +78,21 @@ async function seeded(db: TestDatabase): Promise<Store> {
   return store;
 }
 
-export function storeSuite(kind: StoreKind): void {
-  const open = (): Promise<TestDatabase> => testDatabase(kind);
+/** How a run of the suite gets its databases: by default, fresh ones whose store makes the tables (auto-sync). */
+export interface SuiteOptions {
+  /** Names the run in each describe; default `<kind> store`. */
+  label?: string;
+  /** Each test's database; default `testDatabase(kind)`. */
+  database?: () => Promise<TestDatabase>;
+  /** The tables come from migrations (the store is opened with autoSync: false): the auto-sync tests do not apply. */
+  migrated?: boolean;
+}
 
-  describe(`${kind} store: values`, () => {
+export function storeSuite(kind: StoreKind, options: SuiteOptions = {}): void {
+  const open = options.database ?? ((): Promise<TestDatabase> => testDatabase(kind));
+  const label = options.label ?? `${kind} store`;
+
+  describe(`${label}: values`, () => {
     it('gives back what it was given: strings, numbers, booleans, json, nulls, defaults', async () => {
       const store = await (await open()).open(MODELS);
       const given = userValues({ name: 'Zoë', email: null, age: 0.1 + 0.2, score: null, active: true, meta: { a: [1, 'two', null, { b: false }], 'ünï': 'ç' } });
@@ -188,7 +200,7 @@ export function storeSuite(kind: StoreKind): void {
     });
   });
 
-  describe(`${kind} store: unique`, () => {
+  describe(`${label}: unique`, () => {
     it('a unique violation is E_UNIQUE, 400, naming the model and attribute, on create and update', async () => {
       const store = await seeded(await open());
       const create = store.create(user, userValues({ name: 'dup', email: 'a@x.io' }));
@@ -209,7 +221,7 @@ export function storeSuite(kind: StoreKind): void {
     });
   });
 
-  describe(`${kind} store: criteria`, () => {
+  describe(`${label}: criteria`, () => {
     const names = async (store: Store, params: Record<string, unknown>): Promise<unknown[]> =>
       (await store.find(user, criteria(user, params))).map((r) => r['name']);
 
@@ -292,7 +304,7 @@ export function storeSuite(kind: StoreKind): void {
     });
   });
 
-  describe(`${kind} store: links`, () => {
+  describe(`${label}: links`, () => {
     async function family(store: Store): Promise<void> {
       for (const person of PEOPLE.slice(0, 3)) await store.create(user, userValues(person));
       for (const [name, owner] of [['rex', 1], ['tom', 1], ['ada', 2], ['zed', 1], ['nobody', null]] as const) await store.create(pet, { name, owner });
@@ -358,7 +370,7 @@ export function storeSuite(kind: StoreKind): void {
     });
   });
 
-  describe(`${kind} store: transactions`, () => {
+  describe(`${label}: transactions`, () => {
     it('commits everything fn did, and answers what fn answered', async () => {
       const store = await (await open()).open(MODELS);
       const answer = await store.transaction(async (tx) => {
@@ -471,7 +483,7 @@ export function storeSuite(kind: StoreKind): void {
     });
   });
 
-  describe(`${kind} store: schema`, () => {
+  describe.skipIf(options.migrated)(`${label}: schema`, () => {
     it('auto-sync adds a new attribute to existing rows with its default, and says what it did', async () => {
       const db = await open();
       const first = await db.open(MODELS);
@@ -496,12 +508,9 @@ export function storeSuite(kind: StoreKind): void {
       const { dialect, db: kysely } = await connectDatabase(db.datastore, { appPath: tmpdir() });
       try {
         expect(dialect).toBe(kind);
-        const table = tag.attributes.reduce(
-          (create, attribute) =>
-            create.addColumn(attribute.name, kind === 'sqlite' ? sqliteColumnType(attribute) : serverColumnType(kind, attribute), (c) => (attribute.primaryKey ? c.primaryKey() : c)),
-          kysely.schema.createTable(tag.tableName),
-        );
-        await table.execute();
+        const table = tablesOf([tag]).tables.find((t) => t.name === tag.tableName);
+        if (!table) throw new Error('tablesOf has no tag table');
+        await createTableQuery(kysely, kind, table, sql``).execute();
       } finally {
         await kysely.destroy();
       }
@@ -511,7 +520,7 @@ export function storeSuite(kind: StoreKind): void {
     });
   });
 
-  describe(`${kind} store: the record writer's transactions`, () => {
+  describe(`${label}: the record writer's transactions`, () => {
     const options = { publish: true };
 
     /** A writer on `store` whose `method` throws on its `nth` call inside a transaction, with the messages it sent. */

@@ -3,8 +3,9 @@
  * every model file imports and which must not load Kysely.
  *
  * @example
- * import { dialectOf, sql, type Kysely } from 'sails-rt/migrations';
+ * import { dialectOf, sql, tableOptions, type Kysely } from 'sails-rt/migrations';
  * export async function up(db: Kysely<any>) { await db.schema.alterTable('user').addColumn('age', sql.raw('real')).execute(); }
  */
 export { dialectOf, type MigrationDialect } from './dialect.js';
+export { tableOptions } from './table-options.js';
 export { sql, type Kysely } from 'kysely';

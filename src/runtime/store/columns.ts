@@ -1,66 +1,35 @@
 /**
- * The column type of each attribute, per dialect: one place, so the stores' auto-sync and the
- * migrations written from the models make the same schema.
- *
- * Chosen so that every store gives back what SQLite gives back: numbers are IEEE doubles
- * (`real`, `double precision`, `double`), keys and to-one links are 64-bit integers or text,
- * booleans come back as true/false, json is kept as its JSON text (so `where: { meta: 5 }` compares
- * the same text everywhere), and text compares byte by byte: PostgreSQL's "C" collation and MySQL's
- * binary collation (NO PAD, so 'a' and 'a ' differ, as in SQLite), which makes `sort` order and
- * `contains`/`like` case-sensitive on every store.
+ * The DDL of the tables `tablesOf` describes (schema/tables.ts), as the stores' auto-sync runs it.
+ * The migration file writer (generator/migration.ts) writes the same builder calls as TypeScript,
+ * so a table is the same whether a store or a migration made it; test/migrations/*-parity tests
+ * compare the two on each database.
  */
-import { sql, type Expression } from 'kysely';
-import type { NormalizedAttribute, NormalizedModel } from '../../schema/index.js';
-
-/** A primary key column in SQLite: integer for a number key (SQLite's rowid for an auto-incremented one), else text. */
-export type SqliteKeyType = 'integer' | 'text';
-
-const SQLITE_TYPES = { string: 'text', number: 'real', boolean: 'integer', json: 'text' } as const;
-
-export function keyColumnType(model: NormalizedModel): SqliteKeyType {
-  return model.attributes.find((a) => a.name === model.primaryKey)?.type === 'string' ? 'text' : 'integer';
-}
-
-/** A to-one link holds the linked record's primary key, whose type its attribute has taken: integer or text. */
-export function sqliteColumnType(attribute: NormalizedAttribute): (typeof SQLITE_TYPES)[keyof typeof SQLITE_TYPES] {
-  if (attribute.model !== undefined) return attribute.type === 'string' ? 'text' : 'integer';
-  return SQLITE_TYPES[attribute.type];
-}
+import { sql, type CreateTableBuilder, type Expression, type Kysely, type RawBuilder } from 'kysely';
+import { columnType, type ColumnSchema, type SqlDialect, type TableSchema } from '../../schema/index.js';
 
 export type ServerDialect = 'postgres' | 'mysql';
 
+/** The SQL type of `column` on `dialect`, for Kysely's schema builder. */
+export function columnSql(dialect: SqlDialect, column: Pick<ColumnSchema, 'kind'>): RawBuilder<unknown> {
+  return sql.raw(columnType(dialect, column));
+}
+
 /**
- * The longest string a MySQL key, unique or linked string column holds: 255 characters of utf8mb4
- * (1,020 bytes) fit an InnoDB index, which a TEXT column cannot have without a prefix.
+ * `create table` for `table`, without its indexes and links (they come once every table is there).
+ * `options`: what `tableOptions` gives (MySQL's charset and collation).
  */
-export const MYSQL_INDEXED_CHARS = 255;
-
-/** Whether the column is indexed (a key, unique, or a link), which decides MySQL's string type. */
-function indexed(attribute: NormalizedAttribute): boolean {
-  return attribute.primaryKey === true || attribute.unique || attribute.model !== undefined;
-}
-
-/** A server store's column type for a key of type `type` (a primary key, a link to one, a join-table column). */
-export function serverKeyType(dialect: ServerDialect, type: 'string' | 'number'): Expression<unknown> {
-  if (type === 'number') return sql`bigint`;
-  return dialect === 'postgres' ? sql`text collate "C"` : sql.raw(`varchar(${MYSQL_INDEXED_CHARS})`);
-}
-
-/** A server store's column type for `attribute` (its primary key's too: `serverKeyType`). */
-export function serverColumnType(dialect: ServerDialect, attribute: NormalizedAttribute): Expression<unknown> {
-  if (attribute.primaryKey || attribute.model !== undefined) return serverKeyType(dialect, attribute.type === 'string' ? 'string' : 'number');
-  const text = dialect === 'postgres' ? sql`text collate "C"` : indexed(attribute) ? sql.raw(`varchar(${MYSQL_INDEXED_CHARS})`) : sql`longtext`;
-  // Ciphertext is text whatever the attribute's type (models/encryption.ts).
-  if (attribute.encrypt) return text;
-  switch (attribute.type) {
-    case 'string':
-      return text;
-    case 'number':
-      return dialect === 'postgres' ? sql`double precision` : sql`double`;
-    case 'boolean':
-      return sql`boolean`;
-    case 'json':
-      // Its JSON text, compared and sorted byte by byte like any other text.
-      return dialect === 'postgres' ? sql`text collate "C"` : sql`longtext`;
+// Kysely<any>: the stores' tables have no TypeScript type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function createTableQuery(db: Kysely<any>, dialect: SqlDialect, table: TableSchema, options: Expression<unknown>): CreateTableBuilder<string, never> {
+  let create = db.schema.createTable(table.name);
+  for (const column of table.columns) {
+    const type = columnSql(dialect, column);
+    if (column.autoIncrement) {
+      // SQLite's INTEGER PRIMARY KEY AUTOINCREMENT, MySQL's AUTO_INCREMENT, an identity column on PostgreSQL.
+      create = create.addColumn(column.name, type, (c) => (dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement()));
+    } else if (column.primaryKey) create = create.addColumn(column.name, type, (c) => c.primaryKey().notNull());
+    else if (column.notNull) create = create.addColumn(column.name, type, (c) => c.notNull());
+    else create = create.addColumn(column.name, type);
   }
+  return create.modifyEnd(options);
 }

@@ -7,6 +7,6 @@ export { pkOf, type FindOptions, type LinkedRow, type LinkPath, type PkValue, ty
 export { datastoreUnavailable, redactUrl, uniqueViolation } from './errors.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export { connectDatabase, openStore, storeLabel, type DatastoreConfig, type OpenStoreOptions } from './open.js';
-export { keyColumnType, serverColumnType, serverKeyType, sqliteColumnType, type ServerDialect } from './columns.js';
+export { columnSql, createTableQuery, type ServerDialect } from './columns.js';
 export type { DialectName } from './sql.js';
 export { DeferredStore } from './deferred.js';

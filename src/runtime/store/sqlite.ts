@@ -13,13 +13,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import type { JunctionTable, NormalizedModel } from '../../schema/index.js';
-import { baseValue } from '../../schema/index.js';
+import { tablesOf } from '../../schema/index.js';
 import type { Condition, Criteria } from './criteria.js';
 import { criteriaTooLarge, datastoreUnavailable, uniqueViolation } from './errors.js';
 import { ascending, PARENT, PARENT_CHUNK, ROW, rowBytes, StatementBuilder, type ModelCodec } from './sql.js';
 import type { FindOptions, LinkedRow, LinkPath, PkValue, ReadBudget, SchemaChanges, Store, StoredRecord } from './store.js';
-import { keyColumnType, sqliteColumnType, type SqliteKeyType } from './columns.js';
+import { columnSql, createTableQuery } from './columns.js';
 
 export interface SqliteStoreOptions {
   /** An absolute path, or ':memory:'. */
@@ -221,16 +222,7 @@ class Connection {
     autoSync: boolean,
   ) {
     this.builder = new StatementBuilder('sqlite', models);
-    if (autoSync) {
-      for (const model of models) this.syncModel(model);
-      const byIdentity = new Map(models.map((model) => [model.identity, model]));
-      for (const model of models) {
-        for (const collection of model.collections) {
-          const target = byIdentity.get(collection.collection);
-          if (collection.junction && target) this.syncJunction(collection.junction, keyColumnType(model), keyColumnType(target));
-        }
-      }
-    }
+    if (autoSync) this.sync(models);
     for (const model of models) this.models.set(model.identity, model);
   }
 
@@ -366,78 +358,61 @@ class Connection {
   // --- schema ---------------------------------------------------------------------------------
 
   /**
-   * A many-to-many join table: both sides name the same one, so it is made once. Each column holds
-   * one side's primary keys, so it has that key's type (`selfType` for `junction.self`).
+   * The tables `tablesOf` describes, as a migration from the same models makes them: missing
+   * tables, columns, unique indexes and link indexes are made, nothing dropped or changed. No
+   * foreign keys: SQLite cannot add one to an existing table, so a migration could not either.
    */
-  syncJunction(junction: JunctionTable, selfType: SqliteKeyType, otherType: SqliteKeyType): void {
-    const existing = this.db.prepare(`pragma table_info(${quote(junction.table)})`).all() as { name: string }[];
-    if (existing.length > 0) return;
-    const types = new Map([
-      [junction.self, selfType],
-      [junction.other, otherType],
-    ]);
-    const [first, second] = [junction.self, junction.other].sort() as [string, string];
-    this.db.exec(
-      this.builder.kysely.schema
-        .createTable(junction.table)
-        .ifNotExists()
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn(first, types.get(first) ?? 'integer', (c) => c.notNull())
-        .addColumn(second, types.get(second) ?? 'integer', (c) => c.notNull())
-        .compile().sql,
-    );
-    this.db.exec(this.builder.kysely.schema.createIndex(`${junction.table}_pair`).ifNotExists().unique().on(junction.table).columns([first, second]).compile().sql);
-    this.changes.createdTables.push(junction.table);
-  }
-
-  syncModel(model: NormalizedModel): void {
-    const table = model.tableName;
-    const existing = this.db.prepare(`pragma table_info(${quote(table)})`).all() as { name: string }[];
-    if (existing.length === 0) {
-      let create = this.builder.kysely.schema.createTable(table).ifNotExists();
-      for (const attribute of model.attributes) {
-        create = attribute.primaryKey
-          ? create.addColumn(attribute.name, keyColumnType(model), (c) => (attribute.auto === 'autoIncrement' ? c.primaryKey().autoIncrement() : c.primaryKey().notNull()))
-          : create.addColumn(attribute.name, sqliteColumnType(attribute));
+  sync(models: readonly NormalizedModel[]): void {
+    const byTable = new Map(models.map((model) => [model.tableName, model]));
+    const { tables } = tablesOf(models);
+    const kysely = this.builder.kysely;
+    const describe = (model: NormalizedModel) => model.file ?? `model ${model.className}`;
+    for (const table of tables) {
+      const model = byTable.get(table.name);
+      const existing = this.db.prepare(`pragma table_info(${quote(table.name)})`).all() as { name: string }[];
+      if (existing.length === 0) {
+        this.db.exec(createTableQuery(kysely, 'sqlite', table, sql``).compile().sql);
+        this.changes.createdTables.push(table.name);
+        continue;
       }
-      this.db.exec(create.compile().sql);
-      this.changes.createdTables.push(table);
-    } else {
+      // A join table that is there is left as it is.
+      if (!model) continue;
       const have = new Set(existing.map((c) => c.name));
       if (!have.has(model.primaryKey)) {
         // SQLite cannot add a primary key to a table, and sails-rt never rebuilds or drops one.
         throw new Error(
-          `${model.file ?? `model ${model.className}`}: the primary key is "${model.primaryKey}", but table "${table}" already exists without that column (its columns: ${[...have].join(', ')}); give the model another "tableName" for a new table, or migrate the existing one yourself.`,
+          `${describe(model)}: the primary key is "${model.primaryKey}", but table "${table.name}" already exists without that column (its columns: ${[...have].join(', ')}); give the model another "tableName" for a new table, or migrate the existing one yourself.`,
         );
       }
-      for (const attribute of model.attributes) {
-        if (have.has(attribute.name)) continue;
-        // Existing rows get the value a new record would get, so reads never see a stray NULL.
-        const fill = baseValue(attribute);
-        const compiled = this.builder.kysely.schema
-          .alterTable(table)
-          .addColumn(attribute.name, sqliteColumnType(attribute), (c) =>
-            fill === null ? c : c.defaultTo(typeof fill === 'boolean' ? Number(fill) : typeof fill === 'string' || typeof fill === 'number' ? fill : JSON.stringify(fill)),
-          )
-          .compile();
-        this.db.exec(compiled.sql);
-        this.changes.addedColumns.push(`${table}.${attribute.name}`);
+      for (const column of table.columns) {
+        if (have.has(column.name)) continue;
+        this.db.exec(kysely.schema.alterTable(table.name).addColumn(column.name, columnSql('sqlite', column)).compile().sql);
+        // Existing rows get the value a new record would get, so reads never see a stray NULL: by an
+        // UPDATE, as a migration does it, rather than a column default a migrated table would not have.
+        if (column.fill !== null) {
+          const update = kysely.updateTable(table.name).set({ [column.name]: this.builder.toColumn(this.builder.codec(model), column.name, column.fill) }).compile();
+          this.db.prepare(update.sql).run(...update.parameters);
+        }
+        this.changes.addedColumns.push(`${table.name}.${column.name}`);
       }
     }
-    for (const attribute of model.attributes) {
-      // The primary key is unique through its PRIMARY KEY constraint.
-      if (!attribute.unique || attribute.auto || attribute.primaryKey) continue;
-      const name = `${table}_${attribute.name}_unique`;
-      const found = this.db.prepare("select 1 from sqlite_master where type = 'index' and name = ?").get(name);
-      if (found) continue;
-      try {
-        this.db.exec(this.builder.kysely.schema.createIndex(name).ifNotExists().unique().on(table).column(attribute.name).compile().sql);
-      } catch (error) {
-        throw new Error(
-          `${model.file ?? `model ${model.className}`}: attribute "${attribute.name}" is unique, but table "${table}" already holds duplicate ${attribute.name} values (${(error as Error).message}); remove the duplicates or drop "unique".`,
-        );
+    const indexed = (name: string) => this.db.prepare("select 1 from sqlite_master where type = 'index' and name = ?").get(name) !== undefined;
+    for (const table of tables) {
+      const model = byTable.get(table.name);
+      for (const index of table.indexes) {
+        if (indexed(index.name)) continue;
+        try {
+          this.db.exec(kysely.schema.createIndex(index.name).unique().on(table.name).columns(index.columns).compile().sql);
+        } catch (error) {
+          const what = model ? `${describe(model)}: attribute "${index.columns.join('", "')}" is unique` : `join table ${table.name}: the pair ${index.columns.join(', ')} is unique`;
+          throw new Error(`${what}, but table "${table.name}" already holds duplicates (${(error as Error).message}); remove the duplicates${model ? ' or drop "unique"' : ''}.`);
+        }
+        // A join table's pair index is part of that table, made with it.
+        if (model) this.changes.createdIndexes.push(index.name);
       }
-      this.changes.createdIndexes.push(name);
+      for (const link of table.links) {
+        if (!indexed(link.index)) this.db.exec(kysely.schema.createIndex(link.index).on(table.name).column(link.column).compile().sql);
+      }
     }
   }
 

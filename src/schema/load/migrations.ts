@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { DatabaseSchema } from '../tables.js';
+import type { DatabaseSchema, TableSchema } from '../tables.js';
 import { listSourceFiles } from './index.js';
 
 /** Where an app keeps its migrations, relative to the app. */
@@ -51,6 +51,7 @@ export function parseSnapshot(text: string, file: string): DatabaseSchema {
   }
   const tables = (data as { tables?: unknown }).tables;
   if (!Array.isArray(tables)) throw new Error(`${file} has no "tables" list, so it is not a sails-rt schema snapshot; restore it from version control.`);
-  return { tables } as DatabaseSchema;
+  // A snapshot written before links were described has none: the next migration adds them.
+  return { tables: (tables as TableSchema[]).map((table) => ({ ...table, links: Array.isArray(table.links) ? table.links : [] })) };
 }
 
