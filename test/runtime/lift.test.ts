@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { lift, sails } from '../../src/runtime/index.js';
-import { connect, FIXTURE_APP, liftFixture, rawSocket, sleep, tempApp } from './helpers.js';
+import { connect, FIXTURE_APP, liftFixture, rawSocket, sleep, tempApp, ON_SERVER_STORE } from './helpers.js';
 
 /** What production needs that development does not: a session secret, a socket handshake rule, guarded writes. */
 const PRODUCTION = {
@@ -53,7 +53,7 @@ describe('lift', () => {
     expect((sails as unknown as { then?: unknown }).then).toBeUndefined();
   });
 
-  it('logs where it listens in one line, and what it did to the database in one more (after a warning: the fixture has no session secret)', async () => {
+  it.skipIf(ON_SERVER_STORE)('logs where it listens in one line, and what it did to the database in one more (after a warning: the fixture has no session secret)', async () => {
     const lifted = await liftFixture();
     onTestFinished(() => lifted.close());
     expect(lifted.app.url).toBe(`http://127.0.0.1:${lifted.app.port}`);
@@ -99,7 +99,7 @@ describe('lift', () => {
     expect(() => sails.config).toThrow(/before the app was lifted/);
   });
 
-  it('the app owns its SQLite file by default (a second lift is refused in one sentence); exclusive: false shares it', async () => {
+  it.skipIf(ON_SERVER_STORE)('the app owns its SQLite file by default (a second lift is refused in one sentence); exclusive: false shares it', async () => {
     const owned = await liftFixture();
     onTestFinished(() => owned.close());
     await owned.app.models['user']?.create({ name: 'hidden' });
@@ -290,7 +290,7 @@ describe('lift', () => {
     expect(lines.slice(4)).toStrictEqual([`sails-rt: app lifted at ${third.url} (sockets on /socket.io)`]);
   });
 
-  it('in production a thrown error answers "Internal Server Error" with a request id, and the process keeps serving', async () => {
+  it.skipIf(ON_SERVER_STORE)('in production a thrown error answers "Internal Server Error" with a request id, and the process keeps serving', async () => {
     const lifted = await liftFixture(PRODUCTION, { environment: 'production' });
     onTestFinished(() => lifted.close());
     const client = await connect('socket.io-client 4', lifted.app.url);

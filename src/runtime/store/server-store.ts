@@ -65,6 +65,8 @@ class Shared {
   readonly builder: StatementBuilder;
   /** PostgreSQL: each auto-incremented table's sequence, looked up once. */
   readonly sequences = new Map<string, string>();
+  /** Set by close(): later calls say so, in the words SQLite's driver uses, rather than Kysely's. */
+  closed = false;
   /** findOne calls outside transactions, by model, until the end of the event-loop turn. */
   readonly batches = new Map<NormalizedModel, FindOneBatch>();
 
@@ -270,6 +272,7 @@ class ServerStore implements Store {
 
   async close(): Promise<void> {
     if (this.inTransaction) throw new Error('close() was called on a transaction; close the store itself.');
+    this.shared.closed = true;
     await this.shared.parts.db.destroy();
   }
 
@@ -286,6 +289,7 @@ class ServerStore implements Store {
   }
 
   private async run(compiled: CompiledQuery, model?: NormalizedModel): Promise<QueryResult<unknown>> {
+    if (this.shared.closed) throw new Error('The database connection is not open: the app was lowered.');
     try {
       return await this.db.executeQuery(compiled);
     } catch (error) {
