@@ -33,6 +33,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCliTimes } from './cli-times.js';
 import { measurePopulate } from './populate.js';
+import { cpuSeconds, load, start, stop, type Server } from './processes.js';
 import { measureStores } from './stores.js';
 import { makeSailsApp, SAILS_MODEL_ARGS, sailsCli, sailsNewArgs } from './sails-peer.js';
 
@@ -54,20 +55,6 @@ const ENV = { ...process.env, NODE_ENV: 'development' };
 
 interface Throughput { requests: number; failed: number; seconds: number; perSecond: number; p50ms: number; p99ms: number }
 interface Fanout { expected: number; delivered: number; lost: number; seconds: number; eventsPerSecond: number }
-interface Server { child: ChildProcess; url: string }
-
-function start(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): Promise<Server> {
-  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], env });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(output);
-      if (match) resolve({ child, url: match[0] });
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening:\n${output}`)));
-  });
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -102,13 +89,6 @@ async function liftUntilAnswered(args: string[], cwd: string): Promise<Server & 
   }
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -129,17 +109,6 @@ function timed(args: string[], cwd: string): number {
   const started = performance.now();
   execFileSync(process.execPath, args, { cwd, stdio: 'ignore', env: ENV });
   return performance.now() - started;
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function load(args: string[]): unknown {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'load.ts'), ...args], { cwd: root, encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
 /**
@@ -287,7 +256,7 @@ try {
   }
 
   // 4 and 5. CPU per request, with the bare servers answering the record the app answers with.
-  const lifted = await start(process.execPath, [cli, 'lift', '--port', '0'], app);
+  const lifted = await start(process.execPath, [cli, 'lift', '--port', '0'], app, ENV);
   children.push(lifted.child);
   const { id, record } = await seed(lifted.url);
   const path = `/user/${id}`;

@@ -7,9 +7,10 @@
  *
  * Each server database is made for the run (sailsrt_bench_<random>) and dropped after.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuSeconds, load, start, stop, type Server } from './processes.js';
 
 export interface StoreBenchOptions {
   root: string;
@@ -22,10 +23,6 @@ export interface StoreBenchOptions {
   creates: number;
 }
 
-interface Lifted {
-  child: ChildProcess;
-  url: string;
-}
 
 interface Figures {
   getMicros: number;
@@ -50,7 +47,7 @@ export async function measureStores(options: StoreBenchOptions): Promise<string[
     if (database === 'postgres') url = await createPostgres(name);
     if (database === 'mysql') url = await createMysql(name);
     try {
-      const lifted = await lift(options, app, url);
+      const lifted = await start(process.execPath, [options.cli, 'lift', '--port', '0'], app, { ...options.env, ...(url === undefined ? {} : { DATABASE_URL: url }) });
       try {
         figures.set(database, await measure(options, database, lifted, name));
       } finally {
@@ -87,28 +84,7 @@ function makeApp(options: StoreBenchOptions, database: 'sqlite' | 'postgres' | '
   return app;
 }
 
-function lift(options: StoreBenchOptions, app: string, databaseUrl: string | undefined): Promise<Lifted> {
-  const env = { ...options.env, ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }) };
-  const child = spawn(process.execPath, [options.cli, 'lift', '--port', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'], env });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(output);
-      if (match) resolve({ child, url: match[0] });
-    });
-    child.once('exit', (code) => reject(new Error(`lift in ${app} exited with ${code} before listening:\n${output}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-async function measure(options: StoreBenchOptions, database: string, lifted: Lifted, name: string): Promise<Figures> {
+async function measure(options: StoreBenchOptions, database: string, lifted: Server, name: string): Promise<Figures> {
   // A user per socket, each socket reading its own: reads of one record by many sockets at once
   // would flatter the servers' batched findOne (server-store.ts), which reads a record once per turn.
   const paths: string[] = [];
@@ -119,7 +95,7 @@ async function measure(options: StoreBenchOptions, database: string, lifted: Lif
   const dbPids = (): Promise<number[]> => (database === 'postgres' ? postgresBackends(name) : database === 'mysql' ? mysqlServer() : Promise.resolve([]));
   const get = await window(options, lifted, 'throughput', paths.join(','), dbPids);
   const post = await window(options, lifted, 'writes', '/user', dbPids);
-  const fanout = loadJson(options, ['fanout', lifted.url, String(options.subscribers), String(options.creates)]) as { eventsPerSecond: number; lost: number };
+  const fanout = load(['fanout', lifted.url, String(options.subscribers), String(options.creates)]) as { eventsPerSecond: number; lost: number };
   const db = (micros: number | undefined): string => (micros === undefined ? '' : `, database ~${micros} µs/request`);
   console.log(`${database.padEnd(8)} socket GET /user/:id: ${get.perSecond} req/s, ~${get.micros} µs server CPU/request${db(get.dbMicros)}`);
   console.log(`${database.padEnd(8)} socket POST /user:    ${post.perSecond} req/s, ~${post.micros} µs server CPU/request${db(post.dbMicros)}`);
@@ -138,7 +114,7 @@ async function measure(options: StoreBenchOptions, database: string, lifted: Lif
 /** One counted window of bench/load.ts: server and database CPU per request over it. */
 async function window(
   options: StoreBenchOptions,
-  lifted: Lifted,
+  lifted: Server,
   mode: 'throughput' | 'writes',
   path: string,
   dbPids: () => Promise<number[]>,
@@ -183,21 +159,6 @@ async function window(
     dbMicros: pids.length === 0 ? undefined : Math.round((db * 1e6) / result.requests),
     perSecond: result.perSecond,
   };
-}
-
-function loadJson(options: StoreBenchOptions, args: string[]): unknown {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(options.root, 'bench', 'load.ts'), ...args], { cwd: options.root, encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').at(-1)!);
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc; 0 once it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 async function createPostgres(name: string): Promise<string> {

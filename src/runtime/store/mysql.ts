@@ -3,10 +3,8 @@
  * store is opened, so an app on SQLite never loads it.
  */
 import createDebug from 'debug';
-import { CompiledQuery, Kysely, MysqlDialect, sql } from 'kysely';
-import type { ServerStoreOptions } from './postgres.js';
-import { syncServerSchema } from './server-schema.js';
-import { createServerStore, type ErrorReading } from './server-store.js';
+import { CompiledQuery, Kysely, MysqlDialect } from 'kysely';
+import { answering, openServerStore, type ErrorReading, type ServerStoreOptions } from './server-store.js';
 import type { OpenDb } from './sql.js';
 import type { Store } from './store.js';
 
@@ -74,22 +72,9 @@ export async function connectMysql(url: string, poolSize: number): Promise<Kysel
         connection.executeQuery(CompiledQuery.raw("set session sql_mode = if(@@session.sql_mode = '', 'NO_AUTO_VALUE_ON_ZERO', concat(@@session.sql_mode, ',NO_AUTO_VALUE_ON_ZERO'))")).then(() => {}),
     }),
   });
-  try {
-    await sql`select 1`.execute(db);
-    return db;
-  } catch (error) {
-    await db.destroy().catch(() => {});
-    throw error;
-  }
+  return answering(db);
 }
 
 export async function openMysqlStore(options: ServerStoreOptions): Promise<Store> {
-  const db = await connectMysql(options.url, options.poolSize);
-  try {
-    const changes = options.autoSync ? await syncServerSchema(db, 'mysql', options.models) : { createdTables: [], addedColumns: [], createdIndexes: [] };
-    return createServerStore({ dialect: 'mysql', label: options.label, db, errors: MYSQL_ERRORS, models: options.models, changes });
-  } catch (error) {
-    await db.destroy().catch(() => {});
-    throw error;
-  }
+  return openServerStore(await connectMysql(options.url, options.poolSize), 'mysql', MYSQL_ERRORS, options);
 }

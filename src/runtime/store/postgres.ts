@@ -3,24 +3,15 @@
  * so an app on SQLite never loads it.
  */
 import createDebug from 'debug';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import type { NormalizedModel } from '../../schema/index.js';
-import { syncServerSchema } from './server-schema.js';
-import { createServerStore, type ErrorReading } from './server-store.js';
+import { Kysely, PostgresDialect } from 'kysely';
+import { answering, openServerStore, type ErrorReading, type ServerStoreOptions } from './server-store.js';
 import type { OpenDb } from './sql.js';
 import type { Store } from './store.js';
 
+export type { ServerStoreOptions } from './server-store.js';
+
 const debug = createDebug('sails-rt:store');
 
-export interface ServerStoreOptions {
-  url: string;
-  /** The URL as it may be shown (no password). */
-  label: string;
-  models: readonly NormalizedModel[];
-  /** Connections in the pool (each app instance has its own pool). */
-  poolSize: number;
-  autoSync: boolean;
-}
 
 /** Connection errors (pg's and Node's) and the SQLSTATEs of a server that is gone, going, or not there yet. */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', '57P01', '57P02', '57P03', '3D000', '53300']);
@@ -72,23 +63,9 @@ export async function connectPostgres(url: string, poolSize: number): Promise<Ky
   // pool discards that connection and opens another when one is next needed.
   pool.on('error', (error) => debug('postgres: idle connection lost: %s', error.message));
   pool.on('connect', (client) => client.on('error', (error) => debug('postgres: connection lost: %s', error.message)));
-  const db = new Kysely<OpenDb>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await sql`select 1`.execute(db);
-    return db;
-  } catch (error) {
-    await db.destroy().catch(() => {});
-    throw error;
-  }
+  return answering(new Kysely<OpenDb>({ dialect: new PostgresDialect({ pool }) }));
 }
 
 export async function openPostgresStore(options: ServerStoreOptions): Promise<Store> {
-  const db = await connectPostgres(options.url, options.poolSize);
-  try {
-    const changes = options.autoSync ? await syncServerSchema(db, 'postgres', options.models) : { createdTables: [], addedColumns: [], createdIndexes: [] };
-    return createServerStore({ dialect: 'postgres', label: options.label, db, errors: POSTGRES_ERRORS, models: options.models, changes });
-  } catch (error) {
-    await db.destroy().catch(() => {});
-    throw error;
-  }
+  return openServerStore(await connectPostgres(options.url, options.poolSize), 'postgres', POSTGRES_ERRORS, options);
 }

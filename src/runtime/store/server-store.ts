@@ -13,6 +13,7 @@ import { criteriaTooLarge, datastoreUnavailable, missingLink, uniqueViolation } 
 import { ascending, PARENT, PARENT_CHUNK, ROW, rowBytes, StatementBuilder, type OpenDb } from './sql.js';
 import type { FindOptions, LinkedRow, LinkPath, PkValue, ReadBudget, SchemaChanges, Store, StoredRecord } from './store.js';
 import type { ServerDialect } from './columns.js';
+import { syncServerSchema } from './server-schema.js';
 
 const debug = createDebug('sails-rt:store');
 
@@ -77,6 +78,39 @@ class Shared {
 
 export function createServerStore(parts: ServerStoreParts): Store {
   return new ServerStore(new Shared(parts), parts.db, false);
+}
+
+/** What opening a server store takes, whichever the dialect (postgres.ts, mysql.ts). */
+export interface ServerStoreOptions {
+  url: string;
+  /** The URL as it may be shown (no password). */
+  label: string;
+  models: readonly NormalizedModel[];
+  /** Connections in the pool (each app instance has its own pool). */
+  poolSize: number;
+  autoSync: boolean;
+}
+
+/** `db` once it has answered one query; destroyed, and the error rethrown, when it does not. */
+export async function answering(db: Kysely<OpenDb>): Promise<Kysely<OpenDb>> {
+  try {
+    await sql`select 1`.execute(db);
+    return db;
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw error;
+  }
+}
+
+/** The store on `db`, its schema brought up to the models first unless `autoSync` is false; `db` is destroyed if that fails. */
+export async function openServerStore(db: Kysely<OpenDb>, dialect: ServerDialect, errors: ErrorReading, options: ServerStoreOptions): Promise<Store> {
+  try {
+    const changes = options.autoSync ? await syncServerSchema(db, dialect, options.models) : { createdTables: [], addedColumns: [], createdIndexes: [] };
+    return createServerStore({ dialect, label: options.label, db, errors, models: options.models, changes });
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw error;
+  }
 }
 
 class ServerStore implements Store {

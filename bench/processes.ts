@@ -1,0 +1,52 @@
+/**
+ * The child processes of `npm run bench`: servers started until they say where they listen,
+ * stopped by their PID, their CPU read from /proc, and the load runs of bench/load.ts.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+
+export interface Server {
+  child: ChildProcess;
+  url: string;
+}
+
+/** Spawns `command` and resolves once it prints the http://127.0.0.1:<port> it listens on. */
+export function start(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Server> {
+  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], env });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(output);
+      if (match) resolve({ child, url: match[0] });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} in ${cwd} exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** One run of bench/load.ts to its end: the JSON line it printed last. */
+export function load(args: string[]): unknown {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'load.ts'), ...args], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
