@@ -45,6 +45,24 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * One closed-loop run of bench/load.ts (`args` after the script), telling `marks` when it prints
+ * `counting` and `counted` around its measured window: resolves with the JSON line it printed last.
+ */
+export async function countedLoad<T>(args: string[], marks: { counting(): void; counted(): void }): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'load.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    if (text.includes('counting')) marks.counting();
+    if (text.includes('counted')) marks.counted();
+    output += text;
+  });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench/load.ts ${args[0] ?? ''} exited with ${String(code)}:\n${output}`);
+  return JSON.parse(output.trim().split('\n').at(-1)!) as T;
+}
+
 /** One run of bench/load.ts to its end: the JSON line it printed last. */
 export function load(args: string[]): unknown {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'load.ts'), ...args], { cwd: root, encoding: 'utf8' });

@@ -33,7 +33,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCliTimes } from './cli-times.js';
 import { measurePopulate } from './populate.js';
-import { cpuSeconds, load, start, stop, type Server } from './processes.js';
+import { countedLoad, cpuSeconds, load, start, stop, type Server } from './processes.js';
 import { measureStores } from './stores.js';
 import { makeSailsApp, SAILS_MODEL_ARGS, sailsCli, sailsNewArgs } from './sails-peer.js';
 
@@ -124,19 +124,12 @@ function timed(args: string[], cwd: string): number {
  * and `counted`), so neither the warm-up nor the JIT's first compiles are in the figure.
  */
 async function measureCpu(name: string, mode: 'throughput' | 'http', server: Server, path: string): Promise<{ throughput: Throughput; cpuMicros: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'load.ts'), mode, server.url, String(mode === 'http' ? CONNECTIONS : SOCKETS), String(SECONDS), path], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let before = 0;
   let cpu = 0;
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    const text = chunk.toString();
-    if (text.includes('counting')) before = cpuSeconds(server.child.pid!);
-    if (text.includes('counted')) cpu = cpuSeconds(server.child.pid!) - before;
-    output += text;
+  const throughput = await countedLoad<Throughput>([mode, server.url, String(mode === 'http' ? CONNECTIONS : SOCKETS), String(SECONDS), path], {
+    counting: () => (before = cpuSeconds(server.child.pid!)),
+    counted: () => (cpu = cpuSeconds(server.child.pid!) - before),
   });
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`bench/load.ts ${mode} exited with ${String(code)}:\n${output}`);
-  const throughput = JSON.parse(output.trim().split('\n').at(-1)!) as Throughput;
   // To a tenth of a µs: a whole µs is some 3% of a socket request, too coarse for a ratio's rounds.
   const cpuMicros = Math.round((cpu * 1e7) / throughput.requests) / 10;
   console.log(`${name}: ${throughput.perSecond} req/s (p50 ${throughput.p50ms} ms, p99 ${throughput.p99ms} ms, ${throughput.failed} failed), ~${cpuMicros} µs server CPU/request`);

@@ -7,10 +7,10 @@
  *
  * Each server database is made for the run (sailsrt_bench_<random>) and dropped after.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuSeconds, load, start, stop, type Server } from './processes.js';
+import { countedLoad, cpuSeconds, load, start, stop, type Server } from './processes.js';
 
 export interface StoreBenchOptions {
   root: string;
@@ -119,19 +119,12 @@ async function window(
   path: string,
   dbPids: () => Promise<number[]>,
 ): Promise<{ micros: number; dbMicros: number | undefined; perSecond: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(options.root, 'bench', 'load.ts'), mode, lifted.url, String(options.sockets), String(options.seconds), path], {
-    cwd: options.root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
   let server = 0;
   let db = 0;
   let pids: number[] = [];
-  let output = '';
   const reads: Promise<void>[] = [];
-  child.stdout.on('data', (chunk: Buffer) => {
-    const text = chunk.toString();
-    output += text;
-    if (text.includes('counting')) {
+  const result = await countedLoad<{ requests: number; perSecond: number; failed: number }>([mode, lifted.url, String(options.sockets), String(options.seconds), path], {
+    counting() {
       server = -cpuSeconds(lifted.child.pid!);
       reads.push(
         dbPids().then((found) => {
@@ -139,20 +132,14 @@ async function window(
           db = -pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
         }),
       );
-    }
-    if (text.includes('counted')) {
+    },
+    counted() {
       server += cpuSeconds(lifted.child.pid!);
-      reads.push(
-        Promise.all(reads).then(() => {
-          db += pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-        }),
-      );
-    }
+      // After the pids are known: the database's figure is read once its processes are.
+      reads.push(Promise.all(reads).then(() => void (db += pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0))));
+    },
   });
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`bench/load.ts ${mode} exited with ${String(code)}:\n${output}`);
   await Promise.all(reads);
-  const result = JSON.parse(output.trim().split('\n').at(-1)!) as { requests: number; perSecond: number; failed: number };
   if (result.failed > 0) throw new Error(`bench/load.ts ${mode} against ${lifted.url}: ${result.failed} requests failed`);
   return {
     micros: Math.round((server * 1e6) / result.requests),

@@ -31,3 +31,12 @@ export function loadEnvFile(appPath: string, env: NodeJS.ProcessEnv = process.en
   }
   return set;
 }
+
+/**
+ * `loadEnvFile` for a command that runs the app (lift, migrate): one line says which variables
+ * came from .env, none when it set nothing.
+ */
+export function readAppEnvFile(appPath: string, say: (text: string) => void): void {
+  const set = loadEnvFile(appPath);
+  if (set.length > 0) say(`sails-rt: read ${set.join(', ')} from .env.\n`);
+}

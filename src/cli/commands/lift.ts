@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { findApp } from '../app-folder.js';
-import { loadEnvFile } from '../env-file.js';
+import { readAppEnvFile } from '../env-file.js';
 import type { CliContext } from '../context.js';
 import { watchChild } from '../watch-child.js';
 
@@ -51,8 +51,7 @@ const LOWERED_GRACE_MS = 2000;
 async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
   const app = await findApp(context.cwd, 'lift');
   // Before lift --watch forks: its children inherit what .env set, and so say nothing of it again.
-  const fromEnvFile = loadEnvFile(app.path);
-  if (fromEnvFile.length > 0) context.stdout(`sails-rt: read ${fromEnvFile.join(', ')} from .env.\n`);
+  readAppEnvFile(app.path, context.stdout);
   if (flags.watch) {
     const { superviseLift } = await import('../watch.js');
     await superviseLift(context, {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { findApp } from '../app-folder.js';
 import type { CliContext } from '../context.js';
-import { loadEnvFile } from '../env-file.js';
+import { readAppEnvFile } from '../env-file.js';
 import { CliError } from '../errors.js';
 import { counted } from '../output.js';
 
@@ -48,8 +48,7 @@ async function runMigrate(context: CliContext, flags: MigrateFlags): Promise<voi
     throw new CliError(`This app has no ${migrations.MIGRATIONS_DIR}/ folder, so there is nothing to migrate; run \`sails-rt generate migration init\` to write the first migration.`);
   }
   // DATABASE_URL may come from the app's .env, as for lift; the environment wins.
-  const fromEnvFile = loadEnvFile(app.path);
-  if (fromEnvFile.length > 0) context.stdout(`sails-rt: read ${fromEnvFile.join(', ')} from .env.\n`);
+  readAppEnvFile(app.path, context.stdout);
   const config = await loadConfig(app.path, process.env['NODE_ENV'] ?? 'development');
   let database;
   try {

@@ -282,7 +282,7 @@ export async function createHttpServer(options: {
   const assets = existsSync(assetsDir) ? registerAssets(app, assetsDir) : new Set<string>();
 
   /** Hands one request to the router: the same for both paths once the body and the port are known. */
-  const dispatch = (raw: IncomingMessage, body: unknown, port: number | null, uploads: ReturnType<typeof uploadsOf>, sink: ResponseSink & RequestTrace, unsent: Unsent, gate: ConnectionGate): void => {
+  const dispatch = (raw: IncomingMessage, body: unknown, port: number | null, uploads: ReturnType<typeof uploadsOf>, sink: ResponseSink & RequestTrace, gate: ConnectionGate): void => {
     const url = raw.url ?? '/';
     const { path, query } = splitUrl(url);
     const headers: Record<string, string> = {};
@@ -319,7 +319,7 @@ export async function createHttpServer(options: {
     url: '*',
     handler(request: FastifyRequest, reply: FastifyReply) {
       const { gate, unsent } = gateOf(request.raw.socket);
-      dispatch(request.raw, request.body ?? {}, request.port ?? null, uploadsOf(request), new ReplySink(reply, unsent, appLog), unsent, gate);
+      dispatch(request.raw, request.body ?? {}, request.port ?? null, uploadsOf(request), new ReplySink(reply, unsent, appLog), gate);
       // Nothing returned: a returned reply is a thenable, which Fastify waits on through an extra
       // promise and 'finish' listener per request. This handler is not async, so Fastify just
       // waits for reply.send().
@@ -353,7 +353,7 @@ export async function createHttpServer(options: {
     const sink = new DirectSink(raw, res, unsent, appLog, id);
     const port = PORT.exec(headers.host ?? '');
     try {
-      dispatch(raw, {}, port === null ? null : Number(port[1]), undefined, sink, unsent, gate);
+      dispatch(raw, {}, port === null ? null : Number(port[1]), undefined, sink, gate);
     } catch (error) {
       // What Fastify's error handler does with a handler that throws (the app's trustProxy function).
       appLog.serverError(false, method, url, id, error);
