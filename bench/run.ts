@@ -51,6 +51,8 @@ const SAILS_CPU = process.env['BENCH_SAILS_CPU'] !== '0';
 const STORES = process.env['BENCH_STORES'] !== '0';
 /** BENCH_ONLY=cpu: only ratios 4 and 5 (with their servers), for measuring a change to the request path. */
 const ONLY_CPU = process.env['BENCH_ONLY'] === 'cpu';
+/** BENCH_ONLY=cli: only ratios 1 to 3 (lift, generate model, new), for measuring a change to start-up. */
+const ONLY_CLI = process.env['BENCH_ONLY'] === 'cli';
 /**
  * The environment of every process the bench starts, ours and Sails' alike. Without
  * NODE_EXTRA_CA_CERTS: where a machine sets it (this one does), Node reads and parses that CA
@@ -256,63 +258,66 @@ try {
     ratio('3. new --skip-install vs sails new --fast', median(news.ours), median(news.theirs), 'ms', '<= 0.5x');
   }
 
-  // 4 and 5. CPU per request, with the bare servers answering the record the app answers with.
-  const lifted = await start(process.execPath, [cli, 'lift', '--port', '0'], app, ENV);
-  children.push(lifted.child);
-  const { id, record } = await seed(lifted.url);
-  const path = `/user/${id}`;
-  const peerEnv = { ...ENV, BENCH_RECORD: JSON.stringify(record) };
-  const bareHttp = await start(process.execPath, ['--import', 'tsx', join(root, 'bench', 'bare-http.ts')], root, peerEnv);
-  children.push(bareHttp.child);
-  const bare = await start(process.execPath, ['--import', 'tsx', join(root, 'bench', 'bare-server.ts')], root, peerEnv);
-  children.push(bare.child);
+  if (!ONLY_CLI) await measureServers();
+  async function measureServers(): Promise<void> {
+    // 4 and 5. CPU per request, with the bare servers answering the record the app answers with.
+    const lifted = await start(process.execPath, [cli, 'lift', '--port', '0'], app, ENV);
+    children.push(lifted.child);
+    const { id, record } = await seed(lifted.url);
+    const path = `/user/${id}`;
+    const peerEnv = { ...ENV, BENCH_RECORD: JSON.stringify(record) };
+    const bareHttp = await start(process.execPath, ['--import', 'tsx', join(root, 'bench', 'bare-http.ts')], root, peerEnv);
+    children.push(bareHttp.child);
+    const bare = await start(process.execPath, ['--import', 'tsx', join(root, 'bench', 'bare-server.ts')], root, peerEnv);
+    children.push(bare.child);
 
-  console.log(`CPU per request: ${CONNECTIONS} HTTP keep-alive connections / ${SOCKETS} sockets in closed loops for ${SECONDS}s (GET ${path}).`);
-  // Rounds of the four windows in turn: one window's CPU figure swings by a fifth or more on a
-  // shared machine, so each ratio is the median of its rounds' ratios, pair by pair.
-  const rounds: { ourHttp: number; bareHttp: number; ourSocket: number; bareSocket: number }[] = [];
-  let ourSocket = { throughput: { perSecond: 0 } as Throughput, cpuMicros: 0 };
-  let bareSocket = ourSocket;
-  for (let round = 1; round <= Math.max(1, CPU_ROUNDS); round++) {
-    console.log(`round ${round} of ${Math.max(1, CPU_ROUNDS)}:`);
-    const ourHttp = await measureCpu('sails-rt HTTP   (lifted generated app, SQLite)', 'http', lifted, path);
-    const bareHttpCpu = await measureCpu('bare Node http  (constant body)              ', 'http', bareHttp, path);
-    ourSocket = await measureCpu('sails-rt socket (lifted generated app, SQLite)', 'throughput', lifted, path);
-    bareSocket = await measureCpu('bare socket.io 4 (constant body)             ', 'throughput', bare, path);
-    rounds.push({ ourHttp: ourHttp.cpuMicros, bareHttp: bareHttpCpu.cpuMicros, ourSocket: ourSocket.cpuMicros, bareSocket: bareSocket.cpuMicros });
-  }
-  const medianOf = (pick: (r: (typeof rounds)[number]) => number): number => median(rounds.map(pick));
-  pairedRatio('4. HTTP GET /user/:id server CPU, sails-rt vs bare Node http', medianOf((r) => r.ourHttp), medianOf((r) => r.bareHttp), rounds.map((r) => r.ourHttp / r.bareHttp), '<= 1.5x');
-  pairedRatio('5. socket GET /user/:id server CPU, sails-rt vs bare socket.io', medianOf((r) => r.ourSocket), medianOf((r) => r.bareSocket), rounds.map((r) => r.ourSocket / r.bareSocket), '<= 1.3x');
+    console.log(`CPU per request: ${CONNECTIONS} HTTP keep-alive connections / ${SOCKETS} sockets in closed loops for ${SECONDS}s (GET ${path}).`);
+    // Rounds of the four windows in turn: one window's CPU figure swings by a fifth or more on a
+    // shared machine, so each ratio is the median of its rounds' ratios, pair by pair.
+    const rounds: { ourHttp: number; bareHttp: number; ourSocket: number; bareSocket: number }[] = [];
+    let ourSocket = { throughput: { perSecond: 0 } as Throughput, cpuMicros: 0 };
+    let bareSocket = ourSocket;
+    for (let round = 1; round <= Math.max(1, CPU_ROUNDS); round++) {
+      console.log(`round ${round} of ${Math.max(1, CPU_ROUNDS)}:`);
+      const ourHttp = await measureCpu('sails-rt HTTP   (lifted generated app, SQLite)', 'http', lifted, path);
+      const bareHttpCpu = await measureCpu('bare Node http  (constant body)              ', 'http', bareHttp, path);
+      ourSocket = await measureCpu('sails-rt socket (lifted generated app, SQLite)', 'throughput', lifted, path);
+      bareSocket = await measureCpu('bare socket.io 4 (constant body)             ', 'throughput', bare, path);
+      rounds.push({ ourHttp: ourHttp.cpuMicros, bareHttp: bareHttpCpu.cpuMicros, ourSocket: ourSocket.cpuMicros, bareSocket: bareSocket.cpuMicros });
+    }
+    const medianOf = (pick: (r: (typeof rounds)[number]) => number): number => median(rounds.map(pick));
+    pairedRatio('4. HTTP GET /user/:id server CPU, sails-rt vs bare Node http', medianOf((r) => r.ourHttp), medianOf((r) => r.bareHttp), rounds.map((r) => r.ourHttp / r.bareHttp), '<= 1.5x');
+    pairedRatio('5. socket GET /user/:id server CPU, sails-rt vs bare socket.io', medianOf((r) => r.ourSocket), medianOf((r) => r.bareSocket), rounds.map((r) => r.ourSocket / r.bareSocket), '<= 1.3x');
 
-  if (!ONLY_CPU) await measureRest();
-  async function measureRest(): Promise<void> {
-    const ourFanout = measureFanout('sails-rt        ', lifted);
-    const bareFanout = measureFanout('bare socket.io 4', bare);
-    console.log(`ratio sails-rt / bare socket.io: ${(ourSocket.throughput.perSecond / bareSocket.throughput.perSecond).toFixed(2)} (socket throughput), ${(ourFanout.eventsPerSecond / bareFanout.eventsPerSecond).toFixed(2)} (fan-out events/s)`);
-    await measureFlood(lifted, path);
-    for (const child of children.splice(0)) await stop(child);
-
-    if (SAILS_CPU) {
-      // The same loops against Sails itself (sails-disk, its default datastore), for reference.
-      const sailsLifted = await liftUntilAnswered([sails, 'lift'], sailsApp);
-      children.push(sailsLifted.child);
-      const seeded = await seed(sailsLifted.url);
-      const sailsHttp = await measureCpu('Sails 1.5 HTTP   (sails-disk)', 'http', sailsLifted, `/user/${seeded.id}`);
-      const sailsSocket = await measureCpu('Sails 1.5 socket (sails-disk)', 'throughput', sailsLifted, `/user/${seeded.id}`);
-      ratios.push(`   for reference, Sails 1.5's own server CPU per GET /user/:id: HTTP ${sailsHttp.cpuMicros} µs (sails-rt ${(medianOf((r) => r.ourHttp) / sailsHttp.cpuMicros).toFixed(2)}x), socket ${sailsSocket.cpuMicros} µs (sails-rt ${(medianOf((r) => r.ourSocket) / sailsSocket.cpuMicros).toFixed(2)}x)`);
+    if (!ONLY_CPU) await measureRest();
+    async function measureRest(): Promise<void> {
+      const ourFanout = measureFanout('sails-rt        ', lifted);
+      const bareFanout = measureFanout('bare socket.io 4', bare);
+      console.log(`ratio sails-rt / bare socket.io: ${(ourSocket.throughput.perSecond / bareSocket.throughput.perSecond).toFixed(2)} (socket throughput), ${(ourFanout.eventsPerSecond / bareFanout.eventsPerSecond).toFixed(2)} (fan-out events/s)`);
+      await measureFlood(lifted, path);
       for (const child of children.splice(0)) await stop(child);
-  }
 
-  // 6. The stores: the same app on SQLite, PostgreSQL and MySQL (bench/stores.ts).
-  if (STORES) {
-    const lines = await measureStores({ root, work, cli, env: ENV, sockets: SOCKETS, seconds: SECONDS, subscribers: SUBSCRIBERS, creates: CREATES });
-    ratios.push(...lines);
-  }
+      if (SAILS_CPU) {
+        // The same loops against Sails itself (sails-disk, its default datastore), for reference.
+        const sailsLifted = await liftUntilAnswered([sails, 'lift'], sailsApp);
+        children.push(sailsLifted.child);
+        const seeded = await seed(sailsLifted.url);
+        const sailsHttp = await measureCpu('Sails 1.5 HTTP   (sails-disk)', 'http', sailsLifted, `/user/${seeded.id}`);
+        const sailsSocket = await measureCpu('Sails 1.5 socket (sails-disk)', 'throughput', sailsLifted, `/user/${seeded.id}`);
+        ratios.push(`   for reference, Sails 1.5's own server CPU per GET /user/:id: HTTP ${sailsHttp.cpuMicros} µs (sails-rt ${(medianOf((r) => r.ourHttp) / sailsHttp.cpuMicros).toFixed(2)}x), socket ${sailsSocket.cpuMicros} µs (sails-rt ${(medianOf((r) => r.ourSocket) / sailsSocket.cpuMicros).toFixed(2)}x)`);
+        for (const child of children.splice(0)) await stop(child);
+    }
 
-  // After the servers stop: these figures are not measured against their CPU load.
-  await measurePopulate(root);
-  await measureCliTimes(root, work);
+    // 6. The stores: the same app on SQLite, PostgreSQL and MySQL (bench/stores.ts).
+    if (STORES) {
+      const lines = await measureStores({ root, work, cli, env: ENV, sockets: SOCKETS, seconds: SECONDS, subscribers: SUBSCRIBERS, creates: CREATES });
+      ratios.push(...lines);
+    }
+
+    // After the servers stop: these figures are not measured against their CPU load.
+    await measurePopulate(root);
+    await measureCliTimes(root, work);
+    }
   }
   console.log(`\nRatios (each figure next to its peer measured in this run; wall-clock medians of ${RUNS} interleaved runs, CPU from /proc):`);
   for (const line of ratios) console.log(line);

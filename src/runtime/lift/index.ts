@@ -28,6 +28,7 @@ import { RANDOM_SECRET_WARNING } from '../session/index.js';
 import { createSocketServer, createSocketsApi, DEFAULT_SOCKET_PATH } from '../sockets/index.js';
 import { DeferredStore, openStore, storeLabel, type SchemaChanges, type Store } from '../store/index.js';
 import { temporaryDatabase, type TemporaryDatabase } from '../store/temporary.js';
+import { keepCompileCache } from '../vendor.js';
 
 const debug = createDebug('sails-rt:lift');
 
@@ -80,10 +81,15 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
   const log = options.log ?? ((line: string) => console.log(line));
   const host = options.host ?? '127.0.0.1';
 
+  // Each phase of a start is a debug line (DEBUG=sails-rt:lift), to see where the time goes.
+  debug('lifting %s', appPath);
   const config = await loadConfig(appPath, environment, options.config);
+  debug('config loaded');
   const models = await loadModels(appPath);
   resolveEncryptionKeys(models, config.models?.dataEncryptionKeys);
+  debug('%d models loaded', models.length);
   const actions = await loadControllers(appPath);
+  debug('controllers loaded');
   const security = await Security.prepare(config, production);
   if (security.sessions.randomSecret) log(RANDOM_SECRET_WARNING);
 
@@ -103,10 +109,12 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     const trust = compileTrust(config.http?.trustProxy);
     const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets'), limits: connectionLimits(config.http, 'http'), connectionTimeout: config.http?.connectionTimeout ?? DEFAULT_CONNECTION_TIMEOUT, log, appPath, cors: security.cors, appLog, trust });
     opened.http = http;
+    debug('HTTP server made');
     const io = createSocketServer(http.server, config.sockets, router, production, log, { appLog, trust }, security.serverOptions);
     opened.io = io;
     security.attachSockets(io);
     const pubsub = new PubSub(io, config.blueprints.mirror === true);
+    debug('socket server made');
 
     const writer = new RecordWriter(store, pubsub, new Map(models.map((model) => [model.identity, model])));
     const table: ActionTable = new Map();
@@ -140,12 +148,14 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     if (modelList !== undefined && !router.has('GET', MODEL_LIST_PATH)) router.add(['GET'], MODEL_LIST_PATH, modelList);
 
     // With migrations/, only they change the schema (docs/deploy.md, Migrations); what needs no database is checked first.
+    debug('routes bound');
     const { checkSchema } = await import('../migrations/lift.js');
     const schema = await checkSchema({ appPath, datastore: config.datastores.default, models, production, log });
     if (options.beforeOpen) await options.beforeOpen();
     const { autoSync } = await schema.prepare();
     store.open(await openStore(config.datastores.default ?? {}, models, { appPath: config.appPath, autoSync }));
     logSchemaChanges(store.changes, config, log);
+    debug('database open');
 
     const port = options.port ?? config.port ?? 1337;
     try {
@@ -153,6 +163,8 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     } catch (error) {
       throw listenError(error, port, host);
     }
+    debug('listening');
+    keepCompileCache();
     const address = http.server.address();
     const actualPort = typeof address === 'object' && address !== null ? address.port : port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
