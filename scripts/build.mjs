@@ -1,8 +1,9 @@
 /**
  * `npm run build`: dist/ as it ships. tsc checks the sources and writes the type declarations;
- * esbuild bundles the four entry points (the CLI, the runtime `sails-rt`, the typed client
- * `sails-rt/client`, what migration files import `sails-rt/migrations`) with the pure-JavaScript dependencies they load, into shared chunks, so a
- * lift reads a few files instead of several hundred (module loading was most of its time).
+ * esbuild bundles the CLI, the runtime (`sails-rt`) and what migration files import
+ * (`sails-rt/migrations`), with the pure-JavaScript dependencies they load, into one core file
+ * that src/boot.ts loads with a V8 code cache, and writes the package's entry points as small ES
+ * modules over it; the typed client (`sails-rt/client`) is bundled on its own.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,20 +24,30 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
  */
 const EXTERNAL = ['better-sqlite3', 'esbuild', 'ts-morph', 'typescript', 'prompts', 'bufferutil', 'utf-8-validate', 'pg', 'pg-native', 'mysql2'];
 
-/**
- * The large dependencies of a lift, bundled apart into one CommonJS file, dist/vendor-<hash>.cjs,
- * that src/runtime/vendor.ts compiles with a V8 code cache (Node 20 has none of its own; compiling
- * them was the largest part of a lift). Each is a getter there, so only what is imported runs.
- */
-const VENDORED = ['fastify', 'socket.io', '@fastify/cors', '@fastify/multipart', '@fastify/proxy-addr', '@fastify/send', 'find-my-way', 'kysely', 'cookie'];
-
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-const vendor = await build({
+mkdirSync(join(root, 'dist'), { recursive: true });
+
+/**
+ * The core: the CLI, the runtime, what migration files import, and the pure-JavaScript
+ * dependencies they load, in one CommonJS file, dist/core-<hash>.cjs, that src/boot.ts compiles
+ * with a V8 code cache (Node 20 has none of its own; compiling this code was a third of a lift
+ * and of a `generate`). Each part is a getter, so only what is asked for runs. One file also
+ * spares Node's module loader the resolving and reading of every chunk.
+ */
+const core = await build({
   absWorkingDir: root,
   stdin: {
-    contents: `module.exports = {\n${VENDORED.map((name) => `  get ${JSON.stringify(name)}() { return require(${JSON.stringify(name)}); },`).join('\n')}\n};\n`,
+    contents: [
+      'module.exports = {',
+      "  get cli() { return require('./src/cli/index.ts'); },",
+      "  get runtime() { return require('./src/runtime/index.ts'); },",
+      "  get migrations() { return require('./src/runtime/migrations/entry.ts'); },",
+      '};',
+      '',
+    ].join('\n'),
     resolveDir: root,
-    sourcefile: 'vendor.cjs',
+    sourcefile: 'core.cjs',
+    loader: 'js',
   },
   write: false,
   bundle: true,
@@ -44,60 +55,78 @@ const vendor = await build({
   platform: 'node',
   target: 'node20',
   external: EXTERNAL,
+  // The core runs as a script (src/boot.ts), which cannot import(): a package import() becomes a
+  // require (every external one is CommonJS), and an app file is imported by src/boot.ts for it.
+  supported: { 'dynamic-import': false },
+  // What the running file is, as src/boot.ts passes it in.
+  define: { 'import.meta.url': '__sailsRtUrl' },
   minifyWhitespace: true,
   minifySyntax: true,
-  outfile: 'dist/vendor.cjs',
-  // Apart, in dist/vendor-<hash>.cjs.LEGAL.txt: one non-ASCII letter in a licence comment made
-  // the whole file a two-byte string, read 8 times slower at every start.
+  outfile: 'dist/core.cjs',
+  // Apart, in dist/core-<hash>.cjs.LEGAL.txt: one non-ASCII letter in a licence comment made the
+  // whole file a two-byte string, which Node 20 reads several times slower.
   legalComments: 'external',
   logLevel: 'warning',
 });
-const vendorSource = vendor.outputFiles.find((file) => file.path.endsWith('.cjs')).contents;
-const vendorLegal = vendor.outputFiles.find((file) => file.path.endsWith('.LEGAL.txt'));
-// src/runtime/vendor.ts reads it as latin1, which is exact only for ASCII.
-const nonAscii = vendorSource.findIndex((byte) => byte > 0x7f);
-if (nonAscii !== -1) throw new Error(`The vendor bundle has a non-ASCII byte at ${nonAscii}: escape it (esbuild's charset) or move the comment out (legalComments).`);
-const vendorFile = `vendor-${createHash('sha256').update(vendorSource).digest('hex').slice(0, 12)}.cjs`;
-mkdirSync(join(root, 'dist'), { recursive: true });
-writeFileSync(join(root, 'dist', vendorFile), vendorSource);
-if (vendorLegal) writeFileSync(join(root, 'dist', `${vendorFile}.LEGAL.txt`), vendorLegal.contents);
-const vendorLoader = join(root, 'src', 'runtime', 'vendor.ts');
-/** Every import of a VENDORED package in dist/ reads it from the vendor file. */
-const readFromVendor = {
-  name: 'vendored',
-  setup(builder) {
-    const filter = new RegExp(`^(?:${VENDORED.map((name) => name.replace(/[./]/g, '\\$&')).join('|')})$`);
-    builder.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'vendored' }));
-    builder.onLoad({ filter: /.*/, namespace: 'vendored' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(vendorLoader)}).vendored(${JSON.stringify(args.path)});\n`,
-      loader: 'js',
-      resolveDir: root,
-    }));
-  },
-};
-execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const coreSource = core.outputFiles.find((file) => file.path.endsWith('.cjs')).contents;
+const coreLegal = core.outputFiles.find((file) => file.path.endsWith('.LEGAL.txt'));
+// src/boot.ts reads it as latin1, which is exact only for ASCII.
+const nonAscii = coreSource.findIndex((byte) => byte > 0x7f);
+if (nonAscii !== -1) throw new Error(`The core bundle has a non-ASCII byte at ${nonAscii}: escape it (esbuild's charset) or move the comment out (legalComments).`);
+const coreFile = `core-${createHash('sha256').update(coreSource).digest('hex').slice(0, 12)}.cjs`;
+writeFileSync(join(root, 'dist', coreFile), coreSource);
+if (coreLegal) writeFileSync(join(root, 'dist', `${coreFile}.LEGAL.txt`), coreLegal.contents);
+
+// dist/boot.js: loads the core (src/boot.ts).
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli/index.ts', 'src/runtime/index.ts', 'src/client/index.ts', { in: 'src/runtime/migrations/entry.ts', out: 'migrations/index' }],
-  outdir: 'dist',
-  outbase: 'src',
+  entryPoints: ['src/boot.ts'],
+  outfile: 'dist/boot.js',
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: EXTERNAL,
   minifyWhitespace: true,
   minifySyntax: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  plugins: [readFromVendor],
-  define: { SAILS_RT_VENDOR_FILE: JSON.stringify(vendorFile) },
-  // CommonJS dependencies call require(); in an ES module it has to be made.
-  banner: { js: "import { createRequire as __sailsRtCreateRequire } from 'node:module';\nconst require = __sailsRtCreateRequire(import.meta.url);" },
+  define: { SAILS_RT_CORE_FILE: JSON.stringify(coreFile) },
   logLevel: 'warning',
+});
+
+/**
+ * The package's entry points as ES modules over the core: each exports what its source does, read
+ * from the one core every entry shares (so the CLI's lift and an app's `import … from 'sails-rt'`
+ * are the same runtime). The names come from esbuild's reading of each entry.
+ */
+const FACADES = { 'cli/index': ['src/cli/index.ts', 'cli'], 'runtime/index': ['src/runtime/index.ts', 'runtime'], 'migrations/index': ['src/runtime/migrations/entry.ts', 'migrations'] };
+for (const [out, [entry, part]] of Object.entries(FACADES)) {
+  const { metafile } = await build({ absWorkingDir: root, entryPoints: [entry], bundle: true, packages: 'external', format: 'esm', platform: 'node', write: false, metafile: true, outdir: 'dist', logLevel: 'warning' });
+  const names = Object.values(metafile.outputs).flatMap((output) => output.exports ?? []);
+  if (names.includes('default')) throw new Error(`${entry} has a default export, which the facade does not carry: name it.`);
+  const file = join(root, 'dist', `${out}.js`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    `// Written by scripts/build.mjs: ${entry} as the core (dist/${coreFile}) holds it.\nimport { core } from '${relative(dirname(file), join(root, 'dist', 'boot.js')).split(sep).join('/')}';\nexport const { ${names.join(', ')} } = core(${JSON.stringify(part)}).${part};\n`,
+  );
+}
+
+// The typed client stands alone: it runs anywhere socket.io-client does, browsers included.
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/client/index.ts'],
+  outfile: 'dist/client/index.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+});
+
+execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], {
+  cwd: root,
+  stdio: 'inherit',
 });
 
 // The generator's templates, compiled ahead (Handlebars' parser and compiler cost `generate` about

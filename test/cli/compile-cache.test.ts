@@ -1,8 +1,8 @@
 /**
- * The built package's vendor bundle and its V8 code cache (src/runtime/vendor.ts): a lift writes
- * the cache, the next one uses it, a damaged cache is refused by V8 and rewritten, and
- * SAILS_RT_COMPILE_CACHE=0 writes none. Each lift runs in a process of its own with its own temp
- * folder, through dist/ (`npm test` builds it first).
+ * The built package's core and its V8 code cache (src/boot.ts): a lift writes the cache, the next
+ * one uses it, a damaged cache is refused by V8 and rewritten, and SAILS_RT_COMPILE_CACHE=0 writes
+ * none. Each lift runs in a process of its own with its own temp folder, through dist/ (`npm test`
+ * builds it first).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { ROOT, tempDir } from './helpers.js';
 
 const APP = join(ROOT, 'test', 'runtime', 'fixture-app');
 
-/** Lifts the fixture app from dist/ on a free port, asks GET /user, lowers it; returns the debug lines about the vendor file. */
+/** Lifts the fixture app from dist/ on a free port, asks GET /user, lowers it; returns the loader's debug lines about the core. */
 function liftOnce(tmp: string, env: Record<string, string> = {}): string[] {
   const script = `
     const { lift } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'runtime', 'index.js')).href)});
@@ -25,19 +25,19 @@ function liftOnce(tmp: string, env: Record<string, string> = {}): string[] {
   `;
   const { DEBUG_COLORS: _colors, ...rest } = process.env;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...rest, TMPDIR: tmp, DEBUG: 'sails-rt:lift', DEBUG_COLORS: '0', ...env },
+    env: { ...rest, TMPDIR: tmp, DEBUG: 'sails-rt:boot', ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   if (run.status !== 0) throw new Error(`the lift failed:\n${run.stderr}`);
-  return run.stderr.split('\n').filter((line) => / vendor-\w+\.cjs compiled in /.test(line));
+  return run.stderr.split('\n').filter((line) => / sails-rt:boot core-\w+\.cjs compiled in [\d.]+ ms for runtime, /.test(line));
 }
 
-describe('the vendor bundle and its code cache', () => {
+describe('the core bundle and its code cache', () => {
   it('is pure ASCII, so reading it as latin1 is exact', () => {
-    const vendor = readdirSync(join(ROOT, 'dist')).find((name) => /^vendor-\w+\.cjs$/.test(name));
-    expect(vendor).toBeDefined();
-    const bytes = readFileSync(join(ROOT, 'dist', vendor!));
+    const core = readdirSync(join(ROOT, 'dist')).find((name) => /^core-\w+\.cjs$/.test(name));
+    expect(core).toBeDefined();
+    const bytes = readFileSync(join(ROOT, 'dist', core!));
     expect(bytes.findIndex((byte) => byte > 0x7f)).toBe(-1);
   });
 
@@ -47,7 +47,7 @@ describe('the vendor bundle and its code cache', () => {
 
     expect(liftOnce(tmp)).toEqual([expect.stringMatching(/no code cache yet$/)]);
     const [cacheFile] = readdirSync(cacheDir);
-    expect(cacheFile).toMatch(/^vendor-\w+\.cjs-v\d+\.\d+\.\d+-\w+\.v8$/);
+    expect(cacheFile).toMatch(/^core-\w+\.cjs-runtime-v\d+\.\d+\.\d+-\w+\.v8$/);
     const written = readFileSync(join(cacheDir, cacheFile!));
     expect(written.length).toBeGreaterThan(10_000);
 

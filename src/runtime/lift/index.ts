@@ -28,7 +28,7 @@ import { RANDOM_SECRET_WARNING } from '../session/index.js';
 import { createSocketServer, createSocketsApi, DEFAULT_SOCKET_PATH } from '../sockets/index.js';
 import { DeferredStore, openStore, storeLabel, type SchemaChanges, type Store } from '../store/index.js';
 import { temporaryDatabase, type TemporaryDatabase } from '../store/temporary.js';
-import { keepCompileCache } from '../vendor.js';
+import { keepCompileCache } from '../compile-cache.js';
 
 const debug = createDebug('sails-rt:lift');
 

@@ -49,7 +49,16 @@ export async function importAppFile(appPath: string, file: string): Promise<Reco
     process.setSourceMapsEnabled(true);
     sourceMapsOn = true;
   }
-  return (await import(await compilerOf(appPath).urlOf(file))) as Record<string, unknown>;
+  return (await importModule(await compilerOf(appPath).urlOf(file))) as Record<string, unknown>;
+}
+
+/**
+ * import(), from where it works: the built package runs as a script (src/boot.ts), which cannot
+ * import an ES module itself, so the loader leaves an importer of its own for it.
+ */
+function importModule(url: string): Promise<unknown> {
+  const loaderImport = (globalThis as unknown as Record<symbol, ((url: string) => Promise<unknown>) | undefined>)[Symbol.for('sails-rt.import')];
+  return loaderImport ? loaderImport(url) : import(url);
 }
 
 /**
