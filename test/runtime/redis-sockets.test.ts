@@ -4,9 +4,10 @@
  * sockets on either instance (docs/deploy.md, Several instances).
  */
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { LiftError } from '../../src/runtime/index.js';
 import { serverDatabase, serverProblem } from '../store/databases.js';
-import { deleteKeys, redisProblem, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { deleteKeys, freePort, redisProblem, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { connect, FIXTURE_APP, flush, liftFixture, rawSocket, sleep, type Client, type ClientKind, type Lifted } from './helpers.js';
 
 const LINKS_APP = fileURLToPath(new URL('./links-app', import.meta.url));
@@ -162,5 +163,47 @@ describe.skipIf(missing !== undefined)('two instances on one Redis', () => {
     await onA.request('get', `/user/${bob.id}`);
     pair.b.app.models['user']!.publish([bob.id], { hello: 'from B' });
     expect(await onA.next('user')).toStrictEqual({ hello: 'from B' });
+  });
+});
+
+describe('sockets.adapter settings', () => {
+  it('refuses the Redis adapter without sockets.url or REDIS_URL, in one sentence naming both', async () => {
+    vi.stubEnv('REDIS_URL', '');
+    onTestFinished(() => vi.unstubAllEnvs());
+    await expect(liftFixture({ sockets: { adapter: 'redis' } })).rejects.toThrow(
+      new LiftError("The setting sockets.url (config/sockets.ts) is not set, and neither is REDIS_URL, which sockets.adapter 'redis' needs; set one of them to a URL such as 'redis://127.0.0.1:6379'."),
+    );
+  });
+
+  it('refuses an unknown adapter, a URL that is not redis://, and polling without sticky routing', async () => {
+    await expect(liftFixture({ sockets: { adapter: 'memcached' } })).rejects.toThrow(/sockets.adapter \(config\/sockets.ts\) is "memcached", which sails-rt does not support; use 'redis'/);
+    await expect(liftFixture({ sockets: { adapter: 'redis', url: 'http://127.0.0.1:6379' } })).rejects.toThrow(/sockets.url \(config\/sockets.ts\) is a http:\/\/ URL, which the Redis adapter cannot use/);
+    await expect(liftFixture({ sockets: { adapter: 'redis', url: TEST_REDIS_URL, transports: ['websocket', 'polling'] } })).rejects.toThrow(
+      new LiftError(
+        "The setting sockets.transports (config/sockets.ts) lists 'polling', which across instances needs every request of a client routed to the same instance; use ['websocket'] (the default with sockets.adapter 'redis'), or set sockets.sticky: true if the proxy in front is sticky.",
+      ),
+    );
+    await expect(liftFixture({ sockets: { adapter: 'redis', url: TEST_REDIS_URL, keyPrefix: '' } })).rejects.toThrow(/sockets.keyPrefix/);
+  });
+
+  it('rejects lift in one sentence naming the URL when Redis does not answer, within about 5 s', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const started = Date.now();
+    await expect(liftFixture({ sockets: { adapter: 'redis', url } })).rejects.toThrow(
+      new RegExp(`^Could not connect to Redis at ${url.replaceAll('/', '\\/')} for sockets.adapter 'redis' \\(.*\\); start Redis there, or fix sockets.url \\(config\\/sockets.ts\\) or REDIS_URL\\.$`),
+    );
+    expect(Date.now() - started).toBeLessThan(8000);
+  });
+
+  it.skipIf(redisMissing !== undefined)('with the Redis adapter, websocket only by default; polling with sockets.sticky: true', async () => {
+    const prefix = uniquePrefix();
+    onTestFinished(() => deleteKeys(prefix));
+    const plain = await liftFixture({ sockets: { adapter: 'redis', url: TEST_REDIS_URL, keyPrefix: prefix } });
+    onTestFinished(() => plain.close());
+    const handshake = (url: string) => fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+    expect((await handshake(plain.app.url)).status).toBe(400);
+    const sticky = await liftFixture({ sockets: { adapter: 'redis', url: TEST_REDIS_URL, keyPrefix: prefix, transports: ['websocket', 'polling'], sticky: true } });
+    onTestFinished(() => sticky.close());
+    expect((await handshake(sticky.app.url)).status).toBe(200);
   });
 });
