@@ -6,9 +6,10 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { LiftError } from '../../src/runtime/index.js';
-import { serverDatabase, serverProblem } from '../store/databases.js';
+import { serverProblem } from '../store/databases.js';
 import { deleteKeys, freePort, redisProblem, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
-import { connect, FIXTURE_APP, flush, liftFixture, rawSocket, sleep, type Client, type ClientKind, type Lifted } from './helpers.js';
+import { flush, liftFixture, rawSocket, sleep, type Client } from './helpers.js';
+import { liftPair } from './redis-helpers.js';
 
 const LINKS_APP = fileURLToPath(new URL('./links-app', import.meta.url));
 const redisMissing = await redisProblem();
@@ -16,42 +17,6 @@ const postgresMissing = await serverProblem('postgres');
 if (postgresMissing !== undefined && process.env['CI'] === 'true') throw new Error(postgresMissing);
 const missing = redisMissing ?? postgresMissing;
 if (missing !== undefined) console.warn(`skipping the Redis scale-out tests: ${missing}`);
-
-interface Pair {
-  a: Lifted;
-  b: Lifted;
-  prefix: string;
-  /** A client of instance 'a' or 'b', closed with the pair. */
-  client(on: 'a' | 'b', kind?: ClientKind): Promise<Client>;
-}
-
-/** Two instances on one Redis stream (a prefix of their own) and one database, all removed when the test ends. */
-async function liftPair(appPath = FIXTURE_APP): Promise<Pair> {
-  const prefix = uniquePrefix();
-  const database = await serverDatabase('postgres');
-  const config = { sockets: { adapter: 'redis', url: TEST_REDIS_URL, keyPrefix: prefix }, datastores: { default: database.datastore } };
-  const clients: Client[] = [];
-  const lifted: Lifted[] = [];
-  onTestFinished(async () => {
-    for (const client of clients) client.close();
-    for (const instance of lifted) await instance.close();
-    await database.drop();
-    await deleteKeys(prefix);
-  });
-  lifted.push(await liftFixture(config, { appPath }));
-  lifted.push(await liftFixture(config, { appPath }));
-  const [a, b] = lifted as [Lifted, Lifted];
-  return {
-    a,
-    b,
-    prefix,
-    async client(on, kind = 'socket.io-client 4') {
-      const client = await connect(kind, (on === 'a' ? a : b).app.url);
-      clients.push(client);
-      return client;
-    },
-  };
-}
 
 async function post(client: Client, url: string, body: unknown): Promise<{ id: number } & Record<string, unknown>> {
   const reply = await client.request('post', url, body);
@@ -138,6 +103,22 @@ describe.skipIf(missing !== undefined)('two instances on one Redis', () => {
     expect(onA.events('news')).toHaveLength(3);
   });
 
+  it('a join and the broadcast right after it stay in order, every time, whichever instance the socket is on', async () => {
+    const pair = await liftPair();
+    const onA = await pair.client('a');
+    const onB = await pair.client('b');
+    for (let round = 0; round < 25; round += 1) {
+      for (const [index, [socket, from]] of ([[onA, pair.b], [onB, pair.b], [onA, pair.a]] as const).entries()) {
+        const room = `round-${round}-${index}`;
+        void from.app.sockets.join(rawSocket(socket).id as string, room);
+        from.app.sockets.broadcast(room, 'round', room);
+      }
+    }
+    await sleep(500);
+    expect(onA.events('round')).toHaveLength(50);
+    expect(onB.events('round')).toHaveLength(25);
+  });
+
   it('addRoomMembersToRooms, removeRoomMembersFromRooms, leaveAll, blast and Model.publish from B reach sockets on A', async () => {
     const pair = await liftPair();
     const onA = await pair.client('a');
@@ -169,7 +150,9 @@ describe.skipIf(missing !== undefined)('two instances on one Redis', () => {
 describe('sockets.adapter settings', () => {
   it('refuses the Redis adapter without sockets.url or REDIS_URL, in one sentence naming both', async () => {
     vi.stubEnv('REDIS_URL', '');
-    onTestFinished(() => vi.unstubAllEnvs());
+    onTestFinished(() => {
+      vi.unstubAllEnvs();
+    });
     await expect(liftFixture({ sockets: { adapter: 'redis' } })).rejects.toThrow(
       new LiftError("The setting sockets.url (config/sockets.ts) is not set, and neither is REDIS_URL, which sockets.adapter 'redis' needs; set one of them to a URL such as 'redis://127.0.0.1:6379'."),
     );
