@@ -20,10 +20,13 @@ export async function liftPair(appPath = FIXTURE_APP, url = TEST_REDIS_URL): Pro
   const clients: Client[] = [];
   const lifted: Lifted[] = [];
   onTestFinished(async () => {
-    for (const client of clients) client.close();
-    for (const instance of lifted) await instance.close();
-    await database.drop();
-    await deleteKeys(prefix, url).catch(() => {});
+    try {
+      for (const client of clients) client.close();
+      for (const instance of lifted) await instance.close();
+    } finally {
+      await database.drop();
+      await deleteKeys(prefix, url).catch(() => {});
+    }
   });
   lifted.push(await liftFixture(config, { appPath }));
   lifted.push(await liftFixture(config, { appPath }));
