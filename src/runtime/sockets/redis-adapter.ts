@@ -117,8 +117,11 @@ export async function createRedisAdapter(options: RedisAdapterOptions): Promise<
     await client.connect();
   } catch (error) {
     if (client.isOpen) client.destroy();
+    // node-redis gives up with our reconnectStrategy's error; the socket's own (ECONNREFUSED …) says more.
+    const socketError = (error as { socketError?: unknown }).socketError;
+    const reason = socketError instanceof Error ? `${socketError.message}, for ${timeout / 1000} s` : (error as Error).message;
     throw new LiftError(
-      `Could not connect to Redis at ${shown} for sockets.adapter 'redis' (${(error as Error).message}); start Redis there, or fix sockets.url (config/sockets.ts) or REDIS_URL.`,
+      `Could not connect to Redis at ${shown} for sockets.adapter 'redis' (${reason}); start Redis there, or fix sockets.url (config/sockets.ts) or REDIS_URL.`,
       { cause: error },
     );
   }
