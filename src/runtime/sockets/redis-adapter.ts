@@ -132,7 +132,16 @@ export async function createRedisAdapter(options: RedisAdapterOptions): Promise<
     adapter,
     async ready() {
       // duplicate() was called by createAdapter already; the XREAD starts once its copy is connected.
-      await Promise.all(duplicates.map((copy) => (copy.isReady ? undefined : new Promise((resolve) => copy.once('ready', resolve)))));
+      let timer: NodeJS.Timeout | undefined;
+      const connectedAll = Promise.all(duplicates.map((copy) => (copy.isReady ? undefined : new Promise((resolve) => copy.once('ready', resolve)))));
+      const gaveUp = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new LiftError(`Redis at ${shown} stopped answering while sails-rt connected to it for sockets.adapter 'redis'; check that it runs, then lift again.`)), timeout);
+      });
+      try {
+        await Promise.race([connectedAll, gaveUp]);
+      } finally {
+        clearTimeout(timer);
+      }
       await new Promise((resolve) => setImmediate(resolve));
     },
     async close() {
