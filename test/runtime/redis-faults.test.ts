@@ -63,6 +63,21 @@ describe.skipIf(missing !== undefined)('Redis faults', () => {
     expect(pair.a.logs.filter((line) => line.includes('answers again'))).toHaveLength(1);
   });
 
+  it('lowers at once and without a crash while Redis is away', async () => {
+    const port = await freePort();
+    const redis = await startRedisServer(port);
+    onTestFinished(() => redis.stop());
+    const pair = await liftPair(FIXTURE_APP, redis.url);
+    await pair.client('a');
+    await redis.stop();
+    await sleep(500);
+    const started = Date.now();
+    await pair.a.app.lower();
+    await pair.b.app.lower();
+    expect(Date.now() - started).toBeLessThan(2000);
+    await sleep(500);
+  });
+
   it('instances in processes of their own: pub-sub crosses; one killed, the other goes on serving and publishing', async () => {
     const prefix = uniquePrefix();
     const database = await serverDatabase('postgres');

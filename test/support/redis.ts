@@ -81,7 +81,7 @@ export async function startRedisServer(port: number): Promise<{ url: string; sto
   return {
     url,
     async stop() {
-      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
       await exited;
     },
   };

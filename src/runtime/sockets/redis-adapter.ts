@@ -96,6 +96,18 @@ export async function createRedisAdapter(options: RedisAdapterOptions): Promise<
       if (copy.isOpen) destroy();
     };
     overridden.xRead = (...args) => (closed ? new Promise(() => {}) : xRead(...args));
+    // The adapter leaves the promises of its connect and subscribe calls unhandled: once closed,
+    // their failure (destroyed while Redis was away) must not become an unhandled rejection.
+    for (const name of ['connect', 'subscribe', 'sSubscribe'] as const) {
+      const method = (copy as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name];
+      if (typeof method !== 'function') continue;
+      const call = method.bind(copy);
+      (copy as unknown as Record<string, unknown>)[name] = (...args: unknown[]) =>
+        call(...args).catch((error: unknown) => {
+          if (closed) return new Promise(() => {});
+          throw error;
+        });
+    }
     duplicates.push(copy);
     return copy;
   };
