@@ -117,7 +117,7 @@ export async function createRedisAdapter(options: RedisAdapterOptions): Promise<
     if (debug.enabled) debug('redis error: %s', error.message);
     if (!connected || down) return;
     down = true;
-    options.report?.(`sails-rt: Redis at ${shown} is unreachable (${error.message || error.name}); sockets on other instances miss this one's messages until it is back.`);
+    options.report?.(`sails-rt: Redis at ${shown} is unreachable (${error.message || error.name}); messages do not cross instances until it is back, and this instance's own sockets still get its own.`);
   });
   client.on('ready', () => {
     if (!down) return;
