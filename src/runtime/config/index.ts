@@ -92,8 +92,31 @@ export interface ModelsConfig {
 export interface SocketsConfig {
   /** The socket.io path (default '/socket.io'). */
   path?: string;
-  /** Allowed transports (default ['websocket', 'polling']). */
+  /**
+   * Allowed transports (default ['websocket', 'polling'], or ['websocket'] with `adapter: 'redis'`).
+   * With the Redis adapter, 'polling' needs `sticky: true` (docs/deploy.md, Several instances).
+   */
   transports?: ('websocket' | 'polling')[];
+  /**
+   * 'redis': rooms, broadcasts and pub-sub reach the sockets of every instance lifted on the same
+   * Redis, through a Redis stream (docs/deploy.md, Several instances). Absent: one process, in memory.
+   *
+   * @example export const sockets = { adapter: 'redis', url: process.env['REDIS_URL'] };
+   */
+  adapter?: 'redis';
+  /** The Redis URL for `adapter: 'redis'` (default: the REDIS_URL environment variable), e.g. 'redis://127.0.0.1:6379'. */
+  url?: string;
+  /**
+   * What the adapter's stream, channels and keys in Redis are named after (default 'socket.io'):
+   * apps sharing one Redis each need their own.
+   */
+  keyPrefix?: string;
+  /**
+   * true says the proxy in front routes every request of one client to the same instance (sticky
+   * sessions), which long-polling needs across instances; only then may `transports` list 'polling'
+   * with `adapter: 'redis'`.
+   */
+  sticky?: boolean;
   /**
    * Largest message a client may send, in bytes (default 1e6, socket.io's own default; Sails
    * uses 1e8). Also the `maxPayload` announced in the handshake.
@@ -315,8 +338,9 @@ function checkConfig(config: SailsConfig): SailsConfig {
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 1000)) {
     refuseSetting('http.connectionTimeout (config/http.ts)', `is ${JSON.stringify(timeout)}`, `use a number of milliseconds of 1000 or more, such as ${DEFAULT_CONNECTION_TIMEOUT}`);
   }
+  checkSocketsAdapter(sockets);
   // A long-polling socket's GET waits up to socket.io's ping interval (25 s) with nothing sent.
-  const polling = sockets.transports === undefined || sockets.transports.includes('polling');
+  const polling = socketTransports(sockets).includes('polling');
   if (typeof timeout === 'number' && polling && timeout < MIN_TIMEOUT_WITH_POLLING) {
     refuseSetting(
       'http.connectionTimeout (config/http.ts)',
@@ -444,6 +468,60 @@ function checkConfig(config: SailsConfig): SailsConfig {
     refuseSetting('datastores.default.exclusive (config/datastores.ts)', `is ${JSON.stringify(store.exclusive)}`, 'use true or false');
   }
   return config;
+}
+
+/** The transports socket.io allows: the setting, else both in one process and websocket only across instances. */
+export function socketTransports(sockets: SocketsConfig): ('websocket' | 'polling')[] {
+  return sockets.transports ?? (sockets.adapter === 'redis' ? ['websocket'] : ['websocket', 'polling']);
+}
+
+/** The Redis URL of `adapter: 'redis'`: the setting, else REDIS_URL. */
+export function socketsRedisUrl(sockets: SocketsConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return sockets.url ?? (env['REDIS_URL'] || undefined);
+}
+
+function checkSocketsAdapter(sockets: SocketsConfig): void {
+  const file = 'config/sockets.ts';
+  if (sockets.adapter !== undefined && sockets.adapter !== 'redis') {
+    refuseSetting('sockets.adapter', `is ${JSON.stringify(sockets.adapter)}, which sails-rt does not support`, "use 'redis' to run several instances, or leave it out for one process", file);
+  }
+  if (sockets.sticky !== undefined && typeof sockets.sticky !== 'boolean') {
+    refuseSetting('sockets.sticky', `is ${JSON.stringify(sockets.sticky)}`, 'use true or false', file);
+  }
+  if (sockets.keyPrefix !== undefined && (typeof sockets.keyPrefix !== 'string' || sockets.keyPrefix === '')) {
+    refuseSetting('sockets.keyPrefix', `is ${JSON.stringify(sockets.keyPrefix)}`, "use a non-empty string such as 'myapp'", file);
+  }
+  if (sockets.url !== undefined && (typeof sockets.url !== 'string' || sockets.url === '')) {
+    refuseSetting('sockets.url', 'must be a non-empty string', "use a URL such as 'redis://127.0.0.1:6379', or leave it out to read REDIS_URL", file);
+  }
+  if (sockets.adapter !== 'redis') return;
+  const url = socketsRedisUrl(sockets);
+  if (url === undefined) {
+    refuseSetting('sockets.url', "is not set, and neither is REDIS_URL, which sockets.adapter 'redis' needs", "set one of them to a URL such as 'redis://127.0.0.1:6379'", file);
+  }
+  let scheme: string | undefined;
+  try {
+    scheme = new URL(url).protocol;
+  } catch {
+    scheme = undefined;
+  }
+  if (scheme !== 'redis:' && scheme !== 'rediss:') {
+    refuseSetting(
+      `sockets.url (${file}${sockets.url === undefined ? ', here from REDIS_URL' : ''})`,
+      `is ${scheme === undefined ? 'not a URL' : `a ${scheme}// URL`}, which the Redis adapter cannot use`,
+      "use a URL such as 'redis://127.0.0.1:6379'",
+    );
+  }
+  // Each long-polling request is a new HTTP request, which a proxy without sticky routing may hand to
+  // another instance, one that does not know the connection.
+  if (sockets.transports?.includes('polling') && sockets.sticky !== true) {
+    refuseSetting(
+      'sockets.transports',
+      "lists 'polling', which across instances needs every request of a client routed to the same instance",
+      "use ['websocket'] (the default with sockets.adapter 'redis'), or set sockets.sticky: true if the proxy in front is sticky",
+      file,
+    );
+  }
 }
 
 /** Merges `source` into `target`: plain objects recursively, everything else replaced. */

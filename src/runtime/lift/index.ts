@@ -12,7 +12,7 @@ import { loadModels } from '../../schema/load/index.js';
 import { forgetApp, setCurrentApp, type SailsApp } from '../app/index.js';
 import { blueprintActions } from '../blueprints/index.js';
 import { describeModels, MODEL_LIST_ACTION, MODEL_LIST_PATH, modelListEntry } from '../blueprints/model-list.js';
-import { connectionLimits, DEFAULT_CONNECTION_TIMEOUT, DEFAULT_MAX_PAGE_BYTES, loadConfig, type RouteTarget, type SailsConfig } from '../config/index.js';
+import { connectionLimits, DEFAULT_CONNECTION_TIMEOUT, DEFAULT_MAX_PAGE_BYTES, loadConfig, socketsRedisUrl, type RouteTarget, type SailsConfig } from '../config/index.js';
 import { actionIdentity, loadControllers, type ActionTable } from '../controllers/index.js';
 import { LiftError } from '../errors.js';
 import { createHttpServer } from '../http/index.js';
@@ -25,7 +25,7 @@ import { PubSub } from '../pubsub/index.js';
 import { Router, VERBS, type RouteEntry, type Verb } from '../router/index.js';
 import { Security } from '../security/index.js';
 import { RANDOM_SECRET_WARNING } from '../session/index.js';
-import { createSocketServer, createSocketsApi, DEFAULT_SOCKET_PATH } from '../sockets/index.js';
+import { createSocketServer, createSocketsApi, DEFAULT_SOCKET_PATH, type RedisAdapter } from '../sockets/index.js';
 import { DeferredStore, openStore, storeLabel, type SchemaChanges, type Store } from '../store/index.js';
 import { temporaryDatabase, type TemporaryDatabase } from '../store/temporary.js';
 import { keepCompileCache } from '../compile-cache.js';
@@ -110,8 +110,11 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
     const http = await createHttpServer({ router, production, assetsDir: join(appPath, 'assets'), limits: connectionLimits(config.http, 'http'), connectionTimeout: config.http?.connectionTimeout ?? DEFAULT_CONNECTION_TIMEOUT, log, appPath, cors: security.cors, appLog, trust });
     opened.http = http;
     debug('HTTP server made');
-    const io = createSocketServer(http.server, config.sockets, router, production, log, { appLog, trust }, security.serverOptions);
+    const redis = await redisAdapter(config, appLog);
+    opened.redis = redis;
+    const io = createSocketServer(http.server, config.sockets, router, production, log, { appLog, trust }, redis ? { ...security.serverOptions, adapter: redis.adapter } : security.serverOptions);
     opened.io = io;
+    await redis?.ready();
     security.attachSockets(io);
     const pubsub = new PubSub(io, config.blueprints.mirror === true);
     debug('socket server made');
@@ -311,7 +314,16 @@ function listenError(error: unknown, port: number, host: string): LiftError {
   return new LiftError(`Could not listen on ${host}:${port} (${(error as Error).message}); check the host and port settings.`, { cause: error });
 }
 
+/** With `sockets.adapter: 'redis'`: connected (or a LiftError) before the socket server exists. */
+async function redisAdapter(config: SailsConfig, appLog: AppLog): Promise<RedisAdapter | undefined> {
+  const url = config.sockets.adapter === 'redis' ? socketsRedisUrl(config.sockets) : undefined;
+  if (url === undefined) return undefined;
+  const { createRedisAdapter } = await import('../sockets/redis-adapter.js');
+  return createRedisAdapter({ url, keyPrefix: config.sockets.keyPrefix, report: (line) => appLog.sails.warn(line) });
+}
+
 interface Opened {
+  redis?: RedisAdapter;
   temporary?: TemporaryDatabase;
   store?: Store;
   http?: FastifyInstance;
@@ -320,13 +332,17 @@ interface Opened {
 }
 
 async function closeAll(opened: Opened): Promise<void> {
-  const { io, http, store, security, temporary } = opened;
+  const { io, http, store, security, temporary, redis } = opened;
   security?.close();
   if (io) {
-    io.disconnectSockets(true);
+    // Only this instance's sockets: with the Redis adapter, io.disconnectSockets() would reach every instance's.
+    io.local.disconnectSockets(true);
     // Closing the engine (not io.close(), which would also close the HTTP server under Fastify).
     io.engine.close();
+    // Stops the adapter reading the stream before its connections go.
+    await io.of('/').adapter.close();
   }
+  await redis?.close();
   try {
     if (http) await http.close();
     if (store) await store.close();

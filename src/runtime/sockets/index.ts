@@ -1,17 +1,21 @@
 /** socket.io 4 on the app's HTTP server, speaking to sails.io.js 1.2.1 (EIO3) and socket.io-client 4 alike. */
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
-import { connectionLimits, type SocketsConfig } from '../config/index.js';
+import { connectionLimits, socketTransports, type SocketsConfig } from '../config/index.js';
 import type { AppLog } from '../log/index.js';
 import type { TrustFunction } from '../proxies/index.js';
 import type { Router } from '../router/index.js';
 import { handleVirtualRequests } from './virtual-request.js';
 
 export { createSocketsApi, type SocketsApi, type SocketTarget } from './sails-sockets.js';
+export { createRedisAdapter, FIRST_CONNECT_TIMEOUT, redisNames, type RedisAdapter, type RedisAdapterOptions } from './redis-adapter.js';
 
 export const DEFAULT_SOCKET_PATH = '/socket.io';
 
-/** `extra`: options from other layers, e.g. the handshake checks of security/ (allowRequest, cors). */
+/**
+ * `extra`: options from other layers, e.g. the handshake checks of security/ (allowRequest, cors),
+ * or the Redis adapter (`createRedisAdapter`).
+ */
 export function createSocketServer(
   http: HttpServer,
   config: SocketsConfig,
@@ -25,7 +29,7 @@ export function createSocketServer(
     // sails.io.js 1.2.1 bundles socket.io-client 2.0.3, which speaks Engine.IO 3.
     allowEIO3: true,
     path: config.path ?? DEFAULT_SOCKET_PATH,
-    transports: config.transports ?? ['websocket', 'polling'],
+    transports: socketTransports(config),
     pingInterval: 25_000,
     pingTimeout: 60_000,
     maxHttpBufferSize: config.maxHttpBufferSize ?? 1e6,

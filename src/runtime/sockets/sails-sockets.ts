@@ -58,8 +58,7 @@ export function createSocketsApi(io: Server): SocketsApi {
           if (done instanceof Promise) pending.push(done);
         } else if (typeof target === 'string') {
           // Not on this server: the adapter forwards it to the server that has it.
-          if (kind === 'join') io.in(target).socketsJoin(room);
-          else io.in(target).socketsLeave(room);
+          pending.push(moveMembers(io, kind, [target], [room]));
         } else if (debug.enabled) {
           debug('sails.sockets.%s(): ignored something that is not a socket (an HTTP request?)', kind);
         }
@@ -123,9 +122,7 @@ export function createSocketsApi(io: Server): SocketsApi {
     (sourceRoom: string, destRooms: string | readonly string[], cb?: Callback): Promise<void> => {
       if (typeof sourceRoom !== 'string') throw usage(`The source room must be a string, got ${JSON.stringify(sourceRoom)}.`);
       const rooms = (typeof destRooms === 'string' ? [destRooms] : [...destRooms]).filter((r) => typeof r === 'string');
-      if (kind === 'join') io.in(sourceRoom).socketsJoin(rooms);
-      else io.in(sourceRoom).socketsLeave(rooms);
-      return settle(Promise.resolve(), cb);
+      return settle(moveMembers(io, kind, [sourceRoom], rooms), cb);
     };
 
   return {
@@ -148,13 +145,27 @@ export function createSocketsApi(io: Server): SocketsApi {
     removeRoomMembersFromRooms: roomsToRooms('leave'),
     async leaveAll(sourceRoom, cb) {
       const work = (async () => {
-        for (const socket of await io.in(sourceRoom).fetchSockets()) {
-          for (const room of socket.rooms) if (room !== socket.id) socket.leave(room);
-        }
+        // Sockets on every instance, with their rooms as their own instance knows them.
+        const members = await io.in(sourceRoom).fetchSockets();
+        await Promise.all(members.map((socket) => moveMembers(io, 'leave', [socket.id], [...socket.rooms].filter((room) => room !== socket.id))));
       })();
       return settle(work, cb);
     },
   };
+}
+
+/**
+ * Every socket in `from`, on any instance, joins or leaves `rooms`. In one process that is done
+ * when this returns; with the Redis adapter it resolves once the operation is in the stream (after
+ * anything this instance sent before it, before anything it sends after) and applied here.
+ */
+export function moveMembers(io: Server, kind: 'join' | 'leave', from: readonly string[], rooms: readonly string[]): Promise<void> {
+  if (rooms.length === 0) return Promise.resolve();
+  const adapter = io.of('/').adapter;
+  const target = { rooms: new Set(from), except: new Set<string>(), flags: {} };
+  // socket.io types these as void; the cluster adapters (Redis among them) return the promise of their publish.
+  const done: unknown = kind === 'join' ? adapter.addSockets(target, [...rooms]) : adapter.delSockets(target, [...rooms]);
+  return Promise.resolve(done).then(() => {});
 }
 
 function usage(message: string): SailsRtError {
