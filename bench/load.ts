@@ -8,7 +8,7 @@
  *     <path> may be a comma-separated list: socket i then asks for path i (mod the list's length)
  *   tsx bench/load.ts writes <url> <sockets> <seconds> <path>
  *     the throughput loops, each request a POST <path> creating a record ({ name, email })
- *   tsx bench/load.ts fanout <url> <subscribers> <creates>
+ *   tsx bench/load.ts fanout <url>[,<url>…] <subscribers> <creates>
  *   tsx bench/load.ts http <url> <connections> <seconds> <path>
  *     closed loops of HTTP GET <path>, one per keep-alive connection
  *   tsx bench/load.ts flood <url> <sockets> <seconds> <path> <flood path>
@@ -22,12 +22,12 @@ type Jwr = { statusCode: number; body: unknown };
 
 const [mode, url = '', a = '50', b = '5', path = '/user/1'] = process.argv.slice(2);
 
-async function connect(count: number): Promise<Socket[]> {
+async function connect(count: number, to = url): Promise<Socket[]> {
   const sockets: Socket[] = [];
   for (let i = 0; i < count; i += 50) {
     // The SDK version sails.io.js sends: Sails refuses requests from a socket without it; the others ignore it.
     const batch = Array.from({ length: Math.min(50, count - i) }, () =>
-      io(url, { transports: ['websocket'], forceNew: true, reconnection: false, query: { __sails_io_sdk_version: '1.2.1' } }),
+      io(to, { transports: ['websocket'], forceNew: true, reconnection: false, query: { __sails_io_sdk_version: '1.2.1' } }),
     );
     await Promise.all(batch.map((s) => new Promise<void>((resolve, reject) => {
       s.once('connect', () => resolve());
@@ -143,8 +143,19 @@ async function startFlood(floodPath: string): Promise<{ stop(): { sent: number; 
   };
 }
 
+/**
+ * `subscribers` sockets watch the user model, then one more socket creates `creates` users; counts
+ * the `created` messages heard. `url` may be a comma-separated list of instances of one app: the
+ * watchers are spread over them in turn, and the creator talks to the first. Prints `counting`
+ * once every watcher is subscribed and `counted` once the last message came (or the wait ended).
+ */
 async function fanout(subscribers: number, creates: number): Promise<void> {
-  const listeners = await connect(subscribers);
+  const urls = url.split(',');
+  const listeners: Socket[] = [];
+  for (let i = 0; i < urls.length; i++) {
+    const share = Math.floor(subscribers / urls.length) + (i < subscribers % urls.length ? 1 : 0);
+    listeners.push(...(await connect(share, urls[i]!)));
+  }
   let received = 0;
   let last = 0;
   for (const socket of listeners) {
@@ -157,7 +168,8 @@ async function fanout(subscribers: number, creates: number): Promise<void> {
   }
   // find subscribes each socket to the class room, so it hears about new records.
   await Promise.all(listeners.map((s) => send(s, 'get', '/user', { limit: 1 })));
-  const [creator] = await connect(1);
+  const [creator] = await connect(1, urls[0]!);
+  console.log('counting');
   const expected = subscribers * creates;
   const started = performance.now();
   const stamp = Date.now();
@@ -169,6 +181,7 @@ async function fanout(subscribers: number, creates: number): Promise<void> {
   while (received < expected && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   // Anything past the expected count would be a duplicate: wait a moment to see it.
   await new Promise((resolve) => setTimeout(resolve, 200));
+  console.log('counted');
   const seconds = (last - started) / 1000;
   console.log(JSON.stringify({ subscribers, creates, expected, delivered: received, lost: expected - received, seconds: Number(seconds.toFixed(2)), eventsPerSecond: Math.round(received / seconds) }));
   for (const socket of [...listeners, creator!]) socket.close();

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures, asserts nothing. It ends with six ratios, each figure next to its
+ * `npm run bench`: measures, asserts nothing. It ends with seven ratios, each figure next to its
  * peer measured in the same run:
  *
  * 1. lift to first answer (spawn to the first 200 to GET /user), `sails-rt lift` vs `sails lift`
@@ -16,6 +16,8 @@
  * 6. server CPU per socket `GET /user/:id` on PostgreSQL vs SQLite, the same app (bench/stores.ts),
  *    with `POST /user`, fan-out and MySQL's figures beside it, and the database's own CPU apart
  *    (BENCH_STORES=0 skips it).
+ * 7. fan-out on two instances sharing Redis and PostgreSQL vs one instance alone: server CPU per
+ *    delivered event, events lost, Redis' traffic per create (bench/scale.ts; BENCH_SCALE=0 skips it).
  *
  * Along the way: Sails' own CPU per HTTP and socket request (BENCH_SAILS_CPU=0 skips it),
  * fan-out (subscribers that hear every `created`), the same socket loops while one more socket
@@ -33,6 +35,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCliTimes } from './cli-times.js';
 import { measurePopulate } from './populate.js';
+import { measureScale } from './scale.js';
 import { countedLoad, cpuSeconds, load, start, stop, type Server } from './processes.js';
 import { measureStores } from './stores.js';
 import { makeSailsApp, SAILS_MODEL_ARGS, sailsCli, sailsNewArgs } from './sails-peer.js';
@@ -49,6 +52,8 @@ const CPU_ROUNDS = Number(process.env['BENCH_CPU_ROUNDS'] ?? 5);
 const SAILS_CPU = process.env['BENCH_SAILS_CPU'] !== '0';
 /** BENCH_STORES=0 skips the PostgreSQL and MySQL figures (which need both servers running). */
 const STORES = process.env['BENCH_STORES'] !== '0';
+/** BENCH_SCALE=0 skips the several-instances figures (which need PostgreSQL and Redis running). */
+const SCALE = process.env['BENCH_SCALE'] !== '0';
 /** BENCH_ONLY=cpu: only ratios 4 and 5 (with their servers), for measuring a change to the request path. */
 const ONLY_CPU = process.env['BENCH_ONLY'] === 'cpu';
 /** BENCH_ONLY=cli: only ratios 1 to 3 (lift, generate model, new), for measuring a change to start-up. */
@@ -311,6 +316,12 @@ try {
     // 6. The stores: the same app on SQLite, PostgreSQL and MySQL (bench/stores.ts).
     if (STORES) {
       const lines = await measureStores({ root, work, cli, env: ENV, sockets: SOCKETS, seconds: SECONDS, subscribers: SUBSCRIBERS, creates: CREATES });
+      ratios.push(...lines);
+    }
+
+    // 7. Several instances: fan-out through Redis (bench/scale.ts).
+    if (SCALE) {
+      const lines = await measureScale({ root, work, cli, env: ENV, subscribers: SUBSCRIBERS, creates: CREATES });
       ratios.push(...lines);
     }
 
