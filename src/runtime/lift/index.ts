@@ -84,7 +84,7 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
   const models = await loadModels(appPath);
   resolveEncryptionKeys(models, config.models?.dataEncryptionKeys);
   const actions = await loadControllers(appPath);
-  const security = await Security.prepare(config, production);
+  const security = await Security.prepare(config, production, log);
   if (security.sessions.randomSecret) log(RANDOM_SECRET_WARNING);
 
   const opened: Opened = { security };
@@ -309,7 +309,6 @@ interface Opened {
 
 async function closeAll(opened: Opened): Promise<void> {
   const { io, http, store, security, temporary } = opened;
-  security?.close();
   if (io) {
     io.disconnectSockets(true);
     // Closing the engine (not io.close(), which would also close the HTTP server under Fastify).
@@ -319,6 +318,8 @@ async function closeAll(opened: Opened): Promise<void> {
     if (http) await http.close();
     if (store) await store.close();
   } finally {
+    // After the HTTP server: a request still answering saves its session first.
+    await security?.close();
     // Once its pool is closed: PostgreSQL refuses to drop a database with connections to it.
     if (temporary) await temporary.drop();
   }
