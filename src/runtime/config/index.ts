@@ -127,6 +127,10 @@ export interface SocketsConfig {
    * the log. Keep it above twice `blueprints.maxPageBytes` so a full page never ends a socket.
    */
   maxBufferedBytes?: number;
+  /** 'redis': rooms and messages reach the sockets of every instance through Redis (what `sails-rt new --redis` writes). */
+  adapter?: 'redis';
+  /** With `adapter: 'redis'`: the server (default: the REDIS_URL environment variable). */
+  url?: string;
 }
 
 /** `config/http.ts`: limits per HTTP connection, the same as `sockets.maxInFlight` and `maxBufferedBytes`. */
