@@ -19,9 +19,10 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
  * and is large (ts-morph, typescript), prompts (the CLI turns its colours off through its own
  * copy of kleur), ws' optional native helpers, and the PostgreSQL and MySQL drivers (loaded
  * only by an app that uses them, through import(), so a SQLite app's lift never reads them; pg's
- * optional native binding with them).
+ * optional native binding with them), and the same for the Redis session store's node-redis and
+ * connect-redis (bundled, a dynamic import of node-redis's CommonJS lost its named exports).
  */
-const EXTERNAL = ['better-sqlite3', 'esbuild', 'ts-morph', 'typescript', 'prompts', 'bufferutil', 'utf-8-validate', 'pg', 'pg-native', 'mysql2'];
+const EXTERNAL = ['better-sqlite3', 'esbuild', 'ts-morph', 'typescript', 'prompts', 'bufferutil', 'utf-8-validate', 'pg', 'pg-native', 'mysql2', 'redis', 'connect-redis'];
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], {

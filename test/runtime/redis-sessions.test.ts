@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Req } from '../../src/runtime/index.js';
@@ -162,10 +162,25 @@ describe('session.store: redis at lift', () => {
     const port = await freePort();
     const started = Date.now();
     await expect(liftOnRedis(`redis://:hunter2@127.0.0.1:${port}`)).rejects.toThrow(
-      new RegExp(`^The session store Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(session\\.url in config/session\\.ts, else REDIS_URL\\) did not answer within 5 s \\(.*ECONNREFUSED.*\\); start Redis there, or point REDIS_URL at a running server\\.$`),
+      new RegExp(`^The session store Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(session\\.url in config/session\\.ts, else REDIS_URL\\) could not be reached \\(.*ECONNREFUSED.*\\); start Redis there, or point REDIS_URL at a running server\\.$`),
     );
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  it('gives up after 5 s on a port that accepts connections but never answers', async () => {
+    const accepted = new Set<Socket>();
+    const silent = createServer((socket) => accepted.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => {
+      for (const socket of accepted) socket.destroy();
+      silent.close();
+    });
+    const address = silent.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const started = Date.now();
+    await expect(liftOnRedis(`redis://127.0.0.1:${port}`)).rejects.toThrow('could not be reached (no answer within 5 s); start Redis there');
+    expect(Date.now() - started).toBeLessThan(8000);
+  }, 15_000);
 
   it('refuses store: redis with neither session.url nor REDIS_URL, in one sentence with an example', async () => {
     const saved = process.env['REDIS_URL'];

@@ -42,14 +42,29 @@ export async function openRedisSessionStore(settings: RedisSessionSettings, log:
     },
   });
   const store = new RedisSessionStore(client, RedisStore, settings.prefix, shown, log);
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+  });
   try {
-    await client.connect();
+    // Bounded as a whole: node-redis's connectTimeout covers the TCP connection only, and a port
+    // that accepts but never answers (a stalled server, something else than Redis) would hold
+    // connect() until it closes.
+    const answered = client.connect().then(() => client.ping());
+    answered.catch(() => {}); // when the timer wins, destroy() below rejects it, with nobody waiting
+    await Promise.race([answered, silent]);
   } catch (error) {
-    if (client.isOpen) client.destroy();
+    try {
+      client.destroy();
+    } catch {
+      // Already closed: the reconnect strategy gave up on the first failure.
+    }
     throw new LiftError(
-      `The session store Redis at ${shown} (session.url in config/session.ts, else REDIS_URL) did not answer within ${CONNECT_TIMEOUT_MS / 1000} s (${(error as Error).message}); start Redis there, or point REDIS_URL at a running server.`,
+      `The session store Redis at ${shown} (session.url in config/session.ts, else REDIS_URL) could not be reached (${(error as Error).message}); start Redis there, or point REDIS_URL at a running server.`,
       { cause: error },
     );
+  } finally {
+    clearTimeout(timer);
   }
   connected = true;
   store.live = true;
