@@ -124,8 +124,17 @@ describe.skipIf(!available)('sessions on Redis, two instances', () => {
     const bare = await connect('socket.io-client 4', app.app.url, { query: 'nosession=true' });
     onTestFinished(() => [socket, bare].forEach((client) => client.close()));
 
-    await stopRedis(redis);
     const unavailable = { code: 'E_SESSION_STORE_UNAVAILABLE', message: expect.stringMatching(/^The session store is unavailable/) };
+    // A Redis that is connected but stalls: the request gets its 503 after 5 s, not never.
+    const admin = createClient({ url });
+    await admin.connect();
+    await admin.sendCommand(['CLIENT', 'PAUSE', '7000', 'ALL']);
+    const stalled = Date.now();
+    expect(await http.request('get', '/session')).toMatchObject({ statusCode: 503, body: unavailable });
+    expect(Date.now() - stalled).toBeGreaterThanOrEqual(4900);
+    admin.destroy();
+
+    await stopRedis(redis);
     // Reading the session fails, over HTTP and over a socket; never an empty session instead.
     expect(await http.request('get', '/session')).toMatchObject({ statusCode: 503, body: unavailable });
     expect(await socket.request('get', '/session')).toMatchObject({ statusCode: 503, body: unavailable });
@@ -154,7 +163,7 @@ describe.skipIf(!available)('sessions on Redis, two instances', () => {
     expect((await http.request('post', '/login', { name: 'ann' })).statusCode).toBe(200);
     expect((await socket.request('get', '/session')).body).toStrictEqual({ session: { userId: 'ann' }, hasCsrfSecret: false });
     expect(app.lines.filter((line) => line.includes('is unreachable'))).toHaveLength(1);
-  });
+  }, 30_000);
 });
 
 describe('session.store: redis at lift', () => {

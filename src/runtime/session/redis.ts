@@ -34,7 +34,6 @@ export async function openRedisSessionStore(settings: RedisSessionSettings, log:
     // While Redis is away a command fails at once (the request gets its 503) instead of waiting
     // in a queue for a server that may take minutes to come back.
     disableOfflineQueue: true,
-    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
     socket: {
       connectTimeout: CONNECT_TIMEOUT_MS,
       // At lift, the first failure is final (lift reports it); afterwards, keep trying.
@@ -103,17 +102,17 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async get(sid: string): Promise<SessionData | undefined> {
-    const data = (await this.store.get(sid)) as SessionData | null;
+    const data = (await bounded(this.store.get(sid))) as SessionData | null;
     return data ?? undefined;
   }
 
   async set(sid: string, data: SessionData, maxAge: number): Promise<void> {
     this.maxAges.set(data, maxAge);
-    await this.store.set(sid, data as Parameters<RedisStore['set']>[1]);
+    await bounded(this.store.set(sid, data as Parameters<RedisStore['set']>[1]));
   }
 
   async destroy(sid: string): Promise<void> {
-    await this.store.destroy(sid);
+    await bounded(this.store.destroy(sid));
   }
 
   async close(): Promise<void> {
@@ -128,4 +127,17 @@ export class RedisSessionStore implements SessionStore {
     this.down = true;
     this.log(`sails-rt: the session store Redis at ${this.shown} is unreachable (${error.message}); requests that use a session get 503 E_SESSION_STORE_UNAVAILABLE until it is back.`);
   }
+}
+
+/**
+ * `command`, or a rejection once it has taken COMMAND_TIMEOUT_MS: a connected Redis that stalls
+ * (paused, swapping) would otherwise hold the request for as long (node-redis 5's own command
+ * timeout did not end a command whose reply was late). The command may still complete later.
+ */
+function bounded<T>(command: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${COMMAND_TIMEOUT_MS / 1000} s`)), COMMAND_TIMEOUT_MS);
+  });
+  return Promise.race([command, late]).finally(() => clearTimeout(timer));
 }
