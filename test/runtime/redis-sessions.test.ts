@@ -200,6 +200,12 @@ describe('session.store: redis at lift', () => {
     await expect(liftSecure({ session: { secret: SECRET, store: 'redis' } })).rejects.toThrow(
       "The setting session.url (config/session.ts) is not set, and neither is the REDIS_URL environment variable, which session.store: 'redis' needs; set REDIS_URL (or session.url) to the Redis server, such as redis://127.0.0.1:6379.",
     );
+    await expect(liftSecure({ session: { secret: SECRET, store: 'redis', url: 'http://app:hunter2@cache:6379' } })).rejects.toThrow(
+      'The setting session.url (config/session.ts) is "http://app:***@cache:6379/", not a Redis URL; use a URL such as redis://127.0.0.1:6379 (rediss:// for TLS).',
+    );
+    await expect(liftSecure({ session: { secret: SECRET, store: 'redis', url: REDIS_URL, prefix: '' } })).rejects.toThrow(
+      "The setting session.prefix (config/session.ts) is \"\"; use a short non-empty string such as 'sess:'.",
+    );
     await expect(liftSecure({ session: { secret: SECRET, url: 'redis://127.0.0.1:6379' } })).rejects.toThrow(
       "The setting session.url (config/session.ts) is set but session.store is not 'redis'; set store: 'redis', or remove it.",
     );
