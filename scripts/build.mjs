@@ -20,10 +20,10 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
  * and is large (ts-morph, typescript), prompts (the CLI turns its colours off through its own
  * copy of kleur), ws' optional native helpers, and the PostgreSQL and MySQL drivers (loaded
  * only by an app that uses them, through import(), so a SQLite app's lift never reads them; pg's
- * optional native binding with them), and likewise redis with socket.io's Redis streams adapter
- * (only with sockets.adapter 'redis').
+ * optional native binding with them), and likewise node-redis with socket.io's Redis streams
+ * adapter (only with sockets.adapter 'redis') and connect-redis (only with session.store 'redis').
  */
-const EXTERNAL = ['better-sqlite3', 'esbuild', 'ts-morph', 'typescript', 'prompts', 'bufferutil', 'utf-8-validate', 'pg', 'pg-native', 'mysql2', 'redis', '@socket.io/redis-streams-adapter'];
+const EXTERNAL = ['better-sqlite3', 'esbuild', 'ts-morph', 'typescript', 'prompts', 'bufferutil', 'utf-8-validate', 'pg', 'pg-native', 'mysql2', 'redis', '@socket.io/redis-streams-adapter', 'connect-redis'];
 
 /**
  * A build with nothing changed since the last one does nothing (`npm run demo` and `npm test`
