@@ -141,7 +141,7 @@ export async function superviseInstances(context: CliContext, options: Instances
     const quick = performance.now() - slot.forkedAt < QUICK_EXIT_MS;
     quickExits = quick ? quickExits + 1 : 0;
     if (quickExits >= QUICK_EXITS_LIMIT) {
-      return fail(`${which} exited within ${QUICK_EXIT_MS / 1000} s of starting ${QUICK_EXITS_LIMIT} times in a row (${how}; error above), so lift --instances gave up; fix the cause and lift again.`);
+      return fail(`${which} exited within ${QUICK_EXIT_MS / 1000} s of starting ${QUICK_EXITS_LIMIT} times in a row (${how}; error above, if any), so lift --instances gave up; fix the cause and lift again.`);
     }
     context.stdout(`sails-rt: ${which} exited unexpectedly (${how}; error above, if any); starting another.\n`);
     fork(slot.number);

@@ -66,18 +66,23 @@ async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
   readAppEnvFile(app.path, context.stdout);
   if (instances > 1) {
     const [{ loadConfig }, { sharingProblem, superviseInstances }] = await Promise.all([import('../../runtime/config/index.js'), import('../instances.js')]);
-    // Refused here, before any process starts: what one process keeps to itself would split the app.
-    const problem = sharingProblem(await loadConfig(app.path, process.env['NODE_ENV'] ?? 'development'));
-    if (problem !== undefined) throw new CliError(problem);
-    await superviseInstances(context, {
-      appPath: app.path,
-      appName: app.name,
-      count: instances,
-      stopped: stopSignal(),
-      ...(flags.port !== undefined ? { port: flags.port } : {}),
-      ...(flags.host !== undefined ? { host: flags.host } : {}),
-    });
-    setTimeout(() => process.exit(process.exitCode ?? 0), LOWERED_GRACE_MS).unref();
+    try {
+      // Refused here, before any process starts: what one process keeps to itself would split the app.
+      const problem = sharingProblem(await loadConfig(app.path, process.env['NODE_ENV'] ?? 'development'));
+      if (problem !== undefined) throw new CliError(problem);
+      await superviseInstances(context, {
+        appPath: app.path,
+        appName: app.name,
+        count: instances,
+        stopped: stopSignal(),
+        ...(flags.port !== undefined ? { port: flags.port } : {}),
+        ...(flags.host !== undefined ? { host: flags.host } : {}),
+      });
+    } finally {
+      // The app's config files ran in this process too, and what they opened (a session store's
+      // Redis client, say) is nobody's to close here: it must not keep the primary alive.
+      setTimeout(() => process.exit(), LOWERED_GRACE_MS / 10).unref();
+    }
     return;
   }
   if (cluster.isWorker) return runInstance(context, app.path, flags);
@@ -132,6 +137,8 @@ async function runInstance(context: CliContext, appPath: string, flags: LiftFlag
   process.on('SIGINT', () => {});
   const stopped = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
   const { lift } = await import('../../runtime/lift/index.js');
+  // A worker that fails to lift leaves once its error is printed, whatever its config opened: the primary reports it.
+  const leave = () => setTimeout(() => process.exit(), LOWERED_GRACE_MS / 10).unref();
   const sails = await lift({
     appPath,
     ...(flags.port !== undefined ? { port: flags.port } : {}),
@@ -140,6 +147,9 @@ async function runInstance(context: CliContext, appPath: string, flags: LiftFlag
       if (/app lifted at http:/.test(line)) process.send?.({ type: 'sails-rt:lifted', line } satisfies LiftedMessage);
       else context.stdout(`${line}\n`);
     },
+  }).catch((error: unknown) => {
+    leave();
+    throw error;
   });
   await stopped;
   await sails.lower();
