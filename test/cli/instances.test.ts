@@ -274,43 +274,57 @@ export const session = {
     });
 
     it('sockets on different workers both hear every write, whichever worker took it', async () => {
-      const byPid = new Map<number, Socket>();
+      // Two sockets on each worker: one watches, one writes (so its worker is the one that takes the write).
+      const byPid = new Map<number, Socket[]>();
+      const all: Socket[] = [];
       try {
-        // Each new connection goes to the next worker; connect until there is one socket on each.
-        for (let tries = 0; byPid.size < 2; tries++) {
-          if (tries === 20) throw new Error('20 sockets in a row landed on the same worker');
+        for (let tries = 0; byPid.size < 2 || [...byPid.values()].some((on) => on.length < 2); tries++) {
+          if (tries === 30) throw new Error('30 sockets did not spread over the two workers');
           const socket = await connectSocket(url);
+          all.push(socket);
           const pid = ((await socketGet(socket, '/pid')).body as { pid: number }).pid;
-          if (byPid.has(pid)) socket.close();
-          else byPid.set(pid, socket);
+          const on = byPid.get(pid) ?? [];
+          if (on.length < 2) on.push(socket);
+          byPid.set(pid, on);
         }
-        const sockets = [...byPid.values()];
-        const heard = new Map<Socket, { verb: string; id: number; data?: { name?: string } }[]>();
-        for (const socket of sockets) {
+        expect(byPid.size).toBe(2);
+        const watchers = [...byPid.values()].map((on) => on[0]!);
+        const writers = [...byPid.values()].map((on) => on[1]!);
+        const heard = new Map<Socket, { verb: string; id: number }[]>();
+        for (const socket of watchers) {
           heard.set(socket, []);
           socket.on('user', (message: { verb: string; id: number }) => heard.get(socket)!.push(message));
           // Watching: the blueprint find subscribes the socket to the model's creations.
           expect((await socketGet(socket, '/user')).statusCode).toBe(200);
         }
 
-        // Fresh connections in a row alternate between the two workers, so each takes half the writes.
         const ids: number[] = [];
+        const created = (body: unknown) => ids.push((body as { id: number }).id);
+        // Over HTTP, each on a fresh connection, which the cluster hands to either worker.
         for (let i = 0; i < 4; i++) {
-          const created = await fetchFresh(`${url}/user`, 'POST', { name: `user ${i}` });
-          expect(created.status).toBe(200);
-          ids.push((created.body as { id: number }).id);
+          const answer = await fetchFresh(`${url}/user`, 'POST', { name: `http ${i}` });
+          expect(answer.status).toBe(200);
+          created(answer.body);
+        }
+        // Over each worker's writer socket: each worker certainly takes writes.
+        for (const writer of writers) {
+          const answer = await new Promise<{ statusCode: number; body: unknown }>((resolve) =>
+            writer.emit('post', { method: 'post', headers: {}, data: { name: 'socket' }, url: '/user' }, resolve),
+          );
+          expect(answer.statusCode).toBe(200);
+          created(answer.body);
         }
         for (const id of ids) expect((await fetchFresh(`${url}/user/${id}`, 'PATCH', { name: `renamed ${id}` })).status).toBe(200);
 
         const expected = [...ids.map((id) => ({ verb: 'created', id })), ...ids.map((id) => ({ verb: 'updated', id }))];
         const deadline = Date.now() + 10_000;
         while ([...heard.values()].some((messages) => messages.length < expected.length) && Date.now() < deadline) await sleep(50);
-        for (const socket of sockets) {
+        for (const socket of watchers) {
           const messages = heard.get(socket)!.map(({ verb, id }) => ({ verb, id }));
           expect(messages.sort((a, b) => a.verb.localeCompare(b.verb) || a.id - b.id)).toEqual(expected);
         }
       } finally {
-        for (const socket of byPid.values()) socket.close();
+        for (const socket of all) socket.close();
       }
     });
 
