@@ -1,4 +1,3 @@
-import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { findApp } from '../app-folder.js';
@@ -85,6 +84,8 @@ async function runLift(context: CliContext, flags: LiftFlags): Promise<void> {
     }
     return;
   }
+  // A worker that `lift --instances` forked (node's cluster) runs the app under its primary.
+  const { default: cluster } = await import('node:cluster');
   if (cluster.isWorker) return runInstance(context, app.path, flags);
   if (flags.watch) {
     const { superviseLift } = await import('../watch.js');
