@@ -130,36 +130,7 @@ describe.skipIf(problem !== undefined)('sails-rt lift --instances', () => {
   const sharedSessions = () =>
     writeFileSync(
       join(dir, 'config', 'session.ts'),
-      `// Test only: sessions in Redis through the redis package, for lift --instances, which refuses memory sessions.
-import { createClient } from 'redis';
-
-const client = createClient({ url: ${JSON.stringify(TEST_REDIS_URL)} });
-client.on('error', () => {});
-const ready = client.connect();
-const key = (sid: string) => ${JSON.stringify(`${prefix}:session:`)} + sid;
-
-export const session = {
-  secret: 'test-only-secret-for-lift-instances',
-  store: {
-    async get(sid: string) {
-      await ready;
-      const text = await client.get(key(sid));
-      return text === null ? undefined : (JSON.parse(text) as Record<string, unknown>);
-    },
-    async set(sid: string, data: Record<string, unknown>, maxAge: number) {
-      await ready;
-      await client.set(key(sid), JSON.stringify(data), { PX: maxAge });
-    },
-    async destroy(sid: string) {
-      await ready;
-      await client.del(key(sid));
-    },
-    close() {
-      client.destroy();
-    },
-  },
-};
-`,
+      `export const session = ${JSON.stringify({ secret: 'test-only-secret-for-lift-instances', store: 'redis', url: TEST_REDIS_URL, prefix: `${prefix}:sess:` })};\n`,
     );
   const memorySessions = () => writeFileSync(join(dir, 'config', 'session.ts'), "export const session = { secret: 'test-only-secret-for-lift-instances' };\n");
   const postgres = () => writeFileSync(join(dir, 'config', 'datastores.ts'), datastores);
@@ -176,8 +147,6 @@ export const session = {
     expect((await cli(dir, 'generate', 'model', 'User', 'name:string')).exitCode).toBe(0);
     mkdirSync(join(dir, 'node_modules'), { recursive: true });
     symlinkSync(ROOT, join(dir, 'node_modules', 'sails-rt'), 'dir');
-    // For the test-only session store in config/session.ts.
-    symlinkSync(join(ROOT, 'node_modules', 'redis'), join(dir, 'node_modules', 'redis'), 'dir');
     // Which worker answered: its pid.
     writeFileSync(
       join(dir, 'api', 'controllers', 'PidController.ts'),
