@@ -321,7 +321,7 @@ try {
 
     // 7. Several instances: fan-out through Redis (bench/scale.ts).
     if (SCALE) {
-      const lines = await measureScale({ root, work, cli, env: ENV, subscribers: SUBSCRIBERS, creates: CREATES });
+      const lines = await measureScale({ root, work, cli, env: ENV, subscribers: SUBSCRIBERS, creates: CREATES, sockets: SOCKETS, seconds: SECONDS });
       ratios.push(...lines);
     }
 

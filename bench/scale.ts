@@ -24,6 +24,8 @@ export interface ScaleBenchOptions {
   env: NodeJS.ProcessEnv;
   subscribers: number;
   creates: number;
+  sockets: number;
+  seconds: number;
 }
 
 const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -81,12 +83,32 @@ export async function measureScale(options: ScaleBenchOptions): Promise<string[]
         `server CPU per delivered event ${pair.micros[0]} µs on the creating instance, ${pair.micros[1]} µs on the other; ` +
         `Redis per create: ${perCreate(traffic.commands)} commands, ${perCreate(traffic.bytesIn)} bytes in, ${perCreate(traffic.bytesOut)} bytes out`,
     );
+    // Socket GET /user/:id throughput, one process vs `lift --instances 2` (node's cluster), the
+    // same app: the load is one more process on the same two cores.
+    writeFileSync(join(shared, 'config', 'session.ts'), `export const session = { secret: 'bench-only-secret-0123456789abcdef', store: 'redis', prefix: ${JSON.stringify(`${keyPrefix}:sess:`)} };\n`);
+    const throughputOf = async (args: string[]): Promise<number> => {
+      const lifted = await start(process.execPath, [options.cli, 'lift', '--port', '0', ...args], shared, env);
+      try {
+        const created = await fetch(`${lifted.url}/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', email: 'bench@example.com', age: 30 }) });
+        const { id } = (await created.json()) as { id: number };
+        const result = await countedLoad<{ perSecond: number; failed: number }>(['throughput', lifted.url, String(options.sockets), String(options.seconds), `/user/${id}`], { counting() {}, counted() {} });
+        if (result.failed > 0) throw new Error(`${result.failed} socket requests failed against lift ${args.join(' ')}`);
+        return result.perSecond;
+      } finally {
+        await stop(lifted.child);
+      }
+    };
+    const oneProcess = await throughputOf([]);
+    const twoWorkers = await throughputOf(['--instances', '2']);
+    console.log(`socket GET /user/:id, ${options.sockets} sockets: ${oneProcess} req/s on one process, ${twoWorkers} req/s with lift --instances 2 (${(twoWorkers / oneProcess).toFixed(2)}x; the load runs on the same 2 cores)`);
+
     // Both instances' CPU over every event delivered: what the pair spends per event, as the one
     // instance's figure is (each instance's own figure above also carries the creates' cost, all of
     // it on the creating one, over half the events).
     const together = Math.round(((pair.micros[0]! + pair.micros[1]!) / 2) * 10) / 10;
     return [
       `7. fan-out on two instances (Redis streams adapter, PostgreSQL), server CPU per delivered event, both instances vs one instance alone: ${together} µs vs ${alone.micros[0]} µs, ${(together / alone.micros[0]!).toFixed(2)}x (target <= 1.5x); ${pair.fanout.lost} of ${pair.fanout.expected} lost (target 0)`,
+      `   socket GET /user/:id throughput, lift --instances 2 vs one process: ${twoWorkers} vs ${oneProcess} req/s, ${(twoWorkers / oneProcess).toFixed(2)}x`,
     ];
   } finally {
     // The adapter's stream and whatever else the instances kept under the prefix.
