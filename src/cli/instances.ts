@@ -10,12 +10,12 @@
  * makes the primary give up rather than fork for ever.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { SailsConfig } from '../runtime/config/index.js';
 import type { CliContext } from './context.js';
 import { CliError } from './errors.js';
 import { PACKAGE_ROOT } from './package-info.js';
+import { freePort } from './free-port.js';
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'sails-rt.js');
 /** A worker that exits this soon after it was forked died starting, not serving. */
@@ -172,14 +172,3 @@ async function stopWorker(context: CliContext, slot: Slot): Promise<void> {
   await exited;
 }
 
-/** A port free right now on `host`, for the workers to share. */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

@@ -14,11 +14,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync, watch, type Dirent, type FSWatcher } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { CliContext } from './context.js';
 import { PACKAGE_ROOT } from './package-info.js';
 import { WATCH_CHILD_ENV, type FromChild, type ToChild } from './watch-child.js';
+import { freePort } from './free-port.js';
 
 /** The folders whose changes restart the app; generated/ and .tmp/ are written by us, so not these. */
 export const WATCHED = ['api', 'config', 'assets'] as const;
@@ -334,14 +334,3 @@ function describeExit(child: ChildProcess): string {
   return child.signalCode ? `killed by ${child.signalCode}` : `exit code ${child.exitCode}`;
 }
 
-/** A port free right now on `host`, for the children to share. */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

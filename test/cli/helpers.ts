@@ -134,3 +134,23 @@ export async function inTerminal(
   if (result.timedOut) throw new Error(`sails-rt ${args.join(' ')} did not finish within 20 s under a terminal (a prompt left unanswered: ${pending[0]?.[0] ?? 'none'})`);
   return { exitCode: result.exitCode ?? -1, output: String(result.stdout).replaceAll('\r\n', '\n') };
 }
+
+/**
+ * The pids whose parent is `pid`, read from /proc (Linux); with `command`, only those whose
+ * command line holds it (e.g. 'sails-rt.js', leaving out esbuild's service).
+ */
+export function childrenOf(pid: number, command?: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) return false;
+        return command === undefined || readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(command);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}

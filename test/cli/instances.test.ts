@@ -12,7 +12,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverDatabase, serverProblem } from '../store/databases.js';
 import { deleteKeys, freePort, redisProblem, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
-import { cli, ROOT, tempDir } from './helpers.js';
+import { childrenOf, cli, ROOT, tempDir } from './helpers.js';
 
 const BIN = join(ROOT, 'bin', 'sails-rt.js');
 
@@ -44,20 +44,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The `sails-rt lift` workers whose parent is `pid` (not esbuild's service, which config loading starts), read from /proc (Linux). */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('sails-rt.js');
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 function alive(pid: number): boolean {
   try {
@@ -113,7 +99,7 @@ function startLift(dir: string, ...args: string[]) {
 /** Kills a primary still running (and so its workers), by its pid. */
 async function ensureStopped(run: ReturnType<typeof startLift> | undefined): Promise<void> {
   if (!run) return;
-  const workers = childrenOf(run.pid);
+  const workers = childrenOf(run.pid, 'sails-rt.js');
   if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
   await run.exited;
   for (const pid of workers) if (alive(pid)) process.kill(pid, 'SIGKILL');
@@ -237,7 +223,7 @@ describe.skipIf(problem !== undefined)('sails-rt lift --instances', () => {
 
     it('says it lifted once, and both workers answer on the one port', async () => {
       expect(run.output.text.match(/app lifted at/g)).toHaveLength(1);
-      const workers = childrenOf(run.pid);
+      const workers = childrenOf(run.pid, 'sails-rt.js');
       expect(workers).toHaveLength(2);
       expect([...(await answering())].sort()).toEqual([...workers].sort());
     });
@@ -298,19 +284,19 @@ describe.skipIf(problem !== undefined)('sails-rt lift --instances', () => {
     });
 
     it('reports a SIGKILLed worker in one line and replaces it, and the port keeps answering', async () => {
-      const [victim, survivor] = childrenOf(run.pid) as [number, number];
+      const [victim, survivor] = childrenOf(run.pid, 'sails-rt.js') as [number, number];
       const from = run.output.text.length;
       process.kill(victim, 'SIGKILL');
       await run.output.waitFor(new RegExp(`sails-rt: instance \\d \\(pid ${victim}\\) exited unexpectedly \\(killed by SIGKILL; error above, if any\\); starting another\\.\\n`), from);
       const back = await run.output.waitFor(/sails-rt: instance \d \(pid (\d+)\) is back; 2 instances answer\./, from);
       const replacement = Number(back[1]);
       expect(alive(victim)).toBe(false);
-      expect(childrenOf(run.pid).sort()).toEqual([survivor, replacement].sort());
+      expect(childrenOf(run.pid, 'sails-rt.js').sort()).toEqual([survivor, replacement].sort());
       expect([...(await answering())].sort()).toEqual([survivor, replacement].sort());
     });
 
     it('lowers every worker at SIGINT and exits 0', async () => {
-      const workers = childrenOf(run.pid);
+      const workers = childrenOf(run.pid, 'sails-rt.js');
       expect(workers).toHaveLength(2);
       run.child.kill('SIGINT');
       expect(await run.exited).toBe(0);
@@ -343,7 +329,7 @@ describe.skipIf(problem !== undefined)('sails-rt lift --instances', () => {
       await run.output.waitFor(/app lifted at/);
       // Every worker that comes back is killed at once: a crash loop, as far as the primary can tell.
       let from = run.output.text.length;
-      process.kill(childrenOf(run.pid)[0]!, 'SIGKILL');
+      process.kill(childrenOf(run.pid, 'sails-rt.js')[0]!, 'SIGKILL');
       for (let round = 0; round < 5; round++) {
         const next = await run.output.waitFor(/pid (\d+)\) is back|gave up/, from);
         if (next[1] === undefined) break;
@@ -352,7 +338,7 @@ describe.skipIf(problem !== undefined)('sails-rt lift --instances', () => {
       }
       expect(await run.exited).toBe(1);
       expect(run.output.text).toMatch(/Error: instance \d \(pid \d+\) exited within 5 s of starting 3 times in a row \(killed by SIGKILL; error above, if any\), so lift --instances gave up; fix the cause and lift again\.\n/);
-      expect(childrenOf(run.pid)).toEqual([]);
+      expect(childrenOf(run.pid, 'sails-rt.js')).toEqual([]);
     } finally {
       await ensureStopped(run);
     }

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, ROOT, tempDir } from './helpers.js';
+import { childrenOf, cli, ROOT, tempDir } from './helpers.js';
 
 const BIN = join(ROOT, 'bin', 'sails-rt.js');
 
@@ -35,21 +35,6 @@ class Output {
   }
 }
 
-/** The pids whose parent is `pid`, read from /proc (Linux). */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 /** The supervisor's children, oldest first: the app, then the spare started after it lifted. */
 function byAge(pids: number[]): number[] {

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Req } from '../../src/runtime/index.js';
 import { connect, sleep, type Lifted } from './helpers.js';
 import { httpSession, liftSecure } from './secure-helpers.js';
+import { freePort } from '../support/redis.js';
 
 const REDIS_URL = process.env['REDIS_TEST_URL'] ?? 'redis://127.0.0.1:6379';
 const SECRET = 'a-test-secret-shared-by-both-instances';
@@ -212,16 +213,6 @@ describe('session.store: redis at lift', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** A Redis of this test's own, on 127.0.0.1, keeping nothing on disk; resolves once it answers. */
 async function startRedis(port: number): Promise<ChildProcess> {
