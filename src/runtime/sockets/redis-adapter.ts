@@ -147,11 +147,12 @@ export async function createRedisAdapter(options: RedisAdapterOptions): Promise<
 
   const names = redisNames(options.keyPrefix);
   const make = createAdapter(client, { ...names }) as unknown as (nsp: Namespace) => StreamsAdapter;
-  const adapter = ((nsp: Namespace) => {
+  // socket.io calls the adapter with new: a function (not an arrow) that returns the adapter made.
+  const adapter = function streamsAdapter(nsp: Namespace): StreamsAdapter {
     const made = make(nsp);
     recoverFromStream(made, client, names, () => down || backAt);
     return made;
-  }) as unknown as NonNullable<ServerOptions['adapter']>;
+  } as unknown as NonNullable<ServerOptions['adapter']>;
   return {
     adapter,
     async ready() {
@@ -183,6 +184,7 @@ interface StreamsAdapter {
   constructor: { decode(raw: Record<string, string>): { nsp: string; type: number; data?: unknown } };
   persistSession(session: PersistedSession): void;
   restoreSession(pid: string, offset: string): Promise<RestoredSession>;
+  onRawMessage(message: Record<string, string>, offset: string): void;
 }
 
 /** socket.io-adapter's cluster MessageType values found in the stream. */
@@ -191,6 +193,8 @@ const SOCKETS_JOIN = 4;
 const SOCKETS_LEAVE = 5;
 /** Entries read per XRANGE while replaying. */
 const REPLAY_PAGE = 1_000;
+/** How long a restore waits for this instance's stream reader to reach the end of what it replayed. */
+const CATCH_UP_TIMEOUT = 2_000;
 /** A replay that would need more pages than this (the stream outran it) gives up: not recovered rather than incomplete. */
 const REPLAY_MAX_PAGES = 100;
 
@@ -211,6 +215,31 @@ function recoverFromStream(
   // `opts` is private in socket.io's typings; the adapter's own persistSession reads it the same way.
   const server = adapter.nsp.server as unknown as { opts: { connectionStateRecovery?: { maxDisconnectionDuration?: number } } };
   const window = (): number => server.opts.connectionStateRecovery?.maxDisconnectionDuration ?? 120_000;
+  // Where this instance's reader of the stream is: an entry the replay read and the reader has not
+  // yet handed on would otherwise reach the restored socket twice, once replayed, once live.
+  let read = '0-0';
+  const waiting = new Set<() => void>();
+  const onRawMessage = adapter.onRawMessage.bind(adapter);
+  adapter.onRawMessage = (message, offset) => {
+    read = offset;
+    onRawMessage(message, offset);
+    for (const wake of waiting) wake();
+  };
+  const caughtUp = (offset: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (compareOffsets(read, offset) < 0) return;
+        clearTimeout(timer);
+        waiting.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiting.delete(check);
+        reject(new Error(`the stream reader did not reach ${offset} within ${CATCH_UP_TIMEOUT} ms`));
+      }, CATCH_UP_TIMEOUT);
+      waiting.add(check);
+      check();
+    });
   // v8 rather than JSON: socket.data may hold Dates, Maps or Buffers, as it may in one process.
   adapter.persistSession = (session) => {
     const encoded = serialize({ ...session, disconnectedAt: Date.now() }).toString('base64');
@@ -231,13 +260,15 @@ function recoverFromStream(
     if (since === true || since >= (session.disconnectedAt ?? 0)) throw new Error('Redis was unreachable while the socket was away');
     const entries: ReplayEntry[] = [];
     let from = offset;
+    let last = offset;
     for (let page = 0; ; page++) {
       if (page === REPLAY_MAX_PAGES) throw new Error('the stream grew faster than it could be replayed');
-      const read = await client.xRange(names.streamName, nextOffset(from), '+', { COUNT: REPLAY_PAGE });
-      for (const entry of read) {
+      const chunk = await client.xRange(names.streamName, nextOffset(from), '+', { COUNT: REPLAY_PAGE });
+      for (const entry of chunk) {
         from = entry.id;
         const message = entry.message as Record<string, string>;
         if (message['nsp'] !== adapter.nsp.name) continue;
+        last = entry.id;
         const type = Number(message['type']);
         if (type !== BROADCAST && type !== SOCKETS_JOIN && type !== SOCKETS_LEAVE) continue;
         const decoded = adapter.constructor.decode(message);
@@ -250,11 +281,19 @@ function recoverFromStream(
           entries.push({ kind: type === SOCKETS_JOIN ? 'join' : 'leave', opts, rooms });
         }
       }
-      if (read.length < REPLAY_PAGE) break;
+      if (chunk.length < REPLAY_PAGE) break;
     }
+    if (last !== offset) await caughtUp(last);
     const { rooms, missedPackets } = replay(session.rooms, entries);
     return { ...session, rooms, missedPackets };
   };
+}
+
+/** Orders two stream ids ('<ms>-<seq>'). */
+function compareOffsets(a: string, b: string): number {
+  const [aTime = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bTime = 0, bSeq = 0] = b.split('-').map(Number);
+  return aTime - bTime || aSeq - bSeq;
 }
 
 /** The id right after `offset` (exclusive XRANGE needs Redis 6.2). */
