@@ -10,6 +10,7 @@ import { freePort, redisProblem, startRedisServer } from '../support/redis.js';
 import { socketRequest } from '../support/clients.js';
 import { connect, FIXTURE_APP, liftFixture, sleep, type Client, type Lifted } from './helpers.js';
 import { liftPair } from './redis-helpers.js';
+import { httpSession, liftSecure } from './secure-helpers.js';
 
 /** How long a dropped test socket stays away before it reconnects. */
 const AWAY = 1_500;
@@ -125,16 +126,31 @@ describe('recovery in one process', () => {
     expect(heard).toHaveLength(1);
   });
 
-  it('a recovered socket keeps its session (the handshake middlewares run again) and its requests are socket requests', async () => {
-    const server = await liftFixture();
+  it("a recovered socket is bound again to its cookie's session (the handshake middlewares run again), and sails.sockets rooms survive", async () => {
+    const server = await liftSecure();
     onTestFinished(() => server.close());
-    const writer = await connect('socket.io-client 4', server.app.url);
-    onTestFinished(() => writer.close());
-    const outcome = await missWhileAway(server, writer);
-    expect(outcome.socket.recovered).toBe(true);
-    const reply = await socketRequest(outcome.socket, 'get', `/user/${outcome.created[0]?.id}`);
-    expect(reply.statusCode).toBe(200);
-    expect(reply.body).toMatchObject({ name: 'u0' });
+    const http = httpSession(server.app.url);
+    expect((await http.request('get', '/count')).body).toStrictEqual({ count: 1 });
+    const socket = io(server.app.url, { transports: ['websocket'], forceNew: true, extraHeaders: { cookie: http.cookie ?? '' }, reconnectionDelay: 500, reconnectionDelayMax: 500, randomizationFactor: 0 });
+    onTestFinished(() => {
+      socket.close();
+    });
+    const pings: unknown[] = [];
+    socket.on('ping', (message: unknown) => pings.push(message));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    expect((await socketRequest(socket, 'get', '/count')).body).toStrictEqual({ count: 2 });
+    await server.app.sockets.join(socket.id ?? '', 'lobby');
+    server.app.sockets.broadcast('lobby', 'ping', { n: 1 });
+    await expect.poll(() => pings.length).toBe(1);
+    const { back } = await drop(socket, server);
+    server.app.sockets.broadcast('lobby', 'ping', { n: 2 });
+    await back;
+    expect(socket.recovered).toBe(true);
+    await expect.poll(() => pings).toStrictEqual([{ n: 1 }, { n: 2 }]);
+    expect((await socketRequest(socket, 'get', '/count')).body).toStrictEqual({ count: 3 });
+    expect((await http.request('get', '/count')).body).toStrictEqual({ count: 4 });
+    server.app.sockets.broadcast('lobby', 'ping', { n: 3 });
+    await expect.poll(() => pings).toHaveLength(3);
   });
 
   it.each([['a string', '2m'], ['zero', 0], ['a fraction', 1.5], ['true', true]])('sockets.recovery as %s is refused in one sentence', async (_, value) => {
