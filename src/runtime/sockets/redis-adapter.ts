@@ -273,7 +273,9 @@ function recoverFromStream(
         if (type !== BROADCAST && type !== SOCKETS_JOIN && type !== SOCKETS_LEAVE) continue;
         const decoded = adapter.constructor.decode(message);
         if (type === BROADCAST) {
-          const { packet, opts } = decoded.data as { packet: { data: unknown[] }; opts: ReplayTarget };
+          const { packet, opts } = decoded.data as { packet: { data: unknown[] }; opts: ReplayTarget & { flags?: { volatile?: boolean } } };
+          // As in one process: a volatile message is not kept for a socket that was away.
+          if (opts.flags?.volatile !== undefined) continue;
           packet.data.push(entry.id);
           entries.push({ kind: 'packet', opts, data: packet.data });
         } else {
