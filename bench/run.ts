@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures, asserts nothing. It ends with seven ratios, each figure next to its
+ * `npm run bench`: measures, asserts nothing. It ends with eight ratios, each figure next to its
  * peer measured in the same run:
  *
  * 1. lift to first answer (spawn to the first 200 to GET /user), `sails-rt lift` vs `sails lift`
@@ -18,6 +18,9 @@
  *    (BENCH_STORES=0 skips it).
  * 7. fan-out on two instances sharing Redis and PostgreSQL vs one instance alone: server CPU per
  *    delivered event, events lost, Redis' traffic per create (bench/scale.ts; BENCH_SCALE=0 skips it).
+ * 8. fan-out on one instance with connection-state recovery (`sockets.recovery`, the default) vs
+ *    with `recovery: false`: server CPU per delivered event and events/s, median of BENCH_CPU_ROUNDS
+ *    alternating lifts (bench/recovery.ts; BENCH_RECOVERY=0 skips it).
  *
  * Along the way: Sails' own CPU per HTTP and socket request (BENCH_SAILS_CPU=0 skips it),
  * fan-out (subscribers that hear every `created`), the same socket loops while one more socket
@@ -35,6 +38,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCliTimes } from './cli-times.js';
 import { measurePopulate } from './populate.js';
+import { measureRecovery } from './recovery.js';
 import { measureScale } from './scale.js';
 import { countedLoad, cpuSeconds, load, start, stop, type Server } from './processes.js';
 import { measureStores } from './stores.js';
@@ -54,6 +58,8 @@ const SAILS_CPU = process.env['BENCH_SAILS_CPU'] !== '0';
 const STORES = process.env['BENCH_STORES'] !== '0';
 /** BENCH_SCALE=0 skips the several-instances figures (which need PostgreSQL and Redis running). */
 const SCALE = process.env['BENCH_SCALE'] !== '0';
+/** BENCH_RECOVERY=0 skips ratio 8, recovery on vs off. */
+const RECOVERY = process.env['BENCH_RECOVERY'] !== '0';
 /** BENCH_ONLY=cpu: only ratios 4 and 5 (with their servers), for measuring a change to the request path. */
 const ONLY_CPU = process.env['BENCH_ONLY'] === 'cpu';
 /** BENCH_ONLY=cli: only ratios 1 to 3 (lift, generate model, new), for measuring a change to start-up. */
@@ -322,6 +328,12 @@ try {
     // 7. Several instances: fan-out through Redis (bench/scale.ts).
     if (SCALE) {
       const lines = await measureScale({ root, work, cli, env: ENV, subscribers: SUBSCRIBERS, creates: CREATES, sockets: SOCKETS, seconds: SECONDS });
+      ratios.push(...lines);
+    }
+
+    // 8. What connection-state recovery costs one instance (bench/recovery.ts).
+    if (RECOVERY) {
+      const lines = await measureRecovery({ root, work, cli, env: ENV, subscribers: SUBSCRIBERS, creates: CREATES, rounds: CPU_ROUNDS });
       ratios.push(...lines);
     }
 

@@ -160,10 +160,20 @@ export type Populated<R, K> = K extends keyof R ? (undefined extends R[K] ? NonN
 export interface ModelClientOptions {
   /**
    * Repeat the find, findOne and populate calls that subscribed this socket once it reconnects
-   * (default true): the server forgets a socket's rooms when its connection drops (docs/protocol.md
-   * 9.4 and 10, item 1). Messages sent while it was away are not replayed; refetch if they matter.
+   * without its state (default true). A socket.io-client 4 socket the server recovered
+   * (`socket.recovered`, within `sockets.recovery` of the drop) kept its rooms and got the
+   * messages it missed, so nothing is repeated; otherwise (recovery off or too late, another
+   * instance crashed, sails.io.js) the server forgot its rooms (docs/protocol.md 9.4 and 10,
+   * item 1) and what was sent meanwhile is lost.
    */
   resubscribe?: boolean;
+  /**
+   * Called after a reconnect that was not recovered, once the subscribing reads are sent again:
+   * messages may have been missed, so the app should read again what it shows.
+   *
+   * @example createModelClient<User>(socket, 'user', { onResync: () => void reloadUsers() });
+   */
+  onResync?: () => void;
 }
 
 /**
@@ -211,7 +221,9 @@ export function createModelClient<R, C = Partial<R>, U = Partial<C>, Many extend
   const path = `/${identity}`;
   const body = async <T>(method: Method, url: string, data: unknown, options?: RequestOptions): Promise<T> =>
     (await request<T>(socket, method, url, data, options)).body;
-  const subscriptions = clientOptions.resubscribe === false ? undefined : resubscriber(socket);
+  const reconnects = resubscriber(socket);
+  if (clientOptions.onResync) reconnects.onResync(clientOptions.onResync);
+  const subscriptions = clientOptions.resubscribe === false ? undefined : reconnects;
   /** A read that subscribes: remembered once it succeeded, to be repeated after a reconnect. */
   const subscribing = async <T>(url: string, data: unknown, options?: RequestOptions): Promise<T> => {
     const result = await body<T>('get', url, data, options);
@@ -243,36 +255,48 @@ export function createModelClient<R, C = Partial<R>, U = Partial<C>, Many extend
 
 interface Resubscriber {
   remember(url: string, data: unknown, headers: Record<string, string> | undefined): void;
+  onResync(handler: () => void): void;
 }
 
 const RESUBSCRIBERS = new WeakMap<SocketLike, Resubscriber>();
 
 /**
  * One per socket, shared by its model clients: after a `disconnect`, the next `connect` (a
- * reconnection; socket.io-client 4 and sails.io.js both emit it) repeats every remembered read.
+ * reconnection; socket.io-client 4 and sails.io.js both emit it) repeats every remembered read
+ * and calls the resync handlers, unless socket.io-client 4 says the server recovered the socket.
  */
 function resubscriber(socket: SocketLike): Resubscriber {
   const existing = RESUBSCRIBERS.get(socket);
   if (existing) return existing;
   const reads = new Map<string, { url: string; data: unknown; headers: Record<string, string> | undefined }>();
+  const handlers = new Set<() => void>();
   let dropped = false;
   let listening = false;
   const replay = (): void => {
     if (!dropped) return;
     dropped = false;
+    // socket.io-client 4 sets `recovered` before it emits connect; sails.io.js has no such thing.
+    if ((socket as { recovered?: unknown }).recovered === true) return;
     for (const read of reads.values()) {
       // A record destroyed meanwhile answers 404: nothing to subscribe to, nothing to report.
       request(socket, 'get', read.url, read.data, read.headers ? { headers: read.headers } : {}).catch(() => {});
     }
+    for (const handler of handlers) handler();
+  };
+  const listen = (): void => {
+    if (listening) return;
+    listening = true;
+    socket.on('disconnect', () => (dropped = true));
+    socket.on('connect', replay);
   };
   const created: Resubscriber = {
     remember(url, data, headers) {
-      if (!listening) {
-        listening = true;
-        socket.on('disconnect', () => (dropped = true));
-        socket.on('connect', replay);
-      }
+      listen();
       reads.set(JSON.stringify([url, data, headers ?? null]), { url, data, headers });
+    },
+    onResync(handler) {
+      listen();
+      handlers.add(handler);
     },
   };
   RESUBSCRIBERS.set(socket, created);

@@ -118,6 +118,12 @@ export interface SocketsConfig {
    */
   sticky?: boolean;
   /**
+   * How long a client that lost its connection may come back and get what it missed, its rooms
+   * and `socket.data` (socket.io's connection-state recovery), in milliseconds (default 120000);
+   * false turns recovery off. Clients on Engine.IO 4 (socket.io-client 4) only (docs/runtime.md).
+   */
+  recovery?: number | false;
+  /**
    * Largest message a client may send, in bytes (default 1e6, socket.io's own default; Sails
    * uses 1e8). Also the `maxPayload` announced in the handshake.
    */
@@ -475,6 +481,14 @@ export function socketTransports(sockets: SocketsConfig): ('websocket' | 'pollin
   return sockets.transports ?? (sockets.adapter === 'redis' ? ['websocket'] : ['websocket', 'polling']);
 }
 
+/** socket.io's default recovery window, 2 minutes. */
+export const DEFAULT_RECOVERY_WINDOW = 120_000;
+
+/** The recovery window of `sockets.recovery` in ms, or undefined when recovery is off. */
+export function recoveryWindow(sockets: SocketsConfig): number | undefined {
+  return sockets.recovery === false ? undefined : (sockets.recovery ?? DEFAULT_RECOVERY_WINDOW);
+}
+
 /** The Redis URL of `adapter: 'redis'`: the setting, else REDIS_URL. */
 export function socketsRedisUrl(sockets: SocketsConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return sockets.url ?? (env['REDIS_URL'] || undefined);
@@ -493,6 +507,9 @@ function checkSocketsAdapter(sockets: SocketsConfig): void {
   }
   if (sockets.url !== undefined && (typeof sockets.url !== 'string' || sockets.url === '')) {
     refuseSetting('sockets.url', 'must be a non-empty string', "use a URL such as 'redis://127.0.0.1:6379', or leave it out to read REDIS_URL", file);
+  }
+  if (sockets.recovery !== undefined && sockets.recovery !== false && !(typeof sockets.recovery === 'number' && Number.isInteger(sockets.recovery) && sockets.recovery > 0)) {
+    refuseSetting('sockets.recovery', `is ${JSON.stringify(sockets.recovery)}`, 'use a whole number of milliseconds such as 120000 (2 minutes), or false to turn recovery off', file);
   }
   if (sockets.adapter !== 'redis') return;
   const url = socketsRedisUrl(sockets);

@@ -9,11 +9,13 @@
  * redis and the adapter are imported here only when `sockets.adapter` is 'redis', so a plain
  * app's lift never reads them.
  */
+import { deserialize, serialize } from 'node:v8';
 import createDebug from 'debug';
 import type { RedisClientType } from 'redis';
-import type { ServerOptions } from 'socket.io';
+import type { Namespace, ServerOptions } from 'socket.io';
 import { LiftError } from '../errors.js';
 import { redactUrl } from '../store/errors.js';
+import { replay, type PersistedSession, type ReplayEntry, type ReplayTarget, type RestoredSession } from './recovery.js';
 
 const debug = createDebug('sails-rt:sockets:redis');
 
@@ -59,6 +61,9 @@ export async function createRedisAdapter(options: RedisAdapterOptions): Promise<
   const started = Date.now();
   let connected = false;
   let down = false;
+  // When Redis last answered again after an outage: a session older than that may have missed
+  // messages that never reached the stream (docs/deploy.md, Several instances).
+  let backAt = 0;
 
   const client: RedisClientType = createClient({
     url: options.url,
@@ -122,6 +127,7 @@ export async function createRedisAdapter(options: RedisAdapterOptions): Promise<
   client.on('ready', () => {
     if (!down) return;
     down = false;
+    backAt = Date.now();
     options.report?.(`sails-rt: Redis at ${shown} answers again.`);
   });
 
@@ -139,7 +145,14 @@ export async function createRedisAdapter(options: RedisAdapterOptions): Promise<
   }
   connected = true;
 
-  const adapter = createAdapter(client, { ...redisNames(options.keyPrefix) }) as NonNullable<ServerOptions['adapter']>;
+  const names = redisNames(options.keyPrefix);
+  const make = createAdapter(client, { ...names }) as unknown as (nsp: Namespace) => StreamsAdapter;
+  // socket.io calls the adapter with new: a function (not an arrow) that returns the adapter made.
+  const adapter = function streamsAdapter(nsp: Namespace): StreamsAdapter {
+    const made = make(nsp);
+    recoverFromStream(made, client, names, () => down || backAt);
+    return made;
+  } as unknown as NonNullable<ServerOptions['adapter']>;
   return {
     adapter,
     async ready() {
@@ -163,4 +176,130 @@ export async function createRedisAdapter(options: RedisAdapterOptions): Promise<
       }
     },
   };
+}
+
+/** The parts of the streams adapter (0.3.x) that `recoverFromStream` reads and replaces. */
+interface StreamsAdapter {
+  nsp: Namespace;
+  constructor: { decode(raw: Record<string, string>): { nsp: string; type: number; data?: unknown } };
+  persistSession(session: PersistedSession): void;
+  restoreSession(pid: string, offset: string): Promise<RestoredSession>;
+  onRawMessage(message: Record<string, string>, offset: string): void;
+}
+
+/** socket.io-adapter's cluster MessageType values found in the stream. */
+const BROADCAST = 3;
+const SOCKETS_JOIN = 4;
+const SOCKETS_LEAVE = 5;
+/** Entries read per XRANGE while replaying. */
+const REPLAY_PAGE = 1_000;
+/** How long a restore waits for this instance's stream reader to reach the end of what it replayed. */
+const CATCH_UP_TIMEOUT = 2_000;
+/** A replay that would need more pages than this (the stream outran it) gives up: not recovered rather than incomplete. */
+const REPLAY_MAX_PAGES = 100;
+
+/**
+ * Replaces the adapter's session handling. Its own `persistSession` leaves the promise of its SET
+ * unhandled, which with the fail-fast client would end the process during a Redis outage; and its
+ * `restoreSession` replays broadcasts only. Here the session is written with its time, a failure
+ * is logged (the client is then not recovered), and the replay plays the room operations of the
+ * stream too (recovery.ts). `outage()` is true while Redis is away, else when it came back (ms):
+ * a session written before then is refused, because what was sent meanwhile is not in the stream.
+ */
+function recoverFromStream(
+  adapter: StreamsAdapter,
+  client: RedisClientType,
+  names: ReturnType<typeof redisNames>,
+  outage: () => number | true,
+): void {
+  // `opts` is private in socket.io's typings; the adapter's own persistSession reads it the same way.
+  const server = adapter.nsp.server as unknown as { opts: { connectionStateRecovery?: { maxDisconnectionDuration?: number } } };
+  const window = (): number => server.opts.connectionStateRecovery?.maxDisconnectionDuration ?? 120_000;
+  // Where this instance's reader of the stream is: an entry the replay read and the reader has not
+  // yet handed on would otherwise reach the restored socket twice, once replayed, once live.
+  let read = '0-0';
+  const waiting = new Set<() => void>();
+  const onRawMessage = adapter.onRawMessage.bind(adapter);
+  adapter.onRawMessage = (message, offset) => {
+    read = offset;
+    onRawMessage(message, offset);
+    for (const wake of waiting) wake();
+  };
+  const caughtUp = (offset: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (compareOffsets(read, offset) < 0) return;
+        clearTimeout(timer);
+        waiting.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiting.delete(check);
+        reject(new Error(`the stream reader did not reach ${offset} within ${CATCH_UP_TIMEOUT} ms`));
+      }, CATCH_UP_TIMEOUT);
+      waiting.add(check);
+      check();
+    });
+  // v8 rather than JSON: socket.data may hold Dates, Maps or Buffers, as it may in one process.
+  adapter.persistSession = (session) => {
+    const encoded = serialize({ ...session, disconnectedAt: Date.now() }).toString('base64');
+    client.set(names.sessionKeyPrefix + session.pid, encoded, { PX: window() }).catch((error: unknown) => {
+      debug('could not keep the session of socket %s, which will not be recovered: %s', session.sid, (error as Error).message);
+    });
+  };
+  adapter.restoreSession = async (pid, offset) => {
+    if (!/^[0-9]+-[0-9]+$/.test(offset)) throw new Error('invalid offset');
+    const [stored, at] = await Promise.all([
+      client.multi().get(names.sessionKeyPrefix + pid).del(names.sessionKeyPrefix + pid).exec(),
+      client.xRange(names.streamName, offset, offset),
+    ]);
+    const raw = stored[0];
+    if (typeof raw !== 'string' || at.length === 0) throw new Error('session or offset not found (expired, or trimmed from the stream)');
+    const session = deserialize(Buffer.from(raw, 'base64')) as PersistedSession;
+    const since = outage();
+    if (since === true || since >= (session.disconnectedAt ?? 0)) throw new Error('Redis was unreachable while the socket was away');
+    const entries: ReplayEntry[] = [];
+    let from = offset;
+    let last = offset;
+    for (let page = 0; ; page++) {
+      if (page === REPLAY_MAX_PAGES) throw new Error('the stream grew faster than it could be replayed');
+      const chunk = await client.xRange(names.streamName, nextOffset(from), '+', { COUNT: REPLAY_PAGE });
+      for (const entry of chunk) {
+        from = entry.id;
+        const message = entry.message as Record<string, string>;
+        if (message['nsp'] !== adapter.nsp.name) continue;
+        last = entry.id;
+        const type = Number(message['type']);
+        if (type !== BROADCAST && type !== SOCKETS_JOIN && type !== SOCKETS_LEAVE) continue;
+        const decoded = adapter.constructor.decode(message);
+        if (type === BROADCAST) {
+          const { packet, opts } = decoded.data as { packet: { data: unknown[] }; opts: ReplayTarget & { flags?: { volatile?: boolean } } };
+          // As in one process: a volatile message is not kept for a socket that was away.
+          if (opts.flags?.volatile !== undefined) continue;
+          packet.data.push(entry.id);
+          entries.push({ kind: 'packet', opts, data: packet.data });
+        } else {
+          const { opts, rooms } = decoded.data as { opts: ReplayTarget; rooms: string[] };
+          entries.push({ kind: type === SOCKETS_JOIN ? 'join' : 'leave', opts, rooms });
+        }
+      }
+      if (chunk.length < REPLAY_PAGE) break;
+    }
+    if (last !== offset) await caughtUp(last);
+    const { rooms, missedPackets } = replay(session.rooms, entries);
+    return { ...session, rooms, missedPackets };
+  };
+}
+
+/** Orders two stream ids ('<ms>-<seq>'). */
+function compareOffsets(a: string, b: string): number {
+  const [aTime = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bTime = 0, bSeq = 0] = b.split('-').map(Number);
+  return aTime - bTime || aSeq - bSeq;
+}
+
+/** The id right after `offset` (exclusive XRANGE needs Redis 6.2). */
+function nextOffset(offset: string): string {
+  const [time, sequence] = offset.split('-');
+  return `${time}-${Number(sequence) + 1}`;
 }
