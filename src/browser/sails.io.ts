@@ -153,7 +153,8 @@ export class SailsSocket {
     for (const [options, cb] of queued) this.request(options, cb);
     if (!again) return;
     if (raw.recovered) {
-      this.local('recovered');
+      // After the page's own 'connect' listeners, as 'resync' comes after them too.
+      setTimeout(() => this.local('recovered'));
       return;
     }
     const repeats = [...this.subscribed.values()];
