@@ -82,16 +82,16 @@ describe.skipIf(browserless)('the browser client in Chromium', () => {
   io.socket.get('/user', function (body, jwr) { window.seen.list = { body: body, statusCode: jwr.statusCode, pojo: jwr.toPOJO() }; });
   io.socket.on('user', function (message) { window.seen.heard.push(message); });
 </script>`);
-    await page.waitForFunction(() => (window as unknown as { seen: { list?: unknown } }).seen.list !== undefined, undefined, { timeout: 10_000 });
-    const seen = (await page.evaluate(() => (window as unknown as { seen: unknown }).seen)) as { connectedAtFirst: boolean; list: { statusCode: number; body: unknown[] } };
+    await page.waitForFunction(() => (globalThis as unknown as { seen: { list?: unknown } }).seen.list !== undefined, undefined, { timeout: 10_000 });
+    const seen = (await page.evaluate(() => (globalThis as unknown as { seen: unknown }).seen)) as { connectedAtFirst: boolean; list: { statusCode: number; body: unknown[] } };
     expect(seen.connectedAtFirst).toBe(false);
     expect(seen.list.statusCode).toBe(200);
     expect(Array.isArray(seen.list.body)).toBe(true);
     expect(await page.evaluate(() => [io.socket.isConnected(), io.socket.isConnecting(), io.sails.transports, io.sails.reconnection])).toEqual([true, false, ['websocket'], true]);
 
     const id = await create('heard-by-the-page');
-    await page.waitForFunction(() => (window as unknown as { seen: { heard: unknown[] } }).seen.heard.length > 0, undefined, { timeout: 5_000 });
-    expect(await page.evaluate(() => (window as unknown as { seen: { heard: unknown[] } }).seen.heard)).toEqual([
+    await page.waitForFunction(() => (globalThis as unknown as { seen: { heard: unknown[] } }).seen.heard.length > 0, undefined, { timeout: 5_000 });
+    expect(await page.evaluate(() => (globalThis as unknown as { seen: { heard: unknown[] } }).seen.heard)).toEqual([
       expect.objectContaining({ verb: 'created', id, data: expect.objectContaining({ name: 'heard-by-the-page' }) }),
     ]);
 
