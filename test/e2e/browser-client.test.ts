@@ -5,11 +5,14 @@
  * server did not recover, timeouts, and the live page `sails-rt new` writes, across drops.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import Handlebars from 'handlebars';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { Server } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liftFixture, type Lifted } from '../runtime/helpers.js';
 
@@ -178,6 +181,83 @@ describe.skipIf(browserless)('the browser client in Chromium', () => {
       await page.locator(`#records tr[data-id="${after}"]`).waitFor({ timeout: 5_000 });
       await page.locator('#say-state', { hasText: 'this tab is in funSockets' }).waitFor({ timeout: 5_000 });
     }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+/**
+ * The recovered path, which the fixture app cannot show while sails-rt's server has no
+ * connection-state recovery: a bare socket.io 4 server that has it, answering `get` as Sails does.
+ */
+describe.skipIf(browserless)('the browser client against a server that recovers connections', () => {
+  let http: HttpServer;
+  let server: Server;
+  let gets = 0;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const page = `<!doctype html><script src="/sails.io.js"></script>
+<script>
+  window.log = [];
+  io.socket.get('/thing', function (body, jwr) { log.push(['answer', body.n, jwr.resync === true]); });
+  io.socket.on('news', function (n) { log.push(['news', n]); });
+  io.socket.on('recovered', function () { log.push(['recovered']); });
+  io.socket.on('resync', function (info) { log.push(['resync', info.requests]); });
+</script>`;
+    http = createServer((request, response) => {
+      const script = request.url === '/sails.io.js';
+      response.setHeader('content-type', script ? 'application/javascript' : 'text/html');
+      response.end(script ? readFileSync(BUNDLE) : page);
+    });
+    server = new Server(http, { connectionStateRecovery: { maxDisconnectionDuration: 60_000 }, transports: ['websocket'] });
+    server.on('connection', (socket) => {
+      socket.on('get', (_envelope: unknown, ack: (jwr: unknown) => void) => {
+        void socket.join('watchers');
+        ack({ body: { n: ++gets }, headers: {}, statusCode: 200 });
+      });
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it("emits 'recovered' and repeats nothing when the server recovered the socket; emits 'resync' after repeating the GET when it did not", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
+    const log = () => page.evaluate(() => (globalThis as unknown as { log: unknown[] }).log);
+    await expect.poll(log, { timeout: 10_000 }).toEqual([['answer', 1, false]]);
+    // socket.io 4 recovers only a socket that has heard an event (its offset is the last one's).
+    server.to('watchers').emit('news', 0);
+    await expect.poll(log, { timeout: 5_000 }).toEqual([['answer', 1, false], ['news', 0]]);
+
+    /** Closes the transport under the page, and emits `news` to the room while the page is away. */
+    const drop = async (forget: boolean, news: number) => {
+      await page.evaluate((forget) => {
+        const raw = io.socket._raw;
+        raw.io.reconnectionDelay(1000);
+        raw.io.randomizationFactor(0);
+        if (forget) raw._pid = undefined;
+        raw.io.engine.close();
+      }, forget);
+      await expect.poll(() => server.of('/').sockets.size, { timeout: 5_000 }).toBe(0);
+      server.to('watchers').emit('news', news);
+    };
+
+    await drop(false, 1);
+    await expect.poll(log, { timeout: 10_000 }).toEqual([['answer', 1, false], ['news', 0], ['news', 1], ['recovered']]);
+    expect(gets).toBe(1);
+
+    await drop(true, 2);
+    // The server forgot the socket, and with it the room and the news: the GET is asked again.
+    await expect.poll(log, { timeout: 10_000 }).toEqual([['answer', 1, false], ['news', 0], ['news', 1], ['recovered'], ['answer', 2, true], ['resync', 1]]);
+    expect(gets).toBe(2);
     expect(errors).toEqual([]);
     await page.close();
   });
