@@ -135,19 +135,25 @@ export class SailsSocket {
     }));
     raw.io.on('reconnect_attempt', (attempt) => this.local('reconnecting', attempt));
     raw.io.on('reconnect', (attempt) => this.local('reconnect', attempt));
+    this.wire(raw);
+    for (const [event, listeners] of Object.entries(this.eventQueue)) for (const listener of listeners) raw.on(event, listener);
+    this.eventQueue = {};
+  }
+
+  /** This class's own listeners on the socket, which removeAllListeners() puts back. */
+  private wire(raw: Socket): void {
     raw.on('connect', () => this.connected(raw));
     raw.on('connect_error', () => {
       if (!raw.active) this._isConnecting = false;
     });
     raw.on('disconnect', () => this.fail(() => [new Error('The socket disconnected before the request completed.'), new JWR({ body: null, statusCode: 0 })]));
-    for (const [event, listeners] of Object.entries(this.eventQueue)) for (const listener of listeners) raw.on(event, listener);
-    this.eventQueue = {};
   }
 
   private connected(raw: Socket): void {
     this._isConnecting = false;
     const again = this.connectedOnce;
     this.connectedOnce = true;
+    const remembered = [...this.subscribed];
     const queued = this.requestQueue;
     this.requestQueue = [];
     for (const [options, cb] of queued) this.request(options, cb);
@@ -157,7 +163,8 @@ export class SailsSocket {
       setTimeout(() => this.local('recovered'));
       return;
     }
-    const repeats = [...this.subscribed.values()];
+    // A request the page made again while away has just been sent: not twice.
+    const repeats = remembered.filter(([key, entry]) => this.subscribed.get(key) === entry).map(([, entry]) => entry);
     let left = repeats.length;
     const done = () => --left <= 0 && this.local('resync', { requests: repeats.length });
     if (left === 0) setTimeout(done);
@@ -235,11 +242,7 @@ export class SailsSocket {
   }
 
   removeAllListeners(): this {
-    // Only the page's listeners: the ones this class put on the socket stay.
-    for (const event of Object.keys((this._raw as unknown as { _callbacks?: object } | undefined)?._callbacks ?? {})) {
-      const name = event.slice(1);
-      if (!['connect', 'connect_error', 'disconnect'].includes(name)) this._raw?.off(name);
-    }
+    if (this._raw) this.wire(this._raw.removeAllListeners());
     this.eventQueue = {};
     return this;
   }

@@ -115,7 +115,7 @@ describe.skipIf(browserless)('the browser client in Chromium', () => {
     await page.close();
   });
 
-  it('answers a request that takes too long with the timeout JWR', async () => {
+  it('answers a request that takes too long with the timeout JWR, and one cut by a disconnect with status 0', async () => {
     const { page, errors } = await open('<!doctype html><script src="/js/dependencies/sails.io.js"></script>');
     const answer = await page.evaluate(
       () =>
@@ -134,6 +134,20 @@ describe.skipIf(browserless)('the browser client in Chromium', () => {
     });
     // The late answer is dropped: the callback ran once.
     expect((answer as { ms: number }).ms).toBeLessThan(3000);
+
+    // A request in flight when the socket is disconnected is answered at once, as sails.io.js 1.2.1
+    // does, even after the page removed all its listeners; reconnect() brings the socket back.
+    const cut = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          io.socket.removeAllListeners();
+          io.socket.get('/echo/slow?ms=2000', (body: unknown, jwr: { statusCode: number }) => resolve([body instanceof Error ? body.message : body, jwr.statusCode, io.socket.isConnected()]));
+          setTimeout(() => io.socket.disconnect(), 200);
+        }),
+    );
+    expect(cut).toEqual(['The socket disconnected before the request completed.', 0, false]);
+    await page.evaluate(() => io.socket.reconnect());
+    await page.waitForFunction(() => io.socket.isConnected(), undefined, { timeout: 5_000 });
     expect(errors).toEqual([]);
     await page.close();
   });
