@@ -208,6 +208,7 @@ describe.skipIf(browserless)('the browser client against a server that recovers 
   let http: HttpServer;
   let server: Server;
   let gets = 0;
+  let asked: string[] = [];
   let browser: Browser;
 
   beforeAll(async () => {
@@ -219,17 +220,32 @@ describe.skipIf(browserless)('the browser client against a server that recovers 
   io.socket.on('recovered', function () { log.push(['recovered']); });
   io.socket.on('resync', function (info) { log.push(['resync', info.requests]); });
 </script>`;
+    // Which requests a resync repeats: every kind of URL, asked once each.
+    const rules = `<!doctype html><script src="/sails.io.js"></script>
+<script>
+  window.answered = 0;
+  const count = function () { answered++; };
+  ['/user', '/user/5', '/user/5/pets', '/user/0f8fad5b-d9cb-469f-a165-70867728950e', '/say/hello', '/__sails-rt/models', '/user/abc'].forEach(function (url) { io.socket.get(url, count); });
+  io.socket.get('/user?sort=id%20DESC', { limit: 3 }, count);
+  io.socket.request({ method: 'get', url: '/pet', resync: false }, count);
+  io.socket.request({ method: 'get', url: '/product/sku-1', resync: true }, count);
+  io.socket.post('/user', { name: 'x' }, count);
+  io.socket.get('/user', count); // the same again: remembered once
+</script>`;
     http = createServer((request, response) => {
       const script = request.url === '/sails.io.js';
       response.setHeader('content-type', script ? 'application/javascript' : 'text/html');
-      response.end(script ? readFileSync(BUNDLE) : page);
+      response.end(script ? readFileSync(BUNDLE) : request.url === '/rules' ? rules : page);
     });
     server = new Server(http, { connectionStateRecovery: { maxDisconnectionDuration: 60_000 }, transports: ['websocket'] });
     server.on('connection', (socket) => {
-      socket.on('get', (_envelope: unknown, ack: (jwr: unknown) => void) => {
-        void socket.join('watchers');
-        ack({ body: { n: ++gets }, headers: {}, statusCode: 200 });
-      });
+      for (const verb of ['get', 'post']) {
+        socket.on(verb, (envelope: { url: string }, ack: (jwr: unknown) => void) => {
+          asked.push(`${verb} ${envelope.url}`);
+          if (envelope.url === '/thing') void socket.join('watchers');
+          ack({ body: { n: envelope.url === '/thing' ? ++gets : 0 }, headers: {}, statusCode: 200 });
+        });
+      }
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -273,6 +289,23 @@ describe.skipIf(browserless)('the browser client against a server that recovers 
     await expect.poll(log, { timeout: 10_000 }).toEqual([['answer', 1, false], ['news', 0], ['news', 1], ['recovered'], ['answer', 2, true], ['resync', 1]]);
     expect(gets).toBe(2);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('repeats the GETs of blueprint shapes and the requests marked resync: true, each once, and nothing else', async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/rules`);
+    await page.waitForFunction(() => (globalThis as unknown as { answered: number }).answered === 12, undefined, { timeout: 10_000 });
+    asked = [];
+    const resynced = page.evaluate(() => new Promise((resolve) => io.socket.on('resync', resolve)));
+    await page.evaluate(() => {
+      io.socket._raw._pid = undefined;
+      io.socket._raw.io.engine.close();
+    });
+    expect(await resynced).toEqual({ requests: 6 });
+    expect(asked.sort()).toEqual(
+      ['/product/sku-1', '/user', '/user/0f8fad5b-d9cb-469f-a165-70867728950e', '/user/5', '/user/5/pets', '/user?sort=id%20DESC'].map((url) => `get ${url}`),
+    );
     await page.close();
   });
 });
