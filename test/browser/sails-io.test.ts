@@ -45,8 +45,11 @@ afterAll(async () => {
   await lifted?.close();
 });
 
-/** The bundle run as a page at the app's origin would run it; `before` sets io.sails.* in the same tick. */
-function load(before: (io: Io) => void = () => {}): Io {
+/**
+ * The bundle run as a page at the app's origin would run it; `before` sets io.sails.* in the same
+ * tick; `script` is the script tag's src and attributes, when there is one.
+ */
+function load(before: (io: Io) => void = () => {}, script?: { src: string; attributes: Record<string, string> }): Io {
   const origin = new URL(lifted.app.url);
   const context: Record<string, unknown> = {
     setTimeout,
@@ -57,6 +60,7 @@ function load(before: (io: Io) => void = () => {}): Io {
     location: { href: origin.href, origin: origin.origin, protocol: origin.protocol, host: origin.host, hostname: origin.hostname, port: origin.port },
   };
   context['window'] = context['self'] = context;
+  if (script) context['document'] = { currentScript: { src: script.src, getAttribute: (name: string) => script.attributes[name] ?? null } };
   createContext(context);
   runInContext(BUNDLE, context);
   const io = context['io'] as Io;
@@ -95,6 +99,14 @@ describe('the browser client, in Node', () => {
     const [body, jwr] = await ask(io.socket!, 'get', '/no/such/route');
     expect(jwr.statusCode).toBe(404);
     expect(jwr.error?.message).toBe(`Server responded with a 404 status code:\n\`\`\`\n${JSON.stringify(body, null, 2)}\n\`\`\``);
+  });
+
+  it("takes settings from its script tag's attributes, the data- ones first, as sails.io.js does", () => {
+    const io = load(() => {}, {
+      src: 'http://127.0.0.1/js/sails.io.min.js',
+      attributes: { 'data-autoConnect': 'false', transports: '["polling","websocket"]', reconnection: 'false', 'data-headers': '{"x-a":"1"}', path: '/io' },
+    });
+    expect(io.sails).toMatchObject({ autoConnect: false, transports: ['polling', 'websocket'], reconnection: false, headers: { 'x-a': '1' }, path: '/io', environment: 'production' });
   });
 
   it('refuses what sails.io.js 1.2.1 refuses, before sending', () => {
