@@ -348,9 +348,13 @@ io.sails = {
 io.SailsSocket = SailsSocket;
 const socket = (io.socket = new SailsSocket());
 socket._mightBeAboutToAutoConnect = true;
-setTimeout(() => {
+const autoConnect = () => {
   socket._mightBeAboutToAutoConnect = false;
   if (io.sails['autoConnect'] === false || io.sails['autoconnect'] === false) delete io.socket;
   else socket._connect();
-});
+};
+// sails.io.js waits one tick for the page to set io.sails.*, but Chromium's parser may run that
+// tick before the next inline script: while the page is still loading, wait for all of it.
+if (typeof document === 'object' && document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => setTimeout(autoConnect));
+else setTimeout(autoConnect);
 if (typeof window === 'object') window.io = io;

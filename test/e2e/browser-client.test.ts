@@ -152,6 +152,33 @@ describe.skipIf(browserless)('the browser client in Chromium', () => {
     await page.close();
   });
 
+  it("connects from a page of another origin after loading the app's /__getcookie, as sails.io.js does", async () => {
+    const page = `<!doctype html><script src="/sails.io.js"></script>
+<script>
+  io.sails.url = ${JSON.stringify(url)};
+  window.answer = null;
+  io.socket.get('/user', function (body, jwr) { window.answer = jwr.statusCode; });
+</script>`;
+    const other = createServer((request, response) => {
+      const script = request.url === '/sails.io.js';
+      response.setHeader('content-type', script ? 'application/javascript' : 'text/html');
+      response.end(script ? readFileSync(BUNDLE) : page);
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const tab = await browser.newPage();
+      const cookieRequests: string[] = [];
+      tab.on('request', (request) => request.url().includes('/__getcookie') && cookieRequests.push(request.url()));
+      await tab.goto(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`);
+      await tab.waitForFunction(() => (globalThis as unknown as { answer: number | null }).answer !== null, undefined, { timeout: 10_000 });
+      expect(await tab.evaluate(() => (globalThis as unknown as { answer: number }).answer)).toBe(200);
+      expect(cookieRequests).toEqual([`${url}/__getcookie`]);
+      await tab.close();
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
   it('keeps the live page right across drops: it reconnects by itself, says whether it recovered or resynced, and its table equals the server', async () => {
     const template = readFileSync(join(root, 'templates', 'app', 'assets', 'index.html.hbs'), 'utf8');
     const html = Handlebars.compile(template, { strict: true, noEscape: true })({ name: 'fixture', example: true });
