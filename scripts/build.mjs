@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -20,10 +20,34 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
  * and is large (ts-morph, typescript), prompts (the CLI turns its colours off through its own
  * copy of kleur), ws' optional native helpers, and the PostgreSQL and MySQL drivers (loaded
  * only by an app that uses them, through import(), so a SQLite app's lift never reads them; pg's
- * optional native binding with them), and likewise redis with socket.io's Redis streams adapter
- * (only with sockets.adapter 'redis').
+ * optional native binding with them), and likewise node-redis with socket.io's Redis streams
+ * adapter (only with sockets.adapter 'redis') and connect-redis (only with session.store 'redis').
  */
-const EXTERNAL = ['better-sqlite3', 'esbuild', 'ts-morph', 'typescript', 'prompts', 'bufferutil', 'utf-8-validate', 'pg', 'pg-native', 'mysql2', 'redis', '@socket.io/redis-streams-adapter'];
+const EXTERNAL = ['better-sqlite3', 'esbuild', 'ts-morph', 'typescript', 'prompts', 'bufferutil', 'utf-8-validate', 'pg', 'pg-native', 'mysql2', 'redis', '@socket.io/redis-streams-adapter', 'connect-redis'];
+
+/**
+ * A build with nothing changed since the last one does nothing (`npm run demo` and `npm test`
+ * build first): dist/.build-stamp holds a hash of every input, the sources, templates, this
+ * script, the manifests and the lockfile. `--force` builds anyway.
+ */
+const INPUTS = ['src', 'templates', 'scripts/build.mjs', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+const stampFile = join(root, 'dist', '.build-stamp');
+const inputsHash = createHash('sha256');
+for (const input of INPUTS) {
+  const path = join(root, input);
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => join(entry.parentPath, entry.name))
+        .sort()
+    : [path];
+  for (const file of files) inputsHash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
+}
+const stamp = `${inputsHash.digest('hex')} node ${process.version}\n`;
+if (!process.argv.includes('--force') && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
+  console.log('dist/ is up to date: nothing changed since the last build (npm run build -- --force builds anyway).');
+  process.exit(0);
+}
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 mkdirSync(join(root, 'dist'), { recursive: true });
@@ -169,3 +193,6 @@ const entries = readdirSync(templatesDir, { recursive: true, withFileTypes: true
     return `  ${JSON.stringify(path)}: { sha1: ${JSON.stringify(sha1)}, spec: ${Handlebars.precompile(source, { strict: true, noEscape: true })} },`;
   });
 writeFileSync(join(root, 'dist', 'templates.cjs'), `// Written by scripts/build.mjs: templates/*.hbs compiled ahead.\nmodule.exports = {\n${entries.join('\n')}\n};\n`);
+
+// Last: a build that stopped half-way leaves no stamp, and the next one builds again.
+writeFileSync(stampFile, stamp);

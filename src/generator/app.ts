@@ -11,6 +11,11 @@ export interface AppOptions {
   example: boolean;
   /** Where the models are stored (default sqlite): config/datastores.ts, .env.example and the README follow it. */
   database?: Database | undefined;
+  /**
+   * Sessions and socket messages on Redis (REDIS_URL), for several instances: config/session.ts
+   * and config/sockets.ts from templates/redis/, REDIS_URL in .env.example, a README section.
+   */
+  redis?: boolean | undefined;
   /** The npm spec the app depends on sails-rt with: `^0.1.0`, `file:/path/to/sails-rt`. */
   runtimeSpec: string;
   /** The version of sails-rt that generates the app, recorded in its package.json. */
@@ -67,21 +72,28 @@ export function generateApp(tree: Tree, options: AppOptions): GenerateReport {
   const databaseName = databaseNameOf(options.name);
   const readme = templates.list('readme').find((path) => outputPath(path) === `database-${database}.md`);
   if (readme === undefined) throw new Error(`templates/readme has no database-${database}.md: the templates of this copy of sails-rt are incomplete.`);
+  const redis = options.redis === true;
   const data = {
     name: options.name,
     example: options.example,
     sessionSecret: options.sessionSecret,
     databaseName,
     databaseSection: templates.render(`readme/${readme}`, { databaseName }),
+    redis,
+    // Its own section after the database's, a blank line between.
+    redisSection: redis ? `\n${templates.render('readme/redis.md')}` : '',
   };
 
-  // Whole-file variants: a file under example/ or database/<database>/ replaces the one of the same path under app/.
+  // Whole-file variants: a file under example/, database/<database>/ or redis/ replaces the one of the same path under app/.
   const sources = new Map<string, string>();
   for (const path of templates.list('app')) sources.set(outputPath(path), `app/${path}`);
   if (options.example) {
     for (const path of templates.list('example')) sources.set(outputPath(path), `example/${path}`);
   }
   for (const path of templates.list(`database/${database}`)) sources.set(outputPath(path), `database/${database}/${path}`);
+  if (redis) {
+    for (const path of templates.list('redis')) sources.set(outputPath(path), `redis/${path}`);
+  }
   for (const [path, template] of sources) {
     writeOwnedFile(tree, path, options.templates.render(template, data), options, report);
   }

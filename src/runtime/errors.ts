@@ -39,6 +39,10 @@ export const ERROR_CATALOG = {
     status: 503,
     summary: 'The database could not be reached or dropped the connection; nothing was written, and the same request may succeed once it is back.',
   },
+  E_SESSION_STORE_UNAVAILABLE: {
+    status: 503,
+    summary: 'The session store (Redis) could not be reached, so the session could not be read or saved; the request may succeed once it is back.',
+  },
   E_BAD_SOCKET_REQUEST: {
     status: 400,
     summary: 'A socket virtual request could not be read: the envelope, the event name or the SDK version is wrong.',

@@ -80,5 +80,7 @@ describe('what the CLI prints', () => {
     expect(run.stdout).toContain('Environment:');
     expect(run.stdout).toMatch(/NODE_ENV +production: config\/env\/production\.ts is merged over config\//);
     expect(run.stdout).toContain('lift reads no PORT or HOST variable');
+    expect(run.stdout).toContain('-i, --instances <n>');
+    expect(run.stdout).toContain('$ sails-rt lift --instances max');
   });
 });

@@ -127,6 +127,7 @@ describe.runIf(existsSync('/usr/bin/script'))('npm install in sails-rt new, unde
         ['Folder for the new app', 'asked\r'],
         ['Include the SayController realtime example?', 'n'],
         ['Database (sqlite, postgres, mysql):', '\r'],
+        ['Keep sessions and socket messages in Redis, to run several instances?', '\r'],
         ['Generate models from a definitions file?', '\r'],
         ['Install dependencies now (npm install)?', 'y'],
       ],

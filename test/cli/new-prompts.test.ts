@@ -10,6 +10,7 @@ const argv = (...args: string[]) => ['node', 'sails-rt', ...args];
 const FOLDER = 'Folder for the new app (its name becomes the package name):';
 const EXAMPLE = 'Include the SayController realtime example?';
 const DATABASE = 'Database (sqlite, postgres, mysql):';
+const REDIS = 'Keep sessions and socket messages in Redis, to run several instances?';
 const MODELS = 'Generate models from a definitions file? Its path (.json, .yaml or .yml), or nothing for none:';
 const INSTALL = 'Install dependencies now (npm install)?';
 
@@ -35,11 +36,12 @@ function user(cwd: string, answers: (boolean | string)[], overrides: Partial<Cli
 describe('sails-rt new on a terminal', () => {
   const work = tempDir();
 
-  it('asks for the folder, the example, the database, a definitions file and the install, and makes what was answered', async () => {
-    const run = user(work, ['shop', false, 'postgres', join(ROOT, 'fixtures/shop.json'), true]);
+  it('asks for the folder, the example, the database, Redis, a definitions file and the install, and makes what was answered', async () => {
+    const run = user(work, ['shop', false, 'postgres', true, join(ROOT, 'fixtures/shop.json'), true]);
     expect(await main(argv('new'), run.context)).toBe(0);
-    expect(run.asked).toEqual([FOLDER, EXAMPLE, DATABASE, MODELS, INSTALL]);
+    expect(run.asked).toEqual([FOLDER, EXAMPLE, DATABASE, REDIS, MODELS, INSTALL]);
     expect(readFileSync(join(work, 'shop', 'config', 'datastores.ts'), 'utf8')).toContain("adapter: 'postgres'");
+    expect(readFileSync(join(work, 'shop', 'config', 'session.ts'), 'utf8')).toContain("store: 'redis'");
     expect(existsSync(join(work, 'shop', 'api', 'controllers', 'SayController.ts'))).toBe(false);
     expect(existsSync(join(work, 'shop', 'api', 'models', 'Product.ts'))).toBe(true);
     expect(run.exec).toHaveBeenCalledTimes(1);
@@ -47,22 +49,23 @@ describe('sails-rt new on a terminal', () => {
   });
 
   it('drops control keys typed into an answer (Ctrl-U arrives as a character)', async () => {
-    const run = user(work, ['\u0015keyed\u0017', false, '', `\u0015${join(ROOT, 'fixtures/single.json')}`, false]);
+    const run = user(work, ['\u0015keyed\u0017', false, '', false, `\u0015${join(ROOT, 'fixtures/single.json')}`, false]);
     expect(await main(argv('new'), run.context)).toBe(0);
     expect(existsSync(join(work, 'keyed', 'api', 'models'))).toBe(true);
   });
 
   it.each([
-    [['given'], [EXAMPLE, DATABASE, MODELS, INSTALL]],
-    [['given', '--no-example', '--skip-install'], [DATABASE, MODELS]],
-    [['given', '--models', join(ROOT, 'fixtures/single.json')], [EXAMPLE, DATABASE, INSTALL]],
-    [['given', '--dry-run'], [EXAMPLE, DATABASE, MODELS]],
-    [['given', '--no-example', '--database', 'mysql', '--models', join(ROOT, 'fixtures/single.json'), '--skip-install'], []],
-    [['--no-example'], [FOLDER, DATABASE, MODELS, INSTALL]],
+    [['given'], [EXAMPLE, DATABASE, REDIS, MODELS, INSTALL]],
+    [['given', '--no-example', '--skip-install'], [DATABASE, REDIS, MODELS]],
+    [['given', '--models', join(ROOT, 'fixtures/single.json')], [EXAMPLE, DATABASE, REDIS, INSTALL]],
+    [['given', '--dry-run'], [EXAMPLE, DATABASE, REDIS, MODELS]],
+    [['given', '--redis', '--dry-run'], [EXAMPLE, DATABASE, MODELS]],
+    [['given', '--no-example', '--database', 'mysql', '--redis', '--models', join(ROOT, 'fixtures/single.json'), '--skip-install'], []],
+    [['--no-example'], [FOLDER, DATABASE, REDIS, MODELS, INSTALL]],
   ])('with %j asks only %j', async (args, questions) => {
     const cwd = mkdtempSync(join(work, 'only-'));
-    // Each question answered as its default would be: the folder named, yes, no file, yes.
-    const answers = questions.map((question) => (question === FOLDER ? 'given' : question === MODELS || question === DATABASE ? '' : true));
+    // Each question answered as its default would be: the folder named, yes, no Redis, no file, yes.
+    const answers = questions.map((question) => (question === FOLDER ? 'given' : question === MODELS || question === DATABASE ? '' : question !== REDIS));
     const run = user(cwd, answers);
     expect(await main(argv('new', ...args), run.context)).toBe(0);
     expect(run.asked).toEqual(questions);
@@ -94,7 +97,7 @@ describe('sails-rt new on a terminal', () => {
   });
 
   it('does not install when the answer is no, and says to', async () => {
-    const run = user(work, [true, '', '', false]);
+    const run = user(work, [true, '', false, '', false]);
     expect(await main(argv('new', 'uninstalled'), run.context)).toBe(0);
     expect(run.exec).not.toHaveBeenCalled();
     expect(run.stdout()).toContain('Next:\n  cd uninstalled\n  npm install\n');
@@ -103,7 +106,7 @@ describe('sails-rt new on a terminal', () => {
   it('takes my-app for an empty folder answer', async () => {
     const cwd = join(work, 'empty-answer');
     mkdirSync(cwd);
-    const run = user(cwd, ['', true, '', '', false]);
+    const run = user(cwd, ['', true, '', false, '', false]);
     expect(await main(argv('new'), run.context)).toBe(0);
     expect(existsSync(join(cwd, 'my-app', 'package.json'))).toBe(true);
   });
@@ -112,9 +115,9 @@ describe('sails-rt new on a terminal', () => {
     const cwd = join(work, 'busy');
     mkdirSync(join(cwd, 'taken'), { recursive: true });
     writeFileSync(join(cwd, 'taken', 'notes.txt'), 'mine');
-    const run = user(cwd, ['taken', 'free', true, '', '', false]);
+    const run = user(cwd, ['taken', 'free', true, '', false, '', false]);
     expect(await main(argv('new'), run.context)).toBe(0);
-    expect(run.asked).toEqual([FOLDER, FOLDER, EXAMPLE, DATABASE, MODELS, INSTALL]);
+    expect(run.asked).toEqual([FOLDER, FOLDER, EXAMPLE, DATABASE, REDIS, MODELS, INSTALL]);
     expect(run.stderr()).toBe(`Try again: The folder ${join(cwd, 'taken')} is not empty; choose a new folder, or pass --force to write into it.\n`);
     expect(existsSync(join(cwd, 'free', 'package.json'))).toBe(true);
     expect(existsSync(join(cwd, 'taken', 'package.json'))).toBe(false);
@@ -124,9 +127,9 @@ describe('sails-rt new on a terminal', () => {
     const cwd = join(work, 'definitions');
     mkdirSync(cwd);
     writeFileSync(join(cwd, 'bad.json'), '{ "models": {');
-    const run = user(cwd, ['app', true, 'mongo', '', 'missing.json', 'bad.json', join(ROOT, 'fixtures/single.json'), false]);
+    const run = user(cwd, ['app', true, 'mongo', '', false, 'missing.json', 'bad.json', join(ROOT, 'fixtures/single.json'), false]);
     expect(await main(argv('new'), run.context)).toBe(0);
-    expect(run.asked).toEqual([FOLDER, EXAMPLE, DATABASE, DATABASE, MODELS, MODELS, MODELS, INSTALL]);
+    expect(run.asked).toEqual([FOLDER, EXAMPLE, DATABASE, DATABASE, REDIS, MODELS, MODELS, MODELS, INSTALL]);
     expect(run.stderr()).toBe(
       'Try again: "mongo" is not a database sails-rt stores models in; use --database sqlite, --database postgres, --database mysql.\n' +
         'Try again: The models file missing.json does not exist; answer with the path of a .json or .yaml definitions file, or with nothing for none.\n' +

@@ -152,3 +152,24 @@ describe('a generated app with awkward names', () => {
     expect(result.exitCode).toBe(0);
   }, 60_000);
 });
+
+describe('a generated app with --database postgres --redis', () => {
+  const work = tempDir();
+  const app = join(work, 'scaled');
+
+  beforeAll(async () => {
+    expect((await cli(work, 'new', 'scaled', '--database', 'postgres', '--redis', '--yes', '--skip-install')).exitCode).toBe(0);
+    mkdirSync(join(app, 'node_modules'));
+    symlinkSync(ROOT, join(app, 'node_modules', 'sails-rt'), 'dir');
+    for (const name of ['typescript', 'vitest', 'socket.io-client', '@types']) {
+      symlinkSync(join(ROOT, 'node_modules', name), join(app, 'node_modules', name), 'dir');
+    }
+  }, 60_000);
+
+  it('type-checks: session.store and sockets.adapter are settings SessionConfig and SocketsConfig know', async () => {
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await execa(process.execPath, [tsc, '--noEmit', '-p', '.'], { cwd: app, reject: false });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+  }, 60_000);
+});

@@ -67,6 +67,35 @@ describe('generateApp', () => {
     expect(files['.gitignore']).toMatch(/^\.env$/m);
   });
 
+  it('with redis writes session.store and the sockets adapter (websocket only), REDIS_URL in .env.example and a README section, and the same layout', async () => {
+    const files = newApp({ redis: true });
+    expect(Object.keys(files).sort()).toEqual([...LAYOUT, ...EXAMPLE].sort());
+    await expect(files['config/session.ts']).toMatchFileSnapshot('__snapshots__/app-redis/config/session.ts');
+    await expect(files['config/sockets.ts']).toMatchFileSnapshot('__snapshots__/app-redis/config/sockets.ts');
+    expect(files['.env.example']).toContain('\nREDIS_URL=redis://127.0.0.1:6379\n\n# Signs the session cookies.');
+    expect(files['.env.example']).not.toContain('DATABASE_URL');
+    expect(files['README.md']).toContain('The models are stored in SQLite');
+    expect(files['README.md']).toMatch(/\n\n## Redis: several instances\n[^]*websockets only[^]*same instance\.\n\n## The session secret\n/);
+  });
+
+  it('with database postgres and redis writes the production shape: DATABASE_URL, REDIS_URL and SESSION_SECRET in .env.example, both README sections', async () => {
+    const files = newApp({ database: 'postgres', redis: true });
+    expect(files['config/datastores.ts']).toContain("adapter: 'postgres'");
+    expect(files['config/session.ts']).toContain("store: 'redis'");
+    expect(files['config/sockets.ts']).toContain("adapter: 'redis',\n  transports: ['websocket'],");
+    await expect(files['.env.example']).toMatchFileSnapshot('__snapshots__/app-redis/postgres.env.example');
+    expect(files['README.md']).toContain('The models are stored in PostgreSQL');
+    expect(files['README.md']).toContain('## Redis: several instances');
+  });
+
+  it('without redis mentions no Redis anywhere', () => {
+    for (const database of ['sqlite', 'postgres', 'mysql'] as const) {
+      for (const [path, content] of Object.entries(newApp({ database }))) {
+        if (path !== 'assets/js/dependencies/sails.io.js') expect(content, path).not.toMatch(/redis/i);
+      }
+    }
+  });
+
   it('names the database after the package, in characters every database takes unquoted', () => {
     expect(databaseNameOf('shop')).toBe('shop');
     expect(databaseNameOf('@acme/my-shop')).toBe('acme_my_shop');

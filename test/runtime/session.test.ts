@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { lift, type Req } from '../../src/runtime/index.js';
-import { MemorySessionStore } from '../../src/runtime/session/index.js';
-import { connect, SOCKET_KINDS, tempApp } from './helpers.js';
+import { MemorySessionStore, type SessionData } from '../../src/runtime/session/index.js';
+import { ALL_KINDS, connect, SOCKET_KINDS, tempApp } from './helpers.js';
 import { httpSession, liftSecure } from './secure-helpers.js';
 
 describe('sessions (docs/protocol.md 1.4)', () => {
@@ -84,6 +84,36 @@ describe('sessions (docs/protocol.md 1.4)', () => {
     // The held action answers (into a closed socket) before this request comes back.
     expect((await fetch(`${lifted.app.url}/inline`)).status).toBe(200);
     expect(store.size).toBe(0);
+  });
+
+  it.each(ALL_KINDS)('over %s, a store that answers later holds the response until the session is stored; a failed save is a 503, not a success', async (kind) => {
+    const sessions = new Map<string, SessionData>();
+    let failing = false;
+    // Stores only after a pause, as a store across the network does: a response sent before
+    // the save finished would let the next request read the old session.
+    const store = {
+      get: async (sid: string) => structuredClone(sessions.get(sid)),
+      set: async (sid: string, data: SessionData) => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        if (failing) throw new Error('connection lost');
+        sessions.set(sid, structuredClone(data));
+      },
+      destroy: async (sid: string) => void sessions.delete(sid),
+    };
+    const lifted = await liftSecure({ session: { store } });
+    onTestFinished(() => lifted.close());
+    const client = await connect(kind, lifted.app.url);
+    onTestFinished(() => client.close());
+    const http = httpSession(lifted.app.url);
+    const request = kind === 'http' ? http.request.bind(http) : client.request.bind(client);
+    for (let count = 1; count <= 3; count++) {
+      expect((await request('get', '/count')).body).toStrictEqual({ count });
+      expect([...sessions.values()]).toContainEqual({ count });
+    }
+    failing = true;
+    expect(await request('get', '/count')).toMatchObject({ statusCode: 503, body: { code: 'E_SESSION_STORE_UNAVAILABLE' } });
+    failing = false;
+    expect((await request('get', '/count')).body).toStrictEqual({ count: 4 });
   });
 
   it('a socket.io CONNECT and a close in one polling payload leave no session behind', async () => {

@@ -24,6 +24,7 @@ interface NewFlags {
   runtime?: string;
   models?: string;
   database?: string;
+  redis?: boolean;
   client?: string;
 }
 
@@ -35,6 +36,7 @@ interface NewPlan {
   install: boolean;
   runtime: RuntimeDependency;
   database: Database;
+  redis: boolean;
   client: BrowserClient;
   force: boolean;
   dryRun: boolean;
@@ -54,6 +56,7 @@ export function registerNew(program: Command, context: CliContext): void {
     .option('--skip-install', 'do not run npm install')
     .option('--no-example', 'leave out the SayController realtime example, its route and its test')
     .option('--database <kind>', `where the models are stored: ${DATABASES.join(', ')} (default sqlite, a file under .tmp/)`)
+    .option('--redis', 'keep sessions and socket messages in Redis (REDIS_URL), to run several instances (default: neither)')
     .option('--client <name>', 'the browser client the page loads: sails-rt (the default, which reconnects and resyncs) or sails.io.js (the official 1.2.1)')
     .option('--models <file>', 'also generate every model of a definitions file (.json, .yaml or .yml; see schema/models.schema.json)')
     .option('--runtime <spec>', 'the npm spec the app depends on sails-rt with (default: a tarball of this copy in vendor/, or ^<version> when installed from the npm registry)')
@@ -61,7 +64,7 @@ export function registerNew(program: Command, context: CliContext): void {
       'after',
       `
 On a terminal, new asks for each of <dir>, --no-example, --models and --skip-install that is
-not given, and for --database; --yes asks nothing and takes the defaults.
+not given, and for --database and --redis; --yes asks nothing and takes the defaults.
 
 Examples:
   $ sails-rt new                                asks for the folder and every choice, then installs
@@ -71,6 +74,7 @@ Examples:
   $ sails-rt new myapp --dry-run                lists the files, writes nothing
   $ sails-rt new myapp --models models.json     with every model of models.json (or .yaml)
   $ sails-rt new shop --database postgres       on PostgreSQL (DATABASE_URL), with .env.example
+  $ sails-rt new shop --database postgres --redis   ready for several instances (REDIS_URL too)
   $ sails-rt new myapp --client sails.io.js     with the official sails.io.js 1.2.1 in the page
   $ sails-rt new . --force                      into the current, non-empty folder
   $ sails-rt new myapp --skip-install           no npm install
@@ -102,10 +106,12 @@ async function settle(context: CliContext, dir: string | undefined, flags: NewFl
   const example = asking && !given('example') ? await confirm(context, 'Include the SayController realtime example?', true) : flags.example;
   const database =
     databaseFlag ?? (asking ? await askUntil(context, () => text(context, `Database (${DATABASES.join(', ')}):`, 'sqlite'), async (answer) => checkDatabase(answer)) : 'sqlite');
+  const redis =
+    asking && !given('redis') ? await confirm(context, 'Keep sessions and socket messages in Redis, to run several instances?', false) : flags.redis === true;
   const definitions = asking && !given('models') ? await askDefinitions(context) : modelsFlag;
   const install =
     !flags.dryRun && (asking && !given('skipInstall') ? await confirm(context, 'Install dependencies now (npm install)?', true) : !flags.skipInstall);
-  return { target, example, definitions, install, runtime: flags.runtime === undefined ? defaultRuntime() : { spec: flags.runtime }, database, client, force, dryRun: Boolean(flags.dryRun) };
+  return { target, example, definitions, install, runtime: flags.runtime === undefined ? defaultRuntime() : { spec: flags.runtime }, database, redis, client, force, dryRun: Boolean(flags.dryRun) };
 }
 
 /** `--database`'s value, or a sentence naming the ones there are. */
@@ -134,6 +140,7 @@ async function runNew(context: CliContext, plan: NewPlan): Promise<void> {
     name: appPackageName(basename(target)),
     example: plan.example,
     database: plan.database,
+    redis: plan.redis,
     runtimeSpec: plan.runtime.spec,
     sailsRtVersion: VERSION,
     browserClient: readBrowserClient(plan.client),

@@ -90,7 +90,7 @@ export async function lift(options: LiftOptions = {}): Promise<SailsApp> {
   debug('%d models loaded', models.length);
   const actions = await loadControllers(appPath);
   debug('controllers loaded');
-  const security = await Security.prepare(config, production);
+  const security = await Security.prepare(config, production, log);
   if (security.sessions.randomSecret) log(RANDOM_SECRET_WARNING);
 
   const opened: Opened = { security };
@@ -333,7 +333,6 @@ interface Opened {
 
 async function closeAll(opened: Opened): Promise<void> {
   const { io, http, store, security, temporary, redis } = opened;
-  security?.close();
   if (io) {
     // Only this instance's sockets: with the Redis adapter, io.disconnectSockets() would reach every instance's.
     io.local.disconnectSockets(true);
@@ -347,6 +346,8 @@ async function closeAll(opened: Opened): Promise<void> {
     if (http) await http.close();
     if (store) await store.close();
   } finally {
+    // After the HTTP server: a request still answering saves its session first.
+    await security?.close();
     // Once its pool is closed: PostgreSQL refuses to drop a database with connections to it.
     if (temporary) await temporary.drop();
   }

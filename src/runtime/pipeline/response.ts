@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import createDebug from 'debug';
+import { isSailsRtError } from '../errors.js';
 
 const debug = createDebug('sails-rt:pipeline');
 
@@ -36,7 +37,7 @@ export class Res {
   readonly headers: Record<string, string> = {};
   /** True once a response went out. */
   sent = false;
-  private sendHooks: (() => void)[] | undefined;
+  private sendHooks: (() => void | PromiseLike<void>)[] | undefined;
 
   constructor(
     private readonly sink: ResponseSink,
@@ -102,8 +103,13 @@ export class Res {
     this.end(error, typeof error !== 'string');
   }
 
-  /** Runs `hook` just before the response goes out (how the session is saved and its cookie set). */
-  beforeSend(hook: () => void): void {
+  /**
+   * Runs `hook` just before the response goes out (how the session is saved and its cookie set).
+   * A hook that returns a promise holds the response until it settles; if it rejects, the
+   * response becomes that error (a SailsRtError's status and body, else a 500), so a client is
+   * never told a request succeeded whose session change was not stored.
+   */
+  beforeSend(hook: () => void | PromiseLike<void>): void {
     (this.sendHooks ??= []).push(hook);
   }
 
@@ -123,15 +129,26 @@ export class Res {
       return;
     }
     this.sent = true;
+    let pending: PromiseLike<void>[] | undefined;
     if (this.sendHooks !== undefined) {
       for (const hook of this.sendHooks) {
         try {
-          hook();
+          const waiting = hook();
+          // A hook that finished at once (the memory session store) makes no promise here.
+          if (waiting !== undefined) (pending ??= []).push(waiting);
         } catch (error) {
           if (debug.enabled) debug('a before-send hook failed: %O', error);
         }
       }
     }
+    if (pending === undefined) return this.deliver(body, json);
+    Promise.all(pending).then(
+      () => this.deliver(body, json),
+      (error: unknown) => this.hookFailed(error),
+    );
+  }
+
+  private deliver(body: unknown, json: boolean): void {
     try {
       this.sink.deliver(this.statusCode, this.headers, body, json);
     } catch (error) {
@@ -139,6 +156,18 @@ export class Res {
       // HTTP cannot carry. The sinks throw before anything went out, so the request still gets its
       // one response: a 500.
       this.undeliverable(error);
+    }
+  }
+
+  /** A before-send hook rejected (the session could not be saved): that error is the response instead. */
+  private hookFailed(error: unknown): void {
+    if (debug.enabled) debug('a before-send hook failed, the response is an error instead: %O', error);
+    if (!isSailsRtError(error)) return this.undeliverable(error);
+    this.statusCode = error.status;
+    try {
+      this.sink.deliver(error.status, {}, error.toJSON(), true);
+    } catch (again) {
+      this.undeliverable(again);
     }
   }
 

@@ -11,7 +11,7 @@ import { LiftError, SailsRtError } from '../errors.js';
 import type { Action, Req, Res } from '../pipeline/index.js';
 import { loadPolicies, PolicyMap, runPolicies } from '../policies/index.js';
 import type { RouteEntry, Router } from '../router/index.js';
-import { checkSessionConfig, Sessions } from '../session/index.js';
+import { checkSessionConfig, openSessionStore, Sessions } from '../session/index.js';
 import { CorsRules } from './cors.js';
 import { checkCsrf, csrfToken } from './csrf.js';
 import { checkOriginSettings, originOptions } from './origins.js';
@@ -44,12 +44,17 @@ export class Security {
     readonly cors: CorsRules,
   ) {}
 
-  /** Reads and checks config/session.ts, config/policies.ts, api/policies, the socket origin settings and CORS. */
-  static async prepare(config: SailsConfig, production: boolean): Promise<Security> {
-    const sessions = new Sessions(checkSessionConfig(config['session'], production));
+  /**
+   * Reads and checks config/session.ts, config/policies.ts, api/policies, the socket origin
+   * settings and CORS, then opens the session store (last, so a refused setting leaves no
+   * connection open). `log` takes the line a session store outage writes.
+   */
+  static async prepare(config: SailsConfig, production: boolean, log: (line: string) => void = () => {}): Promise<Security> {
+    const sessionConfig = checkSessionConfig(config['session'], production);
     const policies = new PolicyMap(config['policies'], await loadPolicies(config.appPath));
     checkOriginSettings(config.sockets, production);
     const cors = CorsRules.prepare(config.security.cors, config.routes, production);
+    const sessions = new Sessions(sessionConfig, await openSessionStore(sessionConfig, log));
     return new Security(
       sessions,
       policies,
@@ -147,8 +152,8 @@ export class Security {
     );
   }
 
-  close(): void {
-    this.sessions.close();
+  close(): Promise<void> {
+    return this.sessions.close();
   }
 
   /**

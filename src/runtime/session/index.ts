@@ -12,11 +12,13 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
 import createDebug from 'debug';
 import type { Server, Socket } from 'socket.io';
-import { refuseSetting } from '../errors.js';
+import { refuseSetting, SailsRtError } from '../errors.js';
 import type { Req, Res } from '../pipeline/index.js';
+import { checkRedisSettings, redisSettings } from './redis-settings.js';
 import { MemorySessionStore, type SessionData, type SessionStore } from './store.js';
 
 export { MemorySessionStore, type SessionData, type SessionStore } from './store.js';
+export { DEFAULT_REDIS_PREFIX } from './redis-settings.js';
 
 const debug = createDebug('sails-rt:session');
 
@@ -45,8 +47,15 @@ export interface SessionConfig {
   /** The cookie's name (default 'sails.sid'). */
   name?: string;
   cookie?: SessionCookieConfig;
-  /** Where sessions live (default: in this process's memory, gone when it stops). */
-  store?: SessionStore;
+  /**
+   * Where sessions live: this process's memory (the default, gone when it stops), `'redis'` (shared
+   * by every instance; see `url` and `prefix`), or any object with get, set and destroy.
+   */
+  store?: SessionStore | 'redis';
+  /** With `store: 'redis'`: the server (default: the REDIS_URL environment variable), e.g. 'redis://127.0.0.1:6379'. */
+  url?: string;
+  /** With `store: 'redis'`: what every session key starts with (default 'sess:'), so several apps can share one Redis. */
+  prefix?: string;
 }
 
 export const DEFAULT_SESSION_NAME = 'sails.sid';
@@ -85,10 +94,30 @@ export function checkSessionConfig(config: unknown, production: boolean): Sessio
     fail('session.cookie.maxAge', `is ${JSON.stringify(cookie.maxAge)}`, 'use a number of milliseconds such as 86400000 (24 hours)');
   }
   const store = session.store;
-  if (store !== undefined && (typeof store?.get !== 'function' || typeof store.set !== 'function' || typeof store.destroy !== 'function')) {
-    fail('session.store', 'is not a session store', 'give an object with get(sid), set(sid, data, maxAge) and destroy(sid), or remove it');
+  if (store === 'redis') {
+    checkRedisSettings(session, fail);
+  } else {
+    if (store !== undefined && (typeof store?.get !== 'function' || typeof store.set !== 'function' || typeof store.destroy !== 'function')) {
+      fail('session.store', 'is not a session store', "use 'redis', or give an object with get(sid), set(sid, data, maxAge) and destroy(sid), or remove it");
+    }
+    for (const key of ['url', 'prefix'] as const) {
+      if (session[key] !== undefined) fail(`session.${key}`, "is set but session.store is not 'redis'", "set store: 'redis', or remove it");
+    }
   }
   return session;
+}
+
+/**
+ * Opens the store `config/session.ts` names (checked by checkSessionConfig): the memory store by
+ * default, the app's own object as it is, or Redis, whose client is loaded only then.
+ * `log` takes the one line a Redis outage writes.
+ */
+export async function openSessionStore(config: SessionConfig, log: (line: string) => void): Promise<SessionStore> {
+  const store = config.store;
+  if (store === undefined) return new MemorySessionStore();
+  if (store !== 'redis') return store;
+  const { openRedisSessionStore } = await import('./redis.js');
+  return openRedisSessionStore(redisSettings(config), log);
 }
 
 /** What a development lift without a session secret logs. */
@@ -111,7 +140,7 @@ export class Sessions {
   /** Requests whose new session is stored (and its cookie set) even while it is empty. */
   private readonly kept = new WeakSet<Req>();
 
-  constructor(config: SessionConfig) {
+  constructor(config: SessionConfig, store: SessionStore = new MemorySessionStore()) {
     this.name = config.name ?? DEFAULT_SESSION_NAME;
     // Without a secret (development only, checkSessionConfig refuses it in production) cookies
     // are signed with a random secret, so a fresh clone without config/local.ts still lifts; lift
@@ -122,13 +151,14 @@ export class Sessions {
     this.secret = given ?? randomBytes(32).toString('hex');
     this.cookie = config.cookie ?? {};
     this.maxAge = this.cookie.maxAge ?? DAY;
-    this.store = config.store ?? new MemorySessionStore();
+    this.store = store;
     this.cookiePattern = new RegExp(`(?:^|;\\s*)${this.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=`);
   }
 
   /**
-   * Gives `req.session` the session its cookie names (or a new, empty one) and saves it when the
+   * Gives `req.session` the session its cookie names (or a new, empty one) and saves it before the
    * response goes out; a new session is stored, and its cookie set, only once something is in it.
+   * A store that cannot be reached is a 503 E_SESSION_STORE_UNAVAILABLE, never an empty session.
    */
   attach(req: Req, res: Res): void | Promise<void> {
     const socket = req.socket;
@@ -147,11 +177,11 @@ export class Sessions {
     const stored = this.store.get(signed);
     // A store that answers at once (the memory store) is not awaited: no promise and no turn of
     // the microtask queue per request. A throw from get() reaches the caller either way.
-    if (isThenable(stored)) return Promise.resolve(stored).then((value) => this.bind(req, res, signed, value));
+    if (isThenable(stored)) return Promise.resolve(stored).then((value) => this.bind(req, res, signed, value), storeUnavailable);
     this.bind(req, res, signed, stored);
   }
 
-  /** Gives `req.session` its session, and saves it when the response goes out. */
+  /** Gives `req.session` its session, and saves it before the response goes out. */
   private bind(req: Req, res: Res, signed: string | undefined, stored: SessionData | undefined): void {
     const socket = req.socket;
     const session: SessionData = stored ?? {};
@@ -159,16 +189,19 @@ export class Sessions {
     res.beforeSend(() => {
       // A socket's own session ended at its disconnect; a request that was still running then
       // would store it again, for maxAge, with nothing left to destroy it.
-      if (socket !== undefined && socket.disconnected && this.socketOwned.has(socket)) return;
+      if (socket !== undefined && socket.disconnected && this.socketOwned.has(socket)) return undefined;
       // The action may have replaced the object (`req.session = {}`).
       const data = req.session;
-      if (stored === undefined && Object.keys(data).length === 0 && !this.kept.has(req)) return;
+      if (stored === undefined && Object.keys(data).length === 0 && !this.kept.has(req)) return undefined;
       // A new session's id is drawn only now that it is stored: most requests without a cookie
       // store nothing, and 24 random bytes per request were a tenth of an HTTP GET's CPU.
       const sid = signed ?? newSid();
-      this.save(sid, data);
       // A socket cannot take a cookie; its sid is the one of its handshake (see connectSockets).
       if (signed === undefined && !req.isSocket) res.set('set-cookie', this.serialize(sid));
+      // The response waits for a store that answers later (Redis), so the next request, on any
+      // instance, reads what this one wrote; a failed save makes the response a 503 instead.
+      const saved = this.store.set(sid, data, this.maxAge);
+      return saved === undefined ? undefined : Promise.resolve(saved).catch(storeUnavailable);
     });
   }
 
@@ -207,21 +240,21 @@ export class Sessions {
     io.on('connection', (socket) => {
       const sid = this.socketSids.get(socket);
       if (sid === undefined || !this.socketOwned.has(socket)) return;
-      this.save(sid, {});
+      this.saveInBackground(sid, {});
       socket.once('disconnect', () => {
         Promise.resolve(this.store.destroy(sid)).catch((error: unknown) => debug('could not destroy the session of socket %s: %O', socket.id, error));
       });
     });
   }
 
-  close(): void {
-    this.store.close?.();
+  /** Closes the store (a Redis client waits for the commands it has sent). */
+  async close(): Promise<void> {
+    await this.store.close?.();
   }
 
-  private save(sid: string, data: SessionData): void {
+  /** A socket's own new session: no response waits for it, and its first request reads it (or finds none, and starts empty). */
+  private saveInBackground(sid: string, data: SessionData): void {
     try {
-      // Every request of a socket with a session of its own saves it (its expiry moves on): no
-      // promise is made for a store that answers at once, as the memory store does.
       const saved = this.store.set(sid, data, this.maxAge);
       if (saved !== undefined) Promise.resolve(saved).catch((error: unknown) => debug('could not save session: %O', error));
     } catch (error) {
@@ -262,6 +295,12 @@ export class Sessions {
       ...(domain === undefined ? {} : { domain }),
     });
   }
+}
+
+/** A rejection of the store, as the error the client gets (the cause goes to the debug log). */
+function storeUnavailable(cause: unknown): never {
+  debug('the session store failed: %O', cause);
+  throw new SailsRtError('E_SESSION_STORE_UNAVAILABLE', 'The session store is unavailable right now, so this request could not use its session; try again in a moment.');
 }
 
 function newSid(): string {

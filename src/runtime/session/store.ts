@@ -12,8 +12,8 @@ export interface SessionStore {
   /** Stores `data` under `sid` for `maxAge` ms from now. */
   set(sid: string, data: SessionData, maxAge: number): void | Promise<void>;
   destroy(sid: string): void | Promise<void>;
-  /** Called when the app lowers. */
-  close?(): void;
+  /** Called when the app lowers, once no request is left to answer. */
+  close?(): void | Promise<void>;
 }
 
 const SWEEP_MS = 10 * 60 * 1000;
