@@ -149,6 +149,29 @@ await build({
   logLevel: 'warning',
 });
 
+/**
+ * The browser client (src/browser/sails.io.ts): sails.io.js 1.2.1's API over socket.io-client 4,
+ * bundled with it into one minified script that sets `window.io`, which `sails-rt new` writes
+ * to an app's assets/js/dependencies/sails.io.js. socket.io-client's browser build (no debug).
+ */
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const { version: socketIoClientVersion } = JSON.parse(readFileSync(join(root, 'node_modules', 'socket.io-client', 'package.json'), 'utf8'));
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/browser/sails.io.ts'],
+  outfile: 'dist/browser/sails.io.js',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2020',
+  minify: true,
+  define: { SAILS_RT_VERSION: JSON.stringify(version) },
+  legalComments: 'none',
+  banner: { js: `/*! sails-rt browser client ${version}, the sails.io.js 1.2.1 API over Socket.IO client ${socketIoClientVersion} (c) 2014 Guillermo Rauch and contributors; MIT */` },
+  charset: 'ascii',
+  logLevel: 'warning',
+});
+
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], {
   cwd: root,
   stdio: 'inherit',

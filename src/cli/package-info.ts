@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import type { BrowserClient } from '../generator/index.js';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-root.js';
+import { CliError } from './errors.js';
 
 export { PACKAGE_ROOT };
 export const VERSION = PACKAGE_VERSION;
@@ -76,8 +78,23 @@ function lockedEntry(lockfile: string, key: string): LockedPackage | undefined {
   }
 }
 
-/** The official Sails browser SDK, from the sails.io.js-dist dependency. */
-export function readSailsIoJs(): string {
+/**
+ * The browser client `new` writes to assets/js/dependencies/sails.io.js: sails-rt's own, as
+ * `npm run build` bundled it (dist/browser/sails.io.js), or the official sails.io.js from the
+ * sails.io.js-dist dependency.
+ */
+export function readBrowserClient(kind: BrowserClient): { kind: BrowserClient; version: string; source: string } {
+  if (kind === 'sails-rt') {
+    const file = join(PACKAGE_ROOT, 'dist', 'browser', 'sails.io.js');
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new CliError(`The browser client ${file} is missing from this copy of sails-rt; run \`npm run build\` in ${PACKAGE_ROOT}, or pass --client sails.io.js.`, 1, { cause: error });
+    }
+    return { kind, version: VERSION, source };
+  }
   const require = createRequire(import.meta.url);
-  return readFileSync(require.resolve('sails.io.js-dist/sails.io.js'), 'utf8');
+  const { version } = JSON.parse(readFileSync(require.resolve('sails.io.js-dist/package.json'), 'utf8')) as { version: string };
+  return { kind, version, source: readFileSync(require.resolve('sails.io.js-dist/sails.io.js'), 'utf8') };
 }

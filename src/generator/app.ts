@@ -20,8 +20,8 @@ export interface AppOptions {
   runtimeSpec: string;
   /** The version of sails-rt that generates the app, recorded in its package.json. */
   sailsRtVersion: string;
-  /** The official browser SDK (sails.io.js-dist's sails.io.js), served from assets/. */
-  sailsIoJs: string;
+  /** The browser client served from assets/js/dependencies/sails.io.js: which, its version and its code. */
+  browserClient: { kind: BrowserClient; version: string; source: string };
   /**
    * Signs the app's session cookies on the developer's machine: written into config/local.ts,
    * which the app's .gitignore keeps out of git. 64 hex characters the caller draws from a secure
@@ -35,6 +35,20 @@ export interface AppOptions {
 
 const SESSION_SECRET = /^[0-9a-f]{64}$/;
 
+/**
+ * The browser clients `new --client` offers: sails-rt's own (dist/browser/sails.io.js, the
+ * default), or the official sails.io.js 1.2.1, which the server still speaks to over Engine.IO 3.
+ */
+export const BROWSER_CLIENTS = ['sails-rt', 'sails.io.js'] as const;
+export type BrowserClient = (typeof BROWSER_CLIENTS)[number];
+
+/** The one line above the client's code in assets/js/dependencies/sails.io.js. */
+export function browserClientHeader(client: AppOptions['browserClient']): string {
+  return client.kind === 'sails-rt'
+    ? `// sails-rt browser client ${client.version} (sails.io.js 1.2.1's io.socket API over socket.io-client 4), written by sails-rt new; replace it to upgrade`
+    : `// sails.io.js ${client.version}, the official Sails browser SDK, copied by sails-rt new from sails.io.js-dist; replace it to upgrade`;
+}
+
 /** The databases `new --database` offers. */
 export const DATABASES = ['sqlite', 'postgres', 'mysql'] as const;
 export type Database = (typeof DATABASES)[number];
@@ -43,7 +57,7 @@ const OWNED_HEADER = '// written once by sails-rt new; yours to edit';
 
 /**
  * A complete app: templates/app, overlaid with templates/example when the example is wanted,
- * plus package.json and tsconfig.json built as data, the browser SDK, and generated/ for no
+ * plus package.json and tsconfig.json built as data, the browser client, and generated/ for no
  * models yet.
  *
  * @example generateApp(tree, { name: 'myapp', example: true, runtimeSpec: '^0.1.0', ... })
@@ -89,7 +103,7 @@ export function generateApp(tree: Tree, options: AppOptions): GenerateReport {
   writeOwnedFile(
     tree,
     'assets/js/dependencies/sails.io.js',
-    `// copied by sails-rt new from sails.io.js-dist (the official Sails browser SDK); replace it to upgrade\n${options.sailsIoJs}`,
+    `${browserClientHeader(options.browserClient)}\n${options.browserClient.source}`,
     options,
     report,
   );

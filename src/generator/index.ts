@@ -6,7 +6,7 @@
 export { VirtualTree, memoryReader, applyChanges, type Tree, type TreeReader, type FileChange, type ChangeType } from './tree.js';
 export { TemplateSet, outputPath } from './templates.js';
 export { diskReader, readTemplates, flushChanges, FlushError, TEMPLATES_DIR, type FlushDenied, type FlushOptions } from './disk.js';
-export { DATABASES, databaseNameOf, generateApp, appPackageName, packageJson, TSCONFIG, type AppOptions, type Database } from './app.js';
+export { BROWSER_CLIENTS, browserClientHeader, DATABASES, databaseNameOf, generateApp, appPackageName, packageJson, TSCONFIG, type AppOptions, type BrowserClient, type Database } from './app.js';
 export { generateModel, modelDefinitionFromSpecs, type ModelOptions, type ModelReport } from './model.js';
 export { generatePolicy, type PolicyOptions, type PolicyReport } from './policy.js';
 export { generateController, type ControllerOptions, type ControllerReport } from './controller.js';

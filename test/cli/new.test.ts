@@ -53,8 +53,22 @@ describe('sails-rt new', () => {
     // Run from a checkout: the app carries it packed, and names it by a path that moves with the app.
     expect(manifest.dependencies).toEqual({ 'sails-rt': `file:vendor/sails-rt-${VERSION}.tgz` });
     expect(manifest.sailsRt).toEqual({ version: VERSION });
+    const client = readFileSync(join(ROOT, 'dist', 'browser', 'sails.io.js'), 'utf8');
+    expect(files['assets/js/dependencies/sails.io.js']?.endsWith(client)).toBe(true);
+    expect(files['assets/js/dependencies/sails.io.js']?.split('\n')[0]).toContain(`sails-rt browser client ${VERSION}`);
+  });
+
+  it('writes the official sails.io.js 1.2.1 with --client sails.io.js, and refuses a client it does not know', async () => {
+    const run = await cli(work, 'new', 'official', '--yes', '--skip-install', '--client', 'sails.io.js');
+    expect(run.exitCode).toBe(0);
     const sdk = readFileSync(join(ROOT, 'node_modules', 'sails.io.js-dist', 'sails.io.js'), 'utf8');
-    expect(files['assets/js/dependencies/sails.io.js']?.endsWith(sdk)).toBe(true);
+    const written = readFileSync(join(work, 'official', 'assets', 'js', 'dependencies', 'sails.io.js'), 'utf8');
+    expect(written.endsWith(sdk)).toBe(true);
+    expect(written.split('\n')[0]).toBe('// sails.io.js 1.2.1, the official Sails browser SDK, copied by sails-rt new from sails.io.js-dist; replace it to upgrade');
+    const bad = await cli(work, 'new', 'unknown', '--yes', '--skip-install', '--client', 'sails.io');
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toBe('Error: "sails.io" is not a browser client sails-rt new writes (did you mean sails.io.js?); use --client sails-rt or --client sails.io.js.');
+    expect(existsSync(join(work, 'unknown'))).toBe(false);
   });
 
   it('lists the vendored tarball in a dry run, and skips it when the same one is already there', async () => {
@@ -181,7 +195,7 @@ describe('sails-rt new', () => {
   it('lists every flag of new, with examples, in --help', async () => {
     const run = await cli(work, 'new', '--help');
     expect(run.exitCode).toBe(0);
-    for (const flag of ['--yes', '--dry-run', '--force', '--skip-install', '--no-example', '--runtime <spec>']) {
+    for (const flag of ['--yes', '--dry-run', '--force', '--skip-install', '--no-example', '--runtime <spec>', '--client <name>']) {
       expect(run.stdout).toContain(flag);
       expect(run.stdout.split('Examples:')[1]).toContain(flag.split(' ')[0]);
     }

@@ -197,6 +197,8 @@ describe('sails-rt lift on the generated app', () => {
           page.on('pageerror', (error) => errors.push(error.message));
           await page.goto(url);
           await page.locator('#status[data-state="connected"]', { hasText: /^connected$/ }).waitFor({ timeout: 10_000 });
+          // The page runs on the client `new` wrote: sails-rt's, on Engine.IO 4.
+          expect(await page.evaluate('[io.sails.sdk.client, io.socket._raw.io.engine.constructor.protocol]')).toEqual([expect.stringMatching(/^sails-rt \d/), 4]);
         }
         const rows = (page: Page, text: string) => page.locator('#records tbody tr', { hasText: text });
 

@@ -39,7 +39,7 @@ export const APP_OPTIONS: AppOptions = {
   example: true,
   runtimeSpec: '^0.1.0',
   sailsRtVersion: '0.1.0',
-  sailsIoJs: '/* the sails.io.js SDK */\n',
+  browserClient: { kind: 'sails-rt', version: '0.1.0', source: '/* the browser client */\n' },
   sessionSecret: 'a'.repeat(64),
   templates,
 };

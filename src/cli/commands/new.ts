@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generateModels } from '../../generator/definitions.js';
-import { appPackageName, DATABASES, diskReader, generateApp, readTemplates, VirtualTree, type Database, type FileChange, type GenerateReport } from '../../generator/index.js';
+import { appPackageName, BROWSER_CLIENTS, DATABASES, diskReader, generateApp, readTemplates, VirtualTree, type BrowserClient, type Database, type FileChange, type GenerateReport } from '../../generator/index.js';
 import { closest } from '../../schema/closest.js';
 import { parseDefinitionsFile, type DefinitionsFile } from '../../schema/definitions-file.js';
 import { ExecError, type CliContext } from '../context.js';
@@ -11,7 +11,7 @@ import { CliError, INTERRUPTED } from '../errors.js';
 import { counted, paint, printChanges, shellWord } from '../output.js';
 import { startSpinner } from '../progress.js';
 import { askUntil, confirm, text } from '../prompts.js';
-import { defaultRuntime, PACKAGE_ROOT, readSailsIoJs, VERSION, type RuntimeDependency } from '../package-info.js';
+import { defaultRuntime, PACKAGE_ROOT, readBrowserClient, VERSION, type RuntimeDependency } from '../package-info.js';
 import { runtimeTarball } from '../runtime-tarball/index.js';
 import { writeChanges } from '../write.js';
 
@@ -25,6 +25,7 @@ interface NewFlags {
   models?: string;
   database?: string;
   redis?: boolean;
+  client?: string;
 }
 
 /** Every choice of `new`, settled from its flags, the answers to its questions, or the defaults. */
@@ -36,6 +37,7 @@ interface NewPlan {
   runtime: RuntimeDependency;
   database: Database;
   redis: boolean;
+  client: BrowserClient;
   force: boolean;
   dryRun: boolean;
 }
@@ -55,6 +57,7 @@ export function registerNew(program: Command, context: CliContext): void {
     .option('--no-example', 'leave out the SayController realtime example, its route and its test')
     .option('--database <kind>', `where the models are stored: ${DATABASES.join(', ')} (default sqlite, a file under .tmp/)`)
     .option('--redis', 'keep sessions and socket messages in Redis (REDIS_URL), to run several instances (default: neither)')
+    .option('--client <name>', 'the browser client the page loads: sails-rt (the default, which reconnects and resyncs) or sails.io.js (the official 1.2.1)')
     .option('--models <file>', 'also generate every model of a definitions file (.json, .yaml or .yml; see schema/models.schema.json)')
     .option('--runtime <spec>', 'the npm spec the app depends on sails-rt with (default: a tarball of this copy in vendor/, or ^<version> when installed from the npm registry)')
     .addHelpText(
@@ -72,6 +75,7 @@ Examples:
   $ sails-rt new myapp --models models.json     with every model of models.json (or .yaml)
   $ sails-rt new shop --database postgres       on PostgreSQL (DATABASE_URL), with .env.example
   $ sails-rt new shop --database postgres --redis   ready for several instances (REDIS_URL too)
+  $ sails-rt new myapp --client sails.io.js     with the official sails.io.js 1.2.1 in the page
   $ sails-rt new . --force                      into the current, non-empty folder
   $ sails-rt new myapp --skip-install           no npm install
   $ sails-rt new myapp --runtime ^0.1.0         depend on sails-rt from the registry
@@ -96,6 +100,7 @@ async function settle(context: CliContext, dir: string | undefined, flags: NewFl
   if (dir === undefined && !asking) throw new CliError(MISSING_DIR);
   const force = Boolean(flags.force);
   const databaseFlag = flags.database === undefined ? undefined : checkDatabase(flags.database);
+  const client = checkClient(flags.client ?? 'sails-rt');
   const modelsFlag = flags.models === undefined ? undefined : await readDefinitions(context, flags.models, 'pass --models the path of a .json or .yaml definitions file');
   const target = dir === undefined ? await askTarget(context, force) : await checkTarget(context, dir, force);
   const example = asking && !given('example') ? await confirm(context, 'Include the SayController realtime example?', true) : flags.example;
@@ -106,7 +111,7 @@ async function settle(context: CliContext, dir: string | undefined, flags: NewFl
   const definitions = asking && !given('models') ? await askDefinitions(context) : modelsFlag;
   const install =
     !flags.dryRun && (asking && !given('skipInstall') ? await confirm(context, 'Install dependencies now (npm install)?', true) : !flags.skipInstall);
-  return { target, example, definitions, install, runtime: flags.runtime === undefined ? defaultRuntime() : { spec: flags.runtime }, database, redis, force, dryRun: Boolean(flags.dryRun) };
+  return { target, example, definitions, install, runtime: flags.runtime === undefined ? defaultRuntime() : { spec: flags.runtime }, database, redis, client, force, dryRun: Boolean(flags.dryRun) };
 }
 
 /** `--database`'s value, or a sentence naming the ones there are. */
@@ -115,6 +120,14 @@ function checkDatabase(value: string): Database {
   if ((DATABASES as readonly string[]).includes(kind)) return kind as Database;
   const guess = closest(kind, DATABASES, DATABASE_ALIASES);
   throw new CliError(`"${value}" is not a database sails-rt stores models in${guess === undefined ? '' : ` (did you mean ${guess}?)`}; use --database ${DATABASES.join(', --database ')}.`);
+}
+
+/** `--client`'s value, or a sentence naming the ones there are. */
+function checkClient(value: string): BrowserClient {
+  const name = value.trim().toLowerCase();
+  if ((BROWSER_CLIENTS as readonly string[]).includes(name)) return name as BrowserClient;
+  const guess = closest(name, BROWSER_CLIENTS, { 'sails.io': 'sails.io.js', sailsio: 'sails.io.js', 'sails-io': 'sails.io.js', sails: 'sails.io.js', 'sails-rt.js': 'sails-rt' });
+  throw new CliError(`"${value}" is not a browser client sails-rt new writes${guess === undefined ? '' : ` (did you mean ${guess}?)`}; use --client ${BROWSER_CLIENTS.join(' or --client ')}.`);
 }
 
 /** What else people call the three, for "did you mean". */
@@ -130,7 +143,7 @@ async function runNew(context: CliContext, plan: NewPlan): Promise<void> {
     redis: plan.redis,
     runtimeSpec: plan.runtime.spec,
     sailsRtVersion: VERSION,
-    sailsIoJs: readSailsIoJs(),
+    browserClient: readBrowserClient(plan.client),
     // Drawn here, not in the generator, which stays a pure function of its options.
     sessionSecret: randomBytes(32).toString('hex'),
     force: plan.force,
