@@ -121,6 +121,10 @@ class SqliteStore implements Store {
       return result;
     } finally {
       scope.done = true;
+      // Node runs an async hook on every promise while an AsyncLocalStorage is in use, a few µs
+      // of every request after the first write; transactions here run one at a time, so it is
+      // turned off between them (run() turns it on again).
+      running.disable();
       this.conn.release();
     }
   }
