@@ -256,10 +256,11 @@ describe('1. Connection handshake', () => {
     expect(frames.slice(1)).toEqual(['40', '3']);
   });
 
-  it('1.2 EIO4 raw websocket (a modern client): the open frame, the client sends 40, the server answers 40{"sid"} (item 16)', async () => {
+  it('1.2 EIO4 raw websocket (a modern client): the open frame, the client sends 40, the server answers 40{"sid","pid"} (item 16)', async () => {
     const frames = await rawWebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, ['40'], 2);
     expect(frames[0]).toMatch(/^0\{"sid":"[^"]+","upgrades":\[\],"pingInterval":25000,"pingTimeout":60000,"maxPayload":1000000\}$/);
-    expect(frames[1]).toMatch(/^40\{"sid":"[^"]+"\}$/);
+    // pid: the private id a reconnecting client sends back to be recovered (sockets.recovery, on by default).
+    expect(frames[1]).toMatch(/^40\{"sid":"[^"]+","pid":"[^"]+"\}$/);
   });
 
   it('1.4 a socket without a cookie has a session of its own for its lifetime (a counter rises 1 -> 2)', async () => {
