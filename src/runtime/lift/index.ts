@@ -334,10 +334,14 @@ interface Opened {
 async function closeAll(opened: Opened): Promise<void> {
   const { io, http, store, security, temporary, redis } = opened;
   if (io) {
-    // Only this instance's sockets: with the Redis adapter, io.disconnectSockets() would reach every instance's.
-    io.local.disconnectSockets(true);
-    // Closing the engine (not io.close(), which would also close the HTTP server under Fastify).
+    // This instance's connections are closed, not its sockets sent away (io.disconnectSockets):
+    // a client then sees its transport close and reconnects, to this instance once it is back or
+    // to another, and with sockets.recovery its socket is kept to be recovered there; a
+    // disconnect message would tell the client to stay away. The engine, not io.close(), which
+    // would also close the HTTP server under Fastify.
     io.engine.close();
+    // The sessions those closes keep reach Redis before its connections go.
+    await redis?.flush();
     // Stops the adapter reading the stream before its connections go.
     await io.of('/').adapter.close();
   }

@@ -38,6 +38,8 @@ export interface RedisAdapter {
   readonly adapter: NonNullable<ServerOptions['adapter']>;
   /** Resolves once the adapter reads the stream and listens on its channels. */
   ready(): Promise<void>;
+  /** Resolves once the sessions of sockets that went away are written (or failed to be): before close(), at lower. */
+  flush(): Promise<void>;
   /** Closes the Redis connections; call it after the namespace's adapter is closed (`io.of('/').adapter.close()`). */
   close(): Promise<void>;
 }
@@ -146,11 +148,13 @@ export async function createRedisAdapter(options: RedisAdapterOptions): Promise<
   connected = true;
 
   const names = redisNames(options.keyPrefix);
+  // Session writes still on their way to Redis, for flush().
+  const writing = new Set<Promise<unknown>>();
   const make = createAdapter(client, { ...names }) as unknown as (nsp: Namespace) => StreamsAdapter;
   // socket.io calls the adapter with new: a function (not an arrow) that returns the adapter made.
   const adapter = function streamsAdapter(nsp: Namespace): StreamsAdapter {
     const made = make(nsp);
-    recoverFromStream(made, client, names, () => down || backAt);
+    recoverFromStream(made, client, names, () => down || backAt, writing);
     return made;
   } as unknown as NonNullable<ServerOptions['adapter']>;
   return {
@@ -168,6 +172,9 @@ export async function createRedisAdapter(options: RedisAdapterOptions): Promise<
         clearTimeout(timer);
       }
       await new Promise((resolve) => setImmediate(resolve));
+    },
+    async flush() {
+      await Promise.allSettled([...writing]);
     },
     async close() {
       closed = true;
@@ -211,6 +218,7 @@ function recoverFromStream(
   client: RedisClientType,
   names: ReturnType<typeof redisNames>,
   outage: () => number | true,
+  writing: Set<Promise<unknown>>,
 ): void {
   // `opts` is private in socket.io's typings; the adapter's own persistSession reads it the same way.
   const server = adapter.nsp.server as unknown as { opts: { connectionStateRecovery?: { maxDisconnectionDuration?: number } } };
@@ -243,9 +251,13 @@ function recoverFromStream(
   // v8 rather than JSON: socket.data may hold Dates, Maps or Buffers, as it may in one process.
   adapter.persistSession = (session) => {
     const encoded = serialize({ ...session, disconnectedAt: Date.now() }).toString('base64');
-    client.set(names.sessionKeyPrefix + session.pid, encoded, { PX: window() }).catch((error: unknown) => {
-      debug('could not keep the session of socket %s, which will not be recovered: %s', session.sid, (error as Error).message);
-    });
+    const written = client
+      .set(names.sessionKeyPrefix + session.pid, encoded, { PX: window() })
+      .catch((error: unknown) => {
+        debug('could not keep the session of socket %s, which will not be recovered: %s', session.sid, (error as Error).message);
+      })
+      .finally(() => writing.delete(written));
+    writing.add(written);
   };
   adapter.restoreSession = async (pid, offset) => {
     if (!/^[0-9]+-[0-9]+$/.test(offset)) throw new Error('invalid offset');
