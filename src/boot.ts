@@ -2,7 +2,9 @@
  * How the built package starts (dist/boot.js). `npm run build` puts the CLI, the runtime and the
  * dependencies they bundle into one CommonJS file, dist/core-<hash>.cjs; every entry point of the
  * package (bin/sails-rt.js, `sails-rt`, `sails-rt/migrations`) reads it through `core()`, so one
- * process has one copy of it whichever entry came first.
+ * process has one copy of it whichever entry came first. What only a running app needs (Fastify,
+ * socket.io, Kysely, …) is in a second file, dist/vendor-<hash>.cjs, compiled the same way the first
+ * time the core asks for one of them, so `generate` and `new` never read it.
  *
  * The file is compiled with a V8 code cache kept in the temp folder: Node 20 has no compile cache
  * of its own, and parsing and compiling this code was a third of a lift and of a `generate`
@@ -24,6 +26,8 @@ import { Script } from 'node:vm';
 
 /** The core's file name under dist/, set by scripts/build.mjs. */
 declare const SAILS_RT_CORE_FILE: string;
+/** The file of what only a running app needs (Fastify, socket.io, Kysely, …), read when first asked for. */
+declare const SAILS_RT_VENDOR_FILE: string;
 
 /** What the core file exports: each part of the package, run on first use. */
 type CoreExports = Record<'cli' | 'runtime' | 'migrations', Record<string, unknown>>;
@@ -52,11 +56,38 @@ export function core(purpose: string): CoreExports {
 
 function load(purpose: string): Loaded {
   const started = performance.now();
-  const file = fileURLToPath(new URL(SAILS_RT_CORE_FILE, import.meta.url));
+  (globalThis as unknown as Record<symbol, unknown>)[IMPORT] = (url: string) => import(url);
+  let vendor: Compiled | undefined;
+  const fromVendor = (name: string): unknown => {
+    vendor ??= compile(SAILS_RT_VENDOR_FILE, purpose, []);
+    return vendor.exports[name];
+  };
+  const core = compile(SAILS_RT_CORE_FILE, purpose, [fromVendor], started);
+  const keep = (): void => {
+    core.keep();
+    vendor?.keep();
+  };
+  // A lift keeps them once listening (src/runtime/compile-cache.ts); anything else when it ends.
+  process.once('exit', keep);
+  return { exports: core.exports as unknown as CoreExports, keep };
+}
+
+interface Compiled {
+  exports: Record<string, unknown>;
+  /** Writes the code cache if none was used; does nothing after the first call. */
+  keep(): void;
+}
+
+/**
+ * Compiles and runs dist/`name` as Node runs a CommonJS file, with its code cache for `purpose`,
+ * giving it `extra` after the usual arguments (the URL its `import.meta.url` stands for first).
+ */
+function compile(name: string, purpose: string, extra: unknown[], started = performance.now()): Compiled {
+  const file = fileURLToPath(new URL(name, import.meta.url));
   // The build makes the file pure ASCII, so latin1 reads it exactly, and five times faster than
   // utf8 (Node 20 decodes utf8 on a slow path).
   const source = readFileSync(file, 'latin1');
-  const cacheFile = process.env['SAILS_RT_COMPILE_CACHE'] === '0' ? undefined : join(tmpdir(), 'sails-rt-compile-cache', `${SAILS_RT_CORE_FILE}-${purpose}-${process.version}-${process.arch}.v8`);
+  const cacheFile = process.env['SAILS_RT_COMPILE_CACHE'] === '0' ? undefined : join(tmpdir(), 'sails-rt-compile-cache', `${name}-${purpose}-${process.version}-${process.arch}.v8`);
   let cachedData: Buffer | undefined;
   if (cacheFile !== undefined) {
     try {
@@ -65,33 +96,31 @@ function load(purpose: string): Loaded {
       // None yet: keep() writes it.
     }
   }
-  (globalThis as unknown as Record<symbol, unknown>)[IMPORT] = (url: string) => import(url);
-  // The wrapper Node gives a CommonJS file, and the URL the core's `import.meta.url` stands for.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname, __sailsRtUrl) {${source}\n})`, { filename: file, cachedData });
-  const module = { exports: {} as CoreExports };
-  const run = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string, url: string) => void;
-  run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file), pathToFileURL(file).href);
+  const script = new Script(`(function (exports, require, module, __filename, __dirname, __sailsRtUrl, __sailsRtVendor) {${source}\n})`, { filename: file, cachedData });
+  const module = { exports: {} as Record<string, unknown> };
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file), pathToFileURL(file).href, ...extra);
   const cached = cachedData !== undefined && !script.cachedDataRejected;
   const state = cached ? 'from its code cache' : cachedData ? 'its code cache refused' : cacheFile ? 'no code cache yet' : 'code cache off';
   if (/(?:^|[\s,])(?:\*|sails-rt)/.test(process.env['DEBUG'] ?? '')) {
     // The same line as the debug package writes, without loading it here.
-    process.stderr.write(`${new Date().toISOString()} sails-rt:boot ${SAILS_RT_CORE_FILE} compiled in ${(performance.now() - started).toFixed(1)} ms for ${purpose}, ${state}\n`);
+    process.stderr.write(`${new Date().toISOString()} sails-rt:boot ${name} compiled in ${(performance.now() - started).toFixed(1)} ms for ${purpose}, ${state}\n`);
   }
   let kept = cached || cacheFile === undefined;
-  const keep = (): void => {
-    if (kept) return;
-    kept = true;
-    try {
-      mkdirSync(dirname(cacheFile!), { recursive: true });
-      // Whole or not at all: another process may be reading or writing the same cache.
-      const partial = `${cacheFile!}.${process.pid}`;
-      writeFileSync(partial, script.createCachedData());
-      renameSync(partial, cacheFile!);
-    } catch {
-      // A read-only or full temp folder: the next start compiles again.
-    }
+  return {
+    exports: module.exports,
+    keep() {
+      if (kept) return;
+      kept = true;
+      try {
+        mkdirSync(dirname(cacheFile!), { recursive: true });
+        // Whole or not at all: another process may be reading or writing the same cache.
+        const partial = `${cacheFile!}.${process.pid}`;
+        writeFileSync(partial, script.createCachedData());
+        renameSync(partial, cacheFile!);
+      } catch {
+        // A read-only or full temp folder: the next start compiles again.
+      }
+    },
   };
-  // A lift keeps it once listening (src/runtime/compile-cache.ts); anything else when it ends.
-  process.once('exit', keep);
-  return { exports: module.exports, keep };
 }
