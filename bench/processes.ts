@@ -3,7 +3,7 @@
  * stopped by their PID, their CPU read from /proc, and the load runs of bench/load.ts.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,4 +67,19 @@ export async function countedLoad<T>(args: string[], marks: { counting(): void; 
 export function load(args: string[]): unknown {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'load.ts'), ...args], { cwd: root, encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+/**
+ * A new app in `work`/`folder` on `database`, with the bench's User model, sails-rt linked from
+ * `root` and its log at warn (no line per request, as the bare peers print none).
+ */
+export function makeBenchApp(options: { root: string; work: string; cli: string; env: NodeJS.ProcessEnv }, folder: string, database: 'sqlite' | 'postgres' | 'mysql'): string {
+  const app = join(options.work, folder);
+  const run = (args: string[], cwd: string): void => void execFileSync(process.execPath, [options.cli, ...args], { cwd, stdio: 'ignore', env: options.env });
+  run(['new', app, '--yes', '--skip-install', '--no-example', '--database', database], options.work);
+  run(['generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number'], app);
+  mkdirSync(join(app, 'node_modules'), { recursive: true });
+  symlinkSync(options.root, join(app, 'node_modules', 'sails-rt'), 'dir');
+  writeFileSync(join(app, 'config', 'log.ts'), "export const log = { level: 'warn' };\n");
+  return app;
 }

@@ -10,12 +10,11 @@
  *
  * Run alone: `node --import tsx bench/recovery.ts [subscribers] [creates] [rounds]` (after `npm run build`).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { countedLoad, cpuSeconds, start, stop } from './processes.js';
+import { countedLoad, cpuSeconds, makeBenchApp, start, stop } from './processes.js';
 
 export interface RecoveryBenchOptions {
   root: string;
@@ -70,15 +69,9 @@ export async function measureRecovery(options: RecoveryBenchOptions): Promise<st
   ];
 }
 
-/** An app with the bench's user model on SQLite; `recovery` is written to config/sockets.ts when given. */
+/** The bench app on SQLite, with `sockets.recovery: false` when asked. */
 function makeApp(options: RecoveryBenchOptions, folder: string, recovery: false | undefined): string {
-  const app = join(options.work, folder);
-  const run = (args: string[], cwd: string): void => void execFileSync(process.execPath, [options.cli, ...args], { cwd, stdio: 'ignore', env: options.env });
-  run(['new', app, '--yes', '--skip-install', '--no-example', '--database', 'sqlite'], options.work);
-  run(['generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number'], app);
-  mkdirSync(join(app, 'node_modules'), { recursive: true });
-  symlinkSync(options.root, join(app, 'node_modules', 'sails-rt'), 'dir');
-  writeFileSync(join(app, 'config', 'log.ts'), "export const log = { level: 'warn' };\n");
+  const app = makeBenchApp(options, folder, 'sqlite');
   if (recovery === false) writeFileSync(join(app, 'config', 'sockets.ts'), 'export const sockets = { recovery: false };\n');
   return app;
 }

@@ -10,12 +10,11 @@
  * and `counted` around them), so the sockets' handshakes are not in it. Redis' figures come from
  * INFO before and after: on a Redis that serves others meanwhile, they include that traffic.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { countedLoad, cpuSeconds, start, stop, type Server } from './processes.js';
+import { countedLoad, cpuSeconds, makeBenchApp, start, stop, type Server } from './processes.js';
 
 export interface ScaleBenchOptions {
   root: string;
@@ -121,15 +120,9 @@ export async function measureScale(options: ScaleBenchOptions): Promise<string[]
   }
 }
 
-/** An app with the bench's user model on PostgreSQL (DATABASE_URL), on Redis when `keyPrefix` is given. */
+/** The bench app on PostgreSQL (DATABASE_URL), on Redis when `keyPrefix` is given. */
 function makeApp(options: ScaleBenchOptions, folder: string, keyPrefix: string | undefined): string {
-  const app = join(options.work, folder);
-  const run = (args: string[], cwd: string): void => void execFileSync(process.execPath, [options.cli, ...args], { cwd, stdio: 'ignore', env: options.env });
-  run(['new', app, '--yes', '--skip-install', '--no-example', '--database', 'postgres'], options.work);
-  run(['generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number'], app);
-  mkdirSync(join(app, 'node_modules'), { recursive: true });
-  symlinkSync(options.root, join(app, 'node_modules', 'sails-rt'), 'dir');
-  writeFileSync(join(app, 'config', 'log.ts'), "export const log = { level: 'warn' };\n");
+  const app = makeBenchApp(options, folder, 'postgres');
   if (keyPrefix !== undefined) {
     writeFileSync(join(app, 'config', 'sockets.ts'), `export const sockets = { adapter: 'redis', keyPrefix: ${JSON.stringify(keyPrefix)}, transports: ['websocket'] };\n`);
   }

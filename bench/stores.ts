@@ -8,9 +8,7 @@
  * Each server database is made for the run (sailsrt_bench_<random>) and dropped after.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { countedLoad, cpuSeconds, load, start, stop, type Server } from './processes.js';
+import { countedLoad, cpuSeconds, load, makeBenchApp, start, stop, type Server } from './processes.js';
 
 export interface StoreBenchOptions {
   root: string;
@@ -42,7 +40,7 @@ export async function measureStores(options: StoreBenchOptions): Promise<string[
   const name = `sailsrt_bench_${Math.random().toString(36).slice(2, 10)}`;
   const figures = new Map<string, Figures>();
   for (const database of ['sqlite', 'postgres', 'mysql'] as const) {
-    const app = makeApp(options, database);
+    const app = makeBenchApp(options, `store-${database}`, database);
     let url: string | undefined;
     if (database === 'postgres') url = await createPostgres(name);
     if (database === 'mysql') url = await createMysql(name);
@@ -73,16 +71,6 @@ export async function measureStores(options: StoreBenchOptions): Promise<string[
   return lines;
 }
 
-function makeApp(options: StoreBenchOptions, database: 'sqlite' | 'postgres' | 'mysql'): string {
-  const app = join(options.work, `store-${database}`);
-  const run = (args: string[], cwd: string): void => void execFileSync(process.execPath, [options.cli, ...args], { cwd, stdio: 'ignore', env: options.env });
-  run(['new', app, '--yes', '--skip-install', '--no-example', '--database', database], options.work);
-  run(['generate', 'model', 'User', 'name:string:required', 'email:string', 'age:number'], app);
-  mkdirSync(join(app, 'node_modules'), { recursive: true });
-  symlinkSync(options.root, join(app, 'node_modules', 'sails-rt'), 'dir');
-  writeFileSync(join(app, 'config', 'log.ts'), "export const log = { level: 'warn' };\n");
-  return app;
-}
 
 async function measure(options: StoreBenchOptions, database: string, lifted: Server, name: string): Promise<Figures> {
   // A user per socket, each socket reading its own: reads of one record by many sockets at once

@@ -58,14 +58,12 @@ mkdirSync(join(root, 'dist'), { recursive: true });
  * own, the first time the core asks for one of them: `generate` and `new` never read its 1.9 MB
  * (reading is about 7 ms a megabyte). Each is a getter there, so only what is asked for runs.
  */
-const VENDORED = ['fastify', 'socket.io', '@fastify/cors', '@fastify/multipart', '@fastify/proxy-addr', '@fastify/send', 'find-my-way', 'kysely', 'cookie'];
-const vendor = await build({
-  absWorkingDir: root,
-  stdin: {
-    contents: `module.exports = {\n${VENDORED.map((name) => `  get ${JSON.stringify(name)}() { return require(${JSON.stringify(name)}); },`).join('\n')}\n};\n`,
-    resolveDir: root,
-    sourcefile: 'vendor.cjs',
-  },
+/**
+ * How the two files src/boot.ts compiles are bundled: CommonJS for a vm.Script, minified but with
+ * names kept, and their licence comments apart in a .LEGAL.txt beside them (one non-ASCII letter
+ * in one made a whole file a two-byte string, which Node 20 reads several times slower).
+ */
+const SCRIPT_BUNDLE = {
   write: false,
   bundle: true,
   format: 'cjs',
@@ -74,9 +72,19 @@ const vendor = await build({
   external: EXTERNAL,
   minifyWhitespace: true,
   minifySyntax: true,
-  outfile: 'dist/vendor.cjs',
   legalComments: 'external',
   logLevel: 'warning',
+};
+const VENDORED = ['fastify', 'socket.io', '@fastify/cors', '@fastify/multipart', '@fastify/proxy-addr', '@fastify/send', 'find-my-way', 'kysely', 'cookie'];
+const vendor = await build({
+  absWorkingDir: root,
+  stdin: {
+    contents: `module.exports = {\n${VENDORED.map((name) => `  get ${JSON.stringify(name)}() { return require(${JSON.stringify(name)}); },`).join('\n')}\n};\n`,
+    resolveDir: root,
+    sourcefile: 'vendor.cjs',
+  },
+  ...SCRIPT_BUNDLE,
+  outfile: 'dist/vendor.cjs',
 });
 const vendorFile = writeBundle('vendor', vendor.outputFiles);
 /** In the core, every import of a VENDORED package reads it from the vendor file, through src/boot.ts. */
@@ -111,25 +119,14 @@ const core = await build({
     sourcefile: 'core.cjs',
     loader: 'js',
   },
-  write: false,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external: EXTERNAL,
+  ...SCRIPT_BUNDLE,
   // The core runs as a script (src/boot.ts), which cannot import(): a package import() becomes a
   // require (every external one is CommonJS), and an app file is imported by src/boot.ts for it.
   supported: { 'dynamic-import': false },
   plugins: [fromVendor],
   // What the running file is, as src/boot.ts passes it in.
   define: { 'import.meta.url': '__sailsRtUrl' },
-  minifyWhitespace: true,
-  minifySyntax: true,
   outfile: 'dist/core.cjs',
-  // Apart, in dist/core-<hash>.cjs.LEGAL.txt: one non-ASCII letter in a licence comment made the
-  // whole file a two-byte string, which Node 20 reads several times slower.
-  legalComments: 'external',
-  logLevel: 'warning',
 });
 const coreFile = writeBundle('core', core.outputFiles);
 

@@ -154,3 +154,13 @@ export function childrenOf(pid: number, command?: string): number[] {
     })
     .map(Number);
 }
+
+/** Whether a process with this pid is running. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -12,7 +12,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverDatabase, serverProblem } from '../store/databases.js';
 import { deleteKeys, freePort, redisProblem, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
-import { childrenOf, cli, ROOT, tempDir } from './helpers.js';
+import { alive, childrenOf, cli, ROOT, tempDir } from './helpers.js';
 
 const BIN = join(ROOT, 'bin', 'sails-rt.js');
 
@@ -45,14 +45,6 @@ function sleep(ms: number): Promise<void> {
 }
 
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A JSON answer over a connection of its own (`Connection: close`), so the cluster may hand it to any worker. */
 function fetchFresh(url: string, method = 'GET', body?: unknown): Promise<{ status: number; body: unknown }> {

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childrenOf, cli, ROOT, tempDir } from './helpers.js';
+import { alive, childrenOf, cli, ROOT, tempDir } from './helpers.js';
 
 const BIN = join(ROOT, 'bin', 'sails-rt.js');
 
@@ -45,14 +45,6 @@ function byAge(pids: number[]): number[] {
   return [...pids].sort((a, b) => started(a) - started(b) || a - b);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 
 describe('sails-rt lift --watch', () => {
