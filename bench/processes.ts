@@ -69,11 +69,28 @@ export function load(args: string[]): unknown {
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
+/** Where the bench's apps are made and how its CLI runs: what every part of the bench is given. */
+export interface BenchAppOptions {
+  root: string;
+  work: string;
+  cli: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** What `bench/load.ts fanout` prints. */
+export interface Fanout {
+  expected: number;
+  delivered: number;
+  lost: number;
+  seconds: number;
+  eventsPerSecond: number;
+}
+
 /**
  * A new app in `work`/`folder` on `database`, with the bench's User model, sails-rt linked from
  * `root` and its log at warn (no line per request, as the bare peers print none).
  */
-export function makeBenchApp(options: { root: string; work: string; cli: string; env: NodeJS.ProcessEnv }, folder: string, database: 'sqlite' | 'postgres' | 'mysql'): string {
+export function makeBenchApp(options: BenchAppOptions, folder: string, database: 'sqlite' | 'postgres' | 'mysql'): string {
   const app = join(options.work, folder);
   const run = (args: string[], cwd: string): void => void execFileSync(process.execPath, [options.cli, ...args], { cwd, stdio: 'ignore', env: options.env });
   run(['new', app, '--yes', '--skip-install', '--no-example', '--database', database], options.work);

@@ -14,23 +14,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { countedLoad, cpuSeconds, makeBenchApp, start, stop } from './processes.js';
+import { countedLoad, cpuSeconds, makeBenchApp, start, stop, type BenchAppOptions, type Fanout } from './processes.js';
 
-export interface RecoveryBenchOptions {
-  root: string;
-  work: string;
-  cli: string;
-  env: NodeJS.ProcessEnv;
+export interface RecoveryBenchOptions extends BenchAppOptions {
   subscribers: number;
   creates: number;
   rounds: number;
-}
-
-interface Fanout {
-  expected: number;
-  delivered: number;
-  lost: number;
-  eventsPerSecond: number;
 }
 
 interface Figures {

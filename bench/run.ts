@@ -40,7 +40,7 @@ import { measureCliTimes } from './cli-times.js';
 import { measurePopulate } from './populate.js';
 import { measureRecovery } from './recovery.js';
 import { measureScale } from './scale.js';
-import { countedLoad, cpuSeconds, load, start, stop, type Server } from './processes.js';
+import { countedLoad, cpuSeconds, load, start, stop, type Fanout, type Server } from './processes.js';
 import { measureStores } from './stores.js';
 import { makeSailsApp, SAILS_MODEL_ARGS, sailsCli, sailsNewArgs } from './sails-peer.js';
 
@@ -74,8 +74,6 @@ const ENV: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development' };
 delete ENV['NODE_EXTRA_CA_CERTS'];
 
 interface Throughput { requests: number; failed: number; seconds: number; perSecond: number; p50ms: number; p99ms: number }
-interface Fanout { expected: number; delivered: number; lost: number; seconds: number; eventsPerSecond: number }
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -14,13 +14,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { countedLoad, cpuSeconds, makeBenchApp, start, stop, type Server } from './processes.js';
+import { countedLoad, cpuSeconds, makeBenchApp, start, stop, type BenchAppOptions, type Fanout, type Server } from './processes.js';
 
-export interface ScaleBenchOptions {
-  root: string;
-  work: string;
-  cli: string;
-  env: NodeJS.ProcessEnv;
+export interface ScaleBenchOptions extends BenchAppOptions {
   subscribers: number;
   creates: number;
   sockets: number;
@@ -29,13 +25,6 @@ export interface ScaleBenchOptions {
 
 const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-
-interface Fanout {
-  expected: number;
-  delivered: number;
-  lost: number;
-  eventsPerSecond: number;
-}
 
 /** Returns the lines to print among the ratios; the figures are printed as they come. */
 export async function measureScale(options: ScaleBenchOptions): Promise<string[]> {

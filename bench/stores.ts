@@ -8,13 +8,9 @@
  * Each server database is made for the run (sailsrt_bench_<random>) and dropped after.
  */
 import { execFileSync } from 'node:child_process';
-import { countedLoad, cpuSeconds, load, makeBenchApp, start, stop, type Server } from './processes.js';
+import { countedLoad, cpuSeconds, load, makeBenchApp, start, stop, type BenchAppOptions, type Server } from './processes.js';
 
-export interface StoreBenchOptions {
-  root: string;
-  work: string;
-  cli: string;
-  env: NodeJS.ProcessEnv;
+export interface StoreBenchOptions extends BenchAppOptions {
   sockets: number;
   seconds: number;
   subscribers: number;
